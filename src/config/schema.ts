@@ -1,0 +1,128 @@
+import { z } from "zod";
+import { parseAddress, parseDuration, parseSize } from "./units.ts";
+
+const duration = z
+  .string({ error: "expected a duration string with a unit, e.g. \"250ms\", \"2s\", \"5m\"" })
+  .transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      ctx.addIssue({ code: "custom", message: `expected a duration with a unit (ms, s, m, h), got "${text}"` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const size = z
+  .union([z.number(), z.string()], { error: "expected a size in bytes or a string like \"64MB\"" })
+  .transform((value, ctx) => {
+    const bytes = parseSize(value);
+    if (bytes === undefined) {
+      ctx.addIssue({ code: "custom", message: `expected a positive size (bytes, or with KB/MB/GB), got "${value}"` });
+      return z.NEVER;
+    }
+    return bytes;
+  });
+
+const positive = z.number({ error: "expected a positive number" }).positive({ error: "expected a positive number" });
+const positiveInt = z.number({ error: "expected a positive integer" }).int({ error: "expected a positive integer" }).positive({ error: "expected a positive integer" });
+const optionalString = z.string().nullish().transform((v) => (v ?? "").trim());
+
+const key = z.strictObject({
+  value: optionalString,
+  weight: positive.default(1),
+  models: z.array(z.string()).optional(),
+  access_key_id: optionalString,
+  secret_access_key: optionalString,
+  session_token: optionalString,
+  credentials_file: optionalString,
+  access_token: optionalString,
+});
+
+const provider = z.strictObject({
+  type: z.string().optional(),
+  base_url: z.url({ error: "expected an absolute http(s) URL" }).optional(),
+  credential_mode: z.enum(["stored", "passthrough"], { error: "expected \"stored\" or \"passthrough\"" }).default("stored"),
+  keys: z.array(key).default([]),
+  headers: z.record(z.string(), z.string()).optional(),
+  models: z.array(z.string()).optional(),
+  region: z.string().optional(),
+  project: z.string().optional(),
+  api_version: z.string().optional(),
+  timeout: duration.optional(),
+});
+
+const target = z.strictObject({
+  provider: z.string().min(1),
+  model: z.string().min(1),
+  weight: positive.default(1),
+});
+
+const route = z.strictObject({
+  strategy: z.enum(["priority", "round-robin"], { error: "expected \"priority\" or \"round-robin\"" }).default("priority"),
+  targets: z.array(target).min(1, { error: "a route needs at least one target" }),
+});
+
+const failover = z.strictObject({
+  retry_on: z.array(z.number().int().min(100).max(599)).default([429, 500, 502, 503, 504]),
+  max_attempts: positiveInt.default(3),
+  backoff: z
+    .strictObject({ initial: duration.default(100), max: duration.default(2000), multiplier: z.number().min(1).default(2) })
+    .prefault({}),
+  timeout: duration.default(120_000),
+  deadline: duration.default(600_000),
+  circuit: z.strictObject({ failures: positiveInt.default(5), cooldown: duration.default(30_000) }).prefault({}),
+});
+
+const plugin = z.strictObject({
+  name: z.string().min(1),
+  enabled: z.boolean().default(true),
+  wasm: z.string().optional(),
+  fail_closed: z.boolean().default(false),
+  timeout: duration.optional(),
+  memory_limit: size.optional(),
+  allowed_hosts: z.array(z.string()).default([]),
+  config: z.record(z.string(), z.unknown()).default({}),
+});
+
+const address = z.string().transform((text, ctx) => {
+  const parsed = parseAddress(text);
+  if (!parsed) {
+    ctx.addIssue({ code: "custom", message: `expected "host:port" or ":port", got "${text}"` });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+export const configSchema = z.strictObject({
+  server: z
+    .strictObject({
+      address: address.default({ hostname: "127.0.0.1", port: 8080 }),
+      max_body_bytes: size.default(10 * 1024 * 1024),
+      shutdown_timeout: duration.default(10_000),
+    })
+    .prefault({}),
+  providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, { error: "provider names use letters, digits, '.', '_' and '-'" }), provider).default({}),
+  routes: z.record(z.string().min(1), route).default({}),
+  failover: failover.prefault({}),
+  redis: z.strictObject({ url: z.string().default("redis://127.0.0.1:6379") }).prefault({}),
+  cache: z
+    .strictObject({
+      backend: z.enum(["memory", "redis"]),
+      ttl: duration.default(300_000),
+      max_entries: positiveInt.default(10_000),
+      max_bytes: size.default(64 * 1024 * 1024),
+    })
+    .optional(),
+  plugins: z.array(plugin).default([]),
+  app_keys: z
+    .strictObject({ require_key: z.boolean().default(false), store: z.string().default("sqlite:./butter.db"), flush_interval: duration.default(1000) })
+    .optional(),
+  admin: z.strictObject({ token: optionalString }).optional(),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type ProviderConfig = Config["providers"][string];
+export type KeyConfig = ProviderConfig["keys"][number];
+export type RouteConfig = Config["routes"][string];
+export type FailoverConfig = Config["failover"];
+export type PluginConfig = Config["plugins"][number];

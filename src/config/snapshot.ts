@@ -1,0 +1,56 @@
+import type { Config } from "./schema.ts";
+import { ConfigError } from "./load.ts";
+import type { ProviderAdapter, ProviderFactory } from "../providers/types.ts";
+import type { KeyConfig } from "./schema.ts";
+
+export interface Target { provider: ProviderAdapter; model: string; weight: number }
+
+export interface RoutePlan {
+  name: string;
+  strategy: "priority" | "round-robin";
+  targets: readonly Target[];
+}
+
+export interface UsableKey { key: KeyConfig; index: number }
+
+/** An immutable view of one config, with everything a request needs precompiled. */
+export interface Snapshot {
+  config: Config;
+  providers: ReadonlyMap<string, ProviderAdapter>;
+  keys: ReadonlyMap<string, readonly UsableKey[]>;
+  routes: ReadonlyMap<string, RoutePlan>;
+}
+
+export function buildSnapshot(config: Config, factories: ReadonlyMap<string, ProviderFactory>): Snapshot {
+  const providers = new Map<string, ProviderAdapter>();
+  const keys = new Map<string, UsableKey[]>();
+  const problems: string[] = [];
+  for (const [name, block] of Object.entries(config.providers)) {
+    const kind = block.type ?? name;
+    const factory = factories.get(kind);
+    if (!factory) {
+      const where = block.type ? `providers.${name}.type` : `providers.${name}`;
+      problems.push(`${where}: unknown provider kind "${kind}" (known: ${[...factories.keys()].join(", ")}; set \`type\` to name the kind)`);
+      continue;
+    }
+    const problem = factory.validate?.(name, block);
+    if (problem) {
+      problems.push(`providers.${name}.${problem}`);
+      continue;
+    }
+    providers.set(name, factory.create(name, block));
+    keys.set(name, block.keys.map((key, index) => ({ key, index })).filter(({ key }) => factory.keyUsable(key)));
+  }
+  const routes = new Map<string, RoutePlan>();
+  for (const [name, route] of Object.entries(config.routes)) {
+    const targets: Target[] = [];
+    route.targets.forEach((t, i) => {
+      const provider = providers.get(t.provider);
+      if (!provider) problems.push(`routes.${name}.targets[${i}].provider: no provider named "${t.provider}"`);
+      else targets.push({ provider, model: t.model, weight: t.weight });
+    });
+    routes.set(name, { name, strategy: route.strategy, targets });
+  }
+  if (problems.length > 0) throw new ConfigError(problems.join("; "));
+  return { config, providers, keys, routes };
+}

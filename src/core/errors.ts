@@ -1,0 +1,104 @@
+// The one catalog of errors. Every error a client sees is a GatewayError; server/error-response.ts
+// is the only place that turns one into OpenAI's envelope. Tests assert on `kind`, not on message text.
+
+export type ErrorKind =
+  | "invalid_json"
+  | "invalid_request"
+  | "body_too_large"
+  | "not_found"
+  | "method_not_allowed"
+  | "model_not_found"
+  | "unsupported_operation"
+  | "missing_credentials"
+  | "upstream_error"
+  | "upstream_bad_response"
+  | "upstream_unreachable"
+  | "upstream_timeout"
+  | "stream_interrupted"
+  | "client_closed"
+  | "internal";
+
+export interface ErrorInit {
+  status: number;
+  type: string;
+  code?: string | null;
+  param?: string | null;
+  headers?: Record<string, string>;
+  /** Upstream errors remember whether failover may retry them. */
+  retryable?: boolean;
+  cause?: unknown;
+}
+
+export class GatewayError extends Error {
+  readonly kind: ErrorKind;
+  readonly status: number;
+  readonly type: string;
+  readonly code: string | null;
+  readonly param: string | null;
+  readonly headers: Record<string, string> | undefined;
+  readonly retryable: boolean;
+
+  constructor(kind: ErrorKind, message: string, init: ErrorInit) {
+    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.kind = kind;
+    this.status = init.status;
+    this.type = init.type;
+    this.code = init.code ?? null;
+    this.param = init.param ?? null;
+    this.headers = init.headers;
+    this.retryable = init.retryable ?? false;
+  }
+}
+
+const INVALID = "invalid_request_error";
+
+export const errors = {
+  invalidJson: (detail: string) =>
+    new GatewayError("invalid_json", `We could not parse the JSON body of your request: ${detail}`, { status: 400, type: INVALID, code: "invalid_json" }),
+  invalidRequest: (message: string, param: string | null = null) =>
+    new GatewayError("invalid_request", message, { status: 400, type: INVALID, param }),
+  bodyTooLarge: (limit: number) =>
+    new GatewayError("body_too_large", `Request body exceeds the limit of ${limit} bytes.`, { status: 413, type: INVALID, code: "request_too_large" }),
+  notFound: (method: string, path: string) =>
+    new GatewayError("not_found", `Unknown request URL: ${method} ${path}.`, { status: 404, type: INVALID, code: "unknown_url" }),
+  methodNotAllowed: (method: string, path: string, allow: string) =>
+    new GatewayError("method_not_allowed", `Method ${method} is not allowed on ${path}.`, { status: 405, type: INVALID, headers: { allow } }),
+  modelNotFound: (model: string, why: string) =>
+    new GatewayError("model_not_found", `The model '${model}' does not exist: ${why}`, { status: 404, type: INVALID, code: "model_not_found", param: "model" }),
+  unsupportedOperation: (provider: string, operation: string) =>
+    new GatewayError("unsupported_operation", `Provider '${provider}' does not support ${operation}.`, { status: 400, type: INVALID, code: "unsupported_operation", param: "model" }),
+  missingCredentials: (provider: string) =>
+    new GatewayError("missing_credentials", `No usable API key is configured for provider '${provider}'.`, { status: 401, type: "authentication_error", code: "missing_provider_key" }),
+  upstream: (provider: string, status: number, message: string, init: Partial<ErrorInit> = {}) =>
+    new GatewayError("upstream_error", message || `Provider '${provider}' returned HTTP ${status}.`, { type: typeForStatus(status), ...init, status }),
+  upstreamBadResponse: (provider: string, detail: string) =>
+    new GatewayError("upstream_bad_response", `Provider '${provider}' returned an invalid response: ${detail}`, { status: 502, type: "server_error", code: "bad_upstream_response", retryable: true }),
+  upstreamUnreachable: (provider: string, cause: unknown) =>
+    new GatewayError("upstream_unreachable", `Could not reach provider '${provider}': ${describe(cause)}`, { status: 502, type: "server_error", code: "upstream_unreachable", retryable: true, cause }),
+  upstreamTimeout: (provider: string, ms: number) =>
+    new GatewayError("upstream_timeout", `Provider '${provider}' did not answer within ${ms} ms.`, { status: 504, type: "timeout", code: "upstream_timeout", retryable: true }),
+  streamInterrupted: (provider: string, detail: string) =>
+    new GatewayError("stream_interrupted", `The stream from provider '${provider}' was interrupted: ${detail}`, { status: 502, type: "server_error", code: "stream_interrupted" }),
+  clientClosed: () => new GatewayError("client_closed", "The client closed the request.", { status: 499, type: INVALID }),
+  internal: (cause: unknown) =>
+    new GatewayError("internal", "The gateway hit an internal error.", { status: 500, type: "server_error", cause }),
+} as const;
+
+/** The OpenAI `type` conventionally used for an HTTP status. */
+export function typeForStatus(status: number): string {
+  if (status === 401) return "authentication_error";
+  if (status === 403) return "permission_error";
+  if (status === 408 || status === 504) return "timeout";
+  if (status === 429) return "rate_limit_error";
+  if (status >= 500) return "server_error";
+  return INVALID;
+}
+
+function describe(cause: unknown): string {
+  if (cause instanceof Error) return (cause as { code?: string }).code ?? cause.message;
+  return String(cause);
+}
+
+export function toGatewayError(err: unknown): GatewayError {
+  return err instanceof GatewayError ? err : errors.internal(err);
+}

@@ -1,0 +1,46 @@
+import type { ChatCompletionChunk, Usage } from "../core/openai-types.ts";
+import type { GatewayError } from "../core/errors.ts";
+import type { StreamEvent } from "../core/stream-event.ts";
+
+export interface StreamStats {
+  chunks: number;
+  usage?: Usage;
+  finishReason?: string;
+  error?: GatewayError;
+}
+
+/**
+ * Provider-independent stream rules: the first delta carries `role: assistant`; usage is reported
+ * the OpenAI way (`usage: null` on every chunk and one `choices: []` usage chunk before [DONE]) only
+ * when the client asked for it with `stream_options.include_usage`, and is always captured in
+ * `stats` for accounting.
+ */
+export async function* shapeStream(events: AsyncIterable<StreamEvent>, includeUsage: boolean, stats: StreamStats): AsyncGenerator<StreamEvent> {
+  let last: ChatCompletionChunk | undefined;
+  let roleSent = false;
+  for await (const event of events) {
+    if (event.type === "error") {
+      stats.error = event.error;
+      yield event;
+      return;
+    }
+    const chunk = event.chunk;
+    if (chunk.usage) stats.usage = chunk.usage;
+    if (chunk.choices.length === 0) continue;
+    last = chunk;
+    if (!roleSent) {
+      for (const choice of chunk.choices) if (choice.delta && choice.delta.role === undefined) choice.delta.role = "assistant";
+      roleSent = true;
+    }
+    for (const choice of chunk.choices) if (choice.finish_reason != null) stats.finishReason = choice.finish_reason;
+    chunk.usage = includeUsage ? null : undefined;
+    stats.chunks++;
+    yield event;
+  }
+  if (includeUsage && stats.usage && last) {
+    yield {
+      type: "chunk",
+      chunk: { id: last.id, object: "chat.completion.chunk", created: last.created, model: last.model, choices: [], usage: stats.usage },
+    };
+  }
+}

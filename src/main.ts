@@ -1,0 +1,69 @@
+#!/usr/bin/env bun
+import { HelpRequested, parseArgs } from "./cli.ts";
+import { ConfigError, loadConfigFile } from "./config/load.ts";
+import { buildSnapshot, type Snapshot } from "./config/snapshot.ts";
+import { Engine } from "./engine/engine.ts";
+import { ModelCatalog } from "./engine/model-catalog.ts";
+import { providerFactories } from "./providers/registry.ts";
+import { listen } from "./server/server.ts";
+import { errorFields, logger } from "./observability/logger.ts";
+
+function fail(reason: string): never {
+  process.stderr.write(`butter: ${reason}\n`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  let configPath: string;
+  try {
+    configPath = parseArgs(process.argv.slice(2)).configPath;
+  } catch (err) {
+    if (err instanceof HelpRequested) {
+      process.stdout.write(err.message + "\n");
+      process.exit(0);
+    }
+    fail((err as Error).message);
+  }
+  let snapshot: Snapshot;
+  try {
+    const { config, warnings } = await loadConfigFile(configPath);
+    for (const warning of warnings) logger.warn(warning);
+    snapshot = buildSnapshot(config, providerFactories);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(`invalid config ${configPath}: ${err.message}`);
+    fail(`cannot load config ${configPath}: ${(err as Error).message}`);
+  }
+  for (const [name] of snapshot.providers) {
+    const adapter = snapshot.providers.get(name)!;
+    if (adapter.credentialMode === "stored" && (snapshot.keys.get(name)?.length ?? 0) === 0) {
+      logger.warn("provider has no usable key; its requests will be answered with 401", { provider: name });
+    }
+  }
+  const current = () => snapshot;
+  const { server, address } = listen({ snapshot: current, engine: new Engine(current), catalog: new ModelCatalog(current) });
+  logger.info("butter listening", { address, providers: [...snapshot.providers.keys()] });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    const timeout = snapshot.config.server.shutdown_timeout;
+    logger.info("shutting down", { signal, timeout_ms: timeout });
+    const forced = setTimeout(() => {
+      logger.warn("shutdown timeout reached; closing remaining connections");
+      void server.stop(true);
+    }, timeout);
+    try {
+      await server.stop(false);
+    } catch (err) {
+      logger.error("error while stopping", errorFields(err));
+    }
+    clearTimeout(forced);
+    logger.info("stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+await main();

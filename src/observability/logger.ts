@@ -1,0 +1,28 @@
+// Structured JSON logs, one line each, on stdout. Nothing secret is ever passed in here: callers log
+// provider names, key indexes and ids, never key values or bodies.
+export type Level = "debug" | "info" | "warn" | "error";
+const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+let threshold = ORDER[(process.env.BUTTER_LOG_LEVEL as Level) ?? "info"] ?? ORDER.info;
+
+export function setLogLevel(level: Level): void {
+  threshold = ORDER[level];
+}
+
+export function log(level: Level, msg: string, fields?: Record<string, unknown>): void {
+  if (ORDER[level] < threshold) return;
+  const line = JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields });
+  process.stdout.write(line + "\n");
+}
+
+export const logger = {
+  debug: (msg: string, fields?: Record<string, unknown>) => log("debug", msg, fields),
+  info: (msg: string, fields?: Record<string, unknown>) => log("info", msg, fields),
+  warn: (msg: string, fields?: Record<string, unknown>) => log("warn", msg, fields),
+  error: (msg: string, fields?: Record<string, unknown>) => log("error", msg, fields),
+};
+
+export function errorFields(err: unknown): Record<string, unknown> {
+  if (err instanceof Error) return { error: err.message, error_kind: (err as { kind?: string }).kind ?? err.name };
+  return { error: String(err) };
+}

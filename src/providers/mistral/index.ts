@@ -1,0 +1,17 @@
+import { openAICompatible } from "../shared/openai-compatible.ts";
+import { dropFields } from "../shared/request-fields.ts";
+
+export const mistral = openAICompatible({
+  kind: "mistral",
+  defaultBaseUrl: "https://api.mistral.ai/v1",
+  embeddings: true,
+  modelsEndpoint: true,
+  staticModels: ["mistral-large-latest", "mistral-small-latest", "codestral-latest", "mistral-embed"],
+  // Mistral sends usage on its final chunk unasked, and rejects fields it does not know.
+  streamUsage: "automatic",
+  finishReasons: { model_length: "length", error: "stop" },
+  adjustRequest: (body) => {
+    if (body.seed !== undefined && body.random_seed === undefined) body.random_seed = body.seed;
+    dropFields(body, ["seed", "user", "logit_bias", "logprobs", "top_logprobs", "stream_options"]);
+  },
+});

@@ -1,0 +1,13 @@
+import type { ProviderFactory } from "./types.ts";
+import { openai } from "./openai/index.ts";
+import { openrouter } from "./openrouter/index.ts";
+import { groq } from "./groq/index.ts";
+import { mistral } from "./mistral/index.ts";
+import { together } from "./together/index.ts";
+import { fireworks } from "./fireworks/index.ts";
+import { perplexity } from "./perplexity/index.ts";
+
+/** The only module that knows every provider. */
+const factories: readonly ProviderFactory[] = [openai, openrouter, groq, mistral, together, fireworks, perplexity];
+
+export const providerFactories: ReadonlyMap<string, ProviderFactory> = new Map(factories.map((f) => [f.kind, f]));

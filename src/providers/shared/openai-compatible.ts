@@ -1,0 +1,149 @@
+import { errors } from "../../core/errors.ts";
+import type {
+  ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse, FinishReason, Usage,
+} from "../../core/openai-types.ts";
+import type { StreamEvent } from "../../core/stream-event.ts";
+import type { ProviderConfig } from "../../config/schema.ts";
+import type { Auth, CallContext, ChatResult, ProviderAdapter, ProviderFactory } from "../types.ts";
+import { decodeSse } from "./sse-decoder.ts";
+import { openAIStyleError, safeJson } from "./upstream-error.ts";
+import { readJson, sendChecked } from "./http.ts";
+
+/** A provider that speaks OpenAI's wire format, described by its differences. */
+export interface OpenAICompatibleSpec {
+  kind: string;
+  defaultBaseUrl: string;
+  embeddings: boolean;
+  /** GET {base}/models exists and answers OpenAI's list shape (or a bare array). */
+  modelsEndpoint: boolean;
+  staticModels: string[];
+  /** "request": ask for usage with stream_options; "automatic": the provider sends it unasked. */
+  streamUsage: "request" | "automatic";
+  /** Non-standard finish reasons this provider uses. */
+  finishReasons?: Record<string, FinishReason>;
+  /** Rewrites the outgoing body for provider rules (fields it rejects, and so on). */
+  adjustRequest?: (body: Record<string, unknown>) => void;
+  extraHeaders?: Record<string, string>;
+}
+
+const STANDARD_FINISH: Record<string, FinishReason> = {
+  stop: "stop", length: "length", tool_calls: "tool_calls", content_filter: "content_filter", function_call: "function_call",
+};
+
+export function openAICompatible(spec: OpenAICompatibleSpec): ProviderFactory {
+  return {
+    kind: spec.kind,
+    keyUsable: (key) => key.value !== "",
+    create: (name, config) => new OpenAICompatibleAdapter(name, spec, config),
+  };
+}
+
+class OpenAICompatibleAdapter implements ProviderAdapter {
+  readonly kind: string;
+  readonly credentialMode;
+  readonly keys;
+  readonly supportsEmbeddings: boolean;
+  readonly staticModels: readonly string[];
+  private readonly base: string;
+  private readonly finish: Record<string, FinishReason>;
+  private readonly headers: Record<string, string>;
+
+  constructor(readonly name: string, private readonly spec: OpenAICompatibleSpec, config: ProviderConfig) {
+    this.kind = spec.kind;
+    this.credentialMode = config.credential_mode;
+    this.keys = config.keys;
+    this.supportsEmbeddings = spec.embeddings;
+    this.staticModels = config.models ?? spec.staticModels;
+    this.base = (config.base_url ?? spec.defaultBaseUrl).replace(/\/+$/, "");
+    this.finish = { ...STANDARD_FINISH, ...spec.finishReasons };
+    this.headers = { "content-type": "application/json", ...spec.extraHeaders, ...config.headers };
+  }
+
+  private authHeaders(auth: Auth): Record<string, string> {
+    if (auth.mode === "passthrough") return { ...this.headers, ...auth.headers };
+    return { ...this.headers, authorization: `Bearer ${auth.key.value}` };
+  }
+
+  private mapError = (status: number, text: string, headers: Headers) => openAIStyleError(this.name, status, text, headers);
+
+  async chat(request: ChatCompletionRequest, ctx: CallContext): Promise<ChatResult> {
+    const body: Record<string, unknown> = { ...request, model: ctx.model };
+    if (request.stream && this.spec.streamUsage === "request") {
+      body.stream_options = { ...request.stream_options, include_usage: true };
+    }
+    this.spec.adjustRequest?.(body);
+    const response = await sendChecked(ctx, {
+      url: `${this.base}/chat/completions`, method: "POST", headers: this.authHeaders(ctx.auth), body: JSON.stringify(body),
+    }, this.mapError);
+    if (request.stream) return { type: "stream", events: this.stream(response.body!) };
+    const json = (await readJson(response, this.name)) as ChatCompletion;
+    if (!json || typeof json !== "object" || !Array.isArray(json.choices)) {
+      throw errors.upstreamBadResponse(this.name, "the body has no `choices` array");
+    }
+    for (const choice of json.choices) choice.finish_reason = this.mapFinish(choice.finish_reason);
+    return { type: "json", body: json };
+  }
+
+  private mapFinish(reason: string | null | undefined): FinishReason | null {
+    if (reason == null) return null;
+    return this.finish[reason] ?? "stop";
+  }
+
+  private async *stream(body: ReadableStream<Uint8Array>): AsyncGenerator<StreamEvent> {
+    let finished = false;
+    try {
+      for await (const message of decodeSse(body)) {
+        if (message.data === "[DONE]") return;
+        const chunk = safeJson(message.data) as (ChatCompletionChunk & { error?: unknown; x_groq?: { usage?: Usage } }) | undefined;
+        if (!chunk || typeof chunk !== "object") {
+          yield { type: "error", error: errors.streamInterrupted(this.name, "an event was not valid JSON") };
+          return;
+        }
+        if (chunk.error !== undefined) {
+          const inner = chunk.error as { code?: unknown };
+          const status = typeof inner.code === "number" && inner.code >= 400 ? inner.code : 502;
+          yield { type: "error", error: this.mapError(status, JSON.stringify({ error: chunk.error }), new Headers()) };
+          return;
+        }
+        if (!Array.isArray(chunk.choices)) chunk.choices = [];
+        if (chunk.x_groq?.usage && !chunk.usage) chunk.usage = chunk.x_groq.usage;
+        for (const choice of chunk.choices) {
+          if (choice.finish_reason != null) {
+            choice.finish_reason = this.mapFinish(choice.finish_reason);
+            finished = true;
+          }
+        }
+        yield { type: "chunk", chunk };
+      }
+    } catch (err) {
+      if (ctxAborted(err)) throw err;
+      yield { type: "error", error: errors.streamInterrupted(this.name, "the connection closed before the stream ended") };
+      return;
+    }
+    // Perplexity ends without [DONE]; a stream that ends without any finish_reason was cut short.
+    if (!finished) yield { type: "error", error: errors.streamInterrupted(this.name, "the stream ended before a finish_reason") };
+  }
+
+  async embeddings(request: EmbeddingRequest, ctx: CallContext): Promise<EmbeddingResponse> {
+    if (!this.spec.embeddings) throw errors.unsupportedOperation(this.name, "embeddings");
+    const response = await sendChecked(ctx, {
+      url: `${this.base}/embeddings`, method: "POST", headers: this.authHeaders(ctx.auth), body: JSON.stringify({ ...request, model: ctx.model }),
+    }, this.mapError);
+    const json = (await readJson(response, this.name)) as EmbeddingResponse;
+    if (!json || typeof json !== "object" || !Array.isArray(json.data)) throw errors.upstreamBadResponse(this.name, "the body has no `data` array");
+    return json;
+  }
+
+  async listModels(ctx: CallContext): Promise<string[]> {
+    if (!this.spec.modelsEndpoint) return [...this.staticModels];
+    const response = await sendChecked(ctx, { url: `${this.base}/models`, method: "GET", headers: this.authHeaders(ctx.auth) }, this.mapError);
+    const json = (await readJson(response, this.name)) as { data?: Array<{ id?: unknown }> } | Array<{ id?: unknown }>;
+    const list = Array.isArray(json) ? json : json?.data;
+    if (!Array.isArray(list)) throw errors.upstreamBadResponse(this.name, "the model list has no `data` array");
+    return list.map((m) => m?.id).filter((id): id is string => typeof id === "string");
+  }
+}
+
+function ctxAborted(err: unknown): boolean {
+  return err instanceof Error && err.name === "AbortError";
+}

@@ -1,0 +1,60 @@
+import type {
+  ChatCompletion, ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse,
+} from "../core/openai-types.ts";
+import type { StreamEvent } from "../core/stream-event.ts";
+import type { GatewayError } from "../core/errors.ts";
+import type { ProviderConfig, KeyConfig } from "../config/schema.ts";
+
+/** How one upstream call authenticates: a stored key from config, or the client's own headers. */
+export type Auth =
+  | { mode: "stored"; key: KeyConfig; keyIndex: number }
+  | { mode: "passthrough"; headers: Record<string, string> };
+
+export interface UpstreamRequest {
+  url: string;
+  method: "GET" | "POST";
+  headers: Record<string, string>;
+  body?: string | Uint8Array;
+}
+
+/** Sends one upstream request; the engine supplies it with timeouts and abort wired in. */
+export type Send = (request: UpstreamRequest) => Promise<Response>;
+
+export interface CallContext {
+  /** The model id as the provider knows it (the part after `provider/`). */
+  model: string;
+  auth: Auth;
+  send: Send;
+  signal: AbortSignal;
+}
+
+export type ChatResult =
+  | { type: "json"; body: ChatCompletion }
+  | { type: "stream"; events: AsyncIterable<StreamEvent> };
+
+export interface ProviderAdapter {
+  /** The config block name (`openai-eu`); what `x-butter-provider` reports. */
+  readonly name: string;
+  readonly kind: string;
+  readonly credentialMode: "stored" | "passthrough";
+  readonly keys: readonly KeyConfig[];
+  readonly supportsEmbeddings: boolean;
+  /** Models listed when the provider has no listing endpoint or it fails. */
+  readonly staticModels: readonly string[];
+  chat(request: ChatCompletionRequest, ctx: CallContext): Promise<ChatResult>;
+  embeddings(request: EmbeddingRequest, ctx: CallContext): Promise<EmbeddingResponse>;
+  listModels(ctx: CallContext): Promise<string[]>;
+}
+
+/** Whether a key is usable at all (a key with an empty value is skipped, per the config contract). */
+export type KeyUsable = (key: KeyConfig) => boolean;
+
+export interface ProviderFactory {
+  readonly kind: string;
+  readonly keyUsable: KeyUsable;
+  /** Returns the problem with this block's settings, or undefined. */
+  validate?(name: string, config: ProviderConfig): string | undefined;
+  create(name: string, config: ProviderConfig): ProviderAdapter;
+}
+
+export type ErrorMapper = (status: number, bodyText: string, headers: Headers) => GatewayError;

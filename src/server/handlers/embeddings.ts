@@ -1,0 +1,17 @@
+import type { ServerDeps, Exchange } from "../context.ts";
+import { passthroughHeaders } from "../context.ts";
+import { readJsonObject } from "../request-body.ts";
+import { validateEmbeddings } from "../validate.ts";
+
+export async function handleEmbeddings(deps: ServerDeps, ex: Exchange): Promise<Response> {
+  const request = validateEmbeddings(await readJsonObject(ex.req, deps.snapshot().config.server.max_body_bytes));
+  const outcome = await deps.engine.embeddings(request, {
+    requestId: ex.requestId, signal: ex.abort.signal, passthroughHeaders: passthroughHeaders(ex.req.headers),
+  });
+  return new Response(JSON.stringify(outcome.value), {
+    headers: {
+      ...ex.headers, "content-type": "application/json",
+      "x-butter-provider": outcome.provider, "x-butter-attempts": String(outcome.attempts),
+    },
+  });
+}

@@ -1,0 +1,16 @@
+import type { ServerDeps, Exchange } from "./context.ts";
+import { handleChat } from "./handlers/chat.ts";
+import { handleEmbeddings } from "./handlers/embeddings.ts";
+import { handleHealth, handleModels } from "./handlers/models.ts";
+
+export type Handler = (deps: ServerDeps, ex: Exchange) => Response | Promise<Response>;
+
+/** path → method → handler. Unknown paths get 404 and known paths with the wrong method 405. */
+const one = (method: string, handler: Handler): ReadonlyMap<string, Handler> => new Map([[method, handler]]);
+
+export const routeTable: ReadonlyMap<string, ReadonlyMap<string, Handler>> = new Map([
+  ["/v1/chat/completions", one("POST", handleChat)],
+  ["/v1/embeddings", one("POST", handleEmbeddings)],
+  ["/v1/models", one("GET", handleModels)],
+  ["/healthz", one("GET", handleHealth)],
+]);

@@ -1,0 +1,56 @@
+import type { Server } from "bun";
+import { errors, toGatewayError } from "../core/errors.ts";
+import { newRequestId } from "../core/ids.ts";
+import { errorFields, logger } from "../observability/logger.ts";
+import type { ServerDeps, Exchange } from "./context.ts";
+import { requestIdFrom } from "./context.ts";
+import { errorResponse } from "./error-response.ts";
+import { routeTable } from "./routes.ts";
+
+function pathOf(url: string): string {
+  // Request URLs are absolute; skip "scheme://host" without a URL parse on the hot path.
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start < 0) return "/";
+  const q = url.indexOf("?", start);
+  return q < 0 ? url.slice(start) : url.slice(start, q);
+}
+
+export async function dispatch(deps: ServerDeps, req: Request): Promise<Response> {
+  const requestId = requestIdFrom(req.headers, newRequestId);
+  const abort = new AbortController();
+  const onClientGone = () => abort.abort();
+  req.signal.addEventListener("abort", onClientGone, { once: true });
+  const ex: Exchange = { req, requestId, headers: { "x-request-id": requestId }, abort };
+  try {
+    const path = pathOf(req.url);
+    const methods = routeTable.get(path);
+    if (!methods) throw errors.notFound(req.method, path);
+    const handler = methods.get(req.method);
+    if (!handler) throw errors.methodNotAllowed(req.method, path, [...methods.keys()].join(", "));
+    return await handler(deps, ex);
+  } catch (err) {
+    const error = toGatewayError(err);
+    if (error.kind === "internal") logger.error("internal error", { request_id: requestId, ...errorFields(error.cause ?? err) });
+    return errorResponse(error, ex.headers);
+  }
+}
+
+export interface Listening { server: Server<undefined>; address: string }
+
+export function listen(deps: ServerDeps): Listening {
+  const { hostname, port } = deps.snapshot().config.server.address;
+  const server = Bun.serve({
+    hostname,
+    port,
+    // Our own limit answers with a 413 envelope; Bun's must sit above it or it would reset first.
+    maxRequestBodySize: Math.max(deps.snapshot().config.server.max_body_bytes * 2, 1 << 20),
+    // LLM answers can take minutes before the first byte; the failover deadline bounds them instead.
+    idleTimeout: 0,
+    fetch: (req) => dispatch(deps, req),
+    error: (err) => {
+      logger.error("unhandled server error", errorFields(err));
+      return errorResponse(errors.internal(err), {});
+    },
+  });
+  return { server, address: `${server.hostname}:${server.port}` };
+}

@@ -1,0 +1,45 @@
+import { errors, GatewayError } from "../core/errors.ts";
+import type { Send, UpstreamRequest } from "../providers/types.ts";
+
+export interface SendOptions {
+  provider: string;
+  /** Aborted when the client goes away or the request's deadline passes. */
+  signal: AbortSignal;
+  /** Until response headers arrive. */
+  timeoutMs: number;
+}
+
+/**
+ * One upstream attempt: fetch with keep-alive, an attempt timeout that covers only the wait for
+ * headers (a long stream must not be cut off), and network failures mapped to catalog errors.
+ */
+export function makeSend(options: SendOptions): Send {
+  return async (request: UpstreamRequest) => {
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(options.signal.reason);
+    if (options.signal.aborted) throw errors.clientClosed();
+    options.signal.addEventListener("abort", onAbort, { once: true });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, options.timeoutMs);
+    try {
+      return await fetch(request.url, {
+        method: request.method,
+        headers: request.headers,
+        body: request.body,
+        signal: controller.signal,
+        redirect: "manual",
+        decompress: true,
+      } as RequestInit);
+    } catch (err) {
+      if (err instanceof GatewayError) throw err;
+      if (timedOut) throw errors.upstreamTimeout(options.provider, options.timeoutMs);
+      if (options.signal.aborted) throw errors.clientClosed();
+      throw errors.upstreamUnreachable(options.provider, err);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
