@@ -46,6 +46,7 @@ export function listen(deps: ServerDeps): Listening {
     maxRequestBodySize: Math.max(deps.snapshot().config.server.max_body_bytes * 2, 1 << 20),
     // LLM answers can take minutes before the first byte; the failover deadline bounds them instead.
     idleTimeout: 0,
+    development: false,
     fetch: (req) => dispatch(deps, req),
     error: (err) => {
       logger.error("unhandled server error", errorFields(err));
