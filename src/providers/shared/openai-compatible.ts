@@ -106,6 +106,8 @@ class OpenAICompatibleAdapter implements ProviderAdapter {
           return;
         }
         if (!Array.isArray(chunk.choices)) chunk.choices = [];
+        // Perplexity omits `object`; clients and the contract expect every chunk to carry it.
+        if (chunk.object === undefined) chunk.object = "chat.completion.chunk";
         if (chunk.x_groq?.usage && !chunk.usage) chunk.usage = chunk.x_groq.usage;
         for (const choice of chunk.choices) {
           if (choice.finish_reason != null) {
