@@ -1,0 +1,68 @@
+// The process contract: start-up line, config failures, graceful shutdown.
+import { describe, expect, test } from "bun:test";
+import { json, spawnGateway, startGateway, startMockUpstream } from "../support/index.ts";
+
+describe("process", () => {
+  test("logs one JSON 'butter listening' line with the address", async () => {
+    const gw = await startGateway({ providers: {} });
+    try {
+      const line = gw.jsonLogs().find((j) => j.msg === "butter listening")!;
+      expect(line.level).toBe("info");
+      expect(line.address).toBe(`127.0.0.1:${gw.port}`);
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  test("an invalid config exits 1 with one line naming the failing path", async () => {
+    const p = spawnGateway("providers:\n  openai:\n    keys:\n      - value: x\n        weight: -1\n");
+    expect(await p.exited).toBe(1);
+    const out = p.logs.filter(Boolean);
+    expect(out).toEqual([expect.stringContaining("providers.openai.keys[0].weight: expected a positive number")]);
+  });
+
+  test("a missing config file and unknown arguments exit 1", async () => {
+    const p = spawnGateway("{}", { args: ["--config", "/nonexistent/butter.yaml"] });
+    expect(await p.exited).toBe(1);
+    expect(p.logs.join("\n")).toContain("config file not found: /nonexistent/butter.yaml");
+    const q = spawnGateway("{}", { args: ["--frobnicate"] });
+    expect(await q.exited).toBe(1);
+    expect(q.logs.join("\n")).toContain('unknown argument "--frobnicate"');
+  });
+
+  test("an unset ${VAR} warns, and the provider answers 401 instead of failing start-up", async () => {
+    const gw = await startGateway("server: { address: '127.0.0.1:0' }\nproviders:\n  openai:\n    keys: [{ value: ${BUTTER_TEST_UNSET_KEY} }]\n", {
+      env: { BUTTER_TEST_UNSET_KEY: undefined },
+    });
+    try {
+      expect(gw.jsonLogs().some((j) => j.level === "warn" && String(j.msg).includes("BUTTER_TEST_UNSET_KEY"))).toBe(true);
+      const res = await fetch(`${gw.baseURL}/v1/chat/completions`, {
+        method: "POST", body: JSON.stringify({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "x" }] }),
+      });
+      expect(res.status).toBe(401);
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  test("SIGTERM lets an in-flight request finish, then exits 0", async () => {
+    const mock = await startMockUpstream();
+    mock.when("POST", "/v1/chat/completions", json({ id: "x", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: "late" }, finish_reason: "stop" }] }, { delay: 600 }));
+    const gw = await startGateway({ providers: { openai: { base_url: `${mock.url}/v1`, keys: [{ value: "k" }] } } });
+    try {
+      const inflight = fetch(`${gw.baseURL}/v1/chat/completions`, {
+        method: "POST", body: JSON.stringify({ model: "openai/m", messages: [{ role: "user", content: "x" }] }),
+      });
+      await mock.waitForRequests(1);
+      gw.signal("SIGTERM");
+      const res = await inflight;
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content).toBe("late");
+      expect(await gw.exited).toBe(0);
+      await expect(fetch(`${gw.baseURL}/healthz`)).rejects.toThrow();
+    } finally {
+      await gw.stop();
+      await mock.stop();
+    }
+  });
+});
