@@ -1,0 +1,72 @@
+// Concurrency-1 timing from this process: full non-streaming round trips, and streaming TTFB + inter-chunk gap.
+import { nowUs } from "./util.ts";
+
+const HEADERS = { "content-type": "application/json", authorization: "Bearer sk-bench" };
+
+export class BadResponse extends Error {}
+
+async function check(res: Response): Promise<void> {
+  if (res.status !== 200) {
+    const text = await res.text().catch(() => "");
+    throw new BadResponse(`HTTP ${res.status}: ${text.slice(0, 300)}`);
+  }
+}
+
+/** One request, validated: throws BadResponse unless it is a 200 whose body looks like the expected answer. */
+export async function probe(url: string, body: string, stream: boolean): Promise<void> {
+  const res = await fetch(url, { method: "POST", body, headers: HEADERS });
+  await check(res);
+  const text = await res.text();
+  const ok = stream ? text.includes("data:") && text.includes("[DONE]") : text.includes('"choices"');
+  if (!ok) throw new BadResponse(`unexpected body: ${text.slice(0, 300)}`);
+}
+
+/** `n` sequential non-streaming requests; each sample is the full round trip in µs (body read). */
+export async function timeRequests(url: string, body: string, n: number): Promise<Float64Array> {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const t0 = nowUs();
+    const res = await fetch(url, { method: "POST", body, headers: HEADERS });
+    if (res.status !== 200) await check(res);
+    await res.arrayBuffer();
+    out[i] = nowUs() - t0;
+  }
+  return out;
+}
+
+export interface StreamSamples {
+  ttfbUs: Float64Array; // request start → first body chunk
+  gapUs: Float64Array; // per request: mean gap between body chunks after the first (NaN if one chunk)
+  chunks: Float64Array; // body chunks seen per request
+}
+
+/** `n` sequential streaming requests read with a body reader. */
+export async function timeStreams(url: string, body: string, n: number): Promise<StreamSamples> {
+  const ttfbUs = new Float64Array(n);
+  const gapUs = new Float64Array(n);
+  const chunks = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const t0 = nowUs();
+    const res = await fetch(url, { method: "POST", body, headers: HEADERS });
+    if (res.status !== 200 || !res.body) {
+      await check(res);
+      throw new BadResponse("stream response without a body");
+    }
+    const reader = res.body.getReader();
+    let first = NaN;
+    let last = NaN;
+    let count = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (!value || value.byteLength === 0) continue;
+      last = nowUs();
+      if (count === 0) first = last;
+      count++;
+    }
+    ttfbUs[i] = first - t0;
+    gapUs[i] = count > 1 ? (last - first) / (count - 1) : NaN;
+    chunks[i] = count;
+  }
+  return { ttfbUs, gapUs, chunks };
+}

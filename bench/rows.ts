@@ -1,0 +1,117 @@
+// The rows of the benchmark table. "direct" (the mock itself) and "bun floor" are fixed; every gateway row is an
+// entry of GATEWAY_ROWS: a name, the model to ask for, a function that writes the config YAML, and optionally
+// the files it needs. To benchmark a new setup, add an entry. A row whose `requires` are missing, or whose
+// gateway does not start within 10 s (or answers its first request wrongly), is printed as "n/a" with the reason.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { BUN, ROOT } from "./util.ts";
+
+export interface BenchContext {
+  /** mock upstream root, e.g. http://127.0.0.1:41234 (OpenAI at /v1/..., Anthropic at /v1/messages) */
+  mockUrl: string;
+  tmpDir: string;
+}
+
+export interface GatewayRow {
+  name: string;
+  model: string;
+  /** repo-relative paths that must exist for this row to run */
+  requires?: string[];
+  config(ctx: BenchContext): string;
+}
+
+/** Where a row's process comes from once its config (if any) is written. */
+export interface RowSpec {
+  name: string;
+  model: string;
+  requires: string[];
+  argv(ctx: BenchContext, configPath: string): string[];
+  env(ctx: BenchContext): Record<string, string>;
+  config?(ctx: BenchContext): string;
+}
+
+const server = `server:
+  address: "127.0.0.1:0"
+`;
+
+const openaiProvider = (ctx: BenchContext) => `providers:
+  openai:
+    base_url: ${ctx.mockUrl}/v1
+    keys:
+      - value: sk-bench
+`;
+
+export const GATEWAY_ROWS: GatewayRow[] = [
+  {
+    name: "butter (no plugins)",
+    model: "openai/gpt-4o-mini",
+    config: (ctx) => server + openaiProvider(ctx),
+  },
+  {
+    name: "butter + built-in plugins",
+    model: "openai/gpt-4o-mini",
+    requires: ["src/plugins/builtin"],
+    // rate limit generous enough never to answer 429 during the c=64 phase
+    config: (ctx) =>
+      server +
+      openaiProvider(ctx) +
+      `plugins:
+  - name: ratelimit
+    config: { mode: global, rate: 100000000, burst: 100000000, backend: memory }
+  - name: logging
+  - name: metrics
+`,
+  },
+  {
+    name: "butter → anthropic mock",
+    model: "anthropic/claude-sonnet-4-5-20250929",
+    requires: ["src/providers/anthropic"],
+    config: (ctx) =>
+      server +
+      `providers:
+  anthropic:
+    base_url: ${ctx.mockUrl}
+    keys:
+      - value: sk-bench
+`,
+  },
+  {
+    name: "butter + wasm plugin (prompt-guard, log mode)",
+    model: "openai/gpt-4o-mini",
+    requires: ["src/plugins/wasm", "plugins/prompt-guard.wasm"],
+    config: (ctx) =>
+      server +
+      openaiProvider(ctx) +
+      `plugins:
+  - name: prompt-guard
+    wasm: ${join(ROOT, "plugins/prompt-guard.wasm")}
+    config: { mode: log }
+`,
+  },
+];
+
+export const FLOOR_ROW: RowSpec = {
+  name: "bun floor",
+  model: "openai/gpt-4o-mini",
+  requires: [],
+  argv: () => [BUN, join(ROOT, "bench/floor-bun.ts")],
+  env: (ctx) => ({ PORT: "0", UPSTREAM: ctx.mockUrl }),
+};
+
+export function gatewaySpec(row: GatewayRow): RowSpec {
+  return {
+    name: row.name,
+    model: row.model,
+    requires: ["src/main.ts", ...(row.requires ?? [])],
+    argv: (_ctx, configPath) => [BUN, join(ROOT, "src/main.ts"), "--config", configPath],
+    env: () => ({}),
+    config: row.config,
+  };
+}
+
+export const ROW_SPECS: RowSpec[] = [FLOOR_ROW, ...GATEWAY_ROWS.map(gatewaySpec)];
+
+export function missing(spec: RowSpec): string | undefined {
+  const gone = spec.requires.filter((p) => !existsSync(join(ROOT, p)));
+  return gone.length ? `missing ${gone.join(", ")}` : undefined;
+}
