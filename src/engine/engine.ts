@@ -1,10 +1,15 @@
-import { errors } from "../core/errors.ts";
+import { errors, GatewayError, toGatewayError } from "../core/errors.ts";
 import type { ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse } from "../core/openai-types.ts";
-import type { Snapshot, Target } from "../config/snapshot.ts";
-import type { CallContext, ChatResult, ProviderAdapter } from "../providers/types.ts";
+import type { Snapshot } from "../config/snapshot.ts";
+import type { Auth, CallContext, ChatResult, ProviderAdapter } from "../providers/types.ts";
 import { makeSend } from "../transport/upstream-fetch.ts";
-import { resolveModel } from "./resolve.ts";
-import { pickAuth } from "./auth.ts";
+import { logger } from "../observability/logger.ts";
+import { backoffDelay, RETRY_AFTER_CAP_MS, retryAfterMs } from "./backoff.ts";
+import { Circuits, type Admission } from "./circuit.ts";
+import { systemClock, type Clock } from "./clock.ts";
+import type { KeyEntry } from "./keys.ts";
+import { SnapshotPlans, type CompiledPlan, type CompiledTarget } from "./plan.ts";
+import { peekStream } from "./stream-peek.ts";
 
 /** What the server knows about the client call that the engine needs. */
 export interface RequestContext {
@@ -22,38 +27,251 @@ export interface Outcome<T> {
   attempts: number;
 }
 
+export interface EngineOptions {
+  /** Time and waiting; tests pass a fake clock. */
+  clock?: Clock;
+  /** Uniform in [0, 1): key choice and backoff jitter; tests pass a seeded one. */
+  random?: () => number;
+}
+
 type Operation<T> = (adapter: ProviderAdapter, ctx: CallContext) => Promise<T>;
 
-export class Engine {
-  constructor(private readonly snapshot: () => Snapshot) {}
+/** Which targets can serve an operation at all (embeddings need a provider that has them). */
+interface Capability {
+  name: string;
+  test(adapter: ProviderAdapter): boolean;
+}
 
-  chat(request: ChatCompletionRequest, ctx: RequestContext): Promise<Outcome<ChatResult>> {
-    return this.run(request.model, ctx, (adapter, call) => adapter.chat(request, call));
+const EMBEDDINGS: Capability = { name: "embeddings", test: (a) => a.supportsEmbeddings };
+
+/** Where one attempt goes. */
+interface Choice {
+  target: CompiledTarget;
+  /** Index in the route's target list; the next attempt starts looking after it. */
+  pos: number;
+  /** The stored key; undefined for passthrough. */
+  key: KeyEntry | undefined;
+  /** False when the key already failed this request with 401/429 (no other was left). */
+  fresh: boolean;
+  admission: Admission;
+}
+
+/**
+ * The call path: route → target (strategy, circuit breakers) → key (weighted, allowlists, health)
+ * → adapter, with retries, backoff and failover across targets until an attempt succeeds, a
+ * non-retryable error comes back, `max_attempts` is reached or the deadline is near.
+ */
+export class Engine {
+  private readonly plans = new WeakMap<Snapshot, SnapshotPlans>();
+  private readonly circuits = new Circuits();
+  private readonly clock: Clock;
+  private readonly random: () => number;
+
+  constructor(private readonly snapshot: () => Snapshot, options: EngineOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
   }
 
-  embeddings(request: EmbeddingRequest, ctx: RequestContext): Promise<Outcome<EmbeddingResponse>> {
-    return this.run(request.model, ctx, (adapter, call) => {
-      if (!adapter.supportsEmbeddings) throw errors.unsupportedOperation(adapter.name, "embeddings");
-      return adapter.embeddings(request, call);
+  chat(request: ChatCompletionRequest, ctx: RequestContext): Promise<Outcome<ChatResult>> {
+    return this.run(request.model, ctx, undefined, async (adapter, call) => {
+      const result = await adapter.chat(request, call);
+      if (result.type !== "stream") return result;
+      return { type: "stream", events: await peekStream(result.events, adapter.name, call.signal) };
     });
   }
 
-  private async run<T>(model: string, ctx: RequestContext, op: Operation<T>): Promise<Outcome<T>> {
-    const snapshot = this.snapshot();
-    const plan = resolveModel(snapshot, model);
-    const target = plan.targets[0]!;
-    const value = await op(target.provider, this.callContext(snapshot, target, ctx));
-    return { value, provider: target.provider.name, model: target.model, attempts: 1 };
+  embeddings(request: EmbeddingRequest, ctx: RequestContext): Promise<Outcome<EmbeddingResponse>> {
+    return this.run(request.model, ctx, EMBEDDINGS, (adapter, call) => adapter.embeddings(request, call));
   }
 
-  private callContext(snapshot: Snapshot, target: Target, ctx: RequestContext): CallContext {
-    const { provider } = target;
-    const failover = snapshot.config.failover;
-    return {
-      model: target.model,
-      auth: pickAuth(snapshot, provider, ctx.passthroughHeaders),
-      signal: ctx.signal,
-      send: makeSend({ provider: provider.name, signal: ctx.signal, timeoutMs: failover.timeout }),
-    };
+  private plansFor(snapshot: Snapshot): SnapshotPlans {
+    let plans = this.plans.get(snapshot);
+    if (plans === undefined) {
+      plans = new SnapshotPlans(snapshot);
+      this.plans.set(snapshot, plans);
+    }
+    return plans;
   }
+
+  private async run<T>(model: string, ctx: RequestContext, capability: Capability | undefined, op: Operation<T>): Promise<Outcome<T>> {
+    const snapshot = this.snapshot();
+    const plans = this.plansFor(snapshot);
+    const plan = plans.plan(model);
+    const failover = snapshot.config.failover;
+    const { clock, random, circuits } = this;
+    if (ctx.signal.aborted) throw errors.clientClosed();
+
+    let choice = this.choose(plan, plan.start(), undefined, capability, clock.now());
+    const deadlineAt = clock.now() + failover.deadline;
+    // One signal for the whole request: the client leaving or the deadline passing aborts the
+    // upstream call in flight and any backoff wait. It stays linked for the life of a stream.
+    const scope = new AbortController();
+    ctx.signal.addEventListener("abort", () => scope.abort(errors.clientClosed()), { once: true });
+    const deadline = setTimeout(() => scope.abort(errors.upstreamTimeout(choice.target.provider.name, failover.deadline)), failover.deadline);
+    let skip: Set<KeyEntry> | undefined;
+    let attempt = 0;
+    try {
+      for (;;) {
+        attempt++;
+        const { target, key } = choice;
+        const auth: Auth = key === undefined
+          ? { mode: "passthrough", headers: ctx.passthroughHeaders }
+          : { mode: "stored", key: key.key, keyIndex: key.index };
+        const timeoutMs = Math.max(1, Math.min(target.timeoutMs, deadlineAt - clock.now()));
+        const call: CallContext = {
+          model: target.model,
+          auth,
+          signal: scope.signal,
+          send: makeSend({ provider: target.provider.name, signal: scope.signal, timeoutMs }),
+        };
+        let err: GatewayError;
+        try {
+          const value = await op(target.provider, call);
+          if (circuits.size !== 0) circuits.success(target.id);
+          key?.succeeded();
+          return { value, provider: target.provider.name, model: target.model, attempts: attempt };
+        } catch (e) {
+          if (scope.signal.aborted) {
+            circuits.release(target.id);
+            throw scope.signal.reason;
+          }
+          err = redact(toGatewayError(e), key);
+        }
+
+        // Health bookkeeping for what just failed.
+        const now = clock.now();
+        const retryable = isRetryable(err, plans.retryOn);
+        const fields = { request_id: ctx.requestId, route: plan.name, attempt, provider: target.provider.name, model: target.model, key_index: key?.index };
+        if (retryable) {
+          if (circuits.failure(target.id, now, { failures: failover.circuit.failures, cooldownMs: failover.circuit.cooldown })) {
+            logger.warn("circuit opened", { ...fields, cooldown_ms: failover.circuit.cooldown });
+          }
+        } else if (err.kind === "upstream_error") {
+          circuits.success(target.id); // it answered: the target is up, the request was refused
+        } else {
+          circuits.release(target.id);
+        }
+        const keyFailure = key !== undefined && err.kind === "upstream_error" && (err.status === 401 || err.status === 429);
+        if (keyFailure) {
+          (skip ??= new Set()).add(key);
+          const cooldown = key.failed(now);
+          if (cooldown > 0) logger.warn("key cooling down", { provider: target.provider.name, key_index: key.index, cooldown_ms: cooldown });
+        }
+
+        // Retry? Listed statuses, network errors and timeouts are; a 401/429 key rotates while another key is left.
+        if (attempt >= failover.max_attempts) throw this.giveUp(err, retryable, "max_attempts", fields);
+        if (!retryable && !keyFailure) throw err;
+        const next = this.choose(plan, choice.pos + 1, skip, capability, now);
+        const drop = (reason: string): GatewayError => {
+          if (next.admission !== "closed") circuits.release(next.target.id);
+          return reason === "" ? err : this.giveUp(err, retryable, reason, fields);
+        };
+        if (!retryable && !next.fresh) throw drop("");
+        let delay = backoffDelay(failover.backoff, attempt, random);
+        if (next.target === target && next.key === key) {
+          // Retry-After speaks for the upstream (and key) that sent it, so it counts only when the retry goes back there.
+          const after = retryAfterMs(err.headers, clock.wall());
+          if (after !== undefined) {
+            if (after > RETRY_AFTER_CAP_MS) throw drop("retry_after_too_long");
+            if (after > delay) delay = after;
+          }
+        }
+        if (now + delay >= deadlineAt) throw drop("deadline");
+        logger.warn("upstream attempt failed; retrying", {
+          ...fields, status: err.status, error_kind: err.kind, error: err.message,
+          next_provider: next.target.provider.name, next_model: next.target.model, next_key_index: next.key?.index, delay_ms: delay,
+        });
+        try {
+          await clock.sleep(delay, scope.signal);
+        } catch (e) {
+          drop("");
+          throw scope.signal.aborted ? scope.signal.reason : e;
+        }
+        choice = next;
+      }
+    } finally {
+      clearTimeout(deadline);
+    }
+  }
+
+  /**
+   * The first usable target from position `from` (wrapping): its circuit closed or free to probe,
+   * with a key this request has not seen fail. Failing that, one whose keys all failed this
+   * request (reused); failing that — every target open — the one whose circuit opened first.
+   */
+  private choose(plan: CompiledPlan, from: number, skip: ReadonlySet<KeyEntry> | undefined, capability: Capability | undefined, now: number): Choice {
+    const choice = this.find(plan, from, skip, capability, now);
+    // A half-open target (or an open one tried because every target is open) takes the probe slot now.
+    if (choice.admission !== "closed") this.circuits.claim(choice.target.id);
+    return choice;
+  }
+
+  private find(plan: CompiledPlan, from: number, skip: ReadonlySet<KeyEntry> | undefined, capability: Capability | undefined, now: number): Choice {
+    const { targets } = plan;
+    const n = targets.length;
+    const circuits = this.circuits;
+    let stale: Choice | undefined;
+    let oldest: CompiledTarget | undefined;
+    let oldestPos = 0;
+    let oldestAt = Infinity;
+    let usable = 0;
+    for (let k = 0; k < n; k++) {
+      const pos = (from + k) % n;
+      const target = targets[pos]!;
+      if (capability !== undefined && !capability.test(target.provider)) continue;
+      const keys = target.keys;
+      if (keys !== undefined && keys.size === 0) continue;
+      usable++;
+      const admission = circuits.size === 0 ? "closed" : circuits.status(target.id, now);
+      if (admission === "open") {
+        const openedAt = circuits.get(target.id)!.openedAt;
+        if (openedAt < oldestAt) (oldest = target), (oldestPos = pos), (oldestAt = openedAt);
+        continue;
+      }
+      if (keys === undefined) return { target, pos, key: undefined, fresh: true, admission };
+      const key = keys.pick(now, this.random, skip);
+      if (key !== undefined) return { target, pos, key, fresh: true, admission };
+      stale ??= { target, pos, key: keys.pickAny(now, this.random), fresh: false, admission };
+    }
+    if (stale !== undefined) return stale;
+    if (oldest !== undefined) {
+      const key = oldest.keys?.pick(now, this.random, skip);
+      const fallback = key ?? oldest.keys?.pickAny(now, this.random);
+      return { target: oldest, pos: oldestPos, key: fallback, fresh: oldest.keys === undefined || key !== undefined, admission: "probe" };
+    }
+    if (usable === 0 && capability !== undefined && !targets.some((t) => capability.test(t.provider))) {
+      throw errors.unsupportedOperation(targets[0]!.provider.name, capability.name);
+    }
+    const first = targets.find((t) => capability === undefined || capability.test(t.provider)) ?? targets[0]!;
+    throw errors.missingCredentials(first.provider.name);
+  }
+
+  private giveUp(err: GatewayError, retryable: boolean, reason: string, fields: Record<string, unknown>): GatewayError {
+    if (retryable) logger.warn("upstream failed; not retrying", { ...fields, reason, status: err.status, error_kind: err.kind, error: err.message });
+    return err;
+  }
+}
+
+/** Listed statuses, network errors, attempt timeouts, garbage bodies, and streams that broke before their first event. */
+function isRetryable(err: GatewayError, retryOn: Uint8Array): boolean {
+  switch (err.kind) {
+    case "upstream_error":
+      return retryOn[err.status] === 1;
+    case "upstream_unreachable":
+    case "upstream_timeout":
+    case "upstream_bad_response":
+    case "stream_interrupted":
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** An upstream that echoes the key it was sent (some do, in 401 messages) must not hand it to the client or the logs. */
+function redact(err: GatewayError, key: KeyEntry | undefined): GatewayError {
+  const secret = key?.key.value;
+  if (secret === undefined || secret.length < 6 || !err.message.includes(secret)) return err;
+  return new GatewayError(err.kind, err.message.replaceAll(secret, "[redacted]"), {
+    status: err.status, type: err.type, code: err.code, param: err.param, headers: err.headers, retryable: err.retryable,
+  });
 }

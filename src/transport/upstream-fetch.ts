@@ -3,7 +3,7 @@ import type { Send, UpstreamRequest } from "../providers/types.ts";
 
 export interface SendOptions {
   provider: string;
-  /** Aborted when the client goes away or the request's deadline passes. */
+  /** Aborted when the client goes away or the request's deadline passes; a GatewayError reason is what the attempt throws. */
   signal: AbortSignal;
   /** Until response headers arrive. */
   timeoutMs: number;
@@ -17,7 +17,7 @@ export function makeSend(options: SendOptions): Send {
   return async (request: UpstreamRequest) => {
     const controller = new AbortController();
     const onAbort = () => controller.abort(options.signal.reason);
-    if (options.signal.aborted) throw errors.clientClosed();
+    if (options.signal.aborted) throw abortError(options.signal);
     options.signal.addEventListener("abort", onAbort, { once: true });
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -36,10 +36,15 @@ export function makeSend(options: SendOptions): Send {
     } catch (err) {
       if (err instanceof GatewayError) throw err;
       if (timedOut) throw errors.upstreamTimeout(options.provider, options.timeoutMs);
-      if (options.signal.aborted) throw errors.clientClosed();
+      if (options.signal.aborted) throw abortError(options.signal);
       throw errors.upstreamUnreachable(options.provider, err);
     } finally {
       clearTimeout(timer);
     }
   };
+}
+
+/** Why the request was aborted: the engine's reason (client gone, deadline) or, by default, the client. */
+function abortError(signal: AbortSignal): GatewayError {
+  return signal.reason instanceof GatewayError ? signal.reason : errors.clientClosed();
 }
