@@ -1,0 +1,114 @@
+import { errors } from "../../../core/errors.ts";
+import type { ChatCompletionRequest, FunctionTool, ResponseFormat, ToolChoice } from "../../../core/openai-types.ts";
+import { convertMessages } from "./messages.ts";
+import type { AnthropicRequest, AnthropicTextBlock, AnthropicTool, AnthropicToolChoice } from "./wire-types.ts";
+
+/** Anthropic requires max_tokens; this is what a request without one gets. */
+export const DEFAULT_MAX_TOKENS = 4096;
+/** The forced tool that carries JSON-mode answers. */
+export const JSON_TOOL_NAME = "json_output";
+
+export interface AnthropicRequestOptions {
+  /** max_tokens when the client sets neither max_tokens nor max_completion_tokens. Default 4096. */
+  defaultMaxTokens?: number;
+  /** Extra top-level body fields, e.g. `{ anthropic_version: "vertex-2023-10-16" }` for Anthropic on Vertex. */
+  extra?: Record<string, unknown>;
+}
+
+/** A translated request plus what the answer's translation must know about it. */
+export interface AnthropicCall {
+  body: AnthropicRequest;
+  /** Set when JSON mode rides on a forced tool: that tool's input becomes `message.content`. */
+  jsonTool: string | undefined;
+}
+
+/**
+ * OpenAI chat request → Anthropic Messages body. Pure: no URL, headers or config. `model` undefined
+ * leaves `model` out of the body (Vertex puts it in the URL).
+ */
+export function toAnthropicRequest(req: ChatCompletionRequest, model: string | undefined, opts: AnthropicRequestOptions = {}): AnthropicCall {
+  if (req.n != null && req.n !== 1) throw errors.invalidRequest("Anthropic models return one choice; `n` must be 1.", "n");
+  const { system, messages, historyTools } = convertMessages(req.messages);
+  const body: AnthropicRequest = { max_tokens: req.max_completion_tokens ?? req.max_tokens ?? opts.defaultMaxTokens ?? DEFAULT_MAX_TOKENS, messages };
+  if (model !== undefined) body.model = model;
+
+  let tools = (req.tools ?? []).map(toTool);
+  let toolChoice = tools.length > 0 ? mapToolChoice(req.tool_choice, req.parallel_tool_calls) : undefined;
+  let jsonTool: string | undefined;
+  const json = jsonSchemaOf(req.response_format);
+  if (json) {
+    if (tools.length === 0 && (json.schema.type === undefined || json.schema.type === "object")) {
+      // A forced tool is the reliable JSON mode on the Messages API: its input is always a JSON object.
+      tools = [{ name: JSON_TOOL_NAME, description: json.description, input_schema: { type: "object", ...json.schema } }];
+      toolChoice = { type: "tool", name: JSON_TOOL_NAME };
+      jsonTool = JSON_TOOL_NAME;
+    } else {
+      // The client's own tools must stay callable, so JSON mode falls back to an instruction.
+      system.push({ type: "text", text: json.instruction });
+    }
+  }
+  if (tools.length === 0 && historyTools.size > 0) {
+    // Anthropic rejects tool_use/tool_result blocks unless tools are defined; declare the ones the
+    // history used, and forbid new calls since the client offered none.
+    tools = [...historyTools].map((name) => ({ name, input_schema: { type: "object", properties: {} } }));
+    toolChoice = { type: "none" };
+  }
+
+  if (system.length > 0) body.system = systemField(system);
+  if (tools.length > 0) body.tools = tools;
+  if (toolChoice) body.tool_choice = toolChoice;
+  const stop = typeof req.stop === "string" ? [req.stop] : req.stop;
+  if (stop && stop.length > 0) body.stop_sequences = stop;
+  // OpenAI's range is 0–2, Anthropic's 0–1.
+  if (typeof req.temperature === "number") body.temperature = Math.min(req.temperature, 1);
+  if (typeof req.top_p === "number") body.top_p = req.top_p;
+  if (typeof req.top_k === "number") body.top_k = req.top_k;
+  if (typeof req.user === "string" && req.user !== "") body.metadata = { user_id: req.user };
+  if (req.stream) body.stream = true;
+  if (opts.extra) Object.assign(body, opts.extra);
+  return { body, jsonTool };
+}
+
+/** One plain system text stays a string (the common, readable form); anything else stays blocks. */
+function systemField(blocks: AnthropicTextBlock[]): string | AnthropicTextBlock[] {
+  return blocks.length === 1 && blocks[0]!.cache_control === undefined ? blocks[0]!.text : blocks;
+}
+
+function toTool(tool: FunctionTool, i: number): AnthropicTool {
+  if (tool.type !== "function" || !tool.function?.name) throw errors.invalidRequest("Only function tools can be sent to Anthropic.", `tools[${i}]`);
+  const params = tool.function.parameters;
+  const schema = params && typeof params === "object" && Object.keys(params).length > 0 ? params : { properties: {} };
+  const out: AnthropicTool = { name: tool.function.name, input_schema: { type: "object", ...schema } };
+  if (tool.function.description) out.description = tool.function.description;
+  return out;
+}
+
+function mapToolChoice(choice: ToolChoice | undefined, parallel: boolean | undefined): AnthropicToolChoice | undefined {
+  let out: AnthropicToolChoice | undefined;
+  if (choice === undefined) out = parallel === false ? { type: "auto" } : undefined;
+  else if (choice === "auto") out = { type: "auto" };
+  else if (choice === "required") out = { type: "any" };
+  else if (choice === "none") out = { type: "none" };
+  else if (typeof choice === "object" && choice.function?.name) out = { type: "tool", name: choice.function.name };
+  else throw errors.invalidRequest("Unsupported `tool_choice`.", "tool_choice");
+  if (parallel === false && out && out.type !== "none") out.disable_parallel_tool_use = true;
+  return out;
+}
+
+interface JsonMode { schema: Record<string, unknown>; description: string; instruction: string }
+
+function jsonSchemaOf(format: ResponseFormat | undefined): JsonMode | undefined {
+  if (!format || format.type === "text") return undefined;
+  if (format.type === "json_object") {
+    return { schema: {}, description: "Respond with a JSON object.", instruction: "Respond only with a valid JSON object, without Markdown fences or other text." };
+  }
+  if (format.type === "json_schema") {
+    const schema = format.json_schema?.schema ?? {};
+    return {
+      schema,
+      description: format.json_schema?.description ?? "Respond with a JSON object that matches the schema.",
+      instruction: `Respond only with valid JSON that matches this JSON schema, without Markdown fences or other text: ${JSON.stringify(schema)}`,
+    };
+  }
+  throw errors.invalidRequest(`response_format type '${(format as { type: string }).type}' is not supported.`, "response_format.type");
+}
