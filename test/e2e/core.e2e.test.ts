@@ -21,7 +21,8 @@ beforeAll(async () => {
       groq: { keys: [{ value: "" }] },
       perplexity: { base_url: `${mock.url}/pplx`, keys: [{ value: "pplx-secret" }] },
     },
-    failover: { timeout: "2s" },
+    // One attempt: these tests pin down single-upstream behaviour; retries are covered by failover-*.test.ts.
+    failover: { timeout: "2s", max_attempts: 1 },
   });
   client = openaiClient(gw);
 });
