@@ -14,7 +14,8 @@ export interface Exchange {
   requestId: string;
   /** Response headers every answer to this request carries. */
   headers: Record<string, string>;
-  abort: AbortController;
+  /** Bun aborts the request's own signal when the client disconnects, also mid-stream. */
+  signal: AbortSignal;
 }
 
 const PASSTHROUGH = ["authorization", "x-api-key", "api-key", "x-goog-api-key"] as const;

@@ -17,10 +17,7 @@ function pathOf(url: string): string {
 
 export async function dispatch(deps: ServerDeps, req: Request): Promise<Response> {
   const requestId = requestIdFrom(req.headers, newRequestId);
-  const abort = new AbortController();
-  const onClientGone = () => abort.abort();
-  req.signal.addEventListener("abort", onClientGone, { once: true });
-  const ex: Exchange = { req, requestId, headers: { "x-request-id": requestId }, abort };
+  const ex: Exchange = { req, requestId, headers: { "x-request-id": requestId }, signal: req.signal };
   try {
     const path = pathOf(req.url);
     const methods = routeTable.get(path);

@@ -13,10 +13,8 @@ export const SSE_HEADERS = {
 } as const;
 
 export interface SseHooks {
-  /** Called once when the stream ends for any reason; `error` is set when it ended with one. */
+  /** Called once when the stream ends for any reason. */
   onEnd(outcome: "done" | "error" | "cancelled"): void;
-  /** Aborts the upstream call when the client goes away. */
-  cancel(): void;
 }
 
 /**
@@ -55,8 +53,8 @@ export function sseBody(events: AsyncIterable<StreamEvent>, hooks: SseHooks): Re
       }
     },
     cancel() {
+      // The upstream call is aborted through the request's signal, which Bun fires on disconnect.
       end("cancelled");
-      hooks.cancel();
       void iterator.return?.().catch(() => {});
     },
   });

@@ -235,7 +235,7 @@ export function providerContract(c: ProviderContract): void {
 
 export async function collectSse(events: AsyncIterable<import("../../src/core/stream-event.ts").StreamEvent>, includeUsage: boolean): Promise<SseOutcome> {
   const stats: StreamStats = { chunks: 0 };
-  const body = sseBody(shapeStream(events, includeUsage, stats), { onEnd: () => {}, cancel: () => {} });
+  const body = sseBody(shapeStream(events, includeUsage, stats), { onEnd: () => {} });
   const raw = await new Response(body).text();
   const parts = raw.split("\n\n");
   expect(parts.pop()).toBe("");

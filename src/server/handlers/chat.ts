@@ -9,7 +9,7 @@ import { logger } from "../../observability/logger.ts";
 export async function handleChat(deps: ServerDeps, ex: Exchange): Promise<Response> {
   const request = validateChat(await readJsonObject(ex.req, deps.snapshot().config.server.max_body_bytes));
   const outcome = await deps.engine.chat(request, {
-    requestId: ex.requestId, signal: ex.abort.signal, passthroughHeaders: passthroughHeaders(ex.req.headers),
+    requestId: ex.requestId, signal: ex.signal, passthroughHeaders: passthroughHeaders(ex.req.headers),
   });
   const headers = { ...ex.headers, "x-butter-provider": outcome.provider, "x-butter-attempts": String(outcome.attempts) };
   const result = outcome.value;
@@ -19,7 +19,6 @@ export async function handleChat(deps: ServerDeps, ex: Exchange): Promise<Respon
   const stats: StreamStats = { chunks: 0 };
   const includeUsage = request.stream_options?.include_usage === true;
   const body = sseBody(shapeStream(result.events, includeUsage, stats), {
-    cancel: () => ex.abort.abort(),
     onEnd: (end) => {
       if (end === "error" && stats.error) {
         logger.warn("stream ended with an error", { request_id: ex.requestId, provider: outcome.provider, error_kind: stats.error.kind, error: stats.error.message });

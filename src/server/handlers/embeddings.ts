@@ -6,7 +6,7 @@ import { validateEmbeddings } from "../validate.ts";
 export async function handleEmbeddings(deps: ServerDeps, ex: Exchange): Promise<Response> {
   const request = validateEmbeddings(await readJsonObject(ex.req, deps.snapshot().config.server.max_body_bytes));
   const outcome = await deps.engine.embeddings(request, {
-    requestId: ex.requestId, signal: ex.abort.signal, passthroughHeaders: passthroughHeaders(ex.req.headers),
+    requestId: ex.requestId, signal: ex.signal, passthroughHeaders: passthroughHeaders(ex.req.headers),
   });
   return new Response(JSON.stringify(outcome.value), {
     headers: {

@@ -2,7 +2,7 @@ import type { ServerDeps, Exchange } from "../context.ts";
 import { passthroughHeaders } from "../context.ts";
 
 export async function handleModels(deps: ServerDeps, ex: Exchange): Promise<Response> {
-  const data = await deps.catalog.list(ex.abort.signal, passthroughHeaders(ex.req.headers));
+  const data = await deps.catalog.list(ex.signal, passthroughHeaders(ex.req.headers));
   return new Response(JSON.stringify({ object: "list", data }), { headers: { ...ex.headers, "content-type": "application/json" } });
 }
 
