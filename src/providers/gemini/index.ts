@@ -1,0 +1,81 @@
+import { errors } from "../../core/errors.ts";
+import type { ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse } from "../../core/openai-types.ts";
+import type { ProviderConfig } from "../../config/schema.ts";
+import type { Auth, CallContext, ChatResult, ProviderAdapter, ProviderFactory } from "../types.ts";
+import { readJson, sendChecked } from "../shared/http.ts";
+import { toGenerateContent } from "../shared/google-genai/request.ts";
+import { toChatCompletion } from "../shared/google-genai/response.ts";
+import { toChunkStream } from "../shared/google-genai/stream.ts";
+import { googleError } from "../shared/google-genai/errors.ts";
+import { fromGeminiEmbedding, toEmbeddingResponse, toGeminiEmbedding } from "../shared/google-genai/embeddings.ts";
+import { isGenerateContentResponse } from "../shared/google-genai/validate.ts";
+import { listGeminiModels } from "./models.ts";
+
+const DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com";
+const STATIC_MODELS = ["gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-2.0-flash", "gemini-embedding-001"];
+
+export const gemini: ProviderFactory = {
+  kind: "gemini",
+  keyUsable: (key) => key.value !== "",
+  create: (name, config) => new GeminiAdapter(name, config),
+};
+
+/** `gemini-2.5-flash` → `models/gemini-2.5-flash`; `models/...` and `tunedModels/...` stay as they are. */
+export const modelResource = (model: string): string => (model.includes("/") ? model : `models/${model}`);
+
+class GeminiAdapter implements ProviderAdapter {
+  readonly kind = "gemini";
+  readonly credentialMode;
+  readonly keys;
+  readonly supportsEmbeddings = true;
+  readonly staticModels: readonly string[];
+  private readonly root: string;
+  private readonly headers: Record<string, string>;
+
+  constructor(readonly name: string, config: ProviderConfig) {
+    this.credentialMode = config.credential_mode;
+    this.keys = config.keys;
+    this.staticModels = config.models ?? STATIC_MODELS;
+    this.root = `${(config.base_url ?? DEFAULT_BASE_URL).replace(/\/+$/, "")}/v1beta`;
+    this.headers = { "content-type": "application/json", ...config.headers };
+  }
+
+  private authHeaders(auth: Auth): Record<string, string> {
+    if (auth.mode === "passthrough") return { ...this.headers, ...auth.headers };
+    return { ...this.headers, "x-goog-api-key": auth.key.value };
+  }
+
+  private mapError = (status: number, text: string, headers: Headers) => googleError(this.name, status, text, headers);
+
+  private post(ctx: CallContext, url: string, body: unknown): Promise<Response> {
+    return sendChecked(ctx, { url, method: "POST", headers: this.authHeaders(ctx.auth), body: JSON.stringify(body) }, this.mapError);
+  }
+
+  async chat(request: ChatCompletionRequest, ctx: CallContext): Promise<ChatResult> {
+    const body = toGenerateContent(request);
+    const base = `${this.root}/${modelResource(ctx.model)}`;
+    if (request.stream) {
+      const response = await this.post(ctx, `${base}:streamGenerateContent?alt=sse`, body);
+      return { type: "stream", events: toChunkStream(response.body ?? new Response("").body!, this.name, ctx.model) };
+    }
+    const json = await readJson(await this.post(ctx, `${base}:generateContent`, body), this.name);
+    if (!isGenerateContentResponse(json)) throw errors.upstreamBadResponse(this.name, "the body has no `candidates` array");
+    return { type: "json", body: toChatCompletion(json, ctx.model) };
+  }
+
+  async embeddings(request: EmbeddingRequest, ctx: CallContext): Promise<EmbeddingResponse> {
+    const resource = modelResource(ctx.model);
+    const { method, body } = toGeminiEmbedding(request, resource);
+    const json = await readJson(await this.post(ctx, `${this.root}/${resource}:${method}`, body), this.name);
+    const result = fromGeminiEmbedding(json);
+    if (!result) throw errors.upstreamBadResponse(this.name, "the body has no embedding values");
+    return toEmbeddingResponse(request, ctx.model, result);
+  }
+
+  listModels(ctx: CallContext): Promise<string[]> {
+    return listGeminiModels(this.name, `${this.root}/models`, async (url) => {
+      const response = await sendChecked(ctx, { url, method: "GET", headers: this.authHeaders(ctx.auth) }, this.mapError);
+      return readJson(response, this.name);
+    });
+  }
+}

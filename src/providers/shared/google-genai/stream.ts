@@ -1,0 +1,91 @@
+import { errors } from "../../../core/errors.ts";
+import type { ChunkChoice, ToolCallDelta, Usage } from "../../../core/openai-types.ts";
+import type { StreamEvent } from "../../../core/stream-event.ts";
+import { decodeSse } from "../sse-decoder.ts";
+import { safeJson } from "../upstream-error.ts";
+import { googleError } from "./errors.ts";
+import { completionId, createdOf, mapFinishReason, mapUsage, textOf, toolCallOf } from "./response.ts";
+import type { GenerateContentResponse } from "./wire.ts";
+
+/**
+ * `:streamGenerateContent?alt=sse` → OpenAI chunks. Google's SSE has CRLF separators and no [DONE]: the
+ * body simply ends. Function calls arrive whole, so each becomes one tool-call delta with its full
+ * arguments. Usage is cumulative on every chunk (on Vertex only the last has counts): the last one seen
+ * is sent at the end as a `choices: []` chunk, after the finish chunk.
+ */
+export async function* toChunkStream(body: ReadableStream<Uint8Array>, provider: string, model: string): AsyncGenerator<StreamEvent> {
+  let head: { id: string; created: number; model: string } | undefined;
+  let usage: Usage | undefined;
+  const toolCalls = new Map<number, number>();
+  const finished = new Set<number>();
+  const chunk = (choices: ChunkChoice[], withUsage?: Usage): StreamEvent => ({
+    type: "chunk",
+    chunk: { ...head!, object: "chat.completion.chunk", choices, ...(withUsage ? { usage: withUsage } : {}) },
+  });
+
+  try {
+    for await (const message of decodeSse(body)) {
+      const data = safeJson(message.data) as GenerateContentResponse | undefined;
+      if (!data || typeof data !== "object" || Array.isArray(data)) {
+        yield { type: "error", error: errors.streamInterrupted(provider, "an event was not valid JSON") };
+        return;
+      }
+      if (data.error !== undefined) {
+        const code = (data.error as { code?: unknown }).code;
+        const status = typeof code === "number" && code >= 400 ? code : 502;
+        yield { type: "error", error: googleError(provider, status, JSON.stringify({ error: data.error }), new Headers()) };
+        return;
+      }
+      head ??= { id: completionId(data), created: createdOf(data), model: data.modelVersion ?? model };
+      usage = mapUsage(data.usageMetadata) ?? usage;
+
+      const deltas: ChunkChoice[] = [];
+      const finishes: ChunkChoice[] = [];
+      const candidates = data.candidates ?? [];
+      if (candidates.length === 0 && data.promptFeedback?.blockReason && !finished.has(0)) {
+        finished.add(0);
+        finishes.push({ index: 0, delta: {}, logprobs: null, finish_reason: "content_filter" });
+      }
+      candidates.forEach((candidate, position) => {
+        const index = candidate.index ?? position;
+        if (finished.has(index)) return;
+        let text: string | undefined;
+        const calls: ToolCallDelta[] = [];
+        for (const part of candidate.content?.parts ?? []) {
+          const t = textOf(part);
+          if (t) text = (text ?? "") + t;
+          const call = toolCallOf(part);
+          if (call) {
+            const ordinal = toolCalls.get(index) ?? 0;
+            toolCalls.set(index, ordinal + 1);
+            calls.push({ index: ordinal, ...call });
+          }
+        }
+        if (text !== undefined || calls.length > 0) {
+          const delta: ChunkChoice["delta"] = {};
+          if (text !== undefined) delta.content = text;
+          if (calls.length > 0) delta.tool_calls = calls;
+          deltas.push({ index, delta, logprobs: null, finish_reason: null });
+        }
+        if (candidate.finishReason) {
+          finished.add(index);
+          finishes.push({ index, delta: {}, logprobs: null, finish_reason: mapFinishReason(candidate.finishReason, (toolCalls.get(index) ?? 0) > 0) });
+        }
+      });
+      if (deltas.length > 0) yield chunk(deltas);
+      if (finishes.length > 0) yield chunk(finishes);
+    }
+  } catch (err) {
+    if (err instanceof Error && err.name === "AbortError") throw err;
+    // Cut off after the answer was complete: only trailing usage is lost, the answer stands.
+    if (finished.size === 0) {
+      yield { type: "error", error: errors.streamInterrupted(provider, "the connection closed before the stream ended") };
+      return;
+    }
+  }
+  if (finished.size === 0) {
+    yield { type: "error", error: errors.streamInterrupted(provider, "the stream ended without a finishReason") };
+    return;
+  }
+  if (usage) yield chunk([], usage);
+}

@@ -1,0 +1,141 @@
+import { describe, expect, test } from "bun:test";
+import { toGenerateContent } from "../../src/providers/shared/google-genai/request.ts";
+import { toChatCompletion } from "../../src/providers/shared/google-genai/response.ts";
+import { thoughtSignatureOf, toolCallIdFor } from "../../src/providers/shared/google-genai/tool-call-id.ts";
+import { GatewayError } from "../../src/core/errors.ts";
+import type { ChatCompletionRequest } from "../../src/core/openai-types.ts";
+import { loadJson } from "../support/index.ts";
+
+const gemini = (file: string) => loadJson("gemini", file).body;
+const user = (content: ChatCompletionRequest["messages"][number]["content"]) => ({ role: "user" as const, content });
+
+describe("OpenAI → generateContent request", () => {
+  test("images: data URL → inlineData, http URL → fileData with a mime guessed from the extension (image/jpeg without one)", () => {
+    const body = toGenerateContent({
+      model: "m",
+      messages: [user([
+        { type: "text", text: "What is in this image?" },
+        { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==", detail: "auto" } },
+        { type: "image_url", image_url: { url: "https://generativelanguage.googleapis.com/v1beta/files/abc123" } },
+      ])],
+    });
+    expect(body).toEqual(gemini("generateContent-image.request.json") as never);
+    const png = toGenerateContent({ model: "m", messages: [user([{ type: "image_url", image_url: { url: "https://x.test/a/cat.PNG?s=1" } }])] });
+    expect(png.contents[0]!.parts[0]).toEqual({ fileData: { mimeType: "image/png", fileUri: "https://x.test/a/cat.PNG?s=1" } });
+  });
+
+  test("json_schema → responseMimeType + responseJsonSchema (schema kept as JSON Schema); json_object → mime only", () => {
+    const schema = { type: "object", properties: { capital: { type: "string" } }, required: ["capital"] };
+    const body = toGenerateContent({
+      model: "m",
+      messages: [user("Return the capital of France as JSON")],
+      response_format: { type: "json_schema", json_schema: { name: "capital", strict: true, schema } },
+    });
+    expect(body).toEqual(gemini("json-mode.request.json") as never);
+    const strict = toGenerateContent({ model: "m", messages: [user("x")], response_format: { type: "json_schema", json_schema: { name: "c", schema: { ...schema, additionalProperties: false } } } });
+    expect(strict.generationConfig!.responseJsonSchema!.additionalProperties).toBe(false);
+    expect(toGenerateContent({ model: "m", messages: [user("x")], response_format: { type: "json_object" } }).generationConfig).toEqual({ responseMimeType: "application/json" });
+  });
+
+  test("system and developer messages become systemInstruction wherever they are; assistant → model", () => {
+    const body = toGenerateContent({
+      model: "m",
+      messages: [
+        { role: "system", content: "Be brief." },
+        user("hi"),
+        { role: "assistant", content: "hello" },
+        { role: "developer", content: [{ type: "text", text: "Answer in French." }] },
+        user("again"),
+      ],
+    });
+    expect(body.systemInstruction).toEqual({ parts: [{ text: "Be brief." }, { text: "Answer in French." }] });
+    expect(body.contents).toEqual([
+      { role: "user", parts: [{ text: "hi" }] },
+      { role: "model", parts: [{ text: "hello" }] },
+      { role: "user", parts: [{ text: "again" }] },
+    ]);
+  });
+
+  test("parallel tool results merge into one turn; names come from the assistant tool_calls; non-object results are wrapped", () => {
+    const body = toGenerateContent({
+      model: "m",
+      messages: [
+        user("weather in Paris and Berlin?"),
+        { role: "assistant", content: null, tool_calls: [
+          { id: "call_a", type: "function", function: { name: "get_weather", arguments: "{\"location\":\"Paris\"}" } },
+          { id: "call_b", type: "function", function: { name: "get_time", arguments: "" } },
+        ] },
+        { role: "tool", tool_call_id: "call_b", content: "12:00" },
+        { role: "tool", tool_call_id: "call_a", content: [{ type: "text", text: "{\"c\":18}" }] },
+      ],
+    });
+    expect(body.contents[1]).toEqual({ role: "model", parts: [
+      { functionCall: { name: "get_weather", args: { location: "Paris" } } },
+      { functionCall: { name: "get_time", args: {} } },
+    ] });
+    expect(body.contents[2]).toEqual({ role: "user", parts: [
+      { functionResponse: { name: "get_time", response: { output: "12:00" } } },
+      { functionResponse: { name: "get_weather", response: { c: 18 } } },
+    ] });
+  });
+
+  test("a tool result whose call id matches no earlier tool call is a 400 naming the message", () => {
+    const run = () => toGenerateContent({ model: "m", messages: [user("x"), { role: "tool", tool_call_id: "call_zzz", content: "1" }] });
+    expect(run).toThrow(GatewayError);
+    try {
+      run();
+    } catch (e) {
+      expect((e as GatewayError).status).toBe(400);
+      expect((e as GatewayError).param).toBe("messages[1].tool_call_id");
+    }
+  });
+
+  test("tool_choice → functionCallingConfig; strict and rejected schema keywords removed from declarations", () => {
+    const tool = { type: "function" as const, function: { name: "f", strict: true, parameters: { type: "object", additionalProperties: false, $schema: "x", properties: { a: { type: "string" } } } } };
+    const mode = (tool_choice: ChatCompletionRequest["tool_choice"]) => toGenerateContent({ model: "m", messages: [user("x")], tools: [tool], tool_choice }).toolConfig;
+    expect(mode("auto")).toEqual({ functionCallingConfig: { mode: "AUTO" } });
+    expect(mode("required")).toEqual({ functionCallingConfig: { mode: "ANY" } });
+    expect(mode("none")).toEqual({ functionCallingConfig: { mode: "NONE" } });
+    expect(mode({ type: "function", function: { name: "f" } })).toEqual({ functionCallingConfig: { mode: "ANY", allowedFunctionNames: ["f"] } });
+    expect(mode(undefined)).toBeUndefined();
+    const body = toGenerateContent({ model: "m", messages: [user("x")], tools: [tool, { type: "function", function: { name: "g", parameters: { type: "object", properties: {} } } }] });
+    expect(body.tools).toEqual([{ functionDeclarations: [{ name: "f", parameters: { type: "object", properties: { a: { type: "string" } } } }, { name: "g" }] }]);
+  });
+
+  test("generation settings: max_completion_tokens wins over max_tokens, stop string, seed, penalties, reasoning_effort", () => {
+    const body = toGenerateContent({ model: "m", messages: [user("x")], max_tokens: 10, max_completion_tokens: 20, stop: "END", seed: 7, presence_penalty: 0.5, frequency_penalty: 0.25, reasoning_effort: "low", parallel_tool_calls: true, user: "u" });
+    expect(body.generationConfig).toEqual({ maxOutputTokens: 20, stopSequences: ["END"], seed: 7, presencePenalty: 0.5, frequencyPenalty: 0.25, thinkingConfig: { thinkingBudget: 1024 } });
+  });
+
+  test("unsupported content parts and bad data URLs are 400s", () => {
+    expect(() => toGenerateContent({ model: "m", messages: [user([{ type: "video", video: {} }])] })).toThrow(GatewayError);
+    expect(() => toGenerateContent({ model: "m", messages: [user([{ type: "image_url", image_url: { url: "data:image/png,notbase64" } }])] })).toThrow(GatewayError);
+  });
+});
+
+describe("thoughtSignature round trip", () => {
+  test("the id carries the signature in base64url; it comes back on the functionCall part", () => {
+    const signature = "Cr8BAY+/Ej4=";
+    const response = toChatCompletion({
+      candidates: [{ content: { role: "model", parts: [{ functionCall: { name: "f", args: { x: 1 } }, thoughtSignature: signature }] }, finishReason: "STOP" }],
+    }, "m");
+    const call = response.choices[0]!.message.tool_calls![0]!;
+    expect(call.id).toMatch(/^call_[A-Za-z0-9]+__ts_[A-Za-z0-9_-]+$/);
+    expect(response.choices[0]!.finish_reason).toBe("tool_calls");
+
+    // What an OpenAI client sends back: the assistant turn rebuilt from the id, name and arguments only.
+    const next = toGenerateContent({
+      model: "m",
+      messages: [user("go"), { role: "assistant", content: null, tool_calls: [call] }, { role: "tool", tool_call_id: call.id, content: "ok" }],
+    });
+    expect(next.contents[1]!.parts[0]).toEqual({ functionCall: { name: "f", args: { x: 1 } }, thoughtSignature: signature });
+    expect(next.contents[2]!.parts[0]).toEqual({ functionResponse: { name: "f", response: { output: "ok" } } });
+  });
+
+  test("ids without a signature carry none; Google's extra_content field is honoured", () => {
+    expect(thoughtSignatureOf({ id: toolCallIdFor(undefined) })).toBeUndefined();
+    expect(thoughtSignatureOf({ id: "call_x", extra_content: { google: { thought_signature: "abc=" } } })).toBe("abc=");
+    // Standard padded base64 (what Gemini sends) survives the base64url trip unchanged.
+    for (const sig of ["ab==", "abc=", "abcd", "+/+/", "AAAA////AA=="]) expect(thoughtSignatureOf({ id: toolCallIdFor(sig) })).toBe(sig);
+  });
+});

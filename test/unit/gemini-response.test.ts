@@ -1,0 +1,63 @@
+import { describe, expect, test } from "bun:test";
+import { mapFinishReason, mapUsage, toChatCompletion } from "../../src/providers/shared/google-genai/response.ts";
+import { googleError, retryAfterSeconds } from "../../src/providers/shared/google-genai/errors.ts";
+
+describe("generateContent response → OpenAI", () => {
+  test("finish reasons", () => {
+    expect(mapFinishReason("STOP", false)).toBe("stop");
+    expect(mapFinishReason("STOP", true)).toBe("tool_calls");
+    expect(mapFinishReason("MAX_TOKENS", true)).toBe("length");
+    for (const r of ["SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY", "LANGUAGE"]) expect(mapFinishReason(r, false)).toBe("content_filter");
+    for (const r of ["OTHER", "MALFORMED_FUNCTION_CALL", "FINISH_REASON_UNSPECIFIED"]) expect(mapFinishReason(r, false)).toBe("stop");
+  });
+
+  test("usage: thoughts in completion, tool-use prompt in prompt, cached tokens as a detail (already inside the prompt count)", () => {
+    expect(mapUsage({ promptTokenCount: 100, cachedContentTokenCount: 60, toolUsePromptTokenCount: 5, candidatesTokenCount: 10, thoughtsTokenCount: 7, totalTokenCount: 122 })).toEqual({
+      prompt_tokens: 105, completion_tokens: 17, total_tokens: 122,
+      prompt_tokens_details: { cached_tokens: 60 }, completion_tokens_details: { reasoning_tokens: 7 },
+    });
+    expect(mapUsage({ trafficType: "ON_DEMAND" })).toBeUndefined();
+    expect(mapUsage(undefined)).toBeUndefined();
+  });
+
+  test("thought parts are not content; several candidates become several choices; Vertex createTime sets created", () => {
+    const res = toChatCompletion({
+      candidates: [
+        { content: { role: "model", parts: [{ text: "thinking...", thought: true }, { text: "A" }, { text: "B" }] }, finishReason: "STOP" },
+        { content: { role: "model", parts: [{ text: "C" }] }, finishReason: "MAX_TOKENS", index: 1 },
+      ],
+      responseId: "abc",
+      modelVersion: "gemini-x",
+      createTime: "2025-10-24T07:45:43.133318Z",
+    }, "m");
+    expect(res.id).toBe("chatcmpl-abc");
+    expect(res.model).toBe("gemini-x");
+    expect(res.created).toBe(Math.floor(Date.parse("2025-10-24T07:45:43Z") / 1000));
+    expect(res.choices.map((c) => [c.index, c.message.content, c.finish_reason])).toEqual([[0, "AB", "stop"], [1, "C", "length"]]);
+    expect(res.usage).toBeUndefined();
+  });
+});
+
+describe("google.rpc Status errors", () => {
+  const err = (status: number, body: unknown, headers: Record<string, string> = {}) => googleError("g", status, JSON.stringify(body), new Headers(headers));
+
+  test("statuses and types", () => {
+    expect(err(401, { error: { code: 401, message: "bad token", status: "UNAUTHENTICATED" } })).toMatchObject({ status: 401, type: "authentication_error", code: "invalid_api_key" });
+    expect(err(403, { error: { code: 403, message: "denied", status: "PERMISSION_DENIED" } })).toMatchObject({ status: 403, type: "permission_error" });
+    expect(err(400, { error: { code: 400, message: "bad", status: "INVALID_ARGUMENT" } })).toMatchObject({ status: 400, type: "invalid_request_error", code: "INVALID_ARGUMENT", retryable: false });
+    expect(err(500, { error: { code: 500, message: "oops", status: "INTERNAL" } })).toMatchObject({ status: 500, type: "server_error", retryable: true });
+    expect(err(504, { error: { code: 504, message: "slow", status: "DEADLINE_EXCEEDED" } })).toMatchObject({ status: 504, type: "timeout", retryable: true });
+    // The non-SSE streaming endpoint wraps errors in an array.
+    expect(err(404, [{ error: { code: 404, message: "nope", status: "NOT_FOUND" } }]).message).toBe("nope");
+  });
+
+  test("non-JSON bodies keep the status with a readable message; retry-after header wins over RetryInfo", () => {
+    const html = googleError("g", 502, "<html><body>Bad Gateway</body></html>", new Headers());
+    expect(html.status).toBe(502);
+    expect(html.message).toContain("Bad Gateway");
+    const e = err(429, { error: { code: 429, message: "slow down", status: "RESOURCE_EXHAUSTED", details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "26s" }] } }, { "retry-after": "3" });
+    expect(e.headers).toEqual({ "retry-after": "3" });
+    expect(retryAfterSeconds("1.2s")).toBe("2");
+    expect(retryAfterSeconds("bogus")).toBeUndefined();
+  });
+});
