@@ -1,0 +1,78 @@
+import { errors } from "../../core/errors.ts";
+import type { ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse } from "../../core/openai-types.ts";
+import type { ProviderConfig } from "../../config/schema.ts";
+import type { Auth, CallContext, ChatResult, ProviderAdapter, ProviderFactory } from "../types.ts";
+import { readJson, sendChecked } from "../shared/http.ts";
+import {
+  anthropicError, anthropicStream, fromAnthropicModels, fromAnthropicResponse, toAnthropicRequest,
+} from "../shared/anthropic-messages/index.ts";
+
+const DEFAULT_BASE_URL = "https://api.anthropic.com";
+const API_VERSION = "2023-06-01";
+const STATIC_MODELS = ["claude-sonnet-4-5", "claude-opus-4-1", "claude-3-7-sonnet-latest", "claude-3-5-haiku-latest"];
+/** Listing pages are followed up to this many (1,000 models each): a bound against a cursor loop. */
+const MAX_MODEL_PAGES = 5;
+
+export const anthropic: ProviderFactory = {
+  kind: "anthropic",
+  keyUsable: (key) => key.value !== "",
+  create: (name, config) => new AnthropicAdapter(name, config),
+};
+
+class AnthropicAdapter implements ProviderAdapter {
+  readonly kind = "anthropic";
+  readonly credentialMode;
+  readonly keys;
+  readonly supportsEmbeddings = false;
+  readonly staticModels: readonly string[];
+  private readonly base: string;
+  private readonly headers: Record<string, string>;
+
+  constructor(readonly name: string, config: ProviderConfig) {
+    this.credentialMode = config.credential_mode;
+    this.keys = config.keys;
+    this.staticModels = config.models ?? STATIC_MODELS;
+    this.base = (config.base_url ?? DEFAULT_BASE_URL).replace(/\/+$/, "");
+    this.headers = { "content-type": "application/json", "anthropic-version": API_VERSION, ...config.headers };
+  }
+
+  /** Stored: our key as x-api-key. Passthrough: the client's x-api-key / authorization go up unchanged. */
+  private authHeaders(auth: Auth): Record<string, string> {
+    if (auth.mode === "passthrough") return { ...this.headers, ...auth.headers };
+    return { ...this.headers, "x-api-key": auth.key.value };
+  }
+
+  private mapError = (status: number, text: string, headers: Headers) => anthropicError(this.name, status, text, headers);
+
+  async chat(request: ChatCompletionRequest, ctx: CallContext): Promise<ChatResult> {
+    const call = toAnthropicRequest(request, ctx.model);
+    const response = await sendChecked(ctx, {
+      url: `${this.base}/v1/messages`, method: "POST", headers: this.authHeaders(ctx.auth), body: JSON.stringify(call.body),
+    }, this.mapError);
+    const opts = { provider: this.name, model: ctx.model, jsonTool: call.jsonTool };
+    if (request.stream) {
+      if (!response.body) throw errors.upstreamBadResponse(this.name, "the stream had no body");
+      return { type: "stream", events: anthropicStream(response.body, opts) };
+    }
+    return { type: "json", body: fromAnthropicResponse(await readJson(response, this.name), opts) };
+  }
+
+  embeddings(_request: EmbeddingRequest, _ctx: CallContext): Promise<EmbeddingResponse> {
+    return Promise.reject(errors.unsupportedOperation(this.name, "embeddings"));
+  }
+
+  async listModels(ctx: CallContext): Promise<string[]> {
+    const ids: string[] = [];
+    let after: string | undefined;
+    for (let page = 0; page < MAX_MODEL_PAGES; page++) {
+      const query = after === undefined ? "?limit=1000" : `?limit=1000&after_id=${encodeURIComponent(after)}`;
+      const response = await sendChecked(ctx, { url: `${this.base}/v1/models${query}`, method: "GET", headers: this.authHeaders(ctx.auth) }, this.mapError);
+      const parsed = fromAnthropicModels(await readJson(response, this.name));
+      if (!parsed) throw errors.upstreamBadResponse(this.name, "the model list has no `data` array");
+      ids.push(...parsed.ids);
+      if (parsed.next === undefined) break;
+      after = parsed.next;
+    }
+    return ids;
+  }
+}

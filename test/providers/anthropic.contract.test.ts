@@ -1,0 +1,202 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { collectSse, expectStreamShape, providerContract } from "./contract.ts";
+import {
+  errorFixtureReply, fixtureReply, loadJson, sse, sseFixtureReply, startMockUpstream, type MockUpstream, type RecordedRequest,
+} from "../support/index.ts";
+import type { ChatCompletionRequest } from "../../src/core/openai-types.ts";
+import { configSchema } from "../../src/config/schema.ts";
+import { providerFactories } from "../../src/providers/registry.ts";
+import type { ProviderAdapter } from "../../src/providers/types.ts";
+import { makeSend } from "../../src/transport/upstream-fetch.ts";
+
+const MODEL = "claude-sonnet-4-5-20250929";
+const upstream = (file: string) => loadJson("anthropic", file).body;
+const openaiTools = loadJson<ChatCompletionRequest>("openai", "tools.request.json").body.tools!;
+const weatherTool = openaiTools[0]!;
+
+const auth = (req: RecordedRequest) => {
+  expect(req.headers["x-api-key"]).toBe("sk-contract");
+  expect(req.headers["anthropic-version"]).toBe("2023-06-01");
+  expect(req.headers.authorization).toBeUndefined();
+};
+
+const chatRequest: ChatCompletionRequest = {
+  model: MODEL,
+  messages: [{ role: "system", content: "You are a helpful assistant." }, { role: "user", content: "Hello!" }],
+  max_tokens: 1024,
+  temperature: 0.7,
+  stop: "\n\nHuman:",
+};
+
+const toolsRequest: ChatCompletionRequest = {
+  model: MODEL, max_completion_tokens: 1024, tools: openaiTools, tool_choice: "auto",
+  messages: [{ role: "user", content: "What's the weather in Paris?" }],
+};
+
+const toolResultRequest: ChatCompletionRequest = {
+  model: MODEL, max_tokens: 1024, tools: openaiTools,
+  messages: [
+    { role: "user", content: "What's the weather in Paris?" },
+    {
+      role: "assistant", content: "I'll check the current weather in Paris for you.",
+      tool_calls: [{ id: "toolu_01NRLabsLyVHZPKxbKvkfSMn", type: "function", function: { name: "get_weather", arguments: "{\"location\":\"Paris\"}" } }],
+    },
+    { role: "tool", tool_call_id: "toolu_01NRLabsLyVHZPKxbKvkfSMn", content: "{\"temperature_c\":18,\"condition\":\"cloudy\"}" },
+  ],
+};
+
+providerContract({
+  kind: "anthropic",
+  model: MODEL,
+  auth,
+  chat: {
+    request: chatRequest,
+    upstream: { path: "/v1/messages", body: upstream("chat.request.json") },
+    reply: fixtureReply("anthropic", "chat.response.json"),
+    expect: {
+      content: "Hello! How can I help you today?", finishReason: "stop",
+      usage: { prompt_tokens: 12, completion_tokens: 12, total_tokens: 24, prompt_tokens_details: { cached_tokens: 0 } },
+    },
+  },
+  tools: {
+    request: toolsRequest,
+    upstream: { path: "/v1/messages", body: upstream("tools.request.json") },
+    reply: fixtureReply("anthropic", "tools.response.json"),
+    expect: {
+      content: "I'll check the current weather in Paris for you.", finishReason: "tool_calls",
+      toolCalls: [{ id: "toolu_01NRLabsLyVHZPKxbKvkfSMn", name: "get_weather", arguments: { location: "Paris" } }],
+      usage: { prompt_tokens: 377, completion_tokens: 65, total_tokens: 442 },
+    },
+  },
+  toolResult: { request: toolResultRequest, upstream: { path: "/v1/messages", body: upstream("tool-result.request.json") } },
+  stream: {
+    request: { model: MODEL, max_tokens: 1024, messages: [{ role: "user", content: "Hello" }] },
+    // stream_options never goes upstream: Anthropic always streams usage.
+    upstream: { path: "/v1/messages", body: upstream("stream.request.json") },
+    reply: sseFixtureReply("anthropic", "stream.sse"),
+    expect: { content: "Hello there!", finishReason: "stop", usage: { prompt_tokens: 11, completion_tokens: 6, total_tokens: 17 } },
+  },
+  streamTools: {
+    request: toolsRequest,
+    upstream: { path: "/v1/messages" },
+    reply: sseFixtureReply("anthropic", "stream-tools.sse"),
+    expect: {
+      content: "I'll check the current weather in Paris for you.", finishReason: "tool_calls",
+      toolCalls: [{ id: "toolu_01NRLabsLyVHZPKxbKvkfSMn", name: "get_weather", arguments: { location: "Paris" } }],
+      usage: { prompt_tokens: 377, completion_tokens: 65, total_tokens: 442 },
+    },
+  },
+  streamError: { request: chatRequest, reply: sseFixtureReply("anthropic", "stream-error.sse"), status: 503, type: "server_error" },
+  errors: [
+    { name: "400 invalid request", reply: errorFixtureReply("anthropic", "error-400-invalid.json"), status: 400, type: "invalid_request_error", code: null, messageIncludes: "max_tokens" },
+    { name: "401 authentication", reply: errorFixtureReply("anthropic", "error-401.json"), status: 401, type: "authentication_error", code: "invalid_api_key" },
+    { name: "429 rate limit keeps retry-after", reply: errorFixtureReply("anthropic", "error-429-rate-limit.json"), status: 429, type: "rate_limit_error", code: "rate_limit_exceeded", headers: { "retry-after": "14" } },
+    { name: "529 overloaded becomes a 503", reply: errorFixtureReply("anthropic", "error-529-overloaded.json"), status: 503, type: "server_error", code: "overloaded" },
+  ],
+  embeddings: "unsupported",
+  models: { upstream: { path: "/v1/models" }, reply: fixtureReply("anthropic", "models.response.json"), includes: [MODEL, "claude-3-5-haiku-20241022"] },
+});
+
+// Two tool_use blocks streamed one after another (after a text block), each keyed by its own index.
+const ev = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+const twoToolStream = [
+  ev("message_start", { message: { id: "msg_two", type: "message", role: "assistant", content: [], model: MODEL, stop_reason: null, stop_sequence: null, usage: { input_tokens: 50, cache_read_input_tokens: 100, cache_creation_input_tokens: 20, output_tokens: 1 } } }),
+  ev("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
+  ev("content_block_delta", { index: 0, delta: { type: "text_delta", text: "Checking both." } }),
+  ev("content_block_stop", { index: 0 }),
+  ev("content_block_start", { index: 1, content_block: { type: "tool_use", id: "toolu_paris", name: "get_weather", input: {} } }),
+  ev("content_block_delta", { index: 1, delta: { type: "input_json_delta", partial_json: "" } }),
+  ev("content_block_delta", { index: 1, delta: { type: "input_json_delta", partial_json: "{\"location\": \"Pa" } }),
+  ev("content_block_delta", { index: 1, delta: { type: "input_json_delta", partial_json: "ris\"}" } }),
+  ev("content_block_stop", { index: 1 }),
+  ev("ping", {}),
+  ev("content_block_start", { index: 2, content_block: { type: "tool_use", id: "toolu_tokyo", name: "get_weather", input: {} } }),
+  ev("content_block_delta", { index: 2, delta: { type: "input_json_delta", partial_json: "{\"location\":" } }),
+  ev("content_block_delta", { index: 2, delta: { type: "input_json_delta", partial_json: " \"Tokyo\", \"unit\": \"celsius\"}" } }),
+  ev("content_block_stop", { index: 2 }),
+  ev("message_delta", { delta: { stop_reason: "tool_use", stop_sequence: null }, usage: { output_tokens: 80 } }),
+  ev("message_stop", {}),
+];
+
+describe("anthropic adapter beyond the shared contract", () => {
+  let mock: MockUpstream;
+  let adapter: ProviderAdapter;
+  const ctx = (auth?: Record<string, string>) => {
+    const signal = new AbortController().signal;
+    return {
+      model: MODEL, signal, send: makeSend({ provider: adapter.name, signal, timeoutMs: 10_000 }),
+      auth: auth ? { mode: "passthrough" as const, headers: auth } : { mode: "stored" as const, key: adapter.keys[0]!, keyIndex: 0 },
+    };
+  };
+  beforeAll(async () => {
+    mock = await startMockUpstream();
+    const config = configSchema.parse({ providers: { a: { type: "anthropic", base_url: mock.url, keys: [{ value: "sk-ant-x" }] } } });
+    adapter = providerFactories.get("anthropic")!.create("a", config.providers.a!);
+  });
+  afterAll(() => mock.stop());
+
+  test("two interleaved tool_use blocks: ordinal indexes, ids once, arguments reassembled, cache tokens in usage", async () => {
+    mock.reset();
+    mock.when("POST", "/v1/messages", sse(twoToolStream));
+    const result = await adapter.chat({ ...toolsRequest, stream: true, stream_options: { include_usage: true } }, ctx());
+    if (result.type !== "stream") throw new Error("not a stream");
+    const out = await collectSse(result.events, true);
+    expectStreamShape(out, {
+      content: "Checking both.", finishReason: "tool_calls",
+      toolCalls: [
+        { id: "toolu_paris", name: "get_weather", arguments: { location: "Paris" } },
+        { id: "toolu_tokyo", name: "get_weather", arguments: { location: "Tokyo", unit: "celsius" } },
+      ],
+      // 50 input + 100 cache read + 20 cache write
+      usage: { prompt_tokens: 170, completion_tokens: 80, total_tokens: 250, prompt_tokens_details: { cached_tokens: 100, cache_write_tokens: 20 } },
+    }, true);
+    // The Anthropic block index (1, 2) never leaks: OpenAI indexes are 0 and 1.
+    const indexes = out.chunks.flatMap((c) => ((c.choices as Array<{ delta: { tool_calls?: Array<{ index: number }> } }>)[0]?.delta.tool_calls ?? []).map((t) => t.index));
+    expect(new Set(indexes)).toEqual(new Set([0, 1]));
+  });
+
+  test("a stream cut off before message_stop ends with an error event", async () => {
+    mock.reset();
+    mock.when("POST", "/v1/messages", sse(twoToolStream.slice(0, 7)));
+    const result = await adapter.chat({ ...toolsRequest, stream: true }, ctx());
+    if (result.type !== "stream") throw new Error("not a stream");
+    const out = await collectSse(result.events, false);
+    expect(out.stats.error?.kind).toBe("stream_interrupted");
+    expect(out.raw.endsWith("data: [DONE]\n\n")).toBe(true);
+  });
+
+  test("a connection reset mid-stream ends with an error event", async () => {
+    mock.reset();
+    mock.when("POST", "/v1/messages", sse(twoToolStream, { failAfterChunks: 5 }));
+    const result = await adapter.chat({ ...toolsRequest, stream: true }, ctx());
+    if (result.type !== "stream") throw new Error("not a stream");
+    const out = await collectSse(result.events, false);
+    expect(out.stats.error?.kind).toBe("stream_interrupted");
+  });
+
+  test("passthrough: the client's x-api-key and authorization go upstream unchanged, no stored key", async () => {
+    mock.reset();
+    mock.when("POST", "/v1/messages", fixtureReply("anthropic", "chat.response.json"));
+    await adapter.chat(chatRequest, ctx({ "x-api-key": "sk-ant-client", authorization: "Bearer client-token" }));
+    const sent = mock.requests[0]!;
+    expect(sent.headers["x-api-key"]).toBe("sk-ant-client");
+    expect(sent.headers.authorization).toBe("Bearer client-token");
+    expect(sent.headers["anthropic-version"]).toBe("2023-06-01");
+  });
+
+  test("embeddings reject with a clean 400 unsupported_operation", async () => {
+    const err = await adapter.embeddings({ model: MODEL, input: "x" }, ctx()).catch((e: unknown) => e);
+    expect((err as { status: number; code: string }).status).toBe(400);
+    expect((err as { code: string }).code).toBe("unsupported_operation");
+  });
+
+  test("models: pages followed with after_id", async () => {
+    mock.reset();
+    mock.when("GET", "/v1/models").replyOnce(
+      { kind: "json", body: { data: [{ type: "model", id: "m1" }], has_more: true, first_id: "m1", last_id: "m1" } },
+      { kind: "json", body: { data: [{ type: "model", id: "m2" }], has_more: false, first_id: "m2", last_id: "m2" } },
+    );
+    expect(await adapter.listModels(ctx())).toEqual(["m1", "m2"]);
+    expect(mock.requests[1]!.path).toContain("after_id=m1");
+  });
+});

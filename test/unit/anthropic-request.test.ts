@@ -1,0 +1,213 @@
+// OpenAI → Anthropic request mapping, one test per translation pitfall (DESIGN "Translation pitfalls").
+import { describe, expect, test } from "bun:test";
+import { GatewayError } from "../../src/core/errors.ts";
+import type { ChatCompletionRequest, ChatMessage } from "../../src/core/openai-types.ts";
+import { DEFAULT_MAX_TOKENS, JSON_TOOL_NAME, toAnthropicRequest } from "../../src/providers/shared/anthropic-messages/index.ts";
+import { loadJson } from "../support/index.ts";
+
+const M = "claude-sonnet-4-5-20250929";
+const req = (messages: ChatMessage[], extra: Partial<ChatCompletionRequest> = {}): ChatCompletionRequest => ({ model: M, messages, ...extra });
+const body = (r: ChatCompletionRequest) => toAnthropicRequest(r, M).body;
+const weather = loadJson<ChatCompletionRequest>("openai", "tools.request.json").body.tools!;
+const call = (id: string, args = "{\"location\":\"Paris\"}") => ({ id, type: "function" as const, function: { name: "get_weather", arguments: args } });
+
+function rejects(fn: () => unknown, param: string): void {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(GatewayError);
+    expect((err as GatewayError).status).toBe(400);
+    expect((err as GatewayError).param).toBe(param);
+    return;
+  }
+  throw new Error("expected a 400");
+}
+
+describe("system and turns", () => {
+  test("system and developer messages go to the top-level `system`, never into messages", () => {
+    const b = body(req([{ role: "system", content: "Be brief." }, { role: "user", content: "Hi" }, { role: "developer", content: "Use French." }]));
+    expect(b.system).toEqual([{ type: "text", text: "Be brief." }, { type: "text", text: "Use French." }]);
+    expect(b.messages).toEqual([{ role: "user", content: "Hi" }]);
+  });
+
+  test("one system message stays a plain string; cache_control on a system part is kept", () => {
+    expect(body(req([{ role: "system", content: "S" }, { role: "user", content: "Hi" }])).system).toBe("S");
+    const b = body(req([{ role: "system", content: [{ type: "text", text: "long doc", cache_control: { type: "ephemeral" } }] }, { role: "user", content: "Hi" }]));
+    expect(b.system).toEqual([{ type: "text", text: "long doc", cache_control: { type: "ephemeral" } }]);
+  });
+
+  test("multi-turn keeps order; consecutive same-role messages are merged into one turn", () => {
+    const b = body(req([
+      { role: "user", content: "a" }, { role: "user", content: [{ type: "text", text: "b" }] },
+      { role: "assistant", content: "c" }, { role: "assistant", content: "d" }, { role: "user", content: "e" },
+    ]));
+    expect(b.messages).toEqual([
+      { role: "user", content: [{ type: "text", text: "a" }, { type: "text", text: "b" }] },
+      { role: "assistant", content: [{ type: "text", text: "c" }, { type: "text", text: "d" }] },
+      { role: "user", content: "e" },
+    ]);
+  });
+
+  test("max_tokens is required: default when absent, max_completion_tokens preferred over max_tokens", () => {
+    expect(body(req([{ role: "user", content: "x" }])).max_tokens).toBe(DEFAULT_MAX_TOKENS);
+    expect(DEFAULT_MAX_TOKENS).toBe(4096);
+    expect(body(req([{ role: "user", content: "x" }], { max_tokens: 10, max_completion_tokens: 20 })).max_tokens).toBe(20);
+    expect(toAnthropicRequest(req([{ role: "user", content: "x" }]), M, { defaultMaxTokens: 99 }).body.max_tokens).toBe(99);
+  });
+
+  test("stop → stop_sequences (string or array), user → metadata.user_id, temperature clamped to Anthropic's 0–1", () => {
+    const b = body(req([{ role: "user", content: "x" }], { stop: ["END", "STOP"], user: "u-1", temperature: 1.6, top_p: 0.9, seed: 3, presence_penalty: 1 }));
+    expect(b.stop_sequences).toEqual(["END", "STOP"]);
+    expect(b.metadata).toEqual({ user_id: "u-1" });
+    expect(b.temperature).toBe(1);
+    expect(b.top_p).toBe(0.9);
+    expect(b.seed).toBeUndefined();
+    expect(b.presence_penalty).toBeUndefined();
+    expect(body(req([{ role: "user", content: "x" }], { stop: "END" })).stop_sequences).toEqual(["END"]);
+  });
+
+  test("n > 1 is refused (one choice only)", () => {
+    rejects(() => body(req([{ role: "user", content: "x" }], { n: 2 })), "n");
+  });
+});
+
+describe("images and files", () => {
+  test("base64 data URL and http URL images map to the fixture's image blocks", () => {
+    const want = loadJson("anthropic", "chat-image.request.json").body as { messages: unknown };
+    const png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
+    const b = body(req([{
+      role: "user", content: [
+        { type: "image_url", image_url: { url: `data:image/png;base64,${png}` } },
+        { type: "image_url", image_url: { url: "https://upload.wikimedia.org/wikipedia/commons/a/a7/Camponotus_flavomarginatus_ant.jpg", detail: "high" } },
+        { type: "text", text: "What is in these images?" },
+      ],
+    }], { max_tokens: 1024 }));
+    expect(b.messages).toEqual(want.messages as never);
+  });
+
+  test("a non-base64 data URL or another scheme is a 400 naming the part", () => {
+    rejects(() => body(req([{ role: "user", content: [{ type: "image_url", image_url: { url: "data:image/png,rawbytes" } }] }])), "messages[0].content[0].image_url.url");
+    rejects(() => body(req([{ role: "user", content: [{ type: "image_url", image_url: { url: "ftp://x/y.png" } }] }])), "messages[0].content[0].image_url.url");
+    rejects(() => body(req([{ role: "user", content: [{ type: "input_audio", input_audio: { data: "", format: "wav" } }] }])), "messages[0].content[0].type");
+  });
+
+  test("a PDF file part becomes a document block", () => {
+    const b = body(req([{ role: "user", content: [{ type: "file", file: { filename: "a.pdf", file_data: "data:application/pdf;base64,JVBERi0=" } }] }]));
+    expect(b.messages[0]!.content).toEqual([{ type: "document", source: { type: "base64", media_type: "application/pdf", data: "JVBERi0=" } }]);
+  });
+});
+
+describe("tools", () => {
+  test("tools → name/description/input_schema; a tool without parameters gets an empty object schema", () => {
+    const b = body(req([{ role: "user", content: "x" }], { tools: [...weather, { type: "function", function: { name: "now" } }] }));
+    expect(b.tools).toEqual([
+      { name: "get_weather", description: "Get the current weather for a city", input_schema: weather[0]!.function.parameters! },
+      { name: "now", input_schema: { type: "object", properties: {} } },
+    ]);
+  });
+
+  test("tool_choice: auto → auto, required → any, function → tool, none → none", () => {
+    const tc = (tool_choice: ChatCompletionRequest["tool_choice"]) => body(req([{ role: "user", content: "x" }], { tools: weather, tool_choice })).tool_choice;
+    expect(tc("auto")).toEqual({ type: "auto" });
+    expect(tc("required")).toEqual({ type: "any" });
+    expect(tc({ type: "function", function: { name: "get_weather" } })).toEqual({ type: "tool", name: "get_weather" });
+    expect(tc("none")).toEqual({ type: "none" });
+    expect(tc(undefined)).toBeUndefined();
+  });
+
+  test("parallel_tool_calls: false → disable_parallel_tool_use (an auto choice is added when none was given)", () => {
+    const b = (extra: Partial<ChatCompletionRequest>) => body(req([{ role: "user", content: "x" }], { tools: weather, parallel_tool_calls: false, ...extra })).tool_choice;
+    expect(b({})).toEqual({ type: "auto", disable_parallel_tool_use: true });
+    expect(b({ tool_choice: "required" })).toEqual({ type: "any", disable_parallel_tool_use: true });
+    expect(b({ tool_choice: "none" })).toEqual({ type: "none" });
+    // Without tools, no tool_choice at all (Anthropic rejects one).
+    expect(body(req([{ role: "user", content: "x" }], { tool_choice: "auto" })).tool_choice).toBeUndefined();
+  });
+
+  test("assistant tool_calls → tool_use blocks with parsed input (empty arguments → {}); bad JSON is a 400", () => {
+    const b = body(req([{ role: "user", content: "x" }, { role: "assistant", content: null, tool_calls: [call("c1"), call("c2", "")] }], { tools: weather }));
+    expect(b.messages[1]).toEqual({
+      role: "assistant",
+      content: [
+        { type: "tool_use", id: "c1", name: "get_weather", input: { location: "Paris" } },
+        { type: "tool_use", id: "c2", name: "get_weather", input: {} },
+      ],
+    });
+    rejects(() => body(req([{ role: "user", content: "x" }, { role: "assistant", tool_calls: [call("c1", "{oops")] }])), "messages[1].tool_calls[0].function.arguments");
+  });
+
+  test("several tool results become tool_result blocks in ONE user turn, before a following user text", () => {
+    const b = body(req([
+      { role: "user", content: "Weather in Paris and Tokyo?" },
+      { role: "assistant", content: null, tool_calls: [call("c1"), call("c2", "{\"location\":\"Tokyo\"}")] },
+      { role: "tool", tool_call_id: "c1", content: "18C" },
+      { role: "tool", tool_call_id: "c2", content: [{ type: "text", text: "25C" }] },
+      { role: "user", content: "Thanks, compare them." },
+    ], { tools: weather }));
+    expect(b.messages.length).toBe(3);
+    expect(b.messages[2]).toEqual({
+      role: "user",
+      content: [
+        { type: "tool_result", tool_use_id: "c1", content: "18C" },
+        { type: "tool_result", tool_use_id: "c2", content: [{ type: "text", text: "25C" }] },
+        { type: "text", text: "Thanks, compare them." },
+      ],
+    });
+  });
+
+  test("history with tool calls but no tools in the request: the used tools are declared, new calls forbidden", () => {
+    const b = body(req([
+      { role: "user", content: "x" }, { role: "assistant", content: null, tool_calls: [call("c1")] }, { role: "tool", tool_call_id: "c1", content: "ok" },
+    ]));
+    expect(b.tools).toEqual([{ name: "get_weather", input_schema: { type: "object", properties: {} } }]);
+    expect(b.tool_choice).toEqual({ type: "none" });
+  });
+
+  test("a tool message without tool_call_id is a 400", () => {
+    rejects(() => body(req([{ role: "tool", content: "x" } as ChatMessage])), "messages[0].tool_call_id");
+  });
+});
+
+describe("JSON mode", () => {
+  test("json_schema → a forced tool whose input_schema is the schema", () => {
+    const schema = { type: "object", properties: { city: { type: "string" } }, required: ["city"] };
+    const call = toAnthropicRequest(req([{ role: "user", content: "x" }], { response_format: { type: "json_schema", json_schema: { name: "answer", schema } } }), M);
+    expect(call.jsonTool).toBe(JSON_TOOL_NAME);
+    expect(call.body.tools).toEqual([{ name: JSON_TOOL_NAME, description: "Respond with a JSON object that matches the schema.", input_schema: schema }]);
+    expect(call.body.tool_choice).toEqual({ type: "tool", name: JSON_TOOL_NAME });
+  });
+
+  test("json_object → a forced tool taking any object", () => {
+    const call = toAnthropicRequest(req([{ role: "user", content: "x" }], { response_format: { type: "json_object" } }), M);
+    expect(call.body.tools![0]!.input_schema).toEqual({ type: "object" });
+    expect(call.jsonTool).toBe(JSON_TOOL_NAME);
+  });
+
+  test("with the client's own tools, JSON mode becomes a system instruction and the tools stay callable", () => {
+    const call = toAnthropicRequest(req([{ role: "system", content: "S" }, { role: "user", content: "x" }], { tools: weather, tool_choice: "auto", response_format: { type: "json_object" } }), M);
+    expect(call.jsonTool).toBeUndefined();
+    expect(call.body.tool_choice).toEqual({ type: "auto" });
+    expect((call.body.system as Array<{ text: string }>)[1]!.text).toContain("JSON object");
+  });
+
+  test("response_format text changes nothing", () => {
+    const call = toAnthropicRequest(req([{ role: "user", content: "x" }], { response_format: { type: "text" } }), M);
+    expect(call.jsonTool).toBeUndefined();
+    expect(call.body.tools).toBeUndefined();
+  });
+});
+
+describe("Vertex form", () => {
+  test("model undefined leaves `model` out; extra fields such as anthropic_version are added", () => {
+    const want = loadJson("vertex", "anthropic-rawPredict.request.json").body;
+    const b = toAnthropicRequest(req([{ role: "user", content: "Hello!" }], { max_tokens: 1024 }), undefined, { extra: { anthropic_version: "vertex-2023-10-16" } }).body;
+    expect(b).toEqual(want as never);
+    expect("model" in b).toBe(false);
+  });
+
+  test("stream: true is carried; stream_options never is", () => {
+    const b = body(req([{ role: "user", content: "x" }], { stream: true, stream_options: { include_usage: true } }));
+    expect(b.stream).toBe(true);
+    expect(b.stream_options).toBeUndefined();
+  });
+});
