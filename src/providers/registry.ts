@@ -7,10 +7,9 @@ import { together } from "./together/index.ts";
 import { fireworks } from "./fireworks/index.ts";
 import { perplexity } from "./perplexity/index.ts";
 import { anthropic } from "./anthropic/index.ts";
-import { anthropic } from "./anthropic/index.ts";
 import { gemini } from "./gemini/index.ts";
 
 /** The only module that knows every provider. */
-const factories: readonly ProviderFactory[] = [openai, openrouter, groq, mistral, together, fireworks, perplexity, anthropic, anthropic, gemini];
+const factories: readonly ProviderFactory[] = [openai, openrouter, groq, mistral, together, fireworks, perplexity, anthropic, gemini];
 
 export const providerFactories: ReadonlyMap<string, ProviderFactory> = new Map(factories.map((f) => [f.kind, f]));
