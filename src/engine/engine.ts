@@ -18,6 +18,13 @@ export interface RequestContext {
   signal: AbortSignal;
   /** The client's own provider auth headers, used only for `credential_mode: passthrough`. */
   passthroughHeaders: Record<string, string>;
+  /** Telemetry for each upstream attempt (tracing, metrics); absent unless a plugin observes attempts. */
+  attempts?: AttemptObserver;
+}
+
+/** Told when each upstream attempt starts and how it ended; `headers` go upstream with it (W3C traceparent). */
+export interface AttemptObserver {
+  start(provider: string, model: string, attempt: number): { headers: Record<string, string> | undefined; end(error?: GatewayError): void };
 }
 
 export interface Outcome<T> {
@@ -118,24 +125,28 @@ export class Engine {
           ? { mode: "passthrough", headers: ctx.passthroughHeaders }
           : { mode: "stored", key: key.key, keyIndex: key.index };
         const timeoutMs = Math.max(1, Math.min(target.timeoutMs, deadlineAt - clock.now()));
+        const observed = ctx.attempts?.start(target.provider.name, target.model, attempt);
         const call: CallContext = {
           model: target.model,
           auth,
           signal: scope.signal,
-          send: makeSend({ provider: target.provider.name, signal: scope.signal, timeoutMs }),
+          send: makeSend({ provider: target.provider.name, signal: scope.signal, timeoutMs, headers: observed?.headers }),
         };
         let err: GatewayError;
         try {
           const value = await op(target.provider, call);
+          observed?.end();
           if (circuits.size !== 0) circuits.success(target.id);
           key?.succeeded();
           return { value, provider: target.provider.name, model: target.model, attempts: attempt };
         } catch (e) {
           if (scope.signal.aborted) {
             circuits.release(target.id);
+            observed?.end(toGatewayError(scope.signal.reason));
             throw scope.signal.reason;
           }
           err = redact(toGatewayError(e), key);
+          observed?.end(err);
         }
 
         // Health bookkeeping for what just failed.

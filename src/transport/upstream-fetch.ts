@@ -7,6 +7,8 @@ export interface SendOptions {
   signal: AbortSignal;
   /** Until response headers arrive. */
   timeoutMs: number;
+  /** Added to the adapter's headers (telemetry: W3C `traceparent`); undefined in the common case. */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -27,7 +29,7 @@ export function makeSend(options: SendOptions): Send {
     try {
       return await fetch(request.url, {
         method: request.method,
-        headers: request.headers,
+        headers: options.headers === undefined ? request.headers : { ...request.headers, ...options.headers },
         body: request.body,
         signal: controller.signal,
         redirect: "manual",
