@@ -7,9 +7,10 @@ import { together } from "./together/index.ts";
 import { fireworks } from "./fireworks/index.ts";
 import { perplexity } from "./perplexity/index.ts";
 import { anthropic } from "./anthropic/index.ts";
+import { azure } from "./azure/index.ts";
 import { gemini } from "./gemini/index.ts";
 
 /** The only module that knows every provider. */
-const factories: readonly ProviderFactory[] = [openai, openrouter, groq, mistral, together, fireworks, perplexity, anthropic, gemini];
+const factories: readonly ProviderFactory[] = [openai, openrouter, groq, mistral, together, fireworks, perplexity, anthropic, azure, gemini];
 
 export const providerFactories: ReadonlyMap<string, ProviderFactory> = new Map(factories.map((f) => [f.kind, f]));

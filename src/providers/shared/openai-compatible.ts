@@ -1,4 +1,4 @@
-import { errors } from "../../core/errors.ts";
+import { errors, type GatewayError } from "../../core/errors.ts";
 import type {
   ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse, FinishReason, Usage,
 } from "../../core/openai-types.ts";
@@ -24,6 +24,24 @@ export interface OpenAICompatibleSpec {
   /** Rewrites the outgoing body for provider rules (fields it rejects, and so on). */
   adjustRequest?: (body: Record<string, unknown>) => void;
   extraHeaders?: Record<string, string>;
+  /** Where an operation is sent. Default: `{base}/{operation}` with the model in the body. */
+  endpoint?: (base: string, operation: Operation, model: string, config: ProviderConfig) => Endpoint;
+  /** The headers carrying a stored key. Default: `Authorization: Bearer <key>`. */
+  authHeaders?: (key: string) => Record<string, string>;
+  /** The problem with a block's settings (reported when the config loads), or undefined. */
+  validate?: (name: string, config: ProviderConfig) => string | undefined;
+  /** Provider error codes rewritten to OpenAI's (e.g. Azure's "429" → "rate_limit_exceeded"). */
+  errorCodes?: Record<string, string>;
+  /** Rewrites each stream chunk in place before it is relayed (provider quirks). */
+  adjustChunk?: (chunk: ChatCompletionChunk) => void;
+}
+
+export type Operation = "chat/completions" | "embeddings" | "models";
+
+export interface Endpoint {
+  url: string;
+  /** False when the URL names the model (Azure deployments) and the body must not. */
+  modelInBody: boolean;
 }
 
 const STANDARD_FINISH: Record<string, FinishReason> = {
@@ -34,6 +52,7 @@ export function openAICompatible(spec: OpenAICompatibleSpec): ProviderFactory {
   return {
     kind: spec.kind,
     keyUsable: (key) => key.value !== "",
+    ...(spec.validate ? { validate: spec.validate } : {}),
     create: (name, config) => new OpenAICompatibleAdapter(name, spec, config),
   };
 }
@@ -48,7 +67,7 @@ class OpenAICompatibleAdapter implements ProviderAdapter {
   private readonly finish: Record<string, FinishReason>;
   private readonly headers: Record<string, string>;
 
-  constructor(readonly name: string, private readonly spec: OpenAICompatibleSpec, config: ProviderConfig) {
+  constructor(readonly name: string, private readonly spec: OpenAICompatibleSpec, private readonly config: ProviderConfig) {
     this.kind = spec.kind;
     this.credentialMode = config.credential_mode;
     this.keys = config.keys;
@@ -61,19 +80,36 @@ class OpenAICompatibleAdapter implements ProviderAdapter {
 
   private authHeaders(auth: Auth): Record<string, string> {
     if (auth.mode === "passthrough") return { ...this.headers, ...auth.headers };
-    return { ...this.headers, authorization: `Bearer ${auth.key.value}` };
+    return { ...this.headers, ...(this.spec.authHeaders?.(auth.key.value) ?? { authorization: `Bearer ${auth.key.value}` }) };
   }
 
-  private mapError = (status: number, text: string, headers: Headers) => openAIStyleError(this.name, status, text, headers);
+  private endpoint(operation: Operation, model: string): Endpoint {
+    return this.spec.endpoint?.(this.base, operation, model, this.config) ?? { url: `${this.base}/${operation}`, modelInBody: true };
+  }
+
+  /** The request body for an operation: the client's fields, with the model as the upstream knows it (or none). */
+  private bodyFor<T extends { model: string }>(request: T, endpoint: Endpoint, model: string): Record<string, unknown> {
+    const body: Record<string, unknown> = { ...request, model };
+    if (!endpoint.modelInBody) delete body.model;
+    return body;
+  }
+
+  private mapError = (status: number, text: string, headers: Headers): GatewayError => {
+    const err = openAIStyleError(this.name, status, text, headers);
+    const code = err.code === null ? undefined : this.spec.errorCodes?.[err.code];
+    if (code === undefined) return err;
+    return errors.upstream(this.name, err.status, err.message, { type: err.type, code, param: err.param, headers: err.headers, retryable: err.retryable });
+  };
 
   async chat(request: ChatCompletionRequest, ctx: CallContext): Promise<ChatResult> {
-    const body: Record<string, unknown> = { ...request, model: ctx.model };
+    const endpoint = this.endpoint("chat/completions", ctx.model);
+    const body = this.bodyFor(request, endpoint, ctx.model);
     if (request.stream && this.spec.streamUsage === "request") {
       body.stream_options = { ...request.stream_options, include_usage: true };
     }
     this.spec.adjustRequest?.(body);
     const response = await sendChecked(ctx, {
-      url: `${this.base}/chat/completions`, method: "POST", headers: this.authHeaders(ctx.auth), body: JSON.stringify(body),
+      url: endpoint.url, method: "POST", headers: this.authHeaders(ctx.auth), body: JSON.stringify(body),
     }, this.mapError);
     if (request.stream) return { type: "stream", events: this.stream(response.body!) };
     const json = (await readJson(response, this.name)) as ChatCompletion;
@@ -109,6 +145,7 @@ class OpenAICompatibleAdapter implements ProviderAdapter {
         // Perplexity omits `object`; clients and the contract expect every chunk to carry it.
         if (chunk.object === undefined) chunk.object = "chat.completion.chunk";
         if (chunk.x_groq?.usage && !chunk.usage) chunk.usage = chunk.x_groq.usage;
+        this.spec.adjustChunk?.(chunk);
         for (const choice of chunk.choices) {
           if (choice.finish_reason != null) {
             choice.finish_reason = this.mapFinish(choice.finish_reason);
@@ -128,8 +165,9 @@ class OpenAICompatibleAdapter implements ProviderAdapter {
 
   async embeddings(request: EmbeddingRequest, ctx: CallContext): Promise<EmbeddingResponse> {
     if (!this.spec.embeddings) throw errors.unsupportedOperation(this.name, "embeddings");
+    const endpoint = this.endpoint("embeddings", ctx.model);
     const response = await sendChecked(ctx, {
-      url: `${this.base}/embeddings`, method: "POST", headers: this.authHeaders(ctx.auth), body: JSON.stringify({ ...request, model: ctx.model }),
+      url: endpoint.url, method: "POST", headers: this.authHeaders(ctx.auth), body: JSON.stringify(this.bodyFor(request, endpoint, ctx.model)),
     }, this.mapError);
     const json = (await readJson(response, this.name)) as EmbeddingResponse;
     if (!json || typeof json !== "object" || !Array.isArray(json.data)) throw errors.upstreamBadResponse(this.name, "the body has no `data` array");
@@ -138,7 +176,7 @@ class OpenAICompatibleAdapter implements ProviderAdapter {
 
   async listModels(ctx: CallContext): Promise<string[]> {
     if (!this.spec.modelsEndpoint) return [...this.staticModels];
-    const response = await sendChecked(ctx, { url: `${this.base}/models`, method: "GET", headers: this.authHeaders(ctx.auth) }, this.mapError);
+    const response = await sendChecked(ctx, { url: this.endpoint("models", "").url, method: "GET", headers: this.authHeaders(ctx.auth) }, this.mapError);
     const json = (await readJson(response, this.name)) as { data?: Array<{ id?: unknown }> } | Array<{ id?: unknown }>;
     const list = Array.isArray(json) ? json : json?.data;
     if (!Array.isArray(list)) throw errors.upstreamBadResponse(this.name, "the model list has no `data` array");

@@ -1,0 +1,41 @@
+import { openAICompatible, type Endpoint, type Operation } from "../shared/openai-compatible.ts";
+import type { ProviderConfig } from "../../config/schema.ts";
+
+/** The GA api-version used when the block sets none. */
+export const DEFAULT_API_VERSION = "2024-10-21";
+
+/**
+ * `api_version: v1` selects the newer `/openai/v1/...` API (model = deployment name in the body, no
+ * api-version); any other value the classic deployment URLs with `?api-version=`.
+ */
+function azureEndpoint(base: string, operation: Operation, model: string, config: ProviderConfig): Endpoint {
+  // base_url is the resource root; tolerate one given with the /openai or /openai/v1 suffix.
+  const root = base.replace(/\/openai(?:\/v1)?$/, "");
+  const version = config.api_version ?? DEFAULT_API_VERSION;
+  if (version === "v1") return { url: `${root}/openai/v1/${operation}`, modelInBody: true };
+  const query = `?api-version=${encodeURIComponent(version)}`;
+  if (operation === "models") return { url: `${root}/openai/models${query}`, modelInBody: false };
+  return { url: `${root}/openai/deployments/${encodeURIComponent(model)}/${operation}${query}`, modelInBody: false };
+}
+
+export const azure = openAICompatible({
+  kind: "azure",
+  // No default: every Azure resource has its own host.
+  defaultBaseUrl: "",
+  embeddings: true,
+  // Azure lists base models, not the deployment names clients must use: the static list (`models:`) is the truth.
+  modelsEndpoint: false,
+  staticModels: [],
+  streamUsage: "request",
+  endpoint: azureEndpoint,
+  authHeaders: (key) => ({ "api-key": key }),
+  validate: (_name, config) =>
+    config.base_url ? undefined : "base_url: required for azure (the resource endpoint, e.g. https://my-resource.openai.azure.com)",
+  // Azure puts the HTTP status or its own names in `code`; clients expect OpenAI's codes.
+  errorCodes: { "401": "invalid_api_key", "429": "rate_limit_exceeded", DeploymentNotFound: "model_not_found" },
+  adjustChunk: (chunk) => {
+    // Asynchronous content filtering sends choices with only filter results and no delta; clients
+    // index `delta`, so such choices are dropped (a chunk left with none is skipped downstream).
+    if (chunk.choices.some((c) => c.delta == null)) chunk.choices = chunk.choices.filter((c) => c.delta != null);
+  },
+});
