@@ -1,0 +1,121 @@
+import { errors, type GatewayError } from "../../core/errors.ts";
+import type { ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse } from "../../core/openai-types.ts";
+import type { ProviderConfig } from "../../config/schema.ts";
+import type { CallContext, ChatResult, ProviderAdapter, ProviderFactory } from "../types.ts";
+import { readJson, sendChecked } from "../shared/http.ts";
+import { toGenerateContent } from "../shared/google-genai/request.ts";
+import { toChatCompletion } from "../shared/google-genai/response.ts";
+import { toChunkStream } from "../shared/google-genai/stream.ts";
+import { googleError } from "../shared/google-genai/errors.ts";
+import { fromVertexPredict, toEmbeddingResponse, toVertexPredict } from "../shared/google-genai/embeddings.ts";
+import { isGenerateContentResponse } from "../shared/google-genai/validate.ts";
+import { anthropicError, anthropicStream, fromAnthropicResponse, toAnthropicRequest } from "../shared/anthropic-messages/index.ts";
+import { TokenSource } from "./token-source.ts";
+
+const STATIC_MODELS = [
+  "gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-2.0-flash",
+  "text-embedding-005", "gemini-embedding-001",
+  "claude-sonnet-4-5@20250929", "claude-opus-4-1@20250805", "claude-3-5-haiku@20241022",
+];
+const ANTHROPIC_VERSION = "vertex-2023-10-16";
+
+/** Anthropic models on Vertex (`claude-sonnet-4-5@20250929`) go to the Anthropic publisher's rawPredict. */
+export const isAnthropicModel = (model: string): boolean => model.startsWith("claude");
+
+export const vertexHost = (region: string): string =>
+  region === "global" ? "https://aiplatform.googleapis.com" : `https://${region}-aiplatform.googleapis.com`;
+
+export const vertex: ProviderFactory = {
+  kind: "vertex",
+  keyUsable: (key) => key.credentials_file !== "" || key.access_token !== "",
+  validate: (_name, config) => {
+    if (!config.project) return "project: required for Vertex AI (the Google Cloud project id, e.g. my-project)";
+    if (!config.region) return "region: required for Vertex AI (a location such as us-central1, or global)";
+    return undefined;
+  },
+  create: (name, config) => new VertexAdapter(name, config),
+};
+
+class VertexAdapter implements ProviderAdapter {
+  readonly kind = "vertex";
+  readonly credentialMode;
+  readonly keys;
+  readonly supportsEmbeddings = true;
+  readonly staticModels: readonly string[];
+  private readonly root: string;
+  private readonly headers: Record<string, string>;
+  private readonly tokens: TokenSource;
+
+  constructor(readonly name: string, config: ProviderConfig) {
+    this.credentialMode = config.credential_mode;
+    this.keys = config.keys;
+    this.staticModels = config.models ?? STATIC_MODELS;
+    const region = config.region!;
+    const host = (config.base_url ?? vertexHost(region)).replace(/\/+$/, "");
+    this.root = `${host}/v1/projects/${encodeURIComponent(config.project!)}/locations/${encodeURIComponent(region)}/publishers`;
+    this.headers = { "content-type": "application/json", ...config.headers };
+    this.tokens = new TokenSource({ provider: name });
+  }
+
+  private async authHeaders(ctx: CallContext): Promise<Record<string, string>> {
+    if (ctx.auth.mode === "passthrough") return { ...this.headers, ...ctx.auth.headers };
+    return { ...this.headers, authorization: `Bearer ${await this.tokens.token(ctx.auth.key)}` };
+  }
+
+  /** Vertex's own front (auth, quota) answers in google.rpc shape, Anthropic models in Anthropic's. */
+  private errorMapper(ctx: CallContext, anthropic: boolean) {
+    return (status: number, text: string, headers: Headers): GatewayError => {
+      if (status === 401 && ctx.auth.mode === "stored") this.tokens.invalidate(ctx.auth.key);
+      const google = /"status"\s*:\s*"[A-Z_]+"/.test(text);
+      return anthropic && !google ? anthropicError(this.name, status, text, headers) : googleError(this.name, status, text, headers);
+    };
+  }
+
+  private async post(ctx: CallContext, url: string, body: unknown, anthropic = false): Promise<Response> {
+    const headers = await this.authHeaders(ctx);
+    return sendChecked(ctx, { url, method: "POST", headers, body: JSON.stringify(body) }, this.errorMapper(ctx, anthropic));
+  }
+
+  chat(request: ChatCompletionRequest, ctx: CallContext): Promise<ChatResult> {
+    return isAnthropicModel(ctx.model) ? this.anthropicChat(request, ctx) : this.geminiChat(request, ctx);
+  }
+
+  private async geminiChat(request: ChatCompletionRequest, ctx: CallContext): Promise<ChatResult> {
+    const body = toGenerateContent(request);
+    const base = `${this.root}/google/models/${ctx.model}`;
+    if (request.stream) {
+      const response = await this.post(ctx, `${base}:streamGenerateContent?alt=sse`, body);
+      if (!response.body) throw errors.upstreamBadResponse(this.name, "the stream had no body");
+      return { type: "stream", events: toChunkStream(response.body, this.name, ctx.model) };
+    }
+    const json = await readJson(await this.post(ctx, `${base}:generateContent`, body), this.name);
+    if (!isGenerateContentResponse(json)) throw errors.upstreamBadResponse(this.name, "the body has no `candidates` array");
+    return { type: "json", body: toChatCompletion(json, ctx.model) };
+  }
+
+  /** The Anthropic Messages body without `model` (it is in the URL) and with Vertex's anthropic_version. */
+  private async anthropicChat(request: ChatCompletionRequest, ctx: CallContext): Promise<ChatResult> {
+    const call = toAnthropicRequest(request, undefined, { extra: { anthropic_version: ANTHROPIC_VERSION } });
+    const base = `${this.root}/anthropic/models/${ctx.model}`;
+    const response = await this.post(ctx, `${base}:${request.stream ? "streamRawPredict" : "rawPredict"}`, call.body, true);
+    const opts = { provider: this.name, model: ctx.model, jsonTool: call.jsonTool };
+    if (request.stream) {
+      if (!response.body) throw errors.upstreamBadResponse(this.name, "the stream had no body");
+      return { type: "stream", events: anthropicStream(response.body, opts) };
+    }
+    return { type: "json", body: fromAnthropicResponse(await readJson(response, this.name), opts) };
+  }
+
+  async embeddings(request: EmbeddingRequest, ctx: CallContext): Promise<EmbeddingResponse> {
+    if (isAnthropicModel(ctx.model)) throw errors.unsupportedOperation(this.name, `embeddings with ${ctx.model}`);
+    const json = await readJson(await this.post(ctx, `${this.root}/google/models/${ctx.model}:predict`, toVertexPredict(request)), this.name);
+    const result = fromVertexPredict(json);
+    if (!result) throw errors.upstreamBadResponse(this.name, "the body has no `predictions[].embeddings.values`");
+    return toEmbeddingResponse(request, ctx.model, result);
+  }
+
+  /** Vertex has no simple listing of publisher models: the static list (or `models:` in config) is it. */
+  listModels(_ctx: CallContext): Promise<string[]> {
+    return Promise.resolve([...this.staticModels]);
+  }
+}
