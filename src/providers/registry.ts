@@ -10,8 +10,9 @@ import { anthropic } from "./anthropic/index.ts";
 import { azure } from "./azure/index.ts";
 import { gemini } from "./gemini/index.ts";
 import { vertex } from "./vertex/index.ts";
+import { bedrock } from "./bedrock/index.ts";
 
 /** The only module that knows every provider. */
-const factories: readonly ProviderFactory[] = [openai, openrouter, groq, mistral, together, fireworks, perplexity, anthropic, azure, gemini, vertex];
+const factories: readonly ProviderFactory[] = [openai, openrouter, groq, mistral, together, fireworks, perplexity, anthropic, azure, gemini, vertex, bedrock];
 
 export const providerFactories: ReadonlyMap<string, ProviderFactory> = new Map(factories.map((f) => [f.kind, f]));

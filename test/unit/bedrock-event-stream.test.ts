@@ -91,6 +91,15 @@ describe("event-stream decoder", () => {
     expect(() => decodeAll([bad])).toThrow(EventStreamError);
   });
 
+  test("messages before a corrupt one in the same read are still delivered; the next read throws", () => {
+    const bad = VECTOR_PLAIN.slice();
+    bad[20]! ^= 0x01;
+    const d = new EventStreamDecoder();
+    expect(d.push(concatBytes([VECTOR_HEADER, bad])).length).toBe(1);
+    expect(() => d.push(VECTOR_PLAIN)).toThrow("message CRC mismatch");
+    expect(() => d.end()).toThrow("message CRC mismatch");
+  });
+
   test("corrupt message CRC (payload flipped) is rejected", () => {
     const bad = VECTOR_HEADER.slice();
     bad[bad.length - 6]! ^= 0x01;

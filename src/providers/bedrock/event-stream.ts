@@ -27,31 +27,45 @@ const utf8 = new TextDecoder("utf-8", { fatal: false });
 /** Incremental decoder: feed it reads of any size, take whole messages out. */
 export class EventStreamDecoder {
   private buffer: Uint8Array = new Uint8Array(0);
+  private failure: EventStreamError | undefined;
 
-  /** Appends one read and returns every message now complete (zero, one or several). */
+  /**
+   * Appends one read and returns every message now complete (zero, one or several). Messages before
+   * a corrupt one are still returned; the corruption is thrown by the next push() or end().
+   */
   push(bytes: Uint8Array): EventStreamMessage[] {
+    if (this.failure) throw this.failure;
     this.buffer = this.buffer.byteLength === 0 ? bytes : concat(this.buffer, bytes);
     const out: EventStreamMessage[] = [];
-    let offset = 0;
-    while (this.buffer.byteLength - offset >= PRELUDE) {
-      const view = new DataView(this.buffer.buffer, this.buffer.byteOffset + offset, this.buffer.byteLength - offset);
+    try {
+      this.take(out);
+    } catch (err) {
+      if (!(err instanceof EventStreamError) || out.length === 0) throw err;
+      this.failure = err;
+    }
+    return out;
+  }
+
+  private take(out: EventStreamMessage[]): void {
+    while (this.buffer.byteLength >= PRELUDE) {
+      const buffer = this.buffer;
+      const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
       const total = view.getUint32(0);
       const headersLength = view.getUint32(4);
-      if (crc32(this.buffer.subarray(offset, offset + 8)) !== view.getUint32(8)) throw new EventStreamError("prelude CRC mismatch");
+      if (crc32(buffer.subarray(0, 8)) !== view.getUint32(8)) throw new EventStreamError("prelude CRC mismatch");
       if (total < OVERHEAD || total > MAX_MESSAGE) throw new EventStreamError(`invalid message length ${total}`);
       if (headersLength > MAX_HEADERS || headersLength > total - OVERHEAD) throw new EventStreamError(`invalid headers length ${headersLength}`);
-      if (this.buffer.byteLength - offset < total) break;
-      const message = this.buffer.subarray(offset, offset + total);
-      if (crc32(message.subarray(0, total - 4)) !== view.getUint32(total - 4)) throw new EventStreamError("message CRC mismatch");
+      if (buffer.byteLength < total) break;
+      if (crc32(buffer.subarray(0, total - 4)) !== view.getUint32(total - 4)) throw new EventStreamError("message CRC mismatch");
       out.push({
-        headers: decodeHeaders(message.subarray(PRELUDE, PRELUDE + headersLength)),
-        payload: message.subarray(PRELUDE + headersLength, total - 4),
+        headers: decodeHeaders(buffer.subarray(PRELUDE, PRELUDE + headersLength)),
+        payload: buffer.subarray(PRELUDE + headersLength, total - 4),
       });
-      offset += total;
+      // Consumed at once, so a corruption further on never replays this message.
+      this.buffer = buffer.subarray(total);
     }
-    // Keep only the unfinished tail; copy it so the consumed reads can be collected.
-    this.buffer = offset === 0 ? this.buffer : this.buffer.slice(offset);
-    return out;
+    // Keep only the unfinished tail, copied so the reads it came from can be collected.
+    if (this.buffer.byteOffset !== 0 || this.buffer.buffer.byteLength !== this.buffer.byteLength) this.buffer = this.buffer.slice();
   }
 
   /** Bytes of a message not yet complete. */
@@ -61,6 +75,7 @@ export class EventStreamDecoder {
 
   /** Call at end of input: leftover bytes mean the last message was cut off. */
   end(): void {
+    if (this.failure) throw this.failure;
     if (this.buffer.byteLength > 0) throw new EventStreamError(`stream ended inside a message (${this.buffer.byteLength} bytes left)`);
   }
 }

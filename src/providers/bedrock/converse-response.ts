@@ -1,0 +1,97 @@
+import type { ChatCompletion, FinishReason, ToolCall, Usage } from "../../core/openai-types.ts";
+
+// Bedrock ConverseResponse → OpenAI chat.completion (providers README §3.3). Shared by the stream mapper.
+
+const STOP_REASONS: Record<string, FinishReason> = {
+  end_turn: "stop",
+  stop_sequence: "stop",
+  max_tokens: "length",
+  model_context_window_exceeded: "length",
+  tool_use: "tool_calls",
+  guardrail_intervened: "content_filter",
+  content_filtered: "content_filter",
+};
+
+export function mapStopReason(reason: unknown): FinishReason {
+  return (typeof reason === "string" ? STOP_REASONS[reason] : undefined) ?? "stop";
+}
+
+export interface TokenUsage {
+  inputTokens?: number;
+  outputTokens?: number;
+  totalTokens?: number;
+  cacheReadInputTokens?: number;
+  cacheWriteInputTokens?: number;
+}
+
+const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+
+/**
+ * Bedrock's inputTokens excludes cache reads and writes; OpenAI's prompt_tokens includes them. Cache
+ * details appear only when Bedrock reported them, so "absent" never reads as "zero".
+ */
+export function mapUsage(u: TokenUsage | undefined): Usage | undefined {
+  if (!u || typeof u !== "object") return undefined;
+  const input = num(u.inputTokens);
+  const output = num(u.outputTokens);
+  if (input === undefined && output === undefined) return undefined;
+  const cacheRead = num(u.cacheReadInputTokens);
+  const cacheWrite = num(u.cacheWriteInputTokens);
+  const prompt = (input ?? 0) + (cacheRead ?? 0) + (cacheWrite ?? 0);
+  const completion = output ?? 0;
+  const usage: Usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: num(u.totalTokens) ?? prompt + completion };
+  if (cacheRead !== undefined || cacheWrite !== undefined) {
+    usage.prompt_tokens_details = {};
+    if (cacheRead !== undefined) usage.prompt_tokens_details.cached_tokens = cacheRead;
+    if (cacheWrite !== undefined) usage.prompt_tokens_details.cache_write_tokens = cacheWrite;
+  }
+  return usage;
+}
+
+interface ContentBlock {
+  text?: string;
+  toolUse?: { toolUseId?: string; name?: string; input?: unknown };
+  reasoningContent?: { reasoningText?: { text?: string } };
+}
+
+export interface ConverseResponse {
+  output?: { message?: { role?: string; content?: ContentBlock[] } };
+  stopReason?: string;
+  usage?: TokenUsage;
+}
+
+export function isConverseResponse(json: unknown): json is ConverseResponse {
+  const j = json as ConverseResponse | null;
+  return !!j && typeof j === "object" && !!j.output?.message && Array.isArray(j.output.message.content);
+}
+
+export function fromConverse(json: ConverseResponse, meta: { id: string; created: number; model: string }): ChatCompletion {
+  let text: string | null = null;
+  let reasoning: string | undefined;
+  const toolCalls: ToolCall[] = [];
+  for (const block of json.output!.message!.content!) {
+    if (typeof block.text === "string") text = (text ?? "") + block.text;
+    else if (block.toolUse) {
+      toolCalls.push({
+        id: block.toolUse.toolUseId ?? "",
+        type: "function",
+        function: { name: block.toolUse.name ?? "", arguments: JSON.stringify(block.toolUse.input ?? {}) },
+      });
+    } else if (typeof block.reasoningContent?.reasoningText?.text === "string") {
+      reasoning = (reasoning ?? "") + block.reasoningContent.reasoningText.text;
+    }
+  }
+  const message: ChatCompletion["choices"][number]["message"] = { role: "assistant", content: text, refusal: null };
+  if (reasoning !== undefined) message.reasoning_content = reasoning;
+  if (toolCalls.length > 0) message.tool_calls = toolCalls;
+  const completion: ChatCompletion = {
+    id: meta.id,
+    object: "chat.completion",
+    created: meta.created,
+    model: meta.model,
+    choices: [{ index: 0, message, logprobs: null, finish_reason: mapStopReason(json.stopReason) }],
+  };
+  const usage = mapUsage(json.usage);
+  if (usage) completion.usage = usage;
+  return completion;
+}

@@ -1,0 +1,102 @@
+import { errors } from "../../core/errors.ts";
+import { newCompletionId, nowSeconds } from "../../core/ids.ts";
+import type { ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse } from "../../core/openai-types.ts";
+import type { ProviderConfig } from "../../config/schema.ts";
+import type { CallContext, ChatResult, ProviderAdapter, ProviderFactory } from "../types.ts";
+import { readJson, sendChecked } from "../shared/http.ts";
+import { authorize, bedrockKeyUsable } from "./auth.ts";
+import { toConverse } from "./converse-request.ts";
+import { fromConverse, isConverseResponse } from "./converse-response.ts";
+import { converseStream } from "./converse-stream.ts";
+import { embed } from "./embeddings.ts";
+import { bedrockHttpError } from "./errors.ts";
+import { modelIds, STATIC_MODELS } from "./models.ts";
+
+// AWS Bedrock through the Converse API (chat), InvokeModel (embeddings) and the control plane
+// (model listing). See README "Bedrock" and providers README §3.
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+export const bedrock: ProviderFactory = {
+  kind: "bedrock",
+  keyUsable: bedrockKeyUsable,
+  validate: (_name, config) => {
+    if (!config.region) return 'region: required for bedrock (e.g. "us-east-1"); it picks the endpoint and is part of every request signature';
+    if (!REGION.test(config.region)) return `region: "${config.region}" is not an AWS region name (e.g. "us-east-1")`;
+    return undefined;
+  },
+  create: (name, config) => new BedrockAdapter(name, config),
+};
+
+class BedrockAdapter implements ProviderAdapter {
+  readonly kind = "bedrock";
+  readonly credentialMode;
+  readonly keys;
+  readonly supportsEmbeddings = true;
+  readonly staticModels: readonly string[];
+  private readonly region: string;
+  /** bedrock-runtime: Converse and InvokeModel. */
+  private readonly runtime: string;
+  /** bedrock (control plane): ListFoundationModels. A configured base_url serves both (tests, proxies). */
+  private readonly control: string;
+  private readonly extraHeaders: Record<string, string>;
+
+  constructor(readonly name: string, config: ProviderConfig) {
+    this.credentialMode = config.credential_mode;
+    this.keys = config.keys;
+    this.staticModels = config.models ?? STATIC_MODELS;
+    this.region = config.region!;
+    const base = config.base_url?.replace(/\/+$/, "");
+    this.runtime = base ?? `https://bedrock-runtime.${this.region}.amazonaws.com`;
+    this.control = base ?? `https://bedrock.${this.region}.amazonaws.com`;
+    this.extraHeaders = { ...config.headers };
+  }
+
+  private mapError = (status: number, text: string, headers: Headers) => bedrockHttpError(this.name, status, text, headers);
+
+  private send(ctx: CallContext, method: "GET" | "POST", url: string, body: string, accept?: string): Promise<Response> {
+    const headers: Record<string, string> = { ...this.extraHeaders };
+    if (method === "POST") headers["content-type"] = "application/json";
+    if (accept) headers.accept = accept;
+    const out = { method, url: new URL(url), headers, body };
+    return sendChecked(ctx, { url, method, headers: authorize(ctx.auth, out, this.region), body: method === "POST" ? body : undefined }, this.mapError);
+  }
+
+  /** Model ids (and ARNs) go into one path segment: `:` → %3A, `/` → %2F. */
+  private modelUrl(model: string, action: string): string {
+    return `${this.runtime}/model/${encodeURIComponent(model)}/${action}`;
+  }
+
+  async chat(request: ChatCompletionRequest, ctx: CallContext): Promise<ChatResult> {
+    // Serialised once: these exact bytes are signed and sent.
+    const body = JSON.stringify(toConverse(request));
+    const streaming = request.stream === true;
+    const response = await this.send(
+      ctx, "POST", this.modelUrl(ctx.model, streaming ? "converse-stream" : "converse"), body,
+      streaming ? "application/vnd.amazon.eventstream" : "application/json",
+    );
+    const requestId = response.headers.get("x-amzn-requestid");
+    const meta = { id: requestId ? `chatcmpl-${requestId}` : newCompletionId(), created: nowSeconds(), model: ctx.model };
+    if (streaming) {
+      if (!response.body) throw errors.upstreamBadResponse(this.name, "the stream had no body");
+      return { type: "stream", events: converseStream(response.body, { provider: this.name, ...meta }, ctx.signal) };
+    }
+    const json = await readJson(response, this.name);
+    if (!isConverseResponse(json)) throw errors.upstreamBadResponse(this.name, "the body has no `output.message.content`");
+    return { type: "json", body: fromConverse(json, meta) };
+  }
+
+  embeddings(request: EmbeddingRequest, ctx: CallContext): Promise<EmbeddingResponse> {
+    return embed(this.name, request, ctx.model, async (body) => {
+      const response = await this.send(ctx, "POST", this.modelUrl(ctx.model, "invoke"), JSON.stringify(body), "application/json");
+      const header = response.headers.get("x-amzn-bedrock-input-token-count");
+      const inputTokens = header !== null && /^\d+$/.test(header) ? Number(header) : undefined;
+      return { json: await readJson(response, this.name), inputTokens };
+    });
+  }
+
+  async listModels(ctx: CallContext): Promise<string[]> {
+    const response = await this.send(ctx, "GET", `${this.control}/foundation-models`, "");
+    return modelIds(this.name, await readJson(response, this.name));
+  }
+}
