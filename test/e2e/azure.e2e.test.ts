@@ -1,6 +1,6 @@
 // The official openai SDK → the gateway process → a mock Azure OpenAI resource.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import OpenAI, { BadRequestError } from "openai";
+import OpenAI, { BadRequestError, RateLimitError } from "openai";
 import {
   errorFixtureReply, fixtureReply, loadJson, openaiClient, sse, sseFixtureReply, startGateway, startMockUpstream,
   type Gateway, type MockUpstream,
@@ -147,8 +147,8 @@ test("content-filter 400: the SDK's BadRequestError with code content_filter", a
 test("429 keeps retry-after for the client", async () => {
   mock.when("POST", CHAT, errorFixtureReply("azure-openai", "error-429.json"));
   const err = await client.chat.completions.create({ model: `azure/${DEPLOYMENT}`, messages: hello }).catch((e: unknown) => e);
-  expect(err).toBeInstanceOf(OpenAI.RateLimitError);
-  expect((err as OpenAI.RateLimitError).headers?.get("retry-after")).toBe("6");
+  expect(err).toBeInstanceOf(RateLimitError);
+  expect((err as RateLimitError).headers?.get("retry-after")).toBe("6");
 });
 
 test("models: the configured deployment names", async () => {
