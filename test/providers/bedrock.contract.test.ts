@@ -388,6 +388,52 @@ describe("bedrock adapter", () => {
     });
   });
 
+  describe("JSON mode (response_format)", () => {
+    const jsonRequest = loadJson<ChatCompletionRequest>("openai", "json-mode.request.json").body;
+    const schema = (jsonRequest.response_format as { json_schema: { schema: Record<string, unknown> } }).json_schema.schema;
+    const forced = json({
+      output: { message: { role: "assistant", content: [{ toolUse: { toolUseId: "tooluse_j", name: "json_output", input: { capital: "Paris" } } }] } },
+      stopReason: "tool_use", usage: { inputTokens: 30, outputTokens: 8, totalTokens: 38 },
+    });
+
+    test("Claude: a forced json_output tool; its input comes back as content with finish stop", async () => {
+      const result = await chat({ messages: jsonRequest.messages, response_format: jsonRequest.response_format }, forced);
+      expect(sent().toolConfig).toEqual({
+        tools: [{ toolSpec: { name: "json_output", description: "Respond with a JSON object that matches the schema.", inputSchema: { json: schema } } }],
+        toolChoice: { tool: { name: "json_output" } },
+      });
+      if (result.type !== "json") throw new Error("not json");
+      expect(result.body.choices[0]!.message.content).toBe("{\"capital\":\"Paris\"}");
+      expect(result.body.choices[0]!.message.tool_calls).toBeUndefined();
+      expect(result.body.choices[0]!.finish_reason).toBe("stop");
+    });
+
+    test("streamed: the forced tool's input fragments are content, no tool call", async () => {
+      const events = encodeEventStream([
+        converseEvent("messageStart", { role: "assistant" }),
+        converseEvent("contentBlockStart", { contentBlockIndex: 0, start: { toolUse: { toolUseId: "tooluse_j", name: "json_output" } } }),
+        converseEvent("contentBlockDelta", { contentBlockIndex: 0, delta: { toolUse: { input: "{\"capital\":" } } }),
+        converseEvent("contentBlockDelta", { contentBlockIndex: 0, delta: { toolUse: { input: "\"Paris\"}" } } }),
+        converseEvent("messageStop", { stopReason: "tool_use" }),
+        converseEvent("metadata", { usage: { inputTokens: 30, outputTokens: 8, totalTokens: 38 } }),
+      ]);
+      mock.when("*", "*", stream(events, EVENT_STREAM));
+      const result = await adapter.chat({ model: MODEL, messages: jsonRequest.messages, response_format: jsonRequest.response_format, stream: true }, ctx());
+      if (result.type !== "stream") throw new Error("not a stream");
+      expectStreamShape(await collectSse(result.events, true), { content: "{\"capital\":\"Paris\"}", finishReason: "stop" }, true);
+    });
+
+    test("with the client's own tools, or a model that cannot be forced, JSON mode is an instruction", async () => {
+      await chat({ messages: jsonRequest.messages, response_format: { type: "json_object" }, tools: openaiTools });
+      expect((sent().toolConfig as { tools: Array<{ toolSpec: { name: string } }> }).tools.map((t) => t.toolSpec.name)).toEqual(["get_weather"]);
+      expect((sent().system as Array<{ text: string }>)[0]!.text).toContain("valid JSON object");
+      mock.when("*", "*", fixtureReply("bedrock", "converse.response.json"));
+      await adapter.chat({ model: "x", messages: jsonRequest.messages, response_format: jsonRequest.response_format }, ctx("meta.llama3-1-70b-instruct-v1:0"));
+      expect(sent().toolConfig).toBeUndefined();
+      expect((sent().system as Array<{ text: string }>)[0]!.text).toContain("\"capital\"");
+    });
+  });
+
   describe("embeddings and models", () => {
     test("Titan: one call per text, concurrently, in input order; usage summed; base64 on request", async () => {
       mock.when("POST", "/model/amazon.titan-embed-text-v2%3A0/invoke", async (req) => {

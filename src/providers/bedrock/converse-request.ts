@@ -1,5 +1,6 @@
 import { errors } from "../../core/errors.ts";
 import type { ChatCompletionRequest, ChatMessage, ContentPart, FunctionTool, ToolChoice } from "../../core/openai-types.ts";
+import { forcedToolSupported, JSON_TOOL, jsonModeOf } from "./json-mode.ts";
 
 // OpenAI chat request → Bedrock ConverseRequest body (providers README §3.2).
 
@@ -18,7 +19,13 @@ export interface ConverseBody {
 const IMAGE_FORMATS: Record<string, string> = { "image/png": "png", "image/jpeg": "jpeg", "image/jpg": "jpeg", "image/gif": "gif", "image/webp": "webp" };
 const EMPTY_SCHEMA = { type: "object", properties: {} };
 
-export function toConverse(request: ChatCompletionRequest): ConverseBody {
+export interface ConverseCall {
+  body: ConverseBody;
+  /** JSON mode through the forced `json_output` tool: its input is the answer's content. */
+  jsonTool: boolean;
+}
+
+export function toConverse(request: ChatCompletionRequest, modelId: string): ConverseCall {
   const system: Array<{ text: string }> = [];
   const messages: ConverseMessage[] = [];
   /** Tool names by call id, so a tool result can name its tool when specs must be synthesised. */
@@ -62,14 +69,28 @@ export function toConverse(request: ChatCompletionRequest): ConverseBody {
     }
   });
 
+  let toolConfig = buildToolConfig(request.tools, request.tool_choice, historyHasToolBlocks, historyTools);
+  let jsonTool = false;
+  const json = jsonModeOf(request.response_format);
+  if (json) {
+    const objectSchema = json.schema.type === undefined || json.schema.type === "object";
+    if (!toolConfig && objectSchema && forcedToolSupported(modelId)) {
+      const schema = { type: "object", ...json.schema };
+      toolConfig = { tools: [{ toolSpec: { name: JSON_TOOL, description: json.description, inputSchema: { json: schema } } }], toolChoice: { tool: { name: JSON_TOOL } } };
+      jsonTool = true;
+    } else {
+      // The client's own tools must stay callable (or the model cannot be forced): ask in words.
+      system.push({ text: json.instruction });
+    }
+  }
+
   const body: ConverseBody = { messages };
   if (system.length > 0) body.system = system;
   const inference = inferenceConfig(request);
   if (inference) body.inferenceConfig = inference;
-  const toolConfig = buildToolConfig(request.tools, request.tool_choice, historyHasToolBlocks, historyTools);
   if (toolConfig) body.toolConfig = toolConfig;
   if (typeof request.top_k === "number") body.additionalModelRequestFields = { top_k: request.top_k };
-  return body;
+  return { body, jsonTool };
 }
 
 function texts(m: ChatMessage, i: number): string[] {

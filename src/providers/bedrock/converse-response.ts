@@ -1,4 +1,5 @@
 import type { ChatCompletion, FinishReason, ToolCall, Usage } from "../../core/openai-types.ts";
+import { JSON_TOOL } from "./json-mode.ts";
 
 // Bedrock ConverseResponse → OpenAI chat.completion (providers README §3.3). Shared by the stream mapper.
 
@@ -14,6 +15,11 @@ const STOP_REASONS: Record<string, FinishReason> = {
 
 export function mapStopReason(reason: unknown): FinishReason {
   return (typeof reason === "string" ? STOP_REASONS[reason] : undefined) ?? "stop";
+}
+
+/** In JSON mode the forced tool call is the answer, not a call for the client to make. */
+export function finishReason(reason: unknown, jsonTool: boolean): FinishReason {
+  return jsonTool && reason === "tool_use" ? "stop" : mapStopReason(reason);
 }
 
 export interface TokenUsage {
@@ -65,13 +71,16 @@ export function isConverseResponse(json: unknown): json is ConverseResponse {
   return !!j && typeof j === "object" && !!j.output?.message && Array.isArray(j.output.message.content);
 }
 
-export function fromConverse(json: ConverseResponse, meta: { id: string; created: number; model: string }): ChatCompletion {
+export function fromConverse(json: ConverseResponse, meta: { id: string; created: number; model: string; jsonTool: boolean }): ChatCompletion {
   let text: string | null = null;
   let reasoning: string | undefined;
   const toolCalls: ToolCall[] = [];
   for (const block of json.output!.message!.content!) {
     if (typeof block.text === "string") text = (text ?? "") + block.text;
-    else if (block.toolUse) {
+    else if (block.toolUse && meta.jsonTool && block.toolUse.name === JSON_TOOL) {
+      // JSON mode: the forced tool's input is the answer.
+      text = (text ?? "") + JSON.stringify(block.toolUse.input ?? {});
+    } else if (block.toolUse) {
       toolCalls.push({
         id: block.toolUse.toolUseId ?? "",
         type: "function",
@@ -89,7 +98,7 @@ export function fromConverse(json: ConverseResponse, meta: { id: string; created
     object: "chat.completion",
     created: meta.created,
     model: meta.model,
-    choices: [{ index: 0, message, logprobs: null, finish_reason: mapStopReason(json.stopReason) }],
+    choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason(json.stopReason, meta.jsonTool) }],
   };
   const usage = mapUsage(json.usage);
   if (usage) completion.usage = usage;

@@ -3,14 +3,15 @@ import type { ChatCompletionChunk, ChunkChoice, FinishReason } from "../../core/
 import type { StreamEvent } from "../../core/stream-event.ts";
 import { decodeEventStream, EventStreamError, type EventStreamMessage } from "./event-stream.ts";
 import { bedrockException, exceptionName } from "./errors.ts";
-import { mapStopReason, mapUsage, type TokenUsage } from "./converse-response.ts";
+import { finishReason, mapUsage, type TokenUsage } from "./converse-response.ts";
+import { JSON_TOOL } from "./json-mode.ts";
 
 // ConverseStream (binary event stream) → OpenAI chunks (providers README §3.4):
 // messageStart → role chunk; text deltas → content; contentBlockStart.toolUse → first delta of a tool
 // call (OpenAI index = ordinal of the call, not contentBlockIndex); toolUse input → argument fragments;
 // messageStop → the one finish chunk; metadata (after messageStop) → the `choices: []` usage chunk.
 
-export interface StreamMeta { provider: string; id: string; created: number; model: string }
+export interface StreamMeta { provider: string; id: string; created: number; model: string; jsonTool: boolean }
 
 interface Payload {
   contentBlockIndex?: number;
@@ -29,6 +30,8 @@ export async function* converseStream(body: ReadableStream<Uint8Array>, meta: St
     chunk: { id: meta.id, object: "chat.completion.chunk", created: meta.created, model: meta.model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] },
   });
   const toolOrdinal = new Map<number, number>();
+  /** The content block of the forced JSON-mode tool, whose input streams out as content. */
+  let jsonBlock: number | undefined;
   let finished = false;
 
   try {
@@ -57,6 +60,10 @@ export async function* converseStream(body: ReadableStream<Uint8Array>, meta: St
         case "contentBlockStart": {
           const tool = payload.start?.toolUse;
           if (!tool) break;
+          if (meta.jsonTool && tool.name === JSON_TOOL) {
+            jsonBlock = payload.contentBlockIndex ?? -1;
+            break;
+          }
           const index = toolOrdinal.size;
           toolOrdinal.set(payload.contentBlockIndex ?? -1, index);
           yield chunk({ tool_calls: [{ index, id: tool.toolUseId ?? "", type: "function", function: { name: tool.name ?? "", arguments: "" } }] });
@@ -66,6 +73,8 @@ export async function* converseStream(body: ReadableStream<Uint8Array>, meta: St
           const delta = payload.delta;
           if (typeof delta?.text === "string") {
             if (delta.text !== "") yield chunk({ content: delta.text });
+          } else if (delta?.toolUse && jsonBlock !== undefined && (payload.contentBlockIndex ?? -1) === jsonBlock) {
+            if (delta.toolUse.input) yield chunk({ content: delta.toolUse.input });
           } else if (delta?.toolUse) {
             const index = toolOrdinal.get(payload.contentBlockIndex ?? -1);
             const fragment = delta.toolUse.input ?? "";
@@ -76,7 +85,7 @@ export async function* converseStream(body: ReadableStream<Uint8Array>, meta: St
           break;
         }
         case "messageStop":
-          if (!finished) yield chunk({}, mapStopReason(payload.stopReason));
+          if (!finished) yield chunk({}, finishReason(payload.stopReason, meta.jsonTool));
           finished = true;
           break;
         case "metadata": {

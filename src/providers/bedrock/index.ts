@@ -69,14 +69,15 @@ class BedrockAdapter implements ProviderAdapter {
 
   async chat(request: ChatCompletionRequest, ctx: CallContext): Promise<ChatResult> {
     // Serialised once: these exact bytes are signed and sent.
-    const body = JSON.stringify(toConverse(request));
+    const call = toConverse(request, ctx.model);
+    const body = JSON.stringify(call.body);
     const streaming = request.stream === true;
     const response = await this.send(
       ctx, "POST", this.modelUrl(ctx.model, streaming ? "converse-stream" : "converse"), body,
       streaming ? "application/vnd.amazon.eventstream" : "application/json",
     );
     const requestId = response.headers.get("x-amzn-requestid");
-    const meta = { id: requestId ? `chatcmpl-${requestId}` : newCompletionId(), created: nowSeconds(), model: ctx.model };
+    const meta = { id: requestId ? `chatcmpl-${requestId}` : newCompletionId(), created: nowSeconds(), model: ctx.model, jsonTool: call.jsonTool };
     if (streaming) {
       if (!response.body) throw errors.upstreamBadResponse(this.name, "the stream had no body");
       return { type: "stream", events: converseStream(response.body, { provider: this.name, ...meta }, ctx.signal) };
