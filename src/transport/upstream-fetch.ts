@@ -3,12 +3,21 @@ import type { Send, UpstreamRequest } from "../providers/types.ts";
 
 export interface SendOptions {
   provider: string;
-  /** Aborted when the client goes away or the request's deadline passes; a GatewayError reason is what the attempt throws. */
+  /** Aborted when the client goes away (a GatewayError reason is what the attempt throws). */
   signal: AbortSignal;
   /** Until response headers arrive. */
   timeoutMs: number;
   /** Added to the adapter's headers (telemetry: W3C `traceparent`); undefined in the common case. */
   headers?: Record<string, string>;
+  /** Gets the attempt's controller, so the caller can abort the call in flight (the request deadline). */
+  handle?: AttemptHandle;
+}
+
+/** The upstream call in flight, for a caller that must be able to abort it from outside. */
+export interface AttemptHandle {
+  controller?: AbortController;
+  /** Set by the engine when the request's deadline passed. */
+  expired?: GatewayError;
 }
 
 /**
@@ -18,6 +27,7 @@ export interface SendOptions {
 export function makeSend(options: SendOptions): Send {
   return async (request: UpstreamRequest) => {
     const controller = new AbortController();
+    if (options.handle !== undefined) options.handle.controller = controller;
     const onAbort = () => controller.abort(options.signal.reason);
     if (options.signal.aborted) throw abortError(options.signal);
     options.signal.addEventListener("abort", onAbort, { once: true });
