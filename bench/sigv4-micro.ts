@@ -1,4 +1,4 @@
-// Per-request cost of SigV4 signing a Converse call: Butter's node:crypto signer versus
+// Per-request cost of SigV4 signing a Converse call: Butter's hand-written signer versus
 // @smithy/signature-v4 (the AWS SDK's signer) with its pure-JS and its node:crypto hashes.
 //
 //   bun bench/sigv4-micro.ts                       # Butter's signer only
@@ -30,7 +30,7 @@ async function measure(name: string, sign: () => unknown, iterations = 20_000): 
 }
 
 console.log(`body ${body.length} bytes, ${process.versions.bun ? `bun ${process.versions.bun}` : `node ${process.version}`}`);
-await measure("butter sigv4 (node:crypto, cached key)", () =>
+await measure("butter sigv4 (Bun.CryptoHasher, cached key)", () =>
   signRequest({ method: "POST", url, headers: { "content-type": "application/json" }, body, region: "us-east-1", service: "bedrock", credentials }));
 
 const from = process.argv.indexOf("--smithy-from");
@@ -53,3 +53,30 @@ if (from !== -1) {
     console.log("(@smithy/hash-node not installed there; skipped)");
   }
 }
+
+// Context: the rest of Bedrock's per-request work, and the per-message cost of a ConverseStream.
+const { toConverse } = await import("../src/providers/bedrock/converse-request.ts");
+const { fromConverse } = await import("../src/providers/bedrock/converse-response.ts");
+const { converseStream } = await import("../src/providers/bedrock/converse-stream.ts");
+const { readFileSync } = await import("node:fs");
+const chat = {
+  model: "m", max_tokens: 512, temperature: 0.7,
+  messages: [{ role: "system" as const, content: "You are a helpful assistant." }, { role: "user" as const, content: "Hello! ".repeat(60) }],
+};
+const responseText = JSON.stringify({
+  output: { message: { role: "assistant", content: [{ text: "Hello! How can I help you today?" }] } },
+  stopReason: "end_turn", usage: { inputTokens: 15, outputTokens: 12, totalTokens: 27 },
+});
+await measure("request: map + serialise + sign", () => {
+  const bodyText = JSON.stringify(toConverse(chat, "anthropic.claude-3-5-sonnet-20240620-v1:0").body);
+  return signRequest({ method: "POST", url, headers: { "content-type": "application/json" }, body: bodyText, region: "us-east-1", service: "bedrock", credentials });
+});
+await measure("response: parse + map", () => fromConverse(JSON.parse(responseText), { id: "x", created: 0, model: "m", jsonTool: false }));
+const bin = new Uint8Array(readFileSync(new URL("../../shared/providers/fixtures/bedrock/converse-stream-tools.bin", import.meta.url)));
+const perStream = 2_000;
+const start = performance.now();
+for (let i = 0; i < perStream; i++) {
+  const body = new ReadableStream<Uint8Array>({ start(c) { c.enqueue(bin); c.close(); } });
+  for await (const _ of converseStream(body, { provider: "b", id: "x", created: 0, model: "m", jsonTool: false }, new AbortController().signal)) { /* drain */ }
+}
+console.log(`${"stream: decode (CRC) + map, per message".padEnd(44)} ${(((performance.now() - start) * 1000) / perStream / 10).toFixed(2).padStart(8)} µs/message`);

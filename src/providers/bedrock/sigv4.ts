@@ -1,7 +1,9 @@
-import { createHash, createHmac } from "node:crypto";
+import { createHmac } from "node:crypto";
 
-// AWS Signature Version 4, header form, for non-S3 services (Bedrock). Hand-written on node:crypto:
-// see README "Bedrock" for why this beats @smithy/signature-v4 here (bench/sigv4-micro.ts).
+// AWS Signature Version 4, header form, for non-S3 services (Bedrock). Hand-written: see README
+// "AWS Bedrock" for why this beats @smithy/signature-v4 here (bench/sigv4-micro.ts). The per-request
+// hashes use Bun's native CryptoHasher (about 40% faster than node:crypto's objects in Bun); the
+// daily signing-key derivation uses node:crypto.
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -28,7 +30,7 @@ const ALGORITHM = "AWS4-HMAC-SHA256";
 /** Headers a proxy or the runtime may rewrite; signing them would break the signature (same list as the AWS SDKs). */
 const UNSIGNED = new Set(["authorization", "user-agent", "x-amzn-trace-id", "expect", "connection", "content-length", "transfer-encoding"]);
 
-const sha256Hex = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex");
+const sha256Hex = (data: string | Uint8Array): string => Bun.CryptoHasher.hash("sha256", data, "hex") as string;
 const hmac = (key: string | Buffer, data: string): Buffer => createHmac("sha256", key).update(data).digest();
 
 /** `20150830T123600Z` */
@@ -113,7 +115,7 @@ export function signRequest(input: SignInput): Signature {
   ].join("\n");
   const scope = `${date}/${region}/${service}/aws4_request`;
   const stringToSign = `${ALGORITHM}\n${stamp}\n${scope}\n${sha256Hex(canonicalRequest)}`;
-  const signature = createHmac("sha256", signingKey(credentials.secretAccessKey, date, region, service)).update(stringToSign).digest("hex");
+  const signature = new Bun.CryptoHasher("sha256", signingKey(credentials.secretAccessKey, date, region, service)).update(stringToSign).digest("hex");
   added.authorization = `${ALGORITHM} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
   return { headers: added, canonicalRequest, stringToSign, signedHeaders };
 }
