@@ -225,6 +225,21 @@ describe("bedrock adapter", () => {
       ] });
     });
 
+    test("tool-call ids minted elsewhere are rewritten to Bedrock's alphabet, the same on both sides", async () => {
+      const id = "call.9f/x+y=";
+      await chat({
+        tools: openaiTools,
+        messages: [
+          { role: "user", content: "Weather?" },
+          { role: "assistant", content: null, tool_calls: [{ id, type: "function", function: { name: "get_weather", arguments: "" } }] },
+          { role: "tool", tool_call_id: id, content: "sunny" },
+        ],
+      });
+      const messages = sent().messages as Array<{ content: Array<{ toolUse?: { toolUseId: string; input: unknown }; toolResult?: { toolUseId: string } }> }>;
+      expect(messages[1]!.content[0]!.toolUse).toMatchObject({ toolUseId: "call_9f_x_y_", input: {} });
+      expect(messages[2]!.content[0]!.toolResult!.toolUseId).toBe("call_9f_x_y_");
+    });
+
     test("tool_choice none without tool history: no toolConfig at all", async () => {
       await chat({ tools: openaiTools, tool_choice: "none" });
       expect(sent().toolConfig).toBeUndefined();

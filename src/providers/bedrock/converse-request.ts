@@ -54,7 +54,7 @@ export function toConverse(request: ChatCompletionRequest, modelId: string): Con
         for (const call of m.tool_calls ?? []) {
           historyHasToolBlocks = true;
           historyTools.add(call.function.name);
-          content.push({ toolUse: { toolUseId: call.id, name: call.function.name, input: parseArguments(call.function.arguments, i) } });
+          content.push({ toolUse: { toolUseId: toolUseId(call.id), name: call.function.name, input: parseArguments(call.function.arguments, i) } });
         }
         push("assistant", content);
         break;
@@ -62,7 +62,7 @@ export function toConverse(request: ChatCompletionRequest, modelId: string): Con
       case "tool":
       case "function":
         historyHasToolBlocks = true;
-        push("user", [{ toolResult: { toolUseId: m.tool_call_id ?? m.name ?? "", content: toolResultContent(m.content, `messages[${i}].content`), status: "success" } }]);
+        push("user", [{ toolResult: { toolUseId: toolUseId(m.tool_call_id ?? m.name ?? ""), content: toolResultContent(m.content, `messages[${i}].content`), status: "success" } }]);
         break;
       default:
         throw errors.invalidRequest(`Unsupported message role '${String(m.role)}'.`, `messages[${i}].role`);
@@ -152,6 +152,16 @@ function toolResultContent(content: ChatMessage["content"], param: string): Bloc
   }
   const blocks = content.flatMap((part, j) => partBlock(part, `${param}[${j}]`));
   return blocks.length > 0 ? blocks : [{ text: "" }];
+}
+
+/**
+ * Bedrock ids must match `[a-zA-Z0-9_-]{1,64}`. Ids minted by another provider (a conversation that
+ * failed over) may not; the same rewrite on both sides keeps each call paired with its result.
+ */
+export function toolUseId(id: string): string {
+  if (/^[a-zA-Z0-9_-]{1,64}$/.test(id)) return id;
+  const cleaned = id.replace(/[^a-zA-Z0-9_-]/g, "_").slice(0, 64);
+  return cleaned === "" ? "tool_call" : cleaned;
 }
 
 function parseArguments(args: string | undefined, i: number): unknown {
