@@ -5,6 +5,7 @@ import { buildSnapshot, type Snapshot } from "./config/snapshot.ts";
 import { Engine } from "./engine/engine.ts";
 import { ModelCatalog } from "./engine/model-catalog.ts";
 import { providerFactories } from "./providers/registry.ts";
+import { buildPlugins, type PluginSet } from "./plugins/plugin-set.ts";
 import { listen } from "./server/server.ts";
 import { errorFields, logger } from "./observability/logger.ts";
 
@@ -40,7 +41,14 @@ async function main(): Promise<void> {
     }
   }
   const current = () => snapshot;
-  const { server, address } = listen({ snapshot: current, engine: new Engine(current), catalog: new ModelCatalog(current) });
+  let plugins: PluginSet | undefined;
+  try {
+    plugins = await buildPlugins(snapshot.config.plugins, { redisUrl: snapshot.config.redis.url, isRoute: (model) => current().routes.has(model) });
+  } catch (err) {
+    if (err instanceof ConfigError) fail(`invalid config ${configPath}: ${err.message}`);
+    fail(`cannot start plugins: ${(err as Error).message}`);
+  }
+  const { server, address } = listen({ snapshot: current, engine: new Engine(current), catalog: new ModelCatalog(current), plugins });
   logger.info("butter listening", { address, providers: [...snapshot.providers.keys()] });
 
   let stopping = false;
@@ -59,6 +67,8 @@ async function main(): Promise<void> {
       logger.error("error while stopping", errorFields(err));
     }
     clearTimeout(forced);
+    // Flushes access-log lines and exports the last spans.
+    if (plugins !== undefined) await Promise.race([plugins.close(), Bun.sleep(2000)]);
     logger.info("stopped");
     process.exit(0);
   };

@@ -1,11 +1,15 @@
 import type { Snapshot } from "../config/snapshot.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { ModelCatalog } from "../engine/model-catalog.ts";
+import type { RequestPipeline } from "../plugins/pipeline.ts";
+import type { PluginSet } from "../plugins/plugin-set.ts";
 
 export interface ServerDeps {
   snapshot: () => Snapshot;
   engine: Engine;
   catalog: ModelCatalog;
+  /** Undefined when no plugin is enabled: requests then take the direct path. */
+  plugins?: PluginSet;
 }
 
 /** Per request: the id every response carries, and an abort signal that fires when the client leaves. */
@@ -16,6 +20,8 @@ export interface Exchange {
   headers: Record<string, string>;
   /** Bun aborts the request's own signal when the client disconnects, also mid-stream. */
   signal: AbortSignal;
+  /** This request's trip through the plugin chain and telemetry; only on /v1/* with plugins enabled. */
+  pipeline?: RequestPipeline;
 }
 
 const PASSTHROUGH = ["authorization", "x-api-key", "api-key", "x-goog-api-key"] as const;

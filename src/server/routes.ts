@@ -1,6 +1,7 @@
 import type { ServerDeps, Exchange } from "./context.ts";
 import { handleChat } from "./handlers/chat.ts";
 import { handleEmbeddings } from "./handlers/embeddings.ts";
+import { handleMetrics } from "./handlers/metrics.ts";
 import { handleHealth, handleModels } from "./handlers/models.ts";
 
 export type Handler = (deps: ServerDeps, ex: Exchange) => Response | Promise<Response>;
@@ -13,4 +14,5 @@ export const routeTable: ReadonlyMap<string, ReadonlyMap<string, Handler>> = new
   ["/v1/embeddings", one("POST", handleEmbeddings)],
   ["/v1/models", one("GET", handleModels)],
   ["/healthz", one("GET", handleHealth)],
+  ["/metrics", one("GET", handleMetrics)],
 ]);

@@ -5,6 +5,7 @@ import { errorFields, logger } from "../observability/logger.ts";
 import type { ServerDeps, Exchange } from "./context.ts";
 import { requestIdFrom } from "./context.ts";
 import { errorResponse } from "./error-response.ts";
+import { dispatchWithPlugins } from "./plugin-dispatch.ts";
 import { routeTable } from "./routes.ts";
 
 function pathOf(url: string): string {
@@ -15,21 +16,34 @@ function pathOf(url: string): string {
   return q < 0 ? url.slice(start) : url.slice(start, q);
 }
 
-export async function dispatch(deps: ServerDeps, req: Request): Promise<Response> {
+export async function dispatch(deps: ServerDeps, req: Request, server?: Server<undefined>): Promise<Response> {
   const requestId = requestIdFrom(req.headers, newRequestId);
   const ex: Exchange = { req, requestId, headers: { "x-request-id": requestId }, signal: req.signal };
-  try {
-    const path = pathOf(req.url);
-    const methods = routeTable.get(path);
-    if (!methods) throw errors.notFound(req.method, path);
-    const handler = methods.get(req.method);
-    if (!handler) throw errors.methodNotAllowed(req.method, path, [...methods.keys()].join(", "));
-    return await handler(deps, ex);
-  } catch (err) {
-    const error = toGatewayError(err);
-    if (error.kind === "internal") logger.error("internal error", { request_id: requestId, ...errorFields(error.cause ?? err) });
-    return errorResponse(error, ex.headers);
+  const path = pathOf(req.url);
+  // With no plugin enabled `deps.plugins` is undefined and nothing below this line knows plugins exist.
+  if (deps.plugins !== undefined && path.startsWith("/v1/")) {
+    return dispatchWithPlugins(deps, deps.plugins, ex, path, server?.requestIP(req)?.address);
   }
+  try {
+    return await route(deps, ex, path);
+  } catch (err) {
+    return errorOut(err, ex);
+  }
+}
+
+/** Finds the handler for the path and method and runs it; throws 404/405 and whatever the handler throws. */
+export function route(deps: ServerDeps, ex: Exchange, path: string): Response | Promise<Response> {
+  const methods = routeTable.get(path);
+  if (!methods) throw errors.notFound(ex.req.method, path);
+  const handler = methods.get(ex.req.method);
+  if (!handler) throw errors.methodNotAllowed(ex.req.method, path, [...methods.keys()].join(", "));
+  return handler(deps, ex);
+}
+
+export function errorOut(err: unknown, ex: Exchange): Response {
+  const error = toGatewayError(err);
+  if (error.kind === "internal") logger.error("internal error", { request_id: ex.requestId, ...errorFields(error.cause ?? err) });
+  return errorResponse(error, ex.headers);
 }
 
 export interface Listening { server: Server<undefined>; address: string }
@@ -44,7 +58,7 @@ export function listen(deps: ServerDeps): Listening {
     // LLM answers can take minutes before the first byte; the failover deadline bounds them instead.
     idleTimeout: 0,
     development: false,
-    fetch: (req) => dispatch(deps, req),
+    fetch: (req, server) => dispatch(deps, req, server),
     error: (err) => {
       logger.error("unhandled server error", errorFields(err));
       return errorResponse(errors.internal(err), {});

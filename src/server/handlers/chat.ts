@@ -4,13 +4,13 @@ import { readJsonObject } from "../request-body.ts";
 import { validateChat } from "../validate.ts";
 import { SSE_HEADERS, sseBody } from "../sse.ts";
 import { shapeStream, type StreamStats } from "../../engine/stream-shaper.ts";
+import type { RequestContext } from "../../engine/engine.ts";
 import { logger } from "../../observability/logger.ts";
 
 export async function handleChat(deps: ServerDeps, ex: Exchange): Promise<Response> {
   const request = validateChat(await readJsonObject(ex.req, deps.snapshot().config.server.max_body_bytes));
-  const outcome = await deps.engine.chat(request, {
-    requestId: ex.requestId, signal: ex.signal, passthroughHeaders: passthroughHeaders(ex.req.headers),
-  });
+  const ctx: RequestContext = { requestId: ex.requestId, signal: ex.signal, passthroughHeaders: passthroughHeaders(ex.req.headers) };
+  const outcome = ex.pipeline === undefined ? await deps.engine.chat(request, ctx) : await ex.pipeline.chat(request, ctx, deps.engine);
   const headers = { ...ex.headers, "x-butter-provider": outcome.provider, "x-butter-attempts": String(outcome.attempts) };
   const result = outcome.value;
   if (result.type === "json") {
@@ -23,6 +23,7 @@ export async function handleChat(deps: ServerDeps, ex: Exchange): Promise<Respon
       if (end === "error" && stats.error) {
         logger.warn("stream ended with an error", { request_id: ex.requestId, provider: outcome.provider, error_kind: stats.error.kind, error: stats.error.message });
       }
+      ex.pipeline?.streamEnded(stats, end);
     },
   });
   return new Response(body, { headers: { ...headers, ...SSE_HEADERS } });

@@ -1,0 +1,77 @@
+// Built-in `ratelimit`: a token bucket per client IP or one for everybody, in memory or in Redis.
+import { z } from "zod";
+import { parsePluginConfig } from "../../config-error.ts";
+import { errorAnswer } from "../../envelope.ts";
+import type { HookResult, HttpRequestPayload, Plugin, PluginEnv, PluginFactory } from "../../types.ts";
+import type { Verdict } from "./bucket.ts";
+import { clientKey } from "./client-ip.ts";
+import { GlobalStore, MemoryStore, type BucketStore } from "./memory-store.ts";
+import { RedisStore } from "./redis-store.ts";
+
+const positive = z.number({ error: "expected a positive number" }).positive({ error: "expected a positive number" });
+
+export const ratelimitConfig = z
+  .strictObject({
+    mode: z.enum(["global", "per-ip"], { error: "expected \"global\" or \"per-ip\"" }).default("global"),
+    rate: positive,
+    burst: z.number({ error: "expected a number ≥ 1" }).min(1, { error: "expected a number ≥ 1" }).optional(),
+    backend: z.enum(["memory", "redis"], { error: "expected \"memory\" or \"redis\"" }).default("memory"),
+    trust_proxy: z.union([z.boolean(), z.number().int().positive()], { error: "expected true, false or a number of proxy hops" }).default(false),
+    max_keys: z.number({ error: "expected a positive integer" }).int().positive({ error: "expected a positive integer" }).default(100_000),
+    key_prefix: z.string().default("butter:ratelimit:"),
+  })
+  .transform((c) => ({ ...c, burst: c.burst ?? Math.max(1, Math.ceil(c.rate)) }));
+
+export type RatelimitConfig = z.output<typeof ratelimitConfig>;
+
+export interface RatelimitOptions {
+  /** Milliseconds clock for the memory store (tests); Redis uses its own TIME. */
+  now?: () => number;
+}
+
+export function createRatelimit(c: RatelimitConfig, redisUrl: string, opts: RatelimitOptions = {}): Plugin & { store: BucketStore } {
+  const limits = { rate: c.rate, burst: c.burst };
+  const store: BucketStore =
+    c.backend === "redis"
+      ? new RedisStore(redisUrl, limits, c.key_prefix)
+      : c.mode === "global"
+        ? new GlobalStore(limits, opts.now)
+        : new MemoryStore(limits, c.max_keys, opts.now);
+  const limit = String(c.burst);
+  const global = c.mode === "global";
+  const answer = (v: Verdict): HookResult<HttpRequestPayload> => {
+    const headers = {
+      "x-ratelimit-limit": limit,
+      "x-ratelimit-remaining": String(v.remaining),
+      "x-ratelimit-reset": String(Math.ceil(v.resetMs / 1000)),
+    };
+    if (v.allowed) return { headers };
+    return {
+      respond: errorAnswer(
+        429,
+        `Rate limit exceeded: at most ${c.rate} requests per second (bursts of ${c.burst})${global ? "" : " per client"}. Retry after the time in the Retry-After header.`,
+        "rate_limit_error", "rate_limit_exceeded", "rate_limited",
+        { ...headers, "retry-after": String(Math.max(1, Math.ceil(v.retryAfterMs / 1000))) },
+      ),
+    };
+  };
+  return {
+    name: "ratelimit",
+    store,
+    preHttp(p) {
+      const key = global ? "global" : "ip:" + clientKey(p.client_ip, p.headers["x-forwarded-for"], c.trust_proxy);
+      const v = store.take(key);
+      return v instanceof Promise ? v.then(answer) : answer(v);
+    },
+    async close() {
+      store.close?.();
+    },
+  };
+}
+
+export const factory: PluginFactory = {
+  name: "ratelimit",
+  create(config: Record<string, unknown>, env: PluginEnv) {
+    return createRatelimit(parsePluginConfig(ratelimitConfig, config, env.path), env.redisUrl);
+  },
+};

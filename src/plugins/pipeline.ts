@@ -1,0 +1,391 @@
+// One request's trip through the compiled chain and the telemetry bus. Created by the server only
+// when some plugin is enabled; with none, the server calls the engine directly and none of this runs.
+import { GatewayError, toGatewayError } from "../core/errors.ts";
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse } from "../core/openai-types.ts";
+import type { StreamEvent } from "../core/stream-event.ts";
+import type { AttemptObserver, Outcome, RequestContext } from "../engine/engine.ts";
+import type { StreamStats } from "../engine/stream-shaper.ts";
+import type { AttemptRecord, RequestRecord, Telemetry } from "../observability/events.ts";
+import type { ChatResult } from "../providers/types.ts";
+import { callHook, reportFailure, HookTimeout, type CompiledChain, type CompiledHook, type HookIdentity } from "./chain.ts";
+import { ShortCircuit, pluginResponse } from "./short-circuit.ts";
+import type {
+  HookReturn, HttpRequestPayload, HttpResponsePayload, LlmOperation, LlmRequestPayload, LlmResponsePayload, StreamChunkPayload,
+} from "./types.ts";
+
+export interface LlmEngine {
+  chat(request: ChatCompletionRequest, ctx: RequestContext): Promise<Outcome<ChatResult>>;
+  embeddings(request: EmbeddingRequest, ctx: RequestContext): Promise<Outcome<EmbeddingResponse>>;
+}
+
+/** The parts of the server's exchange the pipeline reads and writes. */
+export interface ExchangeView {
+  req: Request;
+  readonly requestId: string;
+  /** Headers every answer carries; hooks' `headers` are merged in here. */
+  readonly headers: Record<string, string>;
+}
+
+export interface PipelineOwner {
+  readonly chain: CompiledChain;
+  readonly telemetry: Telemetry;
+  /** Whether any subscriber wants request records. */
+  readonly observed: boolean;
+  isRoute(model: string): boolean;
+}
+
+const RESPONDED = 1;
+const STREAM_OPEN = 2;
+
+export class RequestPipeline {
+  /** Present when telemetry observes requests. */
+  readonly record: RequestRecord | undefined;
+  private httpReached = 0;
+  private llmReached = 0;
+  private state = 0;
+  private readonly chain: CompiledChain;
+  private readonly telemetry: Telemetry;
+
+  constructor(private readonly owner: PipelineOwner, private readonly ex: ExchangeView, path: string, private readonly clientIp: string | undefined) {
+    this.chain = owner.chain;
+    this.telemetry = owner.telemetry;
+    if (owner.observed) {
+      const req = ex.req;
+      this.record = newRecord(ex.requestId, req.method, path, clientIp, req.headers.get("traceparent") ?? undefined);
+      if (this.telemetry.requestStart.hasSubscribers) this.telemetry.requestStart.publish(this.record);
+    }
+  }
+
+  // ── pre-HTTP ──────────────────────────────────────────────────────────────────────────────
+
+  /** Runs pre-HTTP hooks; throws ShortCircuit or (fail-closed) a GatewayError. May replace `ex.req` headers. */
+  async preHttp(): Promise<void> {
+    const hooks = this.chain.preHttp;
+    if (hooks.length === 0) {
+      this.httpReached = this.chain.plugins.length;
+      return;
+    }
+    const req = this.ex.req;
+    const payload: HttpRequestPayload = {
+      request_id: this.ex.requestId, method: req.method, path: this.record?.path ?? new URL(req.url).pathname,
+      headers: Object.fromEntries(req.headers as unknown as Iterable<[string, string]>), client_ip: this.clientIp,
+    };
+    const out = await this.runPre(hooks, payload, "http");
+    if (out !== payload) this.ex.req = new Request(req, { headers: out.headers });
+  }
+
+  // ── LLM calls ─────────────────────────────────────────────────────────────────────────────
+
+  async chat(request: ChatCompletionRequest, ctx: RequestContext, engine: LlmEngine): Promise<Outcome<ChatResult>> {
+    const stream = request.stream === true;
+    request = await this.beforeLlm("chat", request, stream);
+    const outcome = await this.callEngine("chat", stream, () => engine.chat(request, this.withAttempts(ctx)));
+    const result = outcome.value;
+    if (result.type === "json") {
+      const body = await this.afterLlm("chat", outcome, result.body, false);
+      if (body !== result.body) return { ...outcome, value: { type: "json", body: body as ChatCompletion } };
+      return outcome;
+    }
+    await this.afterLlm("chat", outcome, undefined, true);
+    const hooks = this.chunkHooks();
+    if (hooks.length === 0 && !this.telemetry.captureBodies) return outcome;
+    return { ...outcome, value: { type: "stream", events: this.hookChunks(result.events, hooks) } };
+  }
+
+  async embeddings(request: EmbeddingRequest, ctx: RequestContext, engine: LlmEngine): Promise<Outcome<EmbeddingResponse>> {
+    request = await this.beforeLlm("embeddings", request, false);
+    const outcome = await this.callEngine("embeddings", false, () => engine.embeddings(request, this.withAttempts(ctx)));
+    const body = await this.afterLlm("embeddings", outcome, outcome.value, false);
+    return body === outcome.value ? outcome : { ...outcome, value: body as EmbeddingResponse };
+  }
+
+  private async beforeLlm<R extends ChatCompletionRequest | EmbeddingRequest>(operation: LlmOperation, request: R, stream: boolean): Promise<R> {
+    const rec = this.record;
+    if (rec !== undefined) {
+      rec.operation = operation;
+      rec.requestedModel = request.model;
+      rec.route = this.owner.isRoute(request.model) ? request.model : undefined;
+      rec.stream = stream;
+      if (this.telemetry.captureBodies) rec.requestBody = request;
+    }
+    const hooks = this.chain.preLlm;
+    if (hooks.length === 0) {
+      this.llmReached = this.chain.plugins.length;
+      return request;
+    }
+    const out = await this.runPre(hooks, { request_id: this.ex.requestId, operation, client_ip: this.clientIp, body: request } as LlmRequestPayload, "llm");
+    return out.body as R;
+  }
+
+  private async callEngine<T>(operation: LlmOperation, stream: boolean, call: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
+    const rec = this.record;
+    if (rec !== undefined) rec.llmStartedAt = performance.now();
+    try {
+      const outcome = await call();
+      if (rec !== undefined) {
+        rec.provider = outcome.provider;
+        rec.model = outcome.model;
+        rec.attempts = outcome.attempts;
+      }
+      return outcome;
+    } catch (err) {
+      if (rec !== undefined) rec.llmEndedAt = performance.now();
+      const hooks = this.chain.postLlm;
+      if (hooks.length === 0) throw err;
+      const e = toGatewayError(err);
+      await this.runPost(hooks, this.llmReached, {
+        request_id: this.ex.requestId, operation, provider: undefined, model: undefined, attempts: rec?.attempts ?? 0, stream,
+        error: { status: e.status, kind: e.kind, message: e.message, type: e.type, code: e.code },
+      } as LlmResponsePayload);
+      throw err;
+    }
+  }
+
+  private async afterLlm(operation: LlmOperation, outcome: Outcome<unknown>, body: ChatCompletion | EmbeddingResponse | undefined, stream: boolean): Promise<unknown> {
+    const rec = this.record;
+    if (rec !== undefined && !stream) {
+      rec.llmEndedAt = performance.now();
+      const usage = body?.usage;
+      if (usage !== undefined) {
+        rec.promptTokens = usage.prompt_tokens;
+        rec.completionTokens = (usage as { completion_tokens?: number }).completion_tokens;
+      }
+      const choice = (body as ChatCompletion | undefined)?.choices?.[0];
+      if (choice?.finish_reason) rec.finishReason = choice.finish_reason;
+    }
+    const hooks = this.chain.postLlm;
+    if (hooks.length !== 0) {
+      const payload: LlmResponsePayload = {
+        request_id: this.ex.requestId, operation, provider: outcome.provider, model: outcome.model, attempts: outcome.attempts, stream, body,
+      };
+      const out = await this.runPost(hooks, this.llmReached, payload);
+      body = out.body;
+    }
+    if (rec !== undefined && this.telemetry.captureBodies && !stream) rec.responseBody = body;
+    return body;
+  }
+
+  private withAttempts(ctx: RequestContext): RequestContext {
+    const rec = this.record;
+    const t = this.telemetry;
+    if (rec === undefined) return ctx;
+    // Always counted (a failed request's log line says how many attempts it took and where the
+    // last one went); attempt events are built only when someone subscribes.
+    const observer: AttemptObserver = {
+      start(provider, model, attempt) {
+        rec.attempts = attempt;
+        rec.provider = provider;
+        rec.model = model;
+        if (!(t.attemptStart.hasSubscribers || t.attemptEnd.hasSubscribers)) return NO_ATTEMPT;
+        const a: AttemptRecord = {
+          request: rec, provider, model, attempt, startedAt: performance.now(),
+          endedAt: 0, status: 0, errorKind: undefined, headers: {}, trace: undefined,
+        };
+        if (t.attemptStart.hasSubscribers) t.attemptStart.publish(a);
+        for (const _ in a.headers) return { headers: a.headers, end: (err) => endAttempt(t, a, err) };
+        return { headers: undefined, end: (err) => endAttempt(t, a, err) };
+      },
+    };
+    return { ...ctx, attempts: observer };
+  }
+
+  // ── streams ───────────────────────────────────────────────────────────────────────────────
+
+  private chunkHooks(): readonly CompiledHook<StreamChunkPayload>[] {
+    const all = this.chain.onStreamChunk;
+    const reached = this.llmReached;
+    return all.every((h) => h.position < reached) ? all : all.filter((h) => h.position < reached);
+  }
+
+  private async *hookChunks(events: AsyncIterable<StreamEvent>, hooks: readonly CompiledHook<StreamChunkPayload>[]): AsyncGenerator<StreamEvent> {
+    let index = 0;
+    const capture = this.record !== undefined && this.telemetry.captureBodies ? { text: "" } : undefined;
+    for await (const event of events) {
+      if (event.type !== "chunk") {
+        yield event;
+        continue;
+      }
+      let chunk: ChatCompletionChunk | undefined = event.chunk;
+      const payload: StreamChunkPayload = { request_id: this.ex.requestId, index: index++, chunk };
+      for (const h of hooks) {
+        let r: HookReturn<StreamChunkPayload> | Promise<HookReturn<StreamChunkPayload>>;
+        try {
+          r = callHook(h, payload);
+          if (r instanceof Promise) r = await r;
+        } catch (err) {
+          const closed = this.failed(h, err);
+          if (closed !== undefined) {
+            yield { type: "error", error: closed };
+            return;
+          }
+          continue;
+        }
+        if (r == null) continue;
+        if (r.drop) {
+          chunk = undefined;
+          break;
+        }
+        if (r.modify !== undefined) payload.chunk = r.modify.chunk;
+      }
+      if (chunk === undefined) continue;
+      chunk = payload.chunk;
+      if (capture !== undefined) for (const c of chunk.choices) if (typeof c.delta?.content === "string") capture.text += c.delta.content;
+      yield chunk === event.chunk ? event : { type: "chunk", chunk };
+    }
+    if (capture !== undefined) this.record!.responseBody = { stream_text: capture.text };
+  }
+
+  /** The chat handler calls this from the SSE body's end (done, error or client gone). */
+  streamEnded(stats: StreamStats, end: "done" | "error" | "cancelled"): void {
+    const rec = this.record;
+    if (rec === undefined) return;
+    rec.llmEndedAt = performance.now();
+    rec.chunks = stats.chunks;
+    if (stats.usage !== undefined) {
+      rec.promptTokens = stats.usage.prompt_tokens;
+      rec.completionTokens = stats.usage.completion_tokens;
+    }
+    if (stats.finishReason !== undefined) rec.finishReason = stats.finishReason;
+    if (end === "error") rec.errorKind = stats.error?.kind ?? "stream_interrupted";
+    else if (end === "cancelled") rec.errorKind = "client_closed";
+    this.state &= ~STREAM_OPEN;
+    if (this.state === RESPONDED) this.end();
+  }
+
+  // ── answers ───────────────────────────────────────────────────────────────────────────────
+
+  /** The response for a ShortCircuit thrown by a hook. */
+  answer(sc: ShortCircuit): Response {
+    const rec = this.record;
+    if (rec !== undefined) {
+      rec.answeredBy = sc.plugin;
+      if (sc.response.status >= 400) rec.errorKind ??= sc.response.kind ?? "plugin_response";
+    }
+    return pluginResponse(sc.response, this.ex.headers);
+  }
+
+  /** An error answer is about to be sent; remembers its kind for telemetry. */
+  failedWith(err: GatewayError): void {
+    if (this.record !== undefined) this.record.errorKind ??= err.kind;
+  }
+
+  /** Runs post-HTTP hooks on the final response and closes the record (streams close at their end). */
+  async respond(res: Response, runHooks = true): Promise<Response> {
+    const hooks = this.chain.postHttp;
+    if (runHooks && hooks.length !== 0) res = await this.postHttp(res, hooks);
+    const rec = this.record;
+    if (rec !== undefined) {
+      rec.status = res.status;
+      const cache = res.headers.get("x-butter-cache");
+      if (cache !== null) rec.cache = cache;
+      if (rec.stream && res.status === 200 && rec.answeredBy === undefined && res.body !== null) this.state |= STREAM_OPEN;
+    }
+    this.state |= RESPONDED;
+    if (this.state === RESPONDED) this.end();
+    return res;
+  }
+
+  private async postHttp(res: Response, hooks: readonly CompiledHook<HttpResponsePayload>[]): Promise<Response> {
+    const payload: HttpResponsePayload = {
+      request_id: this.ex.requestId, status: res.status, headers: Object.fromEntries(res.headers as unknown as Iterable<[string, string]>),
+    };
+    let out: HttpResponsePayload;
+    try {
+      out = await this.runPost(hooks, this.httpReached, payload);
+    } catch (err) {
+      if (!(err instanceof ShortCircuit)) throw err;
+      void res.body?.cancel().catch(() => {});
+      return this.answer(err);
+    }
+    if (out === payload) return res;
+    return new Response(res.body, { status: out.status, headers: out.headers });
+  }
+
+  private end(): void {
+    const rec = this.record!;
+    rec.endedAt = performance.now();
+    if (this.telemetry.requestEnd.hasSubscribers) this.telemetry.requestEnd.publish(rec);
+  }
+
+  // ── the chain runner ──────────────────────────────────────────────────────────────────────
+
+  private async runPre<P>(hooks: readonly CompiledHook<P>[], payload: P, phase: "http" | "llm"): Promise<P> {
+    let current = payload;
+    for (const h of hooks) {
+      this.reach(phase, h.position + 1);
+      let r: HookReturn<P> | Promise<HookReturn<P>>;
+      try {
+        r = callHook(h, current);
+        if (r instanceof Promise) r = await r;
+      } catch (err) {
+        const closed = this.failed(h, err);
+        if (closed !== undefined) throw closed;
+        continue;
+      }
+      if (r == null) continue;
+      if (r.headers !== undefined) Object.assign(this.ex.headers, r.headers);
+      if (r.respond !== undefined) throw new ShortCircuit(h.plugin, r.respond);
+      if (r.modify !== undefined) current = r.modify;
+    }
+    this.reach(phase, this.chain.plugins.length);
+    return current;
+  }
+
+  /** Post hooks (already in reverse order) for the plugins whose pre phase ran. */
+  private async runPost<P>(hooks: readonly CompiledHook<P>[], reached: number, payload: P): Promise<P> {
+    let current = payload;
+    for (const h of hooks) {
+      if (h.position >= reached) continue;
+      let r: HookReturn<P> | Promise<HookReturn<P>>;
+      try {
+        r = callHook(h, current);
+        if (r instanceof Promise) r = await r;
+      } catch (err) {
+        const closed = this.failed(h, err);
+        if (closed !== undefined) throw closed;
+        continue;
+      }
+      if (r == null) continue;
+      if (r.headers !== undefined) Object.assign(this.ex.headers, r.headers);
+      if (r.respond !== undefined) throw new ShortCircuit(h.plugin, r.respond);
+      if (r.modify !== undefined) current = r.modify;
+    }
+    return current;
+  }
+
+  private reach(phase: "http" | "llm", n: number): void {
+    if (phase === "http") this.httpReached = n;
+    else this.llmReached = n;
+  }
+
+  /** Logs (burst-limited) and returns the error to answer with when the plugin is fail-closed. */
+  private failed(h: HookIdentity, err: unknown): GatewayError | undefined {
+    reportFailure(h, err, this.telemetry, this.ex.requestId);
+    if (!h.failClosed) return undefined;
+    const timeout = err instanceof HookTimeout;
+    if (this.record !== undefined) this.record.errorKind = timeout ? "plugin_timeout" : "plugin_failed";
+    const message = timeout
+      ? `Plugin '${h.plugin}' did not answer within ${h.timeoutMs} ms and is configured fail_closed.`
+      : `Plugin '${h.plugin}' failed and is configured fail_closed.`;
+    return new GatewayError("internal", message, { status: 503, type: "server_error", code: timeout ? "plugin_timeout" : "plugin_failed", cause: err });
+  }
+}
+
+const NO_ATTEMPT = { headers: undefined, end() {} };
+
+function endAttempt(t: Telemetry, a: AttemptRecord, err: GatewayError | undefined): void {
+  a.endedAt = performance.now();
+  a.status = err === undefined ? 200 : err.status;
+  a.errorKind = err?.kind;
+  if (t.attemptEnd.hasSubscribers) t.attemptEnd.publish(a);
+}
+
+function newRecord(requestId: string, method: string, path: string, clientIp: string | undefined, traceparent: string | undefined): RequestRecord {
+  return {
+    requestId, method, path, clientIp, traceparent, startedAt: performance.now(),
+    operation: undefined, requestedModel: undefined, route: undefined, provider: undefined, model: undefined, attempts: 0,
+    stream: false, status: 0, errorKind: undefined, answeredBy: undefined, promptTokens: undefined, completionTokens: undefined,
+    cache: undefined, finishReason: undefined, chunks: undefined, llmStartedAt: undefined, llmEndedAt: undefined, endedAt: 0,
+    requestBody: undefined, responseBody: undefined, trace: undefined,
+  };
+}

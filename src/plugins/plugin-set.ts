@@ -1,0 +1,74 @@
+// A config's plugins, built and compiled once: the hook chain, the telemetry bus they share, and
+// the per-request pipeline factory the server uses. `buildPlugins` returns undefined when no plugin
+// is enabled, and the server then takes its direct path.
+import { ConfigError } from "../config/load.ts";
+import type { PluginConfig } from "../config/schema.ts";
+import type { Telemetry } from "../observability/events.ts";
+import { createTelemetry, observed } from "../observability/telemetry.ts";
+import { compileChain, DEFAULT_HOOK_TIMEOUT_MS, type CompiledChain, type PluginSettings } from "./chain.ts";
+import { RequestPipeline, type ExchangeView, type PipelineOwner } from "./pipeline.ts";
+import { builtinPlugins } from "./registry.ts";
+import type { Plugin, PluginFactory } from "./types.ts";
+
+export class PluginSet implements PipelineOwner {
+  readonly observed: boolean;
+  private readonly scraper: Plugin | undefined;
+
+  constructor(readonly chain: CompiledChain, readonly telemetry: Telemetry, readonly isRoute: (model: string) => boolean) {
+    this.observed = observed(telemetry);
+    this.scraper = chain.plugins.find((p) => p.scrape !== undefined);
+  }
+
+  /** Starts one /v1/* request's pipeline. */
+  begin(ex: ExchangeView, path: string, clientIp: string | undefined): RequestPipeline {
+    return new RequestPipeline(this, ex, path, clientIp);
+  }
+
+  /** Prometheus text when the metrics plugin is on, else undefined. */
+  scrape(): Promise<string> | undefined {
+    return this.scraper?.scrape?.();
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.chain.plugins.map((p) => p.close?.()));
+  }
+}
+
+export interface BuildOptions {
+  redisUrl: string;
+  isRoute: (model: string) => boolean;
+  /** Factories by name; the built-ins by default (tests add their own). */
+  resolve?: (name: string) => Promise<PluginFactory | undefined>;
+}
+
+async function builtin(name: string): Promise<PluginFactory | undefined> {
+  const load = builtinPlugins.get(name);
+  return load === undefined ? undefined : (await load()).factory;
+}
+
+/** Builds every enabled plugin in config order; throws ConfigError naming the failing path. */
+export async function buildPlugins(entries: readonly PluginConfig[], opts: BuildOptions): Promise<PluginSet | undefined> {
+  const telemetry = createTelemetry();
+  const plugins: Plugin[] = [];
+  const settings: PluginSettings[] = [];
+  const resolve = opts.resolve ?? builtin;
+  try {
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
+      if (!entry.enabled) continue;
+      const path = `plugins[${i}]`;
+      if (entry.wasm !== undefined) throw new ConfigError(`${path}.wasm: WASM plugins are not available in this build`);
+      const factory = await resolve(entry.name);
+      if (factory === undefined) {
+        throw new ConfigError(`${path}.name: unknown plugin "${entry.name}" (built-in: ${[...builtinPlugins.keys()].join(", ")})`);
+      }
+      plugins.push(await factory.create(entry.config, { path, telemetry, redisUrl: opts.redisUrl }));
+      settings.push({ failClosed: entry.fail_closed, timeoutMs: entry.timeout ?? DEFAULT_HOOK_TIMEOUT_MS });
+    }
+  } catch (err) {
+    await Promise.allSettled(plugins.map((p) => p.close?.()));
+    throw err;
+  }
+  if (plugins.length === 0) return undefined;
+  return new PluginSet(compileChain(plugins, settings), telemetry, opts.isRoute);
+}

@@ -1,0 +1,37 @@
+import { toGatewayError } from "../core/errors.ts";
+import type { PluginSet } from "../plugins/plugin-set.ts";
+import { ShortCircuit } from "../plugins/short-circuit.ts";
+import type { ServerDeps, Exchange } from "./context.ts";
+import { errorResponse } from "./error-response.ts";
+import { errorOut, route } from "./server.ts";
+
+/**
+ * A /v1/* request with plugins enabled: pre-HTTP hooks, the handler (which runs the pre-LLM and
+ * post-LLM hooks around the engine through `ex.pipeline`), post-HTTP hooks, and the telemetry
+ * record closed at the end. Whatever answers — the engine, an error, a plugin — goes through here.
+ */
+export async function dispatchWithPlugins(deps: ServerDeps, plugins: PluginSet, ex: Exchange, path: string, clientIp: string | undefined): Promise<Response> {
+  const pipeline = plugins.begin(ex, path, clientIp);
+  ex.pipeline = pipeline;
+  let res: Response;
+  try {
+    await pipeline.preHttp();
+    res = await route(deps, ex, path);
+  } catch (err) {
+    res = answerFor(err, ex);
+  }
+  try {
+    return await pipeline.respond(res);
+  } catch (err) {
+    // A fail-closed post-HTTP hook failed: its error replaces the answer (post hooks do not run again).
+    return pipeline.respond(answerFor(err, ex), false);
+  }
+}
+
+function answerFor(err: unknown, ex: Exchange): Response {
+  if (err instanceof ShortCircuit) return ex.pipeline!.answer(err);
+  const error = toGatewayError(err);
+  ex.pipeline!.failedWith(error);
+  // A fail-closed plugin's failure was already logged (burst-limited) by the chain.
+  return error.code?.startsWith("plugin_") ? errorResponse(error, ex.headers) : errorOut(error, ex);
+}
