@@ -13,7 +13,7 @@ export class BurstLog {
     private readonly msg: string,
     private readonly windowMs = 10_000,
     private readonly now: () => number = () => performance.now(),
-    private readonly write: (msg: string, fields: Record<string, unknown>) => void = logger.warn,
+    private readonly write: (msg: string, fields: Record<string, unknown>) => void = (msg, fields) => logger.warn(msg, fields),
   ) {}
 
   report(fields: Record<string, unknown>): void {

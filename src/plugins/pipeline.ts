@@ -113,8 +113,28 @@ export class RequestPipeline {
       this.llmReached = this.chain.plugins.length;
       return request;
     }
-    const out = await this.runPre(hooks, { request_id: this.ex.requestId, operation, client_ip: this.clientIp, body: request } as LlmRequestPayload, "llm");
-    return out.body as R;
+    try {
+      const out = await this.runPre(hooks, { request_id: this.ex.requestId, operation, client_ip: this.clientIp, body: request } as LlmRequestPayload, "llm");
+      return out.body as R;
+    } catch (err) {
+      if (err instanceof ShortCircuit && this.chain.postLlm.length !== 0) throw await this.postLlmOnAnswer(operation, stream, err);
+      throw err;
+    }
+  }
+
+  /** A pre-LLM answer goes through the post-LLM hooks of the plugins whose pre-LLM hook ran, like an engine answer. */
+  private async postLlmOnAnswer(operation: LlmOperation, stream: boolean, sc: ShortCircuit): Promise<ShortCircuit> {
+    const r = sc.response;
+    const failed = r.status >= 400;
+    const envelope = (r.body as { error?: { message?: string; type?: string; code?: string | null } } | null)?.error;
+    const payload: LlmResponsePayload = {
+      request_id: this.ex.requestId, operation, provider: undefined, model: undefined, attempts: 0, stream,
+      ...(failed
+        ? { error: { status: r.status, kind: r.kind ?? "plugin_response", message: envelope?.message ?? "", type: envelope?.type ?? "", code: envelope?.code ?? null } }
+        : { body: r.body as ChatCompletion }),
+    };
+    const out = await this.runPost(this.chain.postLlm, this.llmReached, payload);
+    return out.body === payload.body ? sc : new ShortCircuit(sc.plugin, { ...r, body: out.body });
   }
 
   private async callEngine<T>(operation: LlmOperation, stream: boolean, call: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
@@ -302,7 +322,8 @@ export class RequestPipeline {
   }
 
   private end(): void {
-    const rec = this.record!;
+    const rec = this.record;
+    if (rec === undefined) return;
     rec.endedAt = performance.now();
     if (this.telemetry.requestEnd.hasSubscribers) this.telemetry.requestEnd.publish(rec);
   }

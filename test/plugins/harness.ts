@@ -1,0 +1,49 @@
+// The real server, engine and plugin chain in this process, with test plugins injected: for chain
+// behaviour that needs a plugin written in the test. Built-ins are tested through the gateway process.
+import { parseConfigText } from "../../src/config/load.ts";
+import { buildSnapshot } from "../../src/config/snapshot.ts";
+import { Engine } from "../../src/engine/engine.ts";
+import { ModelCatalog } from "../../src/engine/model-catalog.ts";
+import { buildPlugins, type PluginSet } from "../../src/plugins/plugin-set.ts";
+import type { Plugin, PluginFactory } from "../../src/plugins/types.ts";
+import { providerFactories } from "../../src/providers/registry.ts";
+import { listen } from "../../src/server/server.ts";
+import { configText, type GatewayConfig } from "../support/index.ts";
+
+export interface InProcess {
+  url: string;
+  plugins: PluginSet | undefined;
+  stop(): Promise<void>;
+}
+
+/** `plugins` in the config may name the test plugins given in `extra` as well as built-ins. */
+export async function startInProcess(config: GatewayConfig, extra: Record<string, (config: Record<string, unknown>) => Plugin> = {}): Promise<InProcess> {
+  const { config: parsed } = parseConfigText(configText(config), {});
+  const snapshot = buildSnapshot(parsed, providerFactories);
+  const current = () => snapshot;
+  const plugins = await buildPlugins(parsed.plugins, {
+    redisUrl: parsed.redis.url,
+    isRoute: (m) => snapshot.routes.has(m),
+    resolve: async (name) => {
+      const make = extra[name];
+      if (make !== undefined) return { name, create: (c) => make(c) } satisfies PluginFactory;
+      const { builtinPlugins } = await import("../../src/plugins/registry.ts");
+      return (await builtinPlugins.get(name)?.())?.factory;
+    },
+  });
+  const { server } = listen({ snapshot: current, engine: new Engine(current), catalog: new ModelCatalog(current), plugins });
+  return {
+    url: `http://127.0.0.1:${server.port}`,
+    plugins,
+    async stop() {
+      await server.stop(true);
+      await plugins?.close();
+    },
+  };
+}
+
+export const hello = [{ role: "user" as const, content: "Hello!" }];
+
+export function post(base: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(base + path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+}
