@@ -309,6 +309,17 @@ describe("keys", () => {
     expect(h.calls.some((c) => c.keyValue === "k1")).toBe(true);
   });
 
+  test("401 on a route rotates to the next target's key; with passthrough a 401 is the client's and fails fast", async () => {
+    const h = harness(twoTargets(), (c) => (c.provider === "a" ? fail(c, 401) : ok(c)));
+    expect(await h.chat("r")).toMatchObject({ provider: "b", attempts: 2 });
+    const pt = harness(
+      { providers: { p: { credential_mode: "passthrough" }, q: { keys: [{ value: "kq" }] } }, routes: { r: { targets: [{ provider: "p", model: "m" }, { provider: "q", model: "m" }] } } },
+      (c) => (c.provider === "p" ? fail(c, 401) : ok(c)),
+    );
+    expect((await pt.chatError("r")).status).toBe(401);
+    expect(pt.calls.length).toBe(1);
+  });
+
   test("passthrough: the client's headers are the auth and no stored key is used", async () => {
     const h = harness({ providers: { p: { credential_mode: "passthrough", keys: [{ value: "stored-secret" }] } } });
     const headers = { authorization: "Bearer client-key", "x-api-key": "client-x" };
@@ -373,6 +384,21 @@ describe("circuit breaker", () => {
     expect(await h.chat("r")).toMatchObject({ provider: "a", attempts: 1 });
     // A route of one with an open circuit is still tried.
     expect(await h.chat("b/mb").catch((e: GatewayError) => e.status)).toBe(503);
+  });
+
+  test("round-robin skips a target whose circuit is open; one probe at a time when half-open", async () => {
+    const clock = new FakeClock();
+    const h = harness(twoTargets("round-robin", circuit(1)), (c) => (c.provider === "a" ? fail(c, 503) : ok(c)), { clock });
+    await h.chat("r"); // a fails (opens), b answers
+    h.calls.length = 0;
+    for (let i = 0; i < 4; i++) expect(await h.chat("r")).toMatchObject({ provider: "b", attempts: 1 });
+    clock.advance(10_000);
+    h.setBehaviour((c) => (c.provider === "a" ? new Promise<never>(() => {}) : ok(c)));
+    h.calls.length = 0;
+    // The rotation starts these at b, a, b, a: the first to start at a probes it (and hangs), the second goes to b.
+    for (let i = 0; i < 4; i++) void h.chat("r").catch(() => {});
+    await Bun.sleep(1);
+    expect(byProvider(h.calls).sort()).toEqual(["a", "b", "b", "b"]);
   });
 
   test("non-retryable answers (400) do not open a circuit", async () => {
