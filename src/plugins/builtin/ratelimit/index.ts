@@ -7,6 +7,7 @@ import type { Verdict } from "./bucket.ts";
 import { clientKey } from "./client-ip.ts";
 import { GlobalStore, MemoryStore, type BucketStore } from "./memory-store.ts";
 import { RedisStore } from "./redis-store.ts";
+import { errorFields, logger } from "../../../observability/logger.ts";
 
 const positive = z.number({ error: "expected a positive number" }).positive({ error: "expected a positive number" });
 
@@ -71,7 +72,19 @@ export function createRatelimit(c: RatelimitConfig, redisUrl: string, opts: Rate
 
 export const factory: PluginFactory = {
   name: "ratelimit",
-  create(config: Record<string, unknown>, env: PluginEnv) {
-    return createRatelimit(parsePluginConfig(ratelimitConfig, config, env.path), env.redisUrl);
+  async create(config: Record<string, unknown>, env: PluginEnv) {
+    const plugin = createRatelimit(parsePluginConfig(ratelimitConfig, config, env.path), env.redisUrl);
+    if (plugin.store instanceof RedisStore) {
+      // Start serving either way: while Redis is away each check fails and the chain fails open
+      // (or closed, with fail_closed), and the store reconnects on demand.
+      await plugin.store.ready(2000).catch((err: unknown) =>
+        logger.warn("ratelimit: Redis is not reachable yet", { redis: redactUrl(env.redisUrl), ...errorFields(err) }));
+    }
+    return plugin;
   },
 };
+
+/** The Redis URL without its password, for logs. */
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
+}

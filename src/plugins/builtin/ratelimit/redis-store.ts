@@ -49,6 +49,11 @@ export class RedisStore implements BucketStore {
     this.burst = String(limits.burst);
   }
 
+  /** Connects now (without an offline queue a command sent before the connection is up fails). */
+  async ready(timeoutMs: number): Promise<void> {
+    await Promise.race([this.client.connect(), Bun.sleep(timeoutMs).then(() => Promise.reject(new Error(`no connection within ${timeoutMs} ms`)))]);
+  }
+
   async take(key: string): Promise<Verdict> {
     const k = this.prefix + key;
     let reply: [number, string];
