@@ -1,0 +1,31 @@
+import { expect, test } from "bun:test";
+import { createLogging } from "../../src/plugins/builtin/logging/index.ts";
+import { createTelemetry } from "../../src/observability/telemetry.ts";
+import type { RequestRecord } from "../../src/observability/events.ts";
+
+function record(): RequestRecord {
+  return {
+    requestId: "req_1", method: "POST", path: "/v1/chat/completions", clientIp: "127.0.0.1", traceparent: undefined, startedAt: 10, endedAt: 12.5,
+    operation: "chat", requestedModel: "fast", route: "fast", provider: "groq", model: "llama", attempts: 2, stream: false, status: 200,
+    errorKind: undefined, answeredBy: undefined, promptTokens: 5, completionTokens: 7, cache: "miss", finishReason: "stop", chunks: undefined,
+    llmStartedAt: 11, llmEndedAt: 12, requestBody: { messages: [{ role: "user", content: "secret prompt" }] }, responseBody: { text: "secret answer" }, trace: undefined,
+  };
+}
+
+test("one JSON line with the documented fields; bodies only with log_bodies", async () => {
+  for (const log_bodies of [false, true]) {
+    const lines: string[] = [];
+    const telemetry = createTelemetry();
+    const plugin = createLogging({ log_bodies }, { telemetry }, { write: (l) => lines.push(l), flush() {} });
+    expect(telemetry.captureBodies).toBe(log_bodies);
+    telemetry.requestEnd.publish(record());
+    await plugin.close?.();
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0]!);
+    expect(line).toMatchObject({
+      msg: "access", request_id: "req_1", route: "fast", provider: "groq", model: "llama", status: 200, latency_ms: 2.5, upstream_ms: 1,
+      attempts: 2, prompt_tokens: 5, completion_tokens: 7, cache: "miss", method: "POST", path: "/v1/chat/completions", stream: false, error_kind: null,
+    });
+    expect(lines[0]!.includes("secret")).toBe(log_bodies);
+  }
+});
