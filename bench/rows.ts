@@ -48,7 +48,7 @@ export const GATEWAY_ROWS: GatewayRow[] = [
     config: (ctx) => server + openaiProvider(ctx),
   },
   {
-    name: "butter + built-in plugins",
+    name: "butter + ratelimit, logging, metrics",
     model: "openai/gpt-4o-mini",
     requires: ["src/plugins/builtin"],
     // rate limit generous enough never to answer 429 during the c=64 phase
