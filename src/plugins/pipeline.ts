@@ -46,7 +46,7 @@ export class RequestPipeline {
   private readonly chain: CompiledChain;
   private readonly telemetry: Telemetry;
 
-  constructor(private readonly owner: PipelineOwner, private readonly ex: ExchangeView, path: string, private readonly clientIp: string | undefined) {
+  constructor(private readonly owner: PipelineOwner, private readonly ex: ExchangeView, private readonly path: string, private readonly clientIp: string | undefined) {
     this.chain = owner.chain;
     this.telemetry = owner.telemetry;
     if (owner.observed) {
@@ -67,7 +67,7 @@ export class RequestPipeline {
     }
     const req = this.ex.req;
     const payload: HttpRequestPayload = {
-      request_id: this.ex.requestId, method: req.method, path: this.record?.path ?? new URL(req.url).pathname,
+      request_id: this.ex.requestId, method: req.method, path: this.path,
       headers: Object.fromEntries(req.headers as unknown as Iterable<[string, string]>), client_ip: this.clientIp,
     };
     const out = await this.runPre(hooks, payload, "http");
