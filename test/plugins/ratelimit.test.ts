@@ -135,22 +135,22 @@ describe("plugin", () => {
     expect((q.preHttp!(payload("9.9.9.9", "2.2.2.2")) as HookResult<HttpRequestPayload>).respond).toBeUndefined();
   });
 
-  test("config errors name the failing path", () => {
+  test("config errors name the failing path", async () => {
     const env = { path: "plugins[0]", telemetry: createTelemetry(), redisUrl: "" };
-    const message = (config: Record<string, unknown>) => {
+    const message = async (config: Record<string, unknown>) => {
       try {
-        factory.create(config, env);
+        await factory.create(config, env);
       } catch (err) {
         expect(err).toBeInstanceOf(ConfigError);
         return (err as Error).message;
       }
       return "no error";
     };
-    expect(message({ rate: -1 })).toBe("plugins[0].config.rate: expected a positive number");
-    expect(message({ rate: "fast" })).toBe("plugins[0].config.rate: expected a positive number");
-    expect(message({ rate: 1, mode: "per-user" })).toBe('plugins[0].config.mode: expected "global" or "per-ip"');
-    expect(message({ rate: 1, burst: 0.5 })).toBe("plugins[0].config.burst: expected a number ≥ 1");
-    expect(message({ rate: 1, rat: 2 })).toBe('plugins[0].config: unknown field(s) "rat"');
-    expect(message({})).toContain("plugins[0].config.rate:");
+    expect(await message({ rate: -1 })).toBe("plugins[0].config.rate: expected a positive number");
+    expect(await message({ rate: "fast" })).toBe("plugins[0].config.rate: expected a positive number");
+    expect(await message({ rate: 1, mode: "per-user" })).toBe('plugins[0].config.mode: expected "global" or "per-ip"');
+    expect(await message({ rate: 1, burst: 0.5 })).toBe("plugins[0].config.burst: expected a number ≥ 1");
+    expect(await message({ rate: 1, rat: 2 })).toBe('plugins[0].config: unknown field(s) "rat"');
+    expect(await message({})).toContain("plugins[0].config.rate:");
   });
 });
