@@ -2,6 +2,7 @@ import { errors, GatewayError, toGatewayError } from "../core/errors.ts";
 import type { ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse } from "../core/openai-types.ts";
 import type { Snapshot } from "../config/snapshot.ts";
 import type { Auth, CallContext, ChatResult, ProviderAdapter } from "../providers/types.ts";
+import { coarseTimeout } from "../transport/coarse-timers.ts";
 import { makeSend, type AttemptHandle } from "../transport/upstream-fetch.ts";
 import { logger } from "../observability/logger.ts";
 import { backoffDelay, RETRY_AFTER_CAP_MS, retryAfterMs } from "./backoff.ts";
@@ -115,10 +116,10 @@ export class Engine {
     // links it); the deadline aborts it through the attempt's controller. No per-request
     // AbortController: linking signals costs microseconds on every request.
     const inflight: AttemptHandle = {};
-    const deadline = setTimeout(() => {
+    const deadline = coarseTimeout(failover.deadline, () => {
       inflight.expired = errors.upstreamTimeout(choice.target.provider.name, failover.deadline);
       inflight.controller?.abort(inflight.expired);
-    }, failover.deadline);
+    });
     let skip: Set<KeyEntry> | undefined;
     let attempt = 0;
     try {
@@ -208,7 +209,7 @@ export class Engine {
         choice = next;
       }
     } finally {
-      clearTimeout(deadline);
+      deadline.cancel();
     }
   }
 

@@ -1,5 +1,6 @@
 import { errors, GatewayError } from "../core/errors.ts";
 import type { Send, UpstreamRequest } from "../providers/types.ts";
+import { coarseTimeout } from "./coarse-timers.ts";
 
 export interface SendOptions {
   provider: string;
@@ -32,10 +33,10 @@ export function makeSend(options: SendOptions): Send {
     if (options.signal.aborted) throw abortError(options.signal);
     options.signal.addEventListener("abort", onAbort, { once: true });
     let timedOut = false;
-    const timer = setTimeout(() => {
+    const timer = coarseTimeout(options.timeoutMs, () => {
       timedOut = true;
       controller.abort();
-    }, options.timeoutMs);
+    });
     try {
       return await fetch(request.url, {
         method: request.method,
@@ -51,7 +52,7 @@ export function makeSend(options: SendOptions): Send {
       if (options.signal.aborted) throw abortError(options.signal);
       throw errors.upstreamUnreachable(options.provider, err);
     } finally {
-      clearTimeout(timer);
+      timer.cancel();
     }
   };
 }

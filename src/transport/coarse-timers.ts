@@ -1,0 +1,64 @@
+/**
+ * Timers for deadlines that almost never fire (attempt timeouts, request deadlines). A setTimeout
+ * per request costs more than the work it guards; here a request adds itself to a bucket of a
+ * 10 ms wheel and removes itself when done, and one shared interval fires what is due. Deadlines
+ * fire up to one tick late, which is nothing against timeouts measured in seconds.
+ */
+export interface CoarseTimer { cancel(): void }
+
+const TICK_MS = 10;
+
+class Wheel {
+  private readonly buckets = new Map<number, Set<() => void>>();
+  private handle: ReturnType<typeof setInterval> | undefined;
+  private lastTick = 0;
+  private size = 0;
+
+  schedule(ms: number, fire: () => void): CoarseTimer {
+    const now = performance.now();
+    const tick = Math.ceil((now + ms) / TICK_MS);
+    let bucket = this.buckets.get(tick);
+    if (bucket === undefined) this.buckets.set(tick, (bucket = new Set()));
+    bucket.add(fire);
+    if (this.size++ === 0) this.start(now);
+    return {
+      cancel: () => {
+        if (bucket!.delete(fire)) {
+          if (bucket!.size === 0) this.buckets.delete(tick);
+          if (--this.size === 0) this.stop();
+        }
+      },
+    };
+  }
+
+  private start(now: number): void {
+    this.lastTick = Math.floor(now / TICK_MS);
+    this.handle = setInterval(() => this.run(), TICK_MS);
+    // A pending deadline must not keep the process alive on shutdown.
+    this.handle.unref?.();
+  }
+
+  private stop(): void {
+    if (this.handle !== undefined) clearInterval(this.handle);
+    this.handle = undefined;
+  }
+
+  private run(): void {
+    const current = Math.floor(performance.now() / TICK_MS);
+    for (let tick = this.lastTick + 1; tick <= current; tick++) {
+      const bucket = this.buckets.get(tick);
+      if (bucket === undefined) continue;
+      this.buckets.delete(tick);
+      this.size -= bucket.size;
+      for (const fire of bucket) fire();
+    }
+    this.lastTick = current;
+    if (this.size === 0) this.stop();
+  }
+}
+
+const wheel = new Wheel();
+
+export function coarseTimeout(ms: number, fire: () => void): CoarseTimer {
+  return wheel.schedule(ms, fire);
+}
