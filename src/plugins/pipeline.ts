@@ -83,7 +83,8 @@ export class RequestPipeline {
     const result = outcome.value;
     if (result.type === "json") {
       const body = await this.afterLlm("chat", outcome, result.body, false);
-      if (body !== result.body) return { ...outcome, value: { type: "json", body: body as ChatCompletion } };
+      // A post hook may have changed the body, in place or not: the upstream's bytes no longer speak for it.
+      if (body !== result.body || this.chain.postLlm.length !== 0) return { ...outcome, value: { type: "json", body: body as ChatCompletion } };
       return outcome;
     }
     await this.afterLlm("chat", outcome, undefined, true);

@@ -29,7 +29,15 @@ export interface CallContext {
 }
 
 export type ChatResult =
-  | { type: "json"; body: ChatCompletion }
+  | {
+      type: "json";
+      body: ChatCompletion;
+      /**
+       * The upstream's own bytes when they already are `body` in OpenAI's shape, so the server need
+       * not serialise it again. Whatever changes `body` must drop it.
+       */
+      raw?: string;
+    }
   | { type: "stream"; events: AsyncIterable<StreamEvent> };
 
 export interface ProviderAdapter {

@@ -7,25 +7,31 @@
 export interface CoarseTimer { cancel(): void }
 
 const TICK_MS = 10;
+// Idle ticks before the interval stops: at one request at a time the wheel empties after every
+// request, and restarting the interval each time would cost what it saves.
+const IDLE_TICKS = 100;
 
 class Wheel {
   private readonly buckets = new Map<number, Set<() => void>>();
   private handle: ReturnType<typeof setInterval> | undefined;
   private lastTick = 0;
   private size = 0;
+  private idle = 0;
 
   schedule(ms: number, fire: () => void): CoarseTimer {
     const now = performance.now();
-    const tick = Math.ceil((now + ms) / TICK_MS);
+    if (this.handle === undefined) this.start(now);
+    // Never a tick already processed, or the timer would be skipped.
+    const tick = Math.max(Math.ceil((now + ms) / TICK_MS), this.lastTick + 1);
     let bucket = this.buckets.get(tick);
     if (bucket === undefined) this.buckets.set(tick, (bucket = new Set()));
     bucket.add(fire);
-    if (this.size++ === 0) this.start(now);
+    this.size++;
     return {
       cancel: () => {
         if (bucket!.delete(fire)) {
           if (bucket!.size === 0) this.buckets.delete(tick);
-          if (--this.size === 0) this.stop();
+          this.size--;
         }
       },
     };
@@ -41,6 +47,7 @@ class Wheel {
   private stop(): void {
     if (this.handle !== undefined) clearInterval(this.handle);
     this.handle = undefined;
+    this.idle = 0;
   }
 
   private run(): void {
@@ -53,7 +60,8 @@ class Wheel {
       for (const fire of bucket) fire();
     }
     this.lastTick = current;
-    if (this.size === 0) this.stop();
+    this.idle = this.size === 0 ? this.idle + 1 : 0;
+    if (this.idle > IDLE_TICKS) this.stop();
   }
 }
 

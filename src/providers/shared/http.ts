@@ -16,6 +16,11 @@ export async function sendChecked(ctx: CallContext, request: UpstreamRequest, ma
 
 /** Reads a JSON body; truncated or non-JSON bodies become a 502 the client can understand. */
 export async function readJson(response: Response, provider: string): Promise<unknown> {
+  return (await readJsonText(response, provider)).json;
+}
+
+/** readJson, keeping the text too (to pass it on unchanged when nothing needs translating). */
+export async function readJsonText(response: Response, provider: string): Promise<{ json: unknown; text: string }> {
   let text: string;
   try {
     text = await response.text();
@@ -23,7 +28,7 @@ export async function readJson(response: Response, provider: string): Promise<un
     throw errors.upstreamBadResponse(provider, "the connection closed before the body was complete");
   }
   try {
-    return JSON.parse(text);
+    return { json: JSON.parse(text), text };
   } catch {
     throw errors.upstreamBadResponse(provider, text === "" ? "the body was empty" : "the body was not valid JSON");
   }

@@ -7,7 +7,7 @@ import type { ProviderConfig } from "../../config/schema.ts";
 import type { Auth, CallContext, ChatResult, ProviderAdapter, ProviderFactory } from "../types.ts";
 import { decodeSse } from "./sse-decoder.ts";
 import { openAIStyleError, safeJson } from "./upstream-error.ts";
-import { readJson, sendChecked } from "./http.ts";
+import { readJson, readJsonText, sendChecked } from "./http.ts";
 
 /** A provider that speaks OpenAI's wire format, described by its differences. */
 export interface OpenAICompatibleSpec {
@@ -112,12 +112,20 @@ class OpenAICompatibleAdapter implements ProviderAdapter {
       url: endpoint.url, method: "POST", headers: this.authHeaders(ctx.auth), body: JSON.stringify(body),
     }, this.mapError);
     if (request.stream) return { type: "stream", events: this.stream(response.body!) };
-    const json = (await readJson(response, this.name)) as ChatCompletion;
+    const read = await readJsonText(response, this.name);
+    const json = read.json as ChatCompletion;
     if (!json || typeof json !== "object" || !Array.isArray(json.choices)) {
       throw errors.upstreamBadResponse(this.name, "the body has no `choices` array");
     }
-    for (const choice of json.choices) choice.finish_reason = this.mapFinish(choice.finish_reason);
-    return { type: "json", body: json };
+    let same = true;
+    for (const choice of json.choices) {
+      const mapped = this.mapFinish(choice.finish_reason);
+      if (mapped !== choice.finish_reason) {
+        choice.finish_reason = mapped;
+        same = false;
+      }
+    }
+    return same ? { type: "json", body: json, raw: read.text } : { type: "json", body: json };
   }
 
   private mapFinish(reason: string | null | undefined): FinishReason | null {

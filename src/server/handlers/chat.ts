@@ -14,7 +14,7 @@ export async function handleChat(deps: ServerDeps, ex: Exchange): Promise<Respon
   const headers = { ...ex.headers, "x-butter-provider": outcome.provider, "x-butter-attempts": String(outcome.attempts) };
   const result = outcome.value;
   if (result.type === "json") {
-    return new Response(JSON.stringify(result.body), { headers: { ...headers, "content-type": "application/json" } });
+    return new Response(result.raw ?? JSON.stringify(result.body), { headers: { ...headers, "content-type": "application/json" } });
   }
   const stats: StreamStats = { chunks: 0 };
   const includeUsage = request.stream_options?.include_usage === true;

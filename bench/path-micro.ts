@@ -1,0 +1,48 @@
+// In-process cost of the gateway's own request path, with fetch replaced by a canned upstream answer:
+// what Butter adds per request besides the sockets (the floor's fetch and Bun.serve costs are not in it).
+// Usage: bun bench/path-micro.ts [iterations]
+import { parseConfigText } from "../src/config/load.ts";
+import { buildSnapshot } from "../src/config/snapshot.ts";
+import { providerFactories } from "../src/providers/registry.ts";
+import { Engine } from "../src/engine/engine.ts";
+import { ModelCatalog } from "../src/engine/model-catalog.ts";
+import { dispatch } from "../src/server/server.ts";
+
+const N = Number(process.argv[2] ?? 200_000);
+const chat = await Bun.file(new URL("./fixtures/openai/chat.response.json", import.meta.url)).text();
+const compact = JSON.stringify(JSON.parse(chat));
+const body = JSON.stringify({
+  model: "openai/gpt-4o-mini",
+  messages: [{ role: "system", content: "You are a helpful assistant." }, { role: "user", content: "Hello!" }],
+  temperature: 0.7, max_completion_tokens: 256,
+});
+globalThis.fetch = (async () => new Response(compact, { headers: { "content-type": "application/json" } })) as unknown as typeof fetch;
+
+const { config } = parseConfigText('providers:\n  openai: { base_url: "http://127.0.0.1:9/v1", keys: [{ value: sk-bench }] }\n', {});
+const snapshot = buildSnapshot(config, providerFactories);
+const current = () => snapshot;
+const deps = { snapshot: current, engine: new Engine(current), catalog: new ModelCatalog(current) } as Parameters<typeof dispatch>[0];
+
+async function once(): Promise<void> {
+  const req = new Request("http://127.0.0.1:8080/v1/chat/completions", { method: "POST", body, headers: { "content-type": "application/json", "content-length": String(body.length) } });
+  const res = await dispatch(deps, req);
+  await res.text();
+}
+
+async function baseline(): Promise<void> {
+  // The floor's JS: parse, rewrite, serialise, "fetch", answer with the upstream body.
+  const req = new Request("http://127.0.0.1:8080/v1/chat/completions", { method: "POST", body, headers: { "content-type": "application/json" } });
+  const obj = (await req.json()) as { model: string };
+  obj.model = obj.model.replace(/^openai\//, "");
+  const up = await fetch("http://x/v1/chat/completions", { method: "POST", body: JSON.stringify(obj) });
+  await new Response(up.body, { status: up.status }).text();
+}
+
+for (const [name, fn] of [["floor-equivalent", baseline], ["butter dispatch", once]] as const) {
+  for (let i = 0; i < 20_000; i++) await fn();
+  Bun.gc(true);
+  const t0 = performance.now();
+  for (let i = 0; i < N; i++) await fn();
+  const us = ((performance.now() - t0) * 1000) / N;
+  console.log(`${name}: ${us.toFixed(2)} µs/request`);
+}
