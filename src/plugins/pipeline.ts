@@ -207,7 +207,9 @@ export class RequestPipeline {
         return { headers: undefined, end: (err) => endAttempt(t, a, err) };
       },
     };
-    return { ...ctx, attempts: observer };
+    // Set on the request's own context: a copy would read its lazy passthrough headers.
+    ctx.attempts = observer;
+    return ctx;
   }
 
   // ── streams ───────────────────────────────────────────────────────────────────────────────

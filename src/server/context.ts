@@ -1,3 +1,4 @@
+import type { RequestContext } from "../engine/engine.ts";
 import type { Snapshot } from "../config/snapshot.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { ModelCatalog } from "../engine/model-catalog.ts";
@@ -25,6 +26,29 @@ export interface Exchange {
 }
 
 const PASSTHROUGH = ["authorization", "x-api-key", "api-key", "x-goog-api-key"] as const;
+
+/** Headers of a proxied answer: the exchange's own (request id, plugin headers) plus who answered, in how many attempts. */
+export function proxiedHeaders(ex: Exchange, outcome: { provider: string; attempts: number }, contentType: string): Record<string, string> {
+  const headers: Record<string, string> = {
+    "content-type": contentType,
+    "x-butter-provider": outcome.provider,
+    "x-butter-attempts": String(outcome.attempts),
+  };
+  for (const name in ex.headers) headers[name] = ex.headers[name]!;
+  return headers;
+}
+
+/** The engine's view of the client call; the passthrough headers are read only if a passthrough provider asks. */
+export function requestContext(ex: Exchange): RequestContext {
+  let headers: Record<string, string> | undefined;
+  return {
+    requestId: ex.requestId,
+    signal: ex.signal,
+    get passthroughHeaders() {
+      return (headers ??= passthroughHeaders(ex.req.headers));
+    },
+  };
+}
 
 /** The client's provider auth headers, forwarded only to `credential_mode: passthrough` providers. */
 export function passthroughHeaders(headers: Headers): Record<string, string> {

@@ -1,20 +1,18 @@
 import type { ServerDeps, Exchange } from "../context.ts";
-import { passthroughHeaders } from "../context.ts";
+import { proxiedHeaders, requestContext } from "../context.ts";
 import { readJsonObject } from "../request-body.ts";
 import { validateChat } from "../validate.ts";
 import { SSE_HEADERS, sseBody } from "../sse.ts";
 import { shapeStream, type StreamStats } from "../../engine/stream-shaper.ts";
-import type { RequestContext } from "../../engine/engine.ts";
 import { logger } from "../../observability/logger.ts";
 
 export async function handleChat(deps: ServerDeps, ex: Exchange): Promise<Response> {
   const request = validateChat(await readJsonObject(ex.req, deps.snapshot().config.server.max_body_bytes));
-  const ctx: RequestContext = { requestId: ex.requestId, signal: ex.signal, passthroughHeaders: passthroughHeaders(ex.req.headers) };
+  const ctx = requestContext(ex);
   const outcome = ex.pipeline === undefined ? await deps.engine.chat(request, ctx) : await ex.pipeline.chat(request, ctx, deps.engine);
-  const headers = { ...ex.headers, "x-butter-provider": outcome.provider, "x-butter-attempts": String(outcome.attempts) };
   const result = outcome.value;
   if (result.type === "json") {
-    return new Response(result.raw ?? JSON.stringify(result.body), { headers: { ...headers, "content-type": "application/json" } });
+    return new Response(result.raw ?? JSON.stringify(result.body), { headers: proxiedHeaders(ex, outcome, "application/json") });
   }
   const stats: StreamStats = { chunks: 0 };
   const includeUsage = request.stream_options?.include_usage === true;
@@ -26,5 +24,5 @@ export async function handleChat(deps: ServerDeps, ex: Exchange): Promise<Respon
       ex.pipeline?.streamEnded(stats, end);
     },
   });
-  return new Response(body, { headers: { ...headers, ...SSE_HEADERS } });
+  return new Response(body, { headers: { ...proxiedHeaders(ex, outcome, SSE_HEADERS["content-type"]), ...SSE_HEADERS } });
 }
