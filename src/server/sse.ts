@@ -2,8 +2,7 @@ import { toGatewayError } from "../core/errors.ts";
 import type { StreamEvent } from "../core/stream-event.ts";
 import { errorBody } from "./error-response.ts";
 
-const encoder = new TextEncoder();
-const DONE = encoder.encode("data: [DONE]\n\n");
+const DONE = "data: [DONE]\n\n";
 
 export const SSE_HEADERS = {
   "content-type": "text/event-stream; charset=utf-8",
@@ -17,9 +16,16 @@ export interface SseHooks {
   onEnd(outcome: "done" | "error" | "cancelled"): void;
 }
 
+interface DirectController {
+  write(data: string | Uint8Array): number | Promise<number>;
+  flush(): number | Promise<number>;
+  close(): void;
+}
+
 /**
- * The only place stream events become bytes: each event is written as soon as it exists (no
- * batching), an error ends the stream with an error event, and every stream ends with [DONE].
+ * The only place stream events become bytes: each event is written and flushed to the socket as
+ * soon as it exists (Bun's direct stream: no queue between us and the socket), an error ends the
+ * stream with an error event, and every stream ends with [DONE].
  */
 export function sseBody(events: AsyncIterable<StreamEvent>, hooks: SseHooks): ReadableStream<Uint8Array> {
   const iterator = events[Symbol.asyncIterator]();
@@ -29,33 +35,39 @@ export function sseBody(events: AsyncIterable<StreamEvent>, hooks: SseHooks): Re
     ended = true;
     hooks.onEnd(outcome);
   };
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      let outcome: "done" | "error" | undefined;
+  return new ReadableStream({
+    type: "direct",
+    async pull(controller: DirectController) {
+      let outcome: "done" | "error" = "done";
       try {
-        const next = await iterator.next();
-        if (next.done) outcome = "done";
-        else if (next.value.type === "chunk") controller.enqueue(encoder.encode(`data: ${JSON.stringify(next.value.chunk)}\n\n`));
-        else {
-          controller.enqueue(encoder.encode(`data: ${JSON.stringify(errorBody(next.value.error))}\n\n`));
-          outcome = "error";
+        for (;;) {
+          const next = await iterator.next();
+          if (next.done) break;
+          if (ended) return;
+          if (next.value.type === "chunk") {
+            controller.write(`data: ${JSON.stringify(next.value.chunk)}\n\n`);
+            await controller.flush();
+          } else {
+            controller.write(`data: ${JSON.stringify(errorBody(next.value.error))}\n\n`);
+            outcome = "error";
+            break;
+          }
         }
       } catch (err) {
         if (ended) return;
-        controller.enqueue(encoder.encode(`data: ${JSON.stringify(errorBody(toGatewayError(err)))}\n\n`));
+        controller.write(`data: ${JSON.stringify(errorBody(toGatewayError(err)))}\n\n`);
         outcome = "error";
       }
-      if (outcome) {
-        controller.enqueue(DONE);
-        controller.close();
-        end(outcome);
-        void iterator.return?.();
-      }
+      controller.write(DONE);
+      await controller.flush();
+      controller.close();
+      end(outcome);
+      void iterator.return?.();
     },
     cancel() {
       // The upstream call is aborted through the request's signal, which Bun fires on disconnect.
       end("cancelled");
       void iterator.return?.().catch(() => {});
     },
-  });
+  } as never) as ReadableStream<Uint8Array>;
 }
