@@ -1,4 +1,5 @@
 import { errors } from "../../../core/errors.ts";
+import { JSON_TOOL, jsonModeOf } from "../json-mode.ts";
 import type { ChatCompletionRequest, FunctionTool, ResponseFormat, ToolChoice } from "../../../core/openai-types.ts";
 import { convertMessages } from "./messages.ts";
 import type { AnthropicRequest, AnthropicTextBlock, AnthropicTool, AnthropicToolChoice } from "./wire-types.ts";
@@ -6,7 +7,7 @@ import type { AnthropicRequest, AnthropicTextBlock, AnthropicTool, AnthropicTool
 /** Anthropic requires max_tokens; this is what a request without one gets. */
 export const DEFAULT_MAX_TOKENS = 4096;
 /** The forced tool that carries JSON-mode answers. */
-export const JSON_TOOL_NAME = "json_output";
+export const JSON_TOOL_NAME = JSON_TOOL;
 
 export interface AnthropicRequestOptions {
   /** max_tokens when the client sets neither max_tokens nor max_completion_tokens. Default 4096. */
@@ -35,7 +36,7 @@ export function toAnthropicRequest(req: ChatCompletionRequest, model: string | u
   let tools = (req.tools ?? []).map(toTool);
   let toolChoice = tools.length > 0 ? mapToolChoice(req.tool_choice, req.parallel_tool_calls) : undefined;
   let jsonTool: string | undefined;
-  const json = jsonSchemaOf(req.response_format);
+  const json = jsonModeOf(req.response_format);
   if (json) {
     if (tools.length === 0 && (json.schema.type === undefined || json.schema.type === "object")) {
       // A forced tool is the reliable JSON mode on the Messages API: its input is always a JSON object.
@@ -95,20 +96,3 @@ function mapToolChoice(choice: ToolChoice | undefined, parallel: boolean | undef
   return out;
 }
 
-interface JsonMode { schema: Record<string, unknown>; description: string; instruction: string }
-
-function jsonSchemaOf(format: ResponseFormat | undefined): JsonMode | undefined {
-  if (!format || format.type === "text") return undefined;
-  if (format.type === "json_object") {
-    return { schema: {}, description: "Respond with a JSON object.", instruction: "Respond only with a valid JSON object, without Markdown fences or other text." };
-  }
-  if (format.type === "json_schema") {
-    const schema = format.json_schema?.schema ?? {};
-    return {
-      schema,
-      description: format.json_schema?.description ?? "Respond with a JSON object that matches the schema.",
-      instruction: `Respond only with valid JSON that matches this JSON schema, without Markdown fences or other text: ${JSON.stringify(schema)}`,
-    };
-  }
-  throw errors.invalidRequest(`response_format type '${(format as { type: string }).type}' is not supported.`, "response_format.type");
-}
