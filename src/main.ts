@@ -34,12 +34,10 @@ async function main(): Promise<void> {
     if (err instanceof ConfigError) fail(`invalid config ${configPath}: ${err.message}`);
     fail(`cannot load config ${configPath}: ${(err as Error).message}`);
   }
-  for (const [name] of snapshot.providers) {
-    const adapter = snapshot.providers.get(name)!;
-    if (adapter.credentialMode === "stored" && (snapshot.keys.get(name)?.length ?? 0) === 0) {
-      logger.warn("provider has no usable key; its requests will be answered with 401", { provider: name });
-    }
-  }
+  const keyless = [...snapshot.providers.values()]
+    .filter((a) => a.credentialMode === "stored" && (snapshot.keys.get(a.name)?.length ?? 0) === 0)
+    .map((a) => a.name);
+  if (keyless.length > 0) logger.warn("providers without a usable key answer their requests with 401", { providers: keyless });
   const current = () => snapshot;
   let plugins: PluginSet | undefined;
   try {

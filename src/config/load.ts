@@ -14,7 +14,10 @@ export async function loadConfigFile(path: string, env: Record<string, string | 
 
 export function parseConfigText(text: string, env: Record<string, string | undefined> = process.env): LoadedConfig {
   const { text: expanded, unset } = interpolate(text, env);
-  const warnings = unset.map((name) => `environment variable ${name} is not set; using an empty string`);
+  const warnings =
+    unset.length === 0 ? []
+    : unset.length === 1 ? [`environment variable ${unset[0]} is not set; using an empty string`]
+    : [`environment variables ${unset.join(", ")} are not set; using empty strings`];
   let raw: unknown;
   try {
     raw = Bun.YAML.parse(expanded);
