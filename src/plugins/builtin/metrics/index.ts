@@ -1,13 +1,17 @@
-// Built-in `metrics`: the OpenTelemetry metrics SDK with a pull reader, scraped as Prometheus text
-// at GET /metrics on the gateway's own port. Fed from the telemetry bus, so it counts every /v1/*
-// request, including ones another plugin answered (a 429 from the rate limiter).
-import { MeterProvider, MetricReader } from "@opentelemetry/sdk-metrics";
+// Built-in `metrics`: counters and histograms kept in our own cells (recorder.ts, series.ts) and
+// exposed through the OpenTelemetry metrics SDK: a pull MetricReader collects them from a
+// MetricProducer when GET /metrics asks, and the SDK's Prometheus serializer writes the text. Fed
+// from the telemetry bus, so it counts every /v1/* request, including ones another plugin answered
+// (a 429 from the rate limiter).
+import type { HrTime } from "@opentelemetry/api";
+import { MeterProvider, MetricReader, type CollectionResult, type MetricProducer } from "@opentelemetry/sdk-metrics";
 import { PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
 import { z } from "zod";
-import type { RequestRecord, Telemetry } from "../../../observability/events.ts";
+import type { Telemetry } from "../../../observability/events.ts";
 import { parsePluginConfig } from "../../config-error.ts";
 import type { Plugin, PluginFactory } from "../../types.ts";
-import { BoundedValues, boundedPath, createInstruments, type Instruments } from "./instruments.ts";
+import { createInstruments, type Instruments } from "./instruments.ts";
+import { MetricsRecorder } from "./recorder.ts";
 
 export const metricsConfig = z.strictObject({
   /** Distinct provider/model pairs kept as labels; more read as model="other". */
@@ -20,16 +24,37 @@ class PullReader extends MetricReader {
   protected override async onShutdown(): Promise<void> {}
 }
 
+function hrTime(): HrTime {
+  const ms = Date.now();
+  return [Math.floor(ms / 1000), (ms % 1000) * 1e6];
+}
+
+/** Hands the recorder's cells to the SDK's reader as one instrumentation scope, cumulative since start. */
+function producer(ins: Instruments): MetricProducer {
+  const start = hrTime();
+  const all = Object.values(ins);
+  return {
+    async collect(): Promise<CollectionResult> {
+      const now = hrTime();
+      const metrics = all.flatMap((s) => s.toMetricData(start, now) ?? []);
+      // The reader keeps the SDK producer's resource and takes only our scope metrics.
+      const resourceMetrics = { scopeMetrics: metrics.length === 0 ? [] : [{ scope: { name: "butter" }, metrics }] };
+      return { resourceMetrics: resourceMetrics as CollectionResult["resourceMetrics"], errors: [] };
+    },
+  };
+}
+
 export function createMetrics(config: z.output<typeof metricsConfig>, telemetry: Telemetry): Plugin {
-  const reader = new PullReader();
+  const ins = createInstruments();
+  const reader = new PullReader({ metricProducers: [producer(ins)] });
+  // The provider binds the reader (and gives the exposition its resource); no instrument is created on it.
   const provider = new MeterProvider({ readers: [reader] });
-  const ins = createInstruments(provider.getMeter("butter"));
   const serializer = new PrometheusSerializer(undefined, false, undefined, true, true);
-  const models = new BoundedValues(config.max_models);
+  const recorder = new MetricsRecorder(ins, config.max_models);
   const offs = [
-    telemetry.requestStart.subscribe(() => ins.active.add(1)),
-    telemetry.requestEnd.subscribe((r) => record(ins, r, models)),
-    telemetry.pluginFailure.subscribe((f) => ins.pluginFailures.add(1, { plugin: f.plugin, hook: f.hook, reason: f.reason })),
+    telemetry.requestStart.subscribe(() => recorder.started()),
+    telemetry.requestEnd.subscribe((r) => recorder.ended(r)),
+    telemetry.pluginFailure.subscribe((f) => recorder.pluginFailed(f)),
   ];
   return {
     name: "metrics",
@@ -42,31 +67,6 @@ export function createMetrics(config: z.output<typeof metricsConfig>, telemetry:
       await provider.shutdown();
     },
   };
-}
-
-function record(ins: Instruments, r: RequestRecord, models: BoundedValues): void {
-  ins.active.add(-1);
-  const provider = r.provider ?? "none";
-  const model = r.model === undefined ? "none" : models.get(`${provider}/${r.model}`) === "other" ? "other" : r.model;
-  const path = boundedPath(r.path);
-  ins.requests.add(1, { path, provider, model, status: r.status });
-  ins.duration.record((r.endedAt - r.startedAt) / 1000, { "http.request.method": r.method, "http.route": path, "http.response.status_code": r.status });
-  if (r.errorKind !== undefined) {
-    ins.errors.add(1, { kind: r.errorKind, provider });
-    if (r.errorKind === "rate_limited") ins.rateLimited.add(1);
-  }
-  if (r.cache !== undefined) ins.cache.add(1, { result: r.cache });
-  if (r.operation === undefined || r.llmStartedAt === undefined || r.llmEndedAt === undefined) return;
-  const gen = { "gen_ai.operation.name": r.operation, "gen_ai.provider.name": provider, "gen_ai.request.model": model };
-  ins.operationDuration.record((r.llmEndedAt - r.llmStartedAt) / 1000, r.errorKind === undefined ? gen : { ...gen, "error.type": r.errorKind });
-  if (r.promptTokens !== undefined) {
-    ins.tokenUsage.record(r.promptTokens, { ...gen, "gen_ai.token.type": "input" });
-    ins.tokens.add(r.promptTokens, { provider, model, type: "input" });
-  }
-  if (r.completionTokens !== undefined) {
-    ins.tokenUsage.record(r.completionTokens, { ...gen, "gen_ai.token.type": "output" });
-    ins.tokens.add(r.completionTokens, { provider, model, type: "output" });
-  }
 }
 
 export const factory: PluginFactory = {
