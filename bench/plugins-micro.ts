@@ -61,7 +61,8 @@ async function run(deps: Parameters<typeof dispatch>[0], n: number): Promise<num
   return ((performance.now() - t0) * 1000) / n;
 }
 
-const rows = [["no plugins", plain], [enabled.join("+"), withPlugins]] as const;
+// ONLY=plugins measures the plugin row alone (for --cpu-prof: the profile then holds nothing else).
+const rows = ([["no plugins", plain], [enabled.join("+"), withPlugins]] as const).filter(([name]) => process.env.ONLY !== "plugins" || name !== "no plugins");
 for (const [, deps] of rows) await run(deps, 20_000);
 const results = new Map<string, number[]>(rows.map(([name]) => [name, []]));
 for (let r = 0; r < ROUNDS; r++) {
@@ -71,7 +72,7 @@ for (let r = 0; r < ROUNDS; r++) {
   }
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const base = median(results.get("no plugins")!);
+const base = results.has("no plugins") ? median(results.get("no plugins")!) : 0;
 for (const [name, xs] of results) {
   const m = median(xs);
   console.error(`${name}: ${m.toFixed(2)} µs/request (rounds: ${xs.map((x) => x.toFixed(1)).join(", ")})${m === base ? "" : `, +${(m - base).toFixed(2)} µs`}`);
