@@ -8,6 +8,7 @@ import type { StreamStats } from "../engine/stream-shaper.ts";
 import type { AttemptRecord, RequestRecord, Telemetry } from "../observability/events.ts";
 import type { ChatResult } from "../providers/types.ts";
 import { callHook, reportFailure, HookTimeout, type CompiledChain, type CompiledHook, type HookIdentity } from "./chain.ts";
+import { runPost, runPre, type HookHost, type Phase } from "./run-hooks.ts";
 import { ShortCircuit, pluginResponse } from "./short-circuit.ts";
 import type {
   HookReturn, HttpRequestPayload, HttpResponsePayload, LlmOperation, LlmRequestPayload, LlmResponsePayload, StreamChunkPayload,
@@ -37,7 +38,11 @@ export interface PipelineOwner {
 const RESPONDED = 1;
 const STREAM_OPEN = 2;
 
-export class RequestPipeline {
+/**
+ * Every step is synchronous unless a hook is not: with the built-ins (whose hooks answer at once) a
+ * request crosses the pipeline without an extra promise or microtask hop beyond the engine call.
+ */
+export class RequestPipeline implements HookHost {
   /** Present when telemetry observes requests. */
   readonly record: RequestRecord | undefined;
   private httpReached = 0;
@@ -58,19 +63,25 @@ export class RequestPipeline {
 
   // ── pre-HTTP ──────────────────────────────────────────────────────────────────────────────
 
-  /** Runs pre-HTTP hooks; throws ShortCircuit or (fail-closed) a GatewayError. May replace `ex.req` headers. */
-  async preHttp(): Promise<void> {
+  /**
+   * Runs pre-HTTP hooks; throws ShortCircuit or (fail-closed) a GatewayError. May replace `ex.req`
+   * headers. Returns a promise only when a hook did.
+   */
+  preHttp(): Promise<void> | undefined {
     const hooks = this.chain.preHttp;
     if (hooks.length === 0) {
       this.httpReached = this.chain.plugins.length;
-      return;
+      return undefined;
     }
     const req = this.ex.req;
-    const payload: HttpRequestPayload = {
-      request_id: this.ex.requestId, method: req.method, path: this.path,
-      headers: Object.fromEntries(req.headers as unknown as Iterable<[string, string]>), client_ip: this.clientIp,
-    };
-    const out = await this.runPre(hooks, payload, "http");
+    const payload = httpPayload(this.ex.requestId, req, this.path, this.clientIp);
+    const out = runPre(this, "http", hooks, payload, this.chain.plugins.length);
+    if (out instanceof Promise) return out.then((o) => this.useHeaders(payload, o, req));
+    this.useHeaders(payload, out, req);
+    return undefined;
+  }
+
+  private useHeaders(payload: HttpRequestPayload, out: HttpRequestPayload, req: Request): void {
     if (out !== payload) this.ex.req = new Request(req, { headers: out.headers });
   }
 
@@ -78,29 +89,47 @@ export class RequestPipeline {
 
   async chat(request: ChatCompletionRequest, ctx: RequestContext, engine: LlmEngine): Promise<Outcome<ChatResult>> {
     const stream = request.stream === true;
-    request = await this.beforeLlm("chat", request, stream);
-    const outcome = await this.callEngine("chat", stream, () => engine.chat(request, this.withAttempts(ctx)));
+    const pre = this.beforeLlm("chat", request, stream);
+    if (pre !== request) request = pre instanceof Promise ? await pre : pre;
+    let outcome: Outcome<ChatResult>;
+    try {
+      outcome = await engine.chat(request, this.llmStarted(ctx));
+    } catch (err) {
+      throw await this.engineFailed("chat", stream, err);
+    }
+    this.llmAnswered(outcome);
     const result = outcome.value;
     if (result.type === "json") {
-      const body = await this.afterLlm("chat", outcome, result.body, false);
+      const body = this.afterLlm("chat", outcome, result.body, false);
+      // No post-LLM hook: the upstream's bytes (result.raw) still speak for the body.
+      if (body === result.body && this.chain.postLlm.length === 0) return outcome;
       // A post hook may have changed the body, in place or not: the upstream's bytes no longer speak for it.
-      if (body !== result.body || this.chain.postLlm.length !== 0) return { ...outcome, value: { type: "json", body: body as ChatCompletion } };
-      return outcome;
+      return { ...outcome, value: { type: "json", body: (body instanceof Promise ? await body : body) as ChatCompletion } };
     }
-    await this.afterLlm("chat", outcome, undefined, true);
+    const after = this.afterLlm("chat", outcome, undefined, true);
+    if (after instanceof Promise) await after;
     const hooks = this.chunkHooks();
     if (hooks.length === 0 && !this.telemetry.captureBodies) return outcome;
     return { ...outcome, value: { type: "stream", events: this.hookChunks(result.events, hooks) } };
   }
 
   async embeddings(request: EmbeddingRequest, ctx: RequestContext, engine: LlmEngine): Promise<Outcome<EmbeddingResponse>> {
-    request = await this.beforeLlm("embeddings", request, false);
-    const outcome = await this.callEngine("embeddings", false, () => engine.embeddings(request, this.withAttempts(ctx)));
-    const body = await this.afterLlm("embeddings", outcome, outcome.value, false);
+    const pre = this.beforeLlm("embeddings", request, false);
+    if (pre !== request) request = pre instanceof Promise ? await pre : pre;
+    let outcome: Outcome<EmbeddingResponse>;
+    try {
+      outcome = await engine.embeddings(request, this.llmStarted(ctx));
+    } catch (err) {
+      throw await this.engineFailed("embeddings", false, err);
+    }
+    this.llmAnswered(outcome);
+    const after = this.afterLlm("embeddings", outcome, outcome.value, false);
+    const body = after instanceof Promise ? await after : after;
     return body === outcome.value ? outcome : { ...outcome, value: body as EmbeddingResponse };
   }
 
-  private async beforeLlm<R extends ChatCompletionRequest | EmbeddingRequest>(operation: LlmOperation, request: R, stream: boolean): Promise<R> {
+  /** Records the request and runs the pre-LLM hooks; the request as it is when no hook changed it. */
+  private beforeLlm<R extends ChatCompletionRequest | EmbeddingRequest>(operation: LlmOperation, request: R, stream: boolean): R | Promise<R> {
     const rec = this.record;
     if (rec !== undefined) {
       rec.operation = operation;
@@ -114,16 +143,23 @@ export class RequestPipeline {
       this.llmReached = this.chain.plugins.length;
       return request;
     }
+    const payload: LlmRequestPayload = { request_id: this.ex.requestId, operation, client_ip: this.clientIp, body: request };
+    let out: LlmRequestPayload | Promise<LlmRequestPayload>;
     try {
-      const out = await this.runPre(hooks, { request_id: this.ex.requestId, operation, client_ip: this.clientIp, body: request } as LlmRequestPayload, "llm");
-      return out.body as R;
+      out = runPre(this, "llm", hooks, payload, this.chain.plugins.length);
     } catch (err) {
-      if (err instanceof ShortCircuit && this.chain.postLlm.length !== 0) throw await this.postLlmOnAnswer(operation, stream, err);
-      throw err;
+      return this.preLlmFailed(operation, stream, err);
     }
+    if (out instanceof Promise) return out.then((o) => o.body as R, (err: unknown) => this.preLlmFailed(operation, stream, err));
+    return out.body as R;
   }
 
   /** A pre-LLM answer goes through the post-LLM hooks of the plugins whose pre-LLM hook ran, like an engine answer. */
+  private async preLlmFailed(operation: LlmOperation, stream: boolean, err: unknown): Promise<never> {
+    if (err instanceof ShortCircuit && this.chain.postLlm.length !== 0) throw await this.postLlmOnAnswer(operation, stream, err);
+    throw err;
+  }
+
   private async postLlmOnAnswer(operation: LlmOperation, stream: boolean, sc: ShortCircuit): Promise<ShortCircuit> {
     const r = sc.response;
     const failed = r.status >= 400;
@@ -134,35 +170,42 @@ export class RequestPipeline {
         ? { error: { status: r.status, kind: r.kind ?? "plugin_response", message: envelope?.message ?? "", type: envelope?.type ?? "", code: envelope?.code ?? null } }
         : { body: r.body as ChatCompletion }),
     };
-    const out = await this.runPost(this.chain.postLlm, this.llmReached, payload);
+    const out = await runPost(this, this.chain.postLlm, this.llmReached, payload);
     return out.body === payload.body ? sc : new ShortCircuit(sc.plugin, { ...r, body: out.body });
   }
 
-  private async callEngine<T>(operation: LlmOperation, stream: boolean, call: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
+  /** The engine call begins: its start time, and the attempt observer on the context. */
+  private llmStarted(ctx: RequestContext): RequestContext {
     const rec = this.record;
-    if (rec !== undefined) rec.llmStartedAt = performance.now();
-    try {
-      const outcome = await call();
-      if (rec !== undefined) {
-        rec.provider = outcome.provider;
-        rec.model = outcome.model;
-        rec.attempts = outcome.attempts;
-      }
-      return outcome;
-    } catch (err) {
-      if (rec !== undefined) rec.llmEndedAt = performance.now();
-      const hooks = this.chain.postLlm;
-      if (hooks.length === 0) throw err;
-      const e = toGatewayError(err);
-      await this.runPost(hooks, this.llmReached, {
-        request_id: this.ex.requestId, operation, provider: undefined, model: undefined, attempts: rec?.attempts ?? 0, stream,
-        error: { status: e.status, kind: e.kind, message: e.message, type: e.type, code: e.code },
-      } as LlmResponsePayload);
-      throw err;
-    }
+    if (rec === undefined) return ctx;
+    rec.llmStartedAt = performance.now();
+    return this.withAttempts(ctx, rec);
   }
 
-  private async afterLlm(operation: LlmOperation, outcome: Outcome<unknown>, body: ChatCompletion | EmbeddingResponse | undefined, stream: boolean): Promise<unknown> {
+  private llmAnswered(outcome: Outcome<unknown>): void {
+    const rec = this.record;
+    if (rec === undefined) return;
+    rec.provider = outcome.provider;
+    rec.model = outcome.model;
+    rec.attempts = outcome.attempts;
+  }
+
+  /** The engine threw: post-LLM hooks see the error. Returns the error to throw (a hook may answer instead, by throwing). */
+  private async engineFailed(operation: LlmOperation, stream: boolean, err: unknown): Promise<unknown> {
+    const rec = this.record;
+    if (rec !== undefined) rec.llmEndedAt = performance.now();
+    const hooks = this.chain.postLlm;
+    if (hooks.length === 0) return err;
+    const e = toGatewayError(err);
+    await runPost(this, hooks, this.llmReached, {
+      request_id: this.ex.requestId, operation, provider: undefined, model: undefined, attempts: rec?.attempts ?? 0, stream,
+      error: { status: e.status, kind: e.kind, message: e.message, type: e.type, code: e.code },
+    } as LlmResponsePayload);
+    return err;
+  }
+
+  /** Records the answer and runs the post-LLM hooks; the body as it is when there are none. */
+  private afterLlm(operation: LlmOperation, outcome: Outcome<unknown>, body: ChatCompletion | EmbeddingResponse | undefined, stream: boolean): unknown {
     const rec = this.record;
     if (rec !== undefined && !stream) {
       rec.llmEndedAt = performance.now();
@@ -175,21 +218,22 @@ export class RequestPipeline {
       if (choice?.finish_reason) rec.finishReason = choice.finish_reason;
     }
     const hooks = this.chain.postLlm;
-    if (hooks.length !== 0) {
-      const payload: LlmResponsePayload = {
-        request_id: this.ex.requestId, operation, provider: outcome.provider, model: outcome.model, attempts: outcome.attempts, stream, body,
-      };
-      const out = await this.runPost(hooks, this.llmReached, payload);
-      body = out.body;
-    }
-    if (rec !== undefined && this.telemetry.captureBodies && !stream) rec.responseBody = body;
+    if (hooks.length === 0) return this.capturedResponse(body, stream);
+    const payload: LlmResponsePayload = {
+      request_id: this.ex.requestId, operation, provider: outcome.provider, model: outcome.model, attempts: outcome.attempts, stream, body,
+    };
+    const out = runPost(this, hooks, this.llmReached, payload);
+    if (out instanceof Promise) return out.then((o) => this.capturedResponse(o.body, stream));
+    return this.capturedResponse(out.body, stream);
+  }
+
+  private capturedResponse<B>(body: B, stream: boolean): B {
+    if (this.record !== undefined && this.telemetry.captureBodies && !stream) this.record.responseBody = body;
     return body;
   }
 
-  private withAttempts(ctx: RequestContext): RequestContext {
-    const rec = this.record;
+  private withAttempts(ctx: RequestContext, rec: RequestRecord): RequestContext {
     const t = this.telemetry;
-    if (rec === undefined) return ctx;
     // Always counted (a failed request's log line says how many attempts it took and where the
     // last one went); attempt events are built only when someone subscribes.
     const observer: AttemptObserver = {
@@ -292,10 +336,21 @@ export class RequestPipeline {
     if (this.record !== undefined) this.record.errorKind ??= err.kind;
   }
 
-  /** Runs post-HTTP hooks on the final response and closes the record (streams close at their end). */
-  async respond(res: Response, runHooks = true): Promise<Response> {
+  /**
+   * Runs post-HTTP hooks on the final response and closes the record (streams close at their end).
+   * Returns a promise only when a hook did.
+   */
+  respond(res: Response, runHooks = true): Response | Promise<Response> {
     const hooks = this.chain.postHttp;
-    if (runHooks && hooks.length !== 0) res = await this.postHttp(res, hooks);
+    if (runHooks && hooks.length !== 0) {
+      const out = this.postHttp(res, hooks);
+      if (out instanceof Promise) return out.then((r) => this.close(r));
+      return this.close(out);
+    }
+    return this.close(res);
+  }
+
+  private close(res: Response): Response {
     const rec = this.record;
     if (rec !== undefined) {
       rec.status = res.status;
@@ -308,20 +363,23 @@ export class RequestPipeline {
     return res;
   }
 
-  private async postHttp(res: Response, hooks: readonly CompiledHook<HttpResponsePayload>[]): Promise<Response> {
+  private postHttp(res: Response, hooks: readonly CompiledHook<HttpResponsePayload>[]): Response | Promise<Response> {
     const payload: HttpResponsePayload = {
       request_id: this.ex.requestId, status: res.status, headers: Object.fromEntries(res.headers as unknown as Iterable<[string, string]>),
     };
-    let out: HttpResponsePayload;
-    try {
-      out = await this.runPost(hooks, this.httpReached, payload);
-    } catch (err) {
+    const answered = (err: unknown): Response => {
       if (!(err instanceof ShortCircuit)) throw err;
       void res.body?.cancel().catch(() => {});
       return this.answer(err);
+    };
+    const rebuilt = (out: HttpResponsePayload): Response => (out === payload ? res : new Response(res.body, { status: out.status, headers: out.headers }));
+    let out: HttpResponsePayload | Promise<HttpResponsePayload>;
+    try {
+      out = runPost(this, hooks, this.httpReached, payload);
+    } catch (err) {
+      return answered(err);
     }
-    if (out === payload) return res;
-    return new Response(res.body, { status: out.status, headers: out.headers });
+    return out instanceof Promise ? out.then(rebuilt, answered) : rebuilt(out);
   }
 
   private end(): void {
@@ -331,59 +389,19 @@ export class RequestPipeline {
     if (this.telemetry.requestEnd.hasSubscribers) this.telemetry.requestEnd.publish(rec);
   }
 
-  // ── the chain runner ──────────────────────────────────────────────────────────────────────
+  // ── HookHost, for the chain runner ────────────────────────────────────────────────────────
 
-  private async runPre<P>(hooks: readonly CompiledHook<P>[], payload: P, phase: "http" | "llm"): Promise<P> {
-    let current = payload;
-    for (const h of hooks) {
-      this.reach(phase, h.position + 1);
-      let r: HookReturn<P> | Promise<HookReturn<P>>;
-      try {
-        r = callHook(h, current);
-        if (r instanceof Promise) r = await r;
-      } catch (err) {
-        const closed = this.failed(h, err);
-        if (closed !== undefined) throw closed;
-        continue;
-      }
-      if (r == null) continue;
-      if (r.headers !== undefined) Object.assign(this.ex.headers, r.headers);
-      if (r.respond !== undefined) throw new ShortCircuit(h.plugin, r.respond);
-      if (r.modify !== undefined) current = r.modify;
-    }
-    this.reach(phase, this.chain.plugins.length);
-    return current;
+  get headers(): Record<string, string> {
+    return this.ex.headers;
   }
 
-  /** Post hooks (already in reverse order) for the plugins whose pre phase ran. */
-  private async runPost<P>(hooks: readonly CompiledHook<P>[], reached: number, payload: P): Promise<P> {
-    let current = payload;
-    for (const h of hooks) {
-      if (h.position >= reached) continue;
-      let r: HookReturn<P> | Promise<HookReturn<P>>;
-      try {
-        r = callHook(h, current);
-        if (r instanceof Promise) r = await r;
-      } catch (err) {
-        const closed = this.failed(h, err);
-        if (closed !== undefined) throw closed;
-        continue;
-      }
-      if (r == null) continue;
-      if (r.headers !== undefined) Object.assign(this.ex.headers, r.headers);
-      if (r.respond !== undefined) throw new ShortCircuit(h.plugin, r.respond);
-      if (r.modify !== undefined) current = r.modify;
-    }
-    return current;
-  }
-
-  private reach(phase: "http" | "llm", n: number): void {
+  reach(phase: Phase, n: number): void {
     if (phase === "http") this.httpReached = n;
     else this.llmReached = n;
   }
 
   /** Logs (burst-limited) and returns the error to answer with when the plugin is fail-closed. */
-  private failed(h: HookIdentity, err: unknown): GatewayError | undefined {
+  failed(h: HookIdentity, err: unknown): GatewayError | undefined {
     reportFailure(h, err, this.telemetry, this.ex.requestId);
     if (!h.failClosed) return undefined;
     const timeout = err instanceof HookTimeout;
@@ -411,5 +429,24 @@ function newRecord(requestId: string, method: string, path: string, clientIp: st
     stream: false, status: 0, errorKind: undefined, answeredBy: undefined, promptTokens: undefined, completionTokens: undefined,
     cache: undefined, finishReason: undefined, chunks: undefined, llmStartedAt: undefined, llmEndedAt: undefined, endedAt: 0,
     requestBody: undefined, responseBody: undefined, trace: undefined,
+  };
+}
+
+/**
+ * The pre-HTTP payload. Its headers are copied out of the Request only when a hook reads them (the
+ * global rate limiter never does); an own enumerable accessor, so JSON.stringify and spreads still
+ * see them like a plain field.
+ */
+function httpPayload(requestId: string, req: Request, path: string, clientIp: string | undefined): HttpRequestPayload {
+  let headers: Record<string, string> | undefined;
+  return {
+    request_id: requestId, method: req.method, path,
+    get headers() {
+      return (headers ??= Object.fromEntries(req.headers as unknown as Iterable<[string, string]>));
+    },
+    set headers(value) {
+      headers = value;
+    },
+    client_ip: clientIp,
   };
 }

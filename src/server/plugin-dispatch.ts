@@ -9,19 +9,22 @@ import { errorOut, route } from "./server.ts";
  * A /v1/* request with plugins enabled: pre-HTTP hooks, the handler (which runs the pre-LLM and
  * post-LLM hooks around the engine through `ex.pipeline`), post-HTTP hooks, and the telemetry
  * record closed at the end. Whatever answers — the engine, an error, a plugin — goes through here.
+ * The pipeline's steps return promises only when a hook does, and are awaited only then.
  */
 export async function dispatchWithPlugins(deps: ServerDeps, plugins: PluginSet, ex: Exchange, path: string, clientIp: string | undefined): Promise<Response> {
   const pipeline = plugins.begin(ex, path, clientIp);
   ex.pipeline = pipeline;
   let res: Response;
   try {
-    await pipeline.preHttp();
+    const pre = pipeline.preHttp();
+    if (pre !== undefined) await pre;
     res = await route(deps, ex, path);
   } catch (err) {
     res = answerFor(err, ex);
   }
   try {
-    return await pipeline.respond(res);
+    const out = pipeline.respond(res);
+    return out instanceof Promise ? await out : out;
   } catch (err) {
     // A fail-closed post-HTTP hook failed: its error replaces the answer (post hooks do not run again).
     return pipeline.respond(answerFor(err, ex), false);
