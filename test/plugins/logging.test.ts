@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { createLogging } from "../../src/plugins/builtin/logging/index.ts";
+import { accessLine, createLogging, isoNow } from "../../src/plugins/builtin/logging/index.ts";
 import { createTelemetry } from "../../src/observability/telemetry.ts";
 import type { RequestRecord } from "../../src/observability/events.ts";
 
@@ -28,4 +28,20 @@ test("one JSON line with the documented fields; bodies only with log_bodies", as
     });
     expect(lines[0]!.includes("secret")).toBe(log_bodies);
   }
+});
+
+test("the hand-built line is what JSON.stringify of the entry would give, escapes included", () => {
+  const r = { ...record(), route: 'a"b\\c\n', model: "m\u2028", errorKind: "rate_limited", answeredBy: "ratelimit", chunks: 3, clientIp: undefined };
+  const line = accessLine(r, true);
+  const parsed = JSON.parse(line) as Record<string, unknown>;
+  expect(Object.keys(parsed)).toEqual([
+    "time", "level", "msg", "request_id", "method", "path", "route", "provider", "model", "requested_model", "status", "latency_ms", "upstream_ms",
+    "attempts", "stream", "prompt_tokens", "completion_tokens", "cache", "error_kind", "answered_by", "chunks", "request_body", "response_body",
+  ]);
+  expect(parsed).toMatchObject({ route: 'a"b\\c\n', model: "m\u2028", latency_ms: 2.5, upstream_ms: 1, chunks: 3, response_body: { text: "secret answer" } });
+  expect(line).toBe(JSON.stringify(parsed));
+});
+
+test("isoNow is Date#toISOString", () => {
+  for (const t of [0, 7, 99, 100, 999, 1000, 1764000000123, 1764000000007, Date.now()]) expect(isoNow(t)).toBe(new Date(t).toISOString());
 });
