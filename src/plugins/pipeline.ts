@@ -42,7 +42,7 @@ const STREAM_OPEN = 2;
  * Every step is synchronous unless a hook is not: with the built-ins (whose hooks answer at once) a
  * request crosses the pipeline without an extra promise or microtask hop beyond the engine call.
  */
-export class RequestPipeline implements HookHost {
+export class RequestPipeline implements HookHost, AttemptObserver {
   /** Present when telemetry observes requests. */
   readonly record: RequestRecord | undefined;
   private httpReached = 0;
@@ -233,27 +233,31 @@ export class RequestPipeline implements HookHost {
   }
 
   private withAttempts(ctx: RequestContext, rec: RequestRecord): RequestContext {
-    const t = this.telemetry;
-    // Always counted (a failed request's log line says how many attempts it took and where the
-    // last one went); attempt events are built only when someone subscribes.
-    const observer: AttemptObserver = {
-      start(provider, model, attempt) {
-        rec.attempts = attempt;
-        rec.provider = provider;
-        rec.model = model;
-        if (!(t.attemptStart.hasSubscribers || t.attemptEnd.hasSubscribers)) return NO_ATTEMPT;
-        const a: AttemptRecord = {
-          request: rec, provider, model, attempt, startedAt: performance.now(),
-          endedAt: 0, status: 0, errorKind: undefined, headers: {}, trace: undefined,
-        };
-        if (t.attemptStart.hasSubscribers) t.attemptStart.publish(a);
-        for (const _ in a.headers) return { headers: a.headers, end: (err) => endAttempt(t, a, err) };
-        return { headers: undefined, end: (err) => endAttempt(t, a, err) };
-      },
-    };
-    // Set on the request's own context: a copy would read its lazy passthrough headers.
-    ctx.attempts = observer;
+    // Set on the request's own context: a copy would read its lazy passthrough headers. The pipeline
+    // is the observer itself (no per-request closure).
+    ctx.attempts = this;
     return ctx;
+  }
+
+  /**
+   * AttemptObserver: an upstream attempt starts. Always counted (a failed request's log line says how
+   * many attempts it took and where the last one went); attempt events are built only when someone
+   * subscribes.
+   */
+  start(provider: string, model: string, attempt: number): ReturnType<AttemptObserver["start"]> {
+    const rec = this.record!;
+    const t = this.telemetry;
+    rec.attempts = attempt;
+    rec.provider = provider;
+    rec.model = model;
+    if (!(t.attemptStart.hasSubscribers || t.attemptEnd.hasSubscribers)) return NO_ATTEMPT;
+    const a: AttemptRecord = {
+      request: rec, provider, model, attempt, startedAt: performance.now(),
+      endedAt: 0, status: 0, errorKind: undefined, headers: {}, trace: undefined,
+    };
+    if (t.attemptStart.hasSubscribers) t.attemptStart.publish(a);
+    for (const _ in a.headers) return { headers: a.headers, end: (err) => endAttempt(t, a, err) };
+    return { headers: undefined, end: (err) => endAttempt(t, a, err) };
   }
 
   // ── streams ───────────────────────────────────────────────────────────────────────────────
