@@ -12,10 +12,13 @@ import type { Plugin, PluginFactory } from "./types.ts";
 
 export class PluginSet implements PipelineOwner {
   readonly observed: boolean;
+  /** Some enabled plugin reads `client_ip`; otherwise the server does not look it up. */
+  readonly needsClientIp: boolean;
   private readonly scraper: Plugin | undefined;
 
   constructor(readonly chain: CompiledChain, readonly telemetry: Telemetry, readonly isRoute: (model: string) => boolean) {
     this.observed = observed(telemetry);
+    this.needsClientIp = chain.plugins.some((p) => p.usesClientIp === true);
     this.scraper = chain.plugins.find((p) => p.scrape !== undefined);
   }
 

@@ -98,6 +98,11 @@ export type HookName = (typeof HOOK_NAMES)[number];
 
 export interface Plugin extends Hooks {
   readonly name: string;
+  /**
+   * Whether this plugin reads the client's address (`client_ip`). Asking Bun for it costs several
+   * µs per request, so it is looked up only when some enabled plugin says so.
+   */
+  readonly usesClientIp?: boolean;
   /** Prometheus text for `GET /metrics` (the metrics plugin). */
   scrape?(): Promise<string>;
   /** Flush and release (exporters, timers, connections) when the config goes away or on shutdown. */

@@ -24,7 +24,8 @@ export function dispatch(deps: ServerDeps, req: Request, server?: Server<undefin
   const path = pathOf(req.url);
   // With no plugin enabled `deps.plugins` is undefined and nothing below this line knows plugins exist.
   if (deps.plugins !== undefined && path.startsWith("/v1/")) {
-    return dispatchWithPlugins(deps, deps.plugins, ex, path, server?.requestIP(req)?.address);
+    const clientIp = deps.plugins.needsClientIp ? server?.requestIP(req)?.address : undefined;
+    return dispatchWithPlugins(deps, deps.plugins, ex, path, clientIp);
   }
   return direct(deps, ex, path);
 }

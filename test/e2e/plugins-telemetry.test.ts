@@ -137,6 +137,7 @@ describe("telemetry", () => {
     }
     expect(json).toMatchObject({ request_id: jsonHeaders.get("x-request-id"), provider: "openai", model: "gpt-4o-mini", status: 200, attempts: 1, stream: false, prompt_tokens: 19, completion_tokens: 10, error_kind: null });
     expect(typeof json!.latency_ms).toBe("number");
+    expect(json).not.toHaveProperty("client_ip"); // opt-in: `client_ip: true`
     expect(stream).toMatchObject({ status: 200, stream: true, provider: "openai", error_kind: null });
     expect(stream!.completion_tokens).toBeGreaterThan(0);
     expect(stream!.chunks).toBeGreaterThan(0);

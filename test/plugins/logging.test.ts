@@ -16,7 +16,7 @@ test("one JSON line with the documented fields; bodies only with log_bodies", as
   for (const log_bodies of [false, true]) {
     const lines: string[] = [];
     const telemetry = createTelemetry();
-    const plugin = createLogging({ log_bodies }, { telemetry }, { write: (l) => lines.push(l), flush() {} });
+    const plugin = createLogging({ log_bodies, client_ip: false }, { telemetry }, { write: (l) => lines.push(l), flush() {} });
     expect(telemetry.captureBodies).toBe(log_bodies);
     telemetry.requestEnd.publish(record());
     await plugin.close?.();
@@ -44,4 +44,16 @@ test("the hand-built line is what JSON.stringify of the entry would give, escape
 
 test("isoNow is Date#toISOString", () => {
   for (const t of [0, 7, 99, 100, 999, 1000, 1764000000123, 1764000000007, Date.now()]) expect(isoNow(t)).toBe(new Date(t).toISOString());
+});
+
+test("client_ip only when the config asks for it (looking it up costs µs per request)", async () => {
+  for (const client_ip of [false, true]) {
+    const lines: string[] = [];
+    const telemetry = createTelemetry();
+    const plugin = createLogging({ log_bodies: false, client_ip }, { telemetry }, { write: (l) => lines.push(l), flush() {} });
+    expect(plugin.usesClientIp).toBe(client_ip);
+    telemetry.requestEnd.publish(record());
+    await plugin.close?.();
+    expect((JSON.parse(lines[0]!) as { client_ip?: string }).client_ip).toBe(client_ip ? "127.0.0.1" : undefined);
+  }
 });

@@ -7,6 +7,7 @@ import type { Plugin, PluginEnv, PluginFactory } from "../../types.ts";
 
 export const loggingConfig = z.strictObject({
   log_bodies: z.boolean({ error: "expected true or false" }).default(false),
+  client_ip: z.boolean({ error: "expected true or false" }).default(false),
 });
 
 export type LineSink = (line: string) => void;
@@ -63,7 +64,7 @@ const ms3 = (v: number): string => num(Math.round(v * 1000) / 1000);
  * The line, built as a string in a fixed field order: same output as JSON.stringify of the entry
  * object, without building the object first. Strings go through JSON.stringify for escaping.
  */
-export function accessLine(r: RequestRecord, bodies: boolean): string {
+export function accessLine(r: RequestRecord, bodies: boolean, clientIp = false): string {
   let line =
     `{"time":"${isoNow()}","level":"info","msg":"access","request_id":${str(r.requestId)},"method":${str(r.method)},"path":${str(r.path)}` +
     `,"route":${str(r.route)},"provider":${str(r.provider)},"model":${str(r.model ?? r.requestedModel)},"requested_model":${str(r.requestedModel)}` +
@@ -73,7 +74,7 @@ export function accessLine(r: RequestRecord, bodies: boolean): string {
     `,"cache":${str(r.cache)},"error_kind":${str(r.errorKind)}`;
   if (r.answeredBy !== undefined) line += `,"answered_by":${str(r.answeredBy)}`;
   if (r.chunks !== undefined) line += `,"chunks":${num(r.chunks)}`;
-  if (r.clientIp !== undefined) line += `,"client_ip":${str(r.clientIp)}`;
+  if (clientIp && r.clientIp !== undefined) line += `,"client_ip":${str(r.clientIp)}`;
   if (bodies) line += `,"request_body":${JSON.stringify(r.requestBody ?? null)},"response_body":${JSON.stringify(r.responseBody ?? null)}`;
   return line + "}";
 }
@@ -81,9 +82,10 @@ export function accessLine(r: RequestRecord, bodies: boolean): string {
 export function createLogging(config: z.output<typeof loggingConfig>, env: Pick<PluginEnv, "telemetry">, sink = bufferedStdout()): Plugin {
   const bodies = config.log_bodies;
   if (bodies) env.telemetry.captureBodies = true;
-  const unsubscribe = env.telemetry.requestEnd.subscribe((r) => sink.write(accessLine(r, bodies)));
+  const unsubscribe = env.telemetry.requestEnd.subscribe((r) => sink.write(accessLine(r, bodies, config.client_ip)));
   return {
     name: "logging",
+    usesClientIp: config.client_ip,
     async close() {
       unsubscribe();
       sink.flush();

@@ -58,6 +58,7 @@ export function createRatelimit(c: RatelimitConfig, redisUrl: string, opts: Rate
   };
   return {
     name: "ratelimit",
+    usesClientIp: !global,
     store,
     preHttp(p) {
       const key = global ? "global" : "ip:" + clientKey(p.client_ip, p.headers["x-forwarded-for"], c.trust_proxy);

@@ -90,6 +90,7 @@ export function createTracing(config: TracingConfig, telemetry: Telemetry): Plug
   ];
   return {
     name: "tracing",
+    usesClientIp: true, // the server span's client.address
     async close() {
       for (const off of offs) off();
       await provider.shutdown();
