@@ -11,8 +11,16 @@ const TICK_MS = 10;
 // request, and restarting the interval each time would cost what it saves.
 const IDLE_TICKS = 100;
 
+class Entry implements CoarseTimer {
+  constructor(private readonly wheel: Wheel, readonly bucket: Set<Entry>, readonly tick: number, readonly fire: () => void) {}
+
+  cancel(): void {
+    this.wheel.remove(this);
+  }
+}
+
 class Wheel {
-  private readonly buckets = new Map<number, Set<() => void>>();
+  private readonly buckets = new Map<number, Set<Entry>>();
   private handle: ReturnType<typeof setInterval> | undefined;
   private lastTick = 0;
   private size = 0;
@@ -25,16 +33,16 @@ class Wheel {
     const tick = Math.max(Math.ceil((now + ms) / TICK_MS), this.lastTick + 1);
     let bucket = this.buckets.get(tick);
     if (bucket === undefined) this.buckets.set(tick, (bucket = new Set()));
-    bucket.add(fire);
+    const entry = new Entry(this, bucket, tick, fire);
+    bucket.add(entry);
     this.size++;
-    return {
-      cancel: () => {
-        if (bucket!.delete(fire)) {
-          if (bucket!.size === 0) this.buckets.delete(tick);
-          this.size--;
-        }
-      },
-    };
+    return entry;
+  }
+
+  remove(entry: Entry): void {
+    if (!entry.bucket.delete(entry)) return;
+    if (entry.bucket.size === 0 && this.buckets.get(entry.tick) === entry.bucket) this.buckets.delete(entry.tick);
+    this.size--;
   }
 
   private start(now: number): void {
@@ -57,7 +65,8 @@ class Wheel {
       if (bucket === undefined) continue;
       this.buckets.delete(tick);
       this.size -= bucket.size;
-      for (const fire of bucket) fire();
+      for (const entry of bucket) entry.fire();
+      bucket.clear();
     }
     this.lastTick = current;
     this.idle = this.size === 0 ? this.idle + 1 : 0;
