@@ -18,6 +18,7 @@ export interface StreamStats {
 export async function* shapeStream(events: AsyncIterable<StreamEvent>, includeUsage: boolean, stats: StreamStats): AsyncGenerator<StreamEvent> {
   let last: ChatCompletionChunk | undefined;
   let roleSent = false;
+  let usageSent = false;
   for await (const event of events) {
     if (event.type === "error") {
       stats.error = event.error;
@@ -26,7 +27,14 @@ export async function* shapeStream(events: AsyncIterable<StreamEvent>, includeUs
     }
     const chunk = event.chunk;
     if (chunk.usage) stats.usage = chunk.usage;
-    if (chunk.choices.length === 0) continue;
+    if (chunk.choices.length === 0) {
+      // A usage chunk after the finish goes out as it arrives; one before it waits for the end.
+      if (includeUsage && stats.finishReason !== undefined && stats.usage && last && !usageSent) {
+        usageSent = true;
+        yield usageChunk(last, stats.usage);
+      }
+      continue;
+    }
     last = chunk;
     if (!roleSent) {
       for (const choice of chunk.choices) if (choice.delta && choice.delta.role === undefined) choice.delta.role = "assistant";
@@ -37,10 +45,9 @@ export async function* shapeStream(events: AsyncIterable<StreamEvent>, includeUs
     stats.chunks++;
     yield event;
   }
-  if (includeUsage && stats.usage && last) {
-    yield {
-      type: "chunk",
-      chunk: { id: last.id, object: "chat.completion.chunk", created: last.created, model: last.model, choices: [], usage: stats.usage },
-    };
-  }
+  if (includeUsage && stats.usage && last && !usageSent) yield usageChunk(last, stats.usage);
+}
+
+function usageChunk(last: ChatCompletionChunk, usage: Usage): StreamEvent {
+  return { type: "chunk", chunk: { id: last.id, object: "chat.completion.chunk", created: last.created, model: last.model, choices: [], usage } };
 }
