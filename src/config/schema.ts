@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { parseAddress, parseDuration, parseSize } from "./units.ts";
 
-const duration = z
+/** A duration string with a unit (`250ms`, `2s`, `5m`, `1h`) → milliseconds; plugins validate theirs with it too. */
+export const duration = z
   .string({ error: "expected a duration string with a unit, e.g. \"250ms\", \"2s\", \"5m\"" })
   .transform((text, ctx) => {
     const ms = parseDuration(text);

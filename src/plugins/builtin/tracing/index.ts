@@ -1,23 +1,9 @@
 // Built-in `tracing`: validates its config here; the OpenTelemetry SDK and exporter are imported
 // only inside `create`, so a gateway without tracing never loads them.
 import { z } from "zod";
-import { parseDuration } from "../../../config/units.ts";
+import { duration } from "../../../config/schema.ts";
 import { parsePluginConfig } from "../../config-error.ts";
 import type { PluginFactory } from "../../types.ts";
-
-const duration = (fallback: number) =>
-  z
-    .string({ error: "expected a duration string with a unit, e.g. \"500ms\", \"2s\"" })
-    .transform((text, ctx) => {
-      const ms = parseDuration(text);
-      if (ms === undefined) {
-        ctx.addIssue({ code: "custom", message: `expected a duration with a unit (ms, s, m, h), got "${text}"` });
-        return z.NEVER;
-      }
-      return ms;
-    })
-    .optional()
-    .transform((v) => v ?? fallback);
 
 export const tracingConfig = z.strictObject({
   /** OTLP/HTTP traces endpoint, e.g. http://127.0.0.1:4318/v1/traces. */
@@ -26,8 +12,8 @@ export const tracingConfig = z.strictObject({
   /** Extra headers for the collector (e.g. an auth token). */
   headers: z.record(z.string(), z.string()).optional(),
   /** How long spans wait to be exported in a batch. */
-  batch_delay: duration(1000),
-  export_timeout: duration(10_000),
+  batch_delay: duration.default(1000),
+  export_timeout: duration.default(10_000),
   /** Spans kept waiting for export; beyond it new spans are dropped rather than grow memory. */
   max_queue: z.number().int().positive().default(2048),
 });
