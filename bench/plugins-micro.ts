@@ -9,19 +9,14 @@ import { Engine } from "../src/engine/engine.ts";
 import { ModelCatalog } from "../src/engine/model-catalog.ts";
 import { buildPlugins } from "../src/plugins/plugin-set.ts";
 import { dispatch } from "../src/server/server.ts";
+import { CHAT_BODY, PROVIDERS_YAML, stubUpstreamFetch } from "./stub-upstream.ts";
 
 const N = Number(process.argv[2] ?? 200_000);
 const ROUNDS = Number(process.argv[3] ?? 3);
-const chat = await Bun.file(new URL("./fixtures/openai/chat.response.json", import.meta.url)).text();
-const compact = JSON.stringify(JSON.parse(chat));
-const body = JSON.stringify({
-  model: "openai/gpt-4o-mini",
-  messages: [{ role: "system", content: "You are a helpful assistant." }, { role: "user", content: "Hello!" }],
-  temperature: 0.7, max_completion_tokens: 256,
-});
-globalThis.fetch = (async () => new Response(compact, { headers: { "content-type": "application/json" } })) as unknown as typeof fetch;
+const body = CHAT_BODY;
+stubUpstreamFetch();
 
-const providers = 'providers:\n  openai: { base_url: "http://127.0.0.1:9/v1", keys: [{ value: sk-bench }] }\n';
+const providers = PROVIDERS_YAML;
 // PLUGINS=ratelimit,logging picks a subset (to see what each costs); RL_MODE=per-ip keys buckets by address.
 const enabled = (process.env.PLUGINS ?? "ratelimit,logging,metrics").split(",");
 const pluginConfig: Record<string, string> = {
