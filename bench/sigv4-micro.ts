@@ -72,7 +72,7 @@ await measure("request: map + serialise + sign", () => {
   return signRequest({ method: "POST", url, headers: { "content-type": "application/json" }, body: bodyText, region: "us-east-1", service: "bedrock", credentials });
 });
 await measure("response: parse + map", () => fromConverse(JSON.parse(responseText), { id: "x", created: 0, model: "m", jsonTool: false }));
-const bin = new Uint8Array(readFileSync(new URL("../../shared/providers/fixtures/bedrock/converse-stream-tools.bin", import.meta.url)));
+const bin = new Uint8Array(readFileSync(new URL("../test/fixtures/bedrock/converse-stream-tools.bin", import.meta.url)));
 const perStream = 2_000;
 const start = performance.now();
 for (let i = 0; i < perStream; i++) {

@@ -13,6 +13,9 @@ export const duration = z
     return ms;
   });
 
+/** A timeout or interval: a duration that must be above zero (`0ms` would fire at once). */
+export const positiveDuration = duration.refine((ms) => ms > 0, { error: "expected a duration above zero" });
+
 const size = z
   .union([z.number(), z.string()], { error: "expected a size in bytes or a string like \"64MB\"" })
   .transform((value, ctx) => {
@@ -41,7 +44,7 @@ const key = z.strictObject({
 
 const provider = z.strictObject({
   type: z.string().optional(),
-  base_url: z.url({ error: "expected an absolute http(s) URL" }).optional(),
+  base_url: z.url({ protocol: /^https?$/, error: "expected an absolute http(s) URL" }).optional(),
   credential_mode: z.enum(["stored", "passthrough"], { error: "expected \"stored\" or \"passthrough\"" }).default("stored"),
   keys: z.array(key).default([]),
   headers: z.record(z.string(), z.string()).optional(),
@@ -49,7 +52,7 @@ const provider = z.strictObject({
   region: z.string().optional(),
   project: z.string().optional(),
   api_version: z.string().optional(),
-  timeout: duration.optional(),
+  timeout: positiveDuration.optional(),
 });
 
 const target = z.strictObject({
@@ -69,9 +72,10 @@ const failover = z.strictObject({
   backoff: z
     .strictObject({ initial: duration.default(100), max: duration.default(2000), multiplier: z.number().min(1).default(2) })
     .prefault({}),
-  timeout: duration.default(120_000),
-  deadline: duration.default(600_000),
-  circuit: z.strictObject({ failures: positiveInt.default(5), cooldown: duration.default(30_000) }).prefault({}),
+  timeout: positiveDuration.default(120_000),
+  stream_idle_timeout: positiveDuration.default(60_000),
+  deadline: positiveDuration.default(600_000),
+  circuit: z.strictObject({ failures: positiveInt.default(5), cooldown: positiveDuration.default(30_000) }).prefault({}),
 });
 
 const plugin = z.strictObject({
@@ -79,7 +83,7 @@ const plugin = z.strictObject({
   enabled: z.boolean().default(true),
   wasm: z.string().optional(),
   fail_closed: z.boolean().default(false),
-  timeout: duration.optional(),
+  timeout: positiveDuration.optional(),
   memory_limit: size.optional(),
   allowed_hosts: z.array(z.string()).default([]),
   config: z.record(z.string(), z.unknown()).default({}),
@@ -99,7 +103,9 @@ export const configSchema = z.strictObject({
     .strictObject({
       address: address.default({ hostname: "127.0.0.1", port: 8080 }),
       max_body_bytes: size.default(10 * 1024 * 1024),
-      shutdown_timeout: duration.default(10_000),
+      body_timeout: positiveDuration.default(30_000),
+      max_upstream_bytes: size.default(32 * 1024 * 1024),
+      shutdown_timeout: positiveDuration.default(10_000),
     })
     .prefault({}),
   providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, { error: "provider names use letters, digits, '.', '_' and '-'" }), provider).default({}),

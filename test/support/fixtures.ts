@@ -1,24 +1,13 @@
-// Access to the shared provider fixtures (see ../shared/providers/fixtures/README.md).
+// Access to the provider wire-format fixtures kept in test/fixtures/ (see its README.md).
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 /** The repository root: test/support/ sits two levels below it. */
 export const repoRoot: string = resolve(import.meta.dir, "../..");
 
-let cachedDir: string | undefined;
-
-/** The fixtures directory: $BUTTER_FIXTURES, else `<repo>/../shared/providers/fixtures`. */
+/** The fixtures directory, inside the repository so a clone needs nothing beside it. */
 export function fixturesDir(): string {
-  if (cachedDir) return cachedDir;
-  const candidates = [
-    process.env.BUTTER_FIXTURES,
-    resolve(repoRoot, "../shared/providers/fixtures"),
-    resolve(repoRoot, "shared/providers/fixtures"),
-  ].filter((c): c is string => !!c);
-  const found = candidates.find((c) => existsSync(c));
-  if (!found) throw new Error(`provider fixtures not found; tried ${candidates.join(", ")} (set BUTTER_FIXTURES)`);
-  cachedDir = resolve(found);
-  return cachedDir;
+  return resolve(repoRoot, "test/fixtures");
 }
 
 export function fixturePath(provider: string, file: string): string {

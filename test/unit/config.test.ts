@@ -21,9 +21,11 @@ describe("config", () => {
     const { config } = parseConfigText("providers: {}", {});
     expect(config.server.address).toEqual({ hostname: "127.0.0.1", port: 8080 });
     expect(config.server.max_body_bytes).toBe(10 * 1024 * 1024);
+    expect(config.server.body_timeout).toBe(30_000);
+    expect(config.server.max_upstream_bytes).toBe(32 * 1024 * 1024);
     expect(config.failover).toEqual({
       retry_on: [429, 500, 502, 503, 504], max_attempts: 3, backoff: { initial: 100, max: 2000, multiplier: 2 },
-      timeout: 120_000, deadline: 600_000, circuit: { failures: 5, cooldown: 30_000 },
+      timeout: 120_000, stream_idle_timeout: 60_000, deadline: 600_000, circuit: { failures: 5, cooldown: 30_000 },
     });
   });
 
