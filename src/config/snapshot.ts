@@ -2,6 +2,8 @@ import type { Config } from "./schema.ts";
 import { ConfigError } from "./load.ts";
 import type { ProviderAdapter, ProviderFactory } from "../providers/types.ts";
 import type { KeyConfig } from "./schema.ts";
+import { modelIdProblem } from "../core/model-id.ts";
+import { baseUrlProblem } from "../providers/shared/upstream-url.ts";
 
 export interface Target { provider: ProviderAdapter; model: string; weight: number }
 
@@ -33,6 +35,11 @@ export function buildSnapshot(config: Config, factories: ReadonlyMap<string, Pro
       problems.push(`${where}: unknown provider kind "${kind}" (known: ${[...factories.keys()].join(", ")}; set \`type\` to name the kind)`);
       continue;
     }
+    const baseProblem = block.base_url === undefined ? undefined : baseUrlProblem(block.base_url);
+    if (baseProblem) {
+      problems.push(`providers.${name}.base_url: ${baseProblem}`);
+      continue;
+    }
     const problem = factory.validate?.(name, block);
     if (problem) {
       problems.push(`providers.${name}.${problem}`);
@@ -46,11 +53,18 @@ export function buildSnapshot(config: Config, factories: ReadonlyMap<string, Pro
     const targets: Target[] = [];
     route.targets.forEach((t, i) => {
       const provider = providers.get(t.provider);
+      const refused = provider && targetModelProblem(provider, t.model);
       if (!provider) problems.push(`routes.${name}.targets[${i}].provider: no provider named "${t.provider}"`);
+      else if (refused) problems.push(`routes.${name}.targets[${i}].model: "${t.model}" cannot be a model id: ${refused}`);
       else targets.push({ provider, model: t.model, weight: t.weight });
     });
     routes.set(name, { name, strategy: route.strategy, targets });
   }
   if (problems.length > 0) throw new ConfigError(problems.join("; "));
   return { config, providers, keys, routes };
+}
+
+/** Why `provider` cannot be sent `model`: the generic model-id rule, then the provider's own. */
+export function targetModelProblem(provider: ProviderAdapter, model: string): string | undefined {
+  return modelIdProblem(model) ?? provider.modelProblem?.(model);
 }

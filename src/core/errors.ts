@@ -1,3 +1,5 @@
+import { quoteModel } from "./model-id.ts";
+
 // The one catalog of errors. Every error a client sees is a GatewayError; server/error-response.ts
 // is the only place that turns one into OpenAI's envelope. Tests assert on `kind`, not on message text.
 
@@ -63,8 +65,11 @@ export const errors = {
     new GatewayError("not_found", `Unknown request URL: ${method} ${path}.`, { status: 404, type: INVALID, code: "unknown_url" }),
   methodNotAllowed: (method: string, path: string, allow: string) =>
     new GatewayError("method_not_allowed", `Method ${method} is not allowed on ${path}.`, { status: 405, type: INVALID, headers: { allow } }),
+  /** A model name that cannot be a model id (see core/model-id.ts): refused before any upstream call. */
+  invalidModel: (model: string, why: string) =>
+    new GatewayError("invalid_request", `Invalid model '${quoteModel(model)}': ${why}.`, { status: 400, type: INVALID, code: "invalid_model", param: "model" }),
   modelNotFound: (model: string, why: string) =>
-    new GatewayError("model_not_found", `The model '${model}' does not exist: ${why}`, { status: 404, type: INVALID, code: "model_not_found", param: "model" }),
+    new GatewayError("model_not_found", `The model '${quoteModel(model)}' does not exist: ${why}`, { status: 404, type: INVALID, code: "model_not_found", param: "model" }),
   unsupportedOperation: (provider: string, operation: string) =>
     new GatewayError("unsupported_operation", `Provider '${provider}' does not support ${operation}.`, { status: 400, type: INVALID, code: "unsupported_operation", param: "model" }),
   missingCredentials: (provider: string) =>

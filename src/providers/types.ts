@@ -49,6 +49,11 @@ export interface ProviderAdapter {
   readonly supportsEmbeddings: boolean;
   /** Models listed when the provider has no listing endpoint or it fails. */
   readonly staticModels: readonly string[];
+  /**
+   * Why this provider cannot take `model` beyond the generic model-id rule (core/model-id.ts), or
+   * undefined: e.g. no `/` where the id is one URL path segment. Checked before any upstream call.
+   */
+  modelProblem?(model: string): string | undefined;
   chat(request: ChatCompletionRequest, ctx: CallContext): Promise<ChatResult>;
   embeddings(request: EmbeddingRequest, ctx: CallContext): Promise<EmbeddingResponse>;
   listModels(ctx: CallContext): Promise<string[]>;

@@ -3,6 +3,7 @@ import type { ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse } from 
 import type { ProviderConfig } from "../../config/schema.ts";
 import type { Auth, CallContext, ChatResult, ProviderAdapter, ProviderFactory } from "../types.ts";
 import { readJson, sendChecked } from "../shared/http.ts";
+import { upstreamBase, urlUnder, type UrlTemplate } from "../shared/upstream-url.ts";
 import {
   anthropicError, anthropicStream, fromAnthropicModels, fromAnthropicResponse, toAnthropicRequest,
 } from "../shared/anthropic-messages/index.ts";
@@ -25,14 +26,14 @@ class AnthropicAdapter implements ProviderAdapter {
   readonly keys;
   readonly supportsEmbeddings = false;
   readonly staticModels: readonly string[];
-  private readonly base: string;
+  private readonly url: UrlTemplate;
   private readonly headers: Record<string, string>;
 
   constructor(readonly name: string, config: ProviderConfig) {
     this.credentialMode = config.credential_mode;
     this.keys = config.keys;
     this.staticModels = config.models ?? STATIC_MODELS;
-    this.base = (config.base_url ?? DEFAULT_BASE_URL).replace(/\/+$/, "");
+    this.url = urlUnder(upstreamBase(config.base_url ?? DEFAULT_BASE_URL));
     this.headers = { "content-type": "application/json", "anthropic-version": API_VERSION, ...config.headers };
   }
 
@@ -47,7 +48,7 @@ class AnthropicAdapter implements ProviderAdapter {
   async chat(request: ChatCompletionRequest, ctx: CallContext): Promise<ChatResult> {
     const call = toAnthropicRequest(request, ctx.model);
     const response = await sendChecked(ctx, {
-      url: `${this.base}/v1/messages`, method: "POST", headers: this.authHeaders(ctx.auth), body: JSON.stringify(call.body),
+      url: this.url`/v1/messages`, method: "POST", headers: this.authHeaders(ctx.auth), body: JSON.stringify(call.body),
     }, this.mapError);
     const opts = { provider: this.name, model: ctx.model, jsonTool: call.jsonTool };
     if (request.stream) {
@@ -65,8 +66,8 @@ class AnthropicAdapter implements ProviderAdapter {
     const ids: string[] = [];
     let after: string | undefined;
     for (let page = 0; page < MAX_MODEL_PAGES; page++) {
-      const query = after === undefined ? "?limit=1000" : `?limit=1000&after_id=${encodeURIComponent(after)}`;
-      const response = await sendChecked(ctx, { url: `${this.base}/v1/models${query}`, method: "GET", headers: this.authHeaders(ctx.auth) }, this.mapError);
+      const url = after === undefined ? this.url`/v1/models?limit=1000` : this.url`/v1/models?limit=1000&after_id=${after}`;
+      const response = await sendChecked(ctx, { url, method: "GET", headers: this.authHeaders(ctx.auth) }, this.mapError);
       const parsed = fromAnthropicModels(await readJson(response, this.name));
       if (!parsed) throw errors.upstreamBadResponse(this.name, "the model list has no `data` array");
       ids.push(...parsed.ids);

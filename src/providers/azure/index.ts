@@ -1,4 +1,5 @@
-import { openAICompatible, type Endpoint, type Operation } from "../shared/openai-compatible.ts";
+import { OPERATION_PATH, openAICompatible, type Endpoint, type Operation } from "../shared/openai-compatible.ts";
+import { urlUnder } from "../shared/upstream-url.ts";
 import type { ProviderConfig } from "../../config/schema.ts";
 
 /** The GA api-version used when the block sets none. */
@@ -10,12 +11,18 @@ export const DEFAULT_API_VERSION = "2024-10-21";
  */
 function azureEndpoint(base: string, operation: Operation, model: string, config: ProviderConfig): Endpoint {
   // base_url is the resource root; tolerate one given with the /openai or /openai/v1 suffix.
-  const root = base.replace(/\/openai(?:\/v1)?$/, "");
+  const url = urlUnder(base.replace(/\/openai(?:\/v1)?$/, ""));
   const version = config.api_version ?? DEFAULT_API_VERSION;
-  if (version === "v1") return { url: `${root}/openai/v1/${operation}`, modelInBody: true };
-  const query = `?api-version=${encodeURIComponent(version)}`;
-  if (operation === "models") return { url: `${root}/openai/models${query}`, modelInBody: false };
-  return { url: `${root}/openai/deployments/${encodeURIComponent(model)}/${operation}${query}`, modelInBody: false };
+  const op = OPERATION_PATH[operation];
+  if (version === "v1") return { url: url`/openai/v1/${op}`, modelInBody: true };
+  if (operation === "models") return { url: url`/openai/models?api-version=${version}`, modelInBody: false };
+  return { url: url`/openai/deployments/${model}/${op}?api-version=${version}`, modelInBody: false };
+}
+
+/** A deployment name is one path segment on the classic API; the v1 API takes it in the body. */
+function deploymentProblem(model: string, config: ProviderConfig): string | undefined {
+  if ((config.api_version ?? DEFAULT_API_VERSION) === "v1" || !model.includes("/")) return undefined;
+  return "an Azure deployment name has no `/`";
 }
 
 export const azure = openAICompatible({
@@ -28,6 +35,7 @@ export const azure = openAICompatible({
   staticModels: [],
   streamUsage: "request",
   endpoint: azureEndpoint,
+  modelProblem: deploymentProblem,
   authHeaders: (key) => ({ "api-key": key }),
   validate: (_name, config) =>
     config.base_url ? undefined : "base_url: required for azure (the resource endpoint, e.g. https://my-resource.openai.azure.com)",

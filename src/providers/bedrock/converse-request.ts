@@ -51,7 +51,10 @@ export function toConverse(request: ChatCompletionRequest, modelId: string): Con
         break;
       case "assistant": {
         const content: Block[] = texts(m, i).map((text) => ({ text }));
-        for (const call of m.tool_calls ?? []) {
+        for (const [j, call] of (m.tool_calls ?? []).entries()) {
+          if (call.type !== undefined && call.type !== "function") {
+            throw errors.invalidRequest("Only function tool calls can be sent to Bedrock.", `messages[${i}].tool_calls[${j}].type`);
+          }
           historyHasToolBlocks = true;
           historyTools.add(call.function.name);
           content.push({ toolUse: { toolUseId: toolUseId(call.id), name: call.function.name, input: parseArguments(call.function.arguments, i) } });
@@ -193,7 +196,8 @@ function inferenceConfig(r: ChatCompletionRequest): ConverseBody["inferenceConfi
  * names it uses (as LiteLLM and Portkey do); the model sees no new capability, only what it used.
  */
 function buildToolConfig(tools: FunctionTool[] | undefined, choice: ToolChoice | undefined, historyNeedsTools: boolean, historyTools: Set<string>): ConverseBody["toolConfig"] {
-  const specs: ToolSpec[] = (tools ?? []).map((t) => {
+  const specs: ToolSpec[] = (tools ?? []).map((t, i) => {
+    if (t.type !== "function") throw errors.invalidRequest("Only function tools can be sent to Bedrock.", `tools[${i}].type`);
     const spec: ToolSpec["toolSpec"] = { name: t.function.name, inputSchema: { json: t.function.parameters ?? EMPTY_SCHEMA } };
     if (t.function.description) spec.description = t.function.description;
     return { toolSpec: spec };

@@ -11,6 +11,7 @@ import { converseStream } from "./converse-stream.ts";
 import { embed } from "./embeddings.ts";
 import { bedrockHttpError } from "./errors.ts";
 import { modelIds, STATIC_MODELS } from "./models.ts";
+import { upstreamBase, urlUnder, type UrlTemplate } from "../shared/upstream-url.ts";
 
 // AWS Bedrock through the Converse API (chat), InvokeModel (embeddings) and the control plane
 // (model listing). See README "Bedrock" and providers README §3.
@@ -36,9 +37,9 @@ class BedrockAdapter implements ProviderAdapter {
   readonly staticModels: readonly string[];
   private readonly region: string;
   /** bedrock-runtime: Converse and InvokeModel. */
-  private readonly runtime: string;
+  private readonly runtime: UrlTemplate;
   /** bedrock (control plane): ListFoundationModels. A configured base_url serves both (tests, proxies). */
-  private readonly control: string;
+  private readonly control: UrlTemplate;
   private readonly extraHeaders: Record<string, string>;
 
   constructor(readonly name: string, config: ProviderConfig) {
@@ -46,9 +47,8 @@ class BedrockAdapter implements ProviderAdapter {
     this.keys = config.keys;
     this.staticModels = config.models ?? STATIC_MODELS;
     this.region = config.region!;
-    const base = config.base_url?.replace(/\/+$/, "");
-    this.runtime = base ?? `https://bedrock-runtime.${this.region}.amazonaws.com`;
-    this.control = base ?? `https://bedrock.${this.region}.amazonaws.com`;
+    this.runtime = urlUnder(upstreamBase(config.base_url ?? `https://bedrock-runtime.${this.region}.amazonaws.com`));
+    this.control = urlUnder(upstreamBase(config.base_url ?? `https://bedrock.${this.region}.amazonaws.com`));
     this.extraHeaders = { ...config.headers };
   }
 
@@ -62,9 +62,12 @@ class BedrockAdapter implements ProviderAdapter {
     return sendChecked(ctx, { url, method, headers: authorize(ctx.auth, out, this.region), body: method === "POST" ? body : undefined }, this.mapError);
   }
 
-  /** Model ids (and ARNs) go into one path segment: `:` → %3A, `/` → %2F. */
-  private modelUrl(model: string, action: string): string {
-    return `${this.runtime}/model/${encodeURIComponent(model)}/${action}`;
+  /**
+   * Model ids (and ARNs) go into one path segment, encoded as the AWS SDKs do: `:` → %3A, `/` → %2F.
+   * The signature's canonical path is derived from this same URL (sigv4.ts encodes it once more).
+   */
+  private modelUrl(model: string, action: "converse" | "converse-stream" | "invoke"): string {
+    return this.runtime`/model/${model}/${action}`;
   }
 
   async chat(request: ChatCompletionRequest, ctx: CallContext): Promise<ChatResult> {
@@ -97,7 +100,7 @@ class BedrockAdapter implements ProviderAdapter {
   }
 
   async listModels(ctx: CallContext): Promise<string[]> {
-    const response = await this.send(ctx, "GET", `${this.control}/foundation-models`, "");
+    const response = await this.send(ctx, "GET", this.control`/foundation-models`, "");
     return modelIds(this.name, await readJson(response, this.name));
   }
 }

@@ -9,6 +9,7 @@ import { toChunkStream } from "../shared/google-genai/stream.ts";
 import { googleError } from "../shared/google-genai/errors.ts";
 import { fromGeminiEmbedding, toEmbeddingResponse, toGeminiEmbedding } from "../shared/google-genai/embeddings.ts";
 import { isGenerateContentResponse } from "../shared/google-genai/validate.ts";
+import { upstreamBase, urlUnder, type UrlTemplate } from "../shared/upstream-url.ts";
 import { listGeminiModels } from "./models.ts";
 
 const DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com";
@@ -23,20 +24,30 @@ export const gemini: ProviderFactory = {
 /** `gemini-2.5-flash` → `models/gemini-2.5-flash`; `models/...` and `tunedModels/...` stay as they are. */
 export const modelResource = (model: string): string => (model.includes("/") ? model : `models/${model}`);
 
+/** The resource name as path segments, each encoded on its own by the URL template. */
+const resourceSegments = (model: string): readonly string[] => (model.includes("/") ? model.split("/") : ["models", model]);
+
+/** A model goes into the path as `models/{id}` or `tunedModels/{id}`: no other `/` is possible. */
+const RESOURCE = /^(?:models|tunedModels)\/[^/]+$/;
+export const geminiModelProblem = (model: string): string | undefined =>
+  model.includes("/") && !RESOURCE.test(model) ? "a Gemini model is `name`, `models/name` or `tunedModels/name`" : undefined;
+
 class GeminiAdapter implements ProviderAdapter {
   readonly kind = "gemini";
   readonly credentialMode;
   readonly keys;
   readonly supportsEmbeddings = true;
   readonly staticModels: readonly string[];
-  private readonly root: string;
+  /** URLs under `{base_url}/v1beta`. */
+  private readonly url: UrlTemplate;
   private readonly headers: Record<string, string>;
+  readonly modelProblem = geminiModelProblem;
 
   constructor(readonly name: string, config: ProviderConfig) {
     this.credentialMode = config.credential_mode;
     this.keys = config.keys;
     this.staticModels = config.models ?? STATIC_MODELS;
-    this.root = `${(config.base_url ?? DEFAULT_BASE_URL).replace(/\/+$/, "")}/v1beta`;
+    this.url = urlUnder(`${upstreamBase(config.base_url ?? DEFAULT_BASE_URL)}/v1beta`);
     this.headers = { "content-type": "application/json", ...config.headers };
   }
 
@@ -53,27 +64,29 @@ class GeminiAdapter implements ProviderAdapter {
 
   async chat(request: ChatCompletionRequest, ctx: CallContext): Promise<ChatResult> {
     const body = toGenerateContent(request);
-    const base = `${this.root}/${modelResource(ctx.model)}`;
+    const resource = resourceSegments(ctx.model);
     if (request.stream) {
-      const response = await this.post(ctx, `${base}:streamGenerateContent?alt=sse`, body);
+      const response = await this.post(ctx, this.url`/${resource}:streamGenerateContent?alt=sse`, body);
       return { type: "stream", events: toChunkStream(response.body ?? new Response("").body!, this.name, ctx.model) };
     }
-    const json = await readJson(await this.post(ctx, `${base}:generateContent`, body), this.name);
+    const json = await readJson(await this.post(ctx, this.url`/${resource}:generateContent`, body), this.name);
     if (!isGenerateContentResponse(json)) throw errors.upstreamBadResponse(this.name, "the body has no `candidates` array");
     return { type: "json", body: toChatCompletion(json, ctx.model) };
   }
 
   async embeddings(request: EmbeddingRequest, ctx: CallContext): Promise<EmbeddingResponse> {
-    const resource = modelResource(ctx.model);
-    const { method, body } = toGeminiEmbedding(request, resource);
-    const json = await readJson(await this.post(ctx, `${this.root}/${resource}:${method}`, body), this.name);
+    const { method, body } = toGeminiEmbedding(request, modelResource(ctx.model));
+    const segments = resourceSegments(ctx.model);
+    const url = method === "embedContent" ? this.url`/${segments}:embedContent` : this.url`/${segments}:batchEmbedContents`;
+    const json = await readJson(await this.post(ctx, url, body), this.name);
     const result = fromGeminiEmbedding(json);
     if (!result) throw errors.upstreamBadResponse(this.name, "the body has no embedding values");
     return toEmbeddingResponse(request, ctx.model, result);
   }
 
   listModels(ctx: CallContext): Promise<string[]> {
-    return listGeminiModels(this.name, `${this.root}/models`, async (url) => {
+    const page = (token: string | undefined) => (token === undefined ? this.url`/models?pageSize=1000` : this.url`/models?pageSize=1000&pageToken=${token}`);
+    return listGeminiModels(this.name, page, async (url) => {
       const response = await sendChecked(ctx, { url, method: "GET", headers: this.authHeaders(ctx.auth) }, this.mapError);
       return readJson(response, this.name);
     });

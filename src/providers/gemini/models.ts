@@ -3,12 +3,12 @@ import { errors } from "../../core/errors.ts";
 const MAX_PAGES = 20;
 
 /** GET /v1beta/models, following nextPageToken; ids lose their `models/` prefix. */
-export async function listGeminiModels(provider: string, url: string, get: (url: string) => Promise<unknown>): Promise<string[]> {
+export async function listGeminiModels(provider: string, pageUrl: (token: string | undefined) => string, get: (url: string) => Promise<unknown>): Promise<string[]> {
   const ids: string[] = [];
   const seen = new Set<string>();
   let token: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const json = (await get(token ? `${url}?pageSize=1000&pageToken=${encodeURIComponent(token)}` : `${url}?pageSize=1000`)) as {
+    const json = (await get(pageUrl(token))) as {
       models?: Array<{ name?: unknown }>;
       nextPageToken?: unknown;
     };

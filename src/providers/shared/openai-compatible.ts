@@ -8,6 +8,7 @@ import type { Auth, CallContext, ChatResult, ProviderAdapter, ProviderFactory } 
 import { decodeSse } from "./sse-decoder.ts";
 import { openAIStyleError, safeJson } from "./upstream-error.ts";
 import { readJson, readJsonText, sendChecked } from "./http.ts";
+import { upstreamBase, urlUnder, type UrlTemplate } from "./upstream-url.ts";
 
 /** A provider that speaks OpenAI's wire format, described by its differences. */
 export interface OpenAICompatibleSpec {
@@ -24,8 +25,13 @@ export interface OpenAICompatibleSpec {
   /** Rewrites the outgoing body for provider rules (fields it rejects, and so on). */
   adjustRequest?: (body: Record<string, unknown>) => void;
   extraHeaders?: Record<string, string>;
-  /** Where an operation is sent. Default: `{base}/{operation}` with the model in the body. */
+  /**
+   * Where an operation is sent. Default: `{base}/{operation}` with the model in the body. `base` is the
+   * normalised base URL; build the URL with shared/upstream-url.ts so the model is encoded.
+   */
   endpoint?: (base: string, operation: Operation, model: string, config: ProviderConfig) => Endpoint;
+  /** Why a model cannot go to this provider (e.g. it becomes one URL path segment), or undefined. */
+  modelProblem?: (model: string, config: ProviderConfig) => string | undefined;
   /** The headers carrying a stored key. Default: `Authorization: Bearer <key>`. */
   authHeaders?: (key: string) => Record<string, string>;
   /** The problem with a block's settings (reported when the config loads), or undefined. */
@@ -37,6 +43,13 @@ export interface OpenAICompatibleSpec {
 }
 
 export type Operation = "chat/completions" | "embeddings" | "models";
+
+/** Each operation's path as segments, for URL templates. */
+export const OPERATION_PATH: Readonly<Record<Operation, readonly string[]>> = {
+  "chat/completions": ["chat", "completions"],
+  embeddings: ["embeddings"],
+  models: ["models"],
+};
 
 export interface Endpoint {
   url: string;
@@ -63,7 +76,9 @@ class OpenAICompatibleAdapter implements ProviderAdapter {
   readonly keys;
   readonly supportsEmbeddings: boolean;
   readonly staticModels: readonly string[];
+  readonly modelProblem?: (model: string) => string | undefined;
   private readonly base: string;
+  private readonly url: UrlTemplate;
   private readonly finish: Record<string, FinishReason>;
   private readonly headers: Record<string, string>;
 
@@ -73,7 +88,10 @@ class OpenAICompatibleAdapter implements ProviderAdapter {
     this.keys = config.keys;
     this.supportsEmbeddings = spec.embeddings;
     this.staticModels = config.models ?? spec.staticModels;
-    this.base = (config.base_url ?? spec.defaultBaseUrl).replace(/\/+$/, "");
+    this.base = upstreamBase(config.base_url ?? spec.defaultBaseUrl);
+    this.url = urlUnder(this.base);
+    const modelProblem = spec.modelProblem;
+    if (modelProblem) this.modelProblem = (model) => modelProblem(model, config);
     this.finish = { ...STANDARD_FINISH, ...spec.finishReasons };
     this.headers = { "content-type": "application/json", ...spec.extraHeaders, ...config.headers };
   }
@@ -84,7 +102,7 @@ class OpenAICompatibleAdapter implements ProviderAdapter {
   }
 
   private endpoint(operation: Operation, model: string): Endpoint {
-    return this.spec.endpoint?.(this.base, operation, model, this.config) ?? { url: `${this.base}/${operation}`, modelInBody: true };
+    return this.spec.endpoint?.(this.base, operation, model, this.config) ?? { url: this.url`/${OPERATION_PATH[operation]}`, modelInBody: true };
   }
 
   /** The request body for an operation: the client's fields, with the model as the upstream knows it (or none). */

@@ -10,6 +10,7 @@ import { googleError } from "../shared/google-genai/errors.ts";
 import { fromVertexPredict, toEmbeddingResponse, toVertexPredict } from "../shared/google-genai/embeddings.ts";
 import { isGenerateContentResponse } from "../shared/google-genai/validate.ts";
 import { anthropicError, anthropicStream, fromAnthropicResponse, toAnthropicRequest } from "../shared/anthropic-messages/index.ts";
+import { upstreamBase, urlUnder, type UrlTemplate } from "../shared/upstream-url.ts";
 import { TokenSource } from "./token-source.ts";
 
 const STATIC_MODELS = [
@@ -22,6 +23,15 @@ const ANTHROPIC_VERSION = "vertex-2023-10-16";
 /** Anthropic models on Vertex (`claude-sonnet-4-5@20250929`) go to the Anthropic publisher's rawPredict. */
 export const isAnthropicModel = (model: string): boolean => model.startsWith("claude");
 
+/** Each id is one path segment (`publishers/{publisher}/models/{id}`): no `/`. */
+export const vertexModelProblem = (model: string): string | undefined =>
+  model.includes("/") ? "a Vertex AI model id has no `/` (it is one path segment under publishers/…/models/)" : undefined;
+
+/** Project ids, domain-scoped ones (`example.com:my-project`) included. */
+const PROJECT = /^[A-Za-z0-9][A-Za-z0-9.:_-]*$/;
+/** Regions are host-name labels (`us-central1`, `europe-west4`, `global`). */
+const REGION = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
 export const vertexHost = (region: string): string =>
   region === "global" ? "https://aiplatform.googleapis.com" : `https://${region}-aiplatform.googleapis.com`;
 
@@ -30,7 +40,9 @@ export const vertex: ProviderFactory = {
   keyUsable: (key) => key.credentials_file !== "" || key.access_token !== "",
   validate: (_name, config) => {
     if (!config.project) return "project: required for Vertex AI (the Google Cloud project id, e.g. my-project)";
+    if (!PROJECT.test(config.project)) return `project: "${config.project}" is not a Google Cloud project id (e.g. my-project, or example.com:my-project)`;
     if (!config.region) return "region: required for Vertex AI (a location such as us-central1, or global)";
+    if (!REGION.test(config.region)) return `region: "${config.region}" is not a Google Cloud location (e.g. us-central1, or global)`;
     return undefined;
   },
   create: (name, config) => new VertexAdapter(name, config),
@@ -42,17 +54,19 @@ class VertexAdapter implements ProviderAdapter {
   readonly keys;
   readonly supportsEmbeddings = true;
   readonly staticModels: readonly string[];
-  private readonly root: string;
+  /** URLs under `{host}/v1/projects/{project}/locations/{region}/publishers`. */
+  private readonly url: UrlTemplate;
   private readonly headers: Record<string, string>;
   private readonly tokens: TokenSource;
+  readonly modelProblem = vertexModelProblem;
 
   constructor(readonly name: string, config: ProviderConfig) {
     this.credentialMode = config.credential_mode;
     this.keys = config.keys;
     this.staticModels = config.models ?? STATIC_MODELS;
     const region = config.region!;
-    const host = (config.base_url ?? vertexHost(region)).replace(/\/+$/, "");
-    this.root = `${host}/v1/projects/${encodeURIComponent(config.project!)}/locations/${encodeURIComponent(region)}/publishers`;
+    const host = urlUnder(upstreamBase(config.base_url ?? vertexHost(region)));
+    this.url = urlUnder(host`/v1/projects/${config.project!}/locations/${region}/publishers`);
     this.headers = { "content-type": "application/json", ...config.headers };
     this.tokens = new TokenSource({ provider: name });
   }
@@ -82,13 +96,12 @@ class VertexAdapter implements ProviderAdapter {
 
   private async geminiChat(request: ChatCompletionRequest, ctx: CallContext): Promise<ChatResult> {
     const body = toGenerateContent(request);
-    const base = `${this.root}/google/models/${ctx.model}`;
     if (request.stream) {
-      const response = await this.post(ctx, `${base}:streamGenerateContent?alt=sse`, body);
+      const response = await this.post(ctx, this.url`/google/models/${ctx.model}:streamGenerateContent?alt=sse`, body);
       if (!response.body) throw errors.upstreamBadResponse(this.name, "the stream had no body");
       return { type: "stream", events: toChunkStream(response.body, this.name, ctx.model) };
     }
-    const json = await readJson(await this.post(ctx, `${base}:generateContent`, body), this.name);
+    const json = await readJson(await this.post(ctx, this.url`/google/models/${ctx.model}:generateContent`, body), this.name);
     if (!isGenerateContentResponse(json)) throw errors.upstreamBadResponse(this.name, "the body has no `candidates` array");
     return { type: "json", body: toChatCompletion(json, ctx.model) };
   }
@@ -96,8 +109,8 @@ class VertexAdapter implements ProviderAdapter {
   /** The Anthropic Messages body without `model` (it is in the URL) and with Vertex's anthropic_version. */
   private async anthropicChat(request: ChatCompletionRequest, ctx: CallContext): Promise<ChatResult> {
     const call = toAnthropicRequest(request, undefined, { extra: { anthropic_version: ANTHROPIC_VERSION } });
-    const base = `${this.root}/anthropic/models/${ctx.model}`;
-    const response = await this.post(ctx, `${base}:${request.stream ? "streamRawPredict" : "rawPredict"}`, call.body, true);
+    const url = request.stream ? this.url`/anthropic/models/${ctx.model}:streamRawPredict` : this.url`/anthropic/models/${ctx.model}:rawPredict`;
+    const response = await this.post(ctx, url, call.body, true);
     const opts = { provider: this.name, model: ctx.model, jsonTool: call.jsonTool };
     if (request.stream) {
       if (!response.body) throw errors.upstreamBadResponse(this.name, "the stream had no body");
@@ -108,7 +121,7 @@ class VertexAdapter implements ProviderAdapter {
 
   async embeddings(request: EmbeddingRequest, ctx: CallContext): Promise<EmbeddingResponse> {
     if (isAnthropicModel(ctx.model)) throw errors.unsupportedOperation(this.name, `embeddings with ${ctx.model}`);
-    const json = await readJson(await this.post(ctx, `${this.root}/google/models/${ctx.model}:predict`, toVertexPredict(request)), this.name);
+    const json = await readJson(await this.post(ctx, this.url`/google/models/${ctx.model}:predict`, toVertexPredict(request)), this.name);
     const result = fromVertexPredict(json);
     if (!result) throw errors.upstreamBadResponse(this.name, "the body has no `predictions[].embeddings.values`");
     return toEmbeddingResponse(request, ctx.model, result);

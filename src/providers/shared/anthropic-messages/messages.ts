@@ -129,6 +129,9 @@ function assistantContent(m: ChatMessage, at: string, historyTools: Set<string>)
     ? (m.content === "" ? [] : [textBlock(m.content)])
     : (m.content ?? []).filter((p) => p.type !== "refusal").map((p, j) => contentBlock(p, `${at}.content[${j}]`));
   calls.forEach((call, j) => {
+    if (call.type !== undefined && call.type !== "function") {
+      throw errors.invalidRequest("Only function tool calls can be sent to Anthropic.", `${at}.tool_calls[${j}].type`);
+    }
     historyTools.add(call.function.name);
     blocks.push(toolUse(call.id, call.function.name, call.function.arguments, `${at}.tool_calls[${j}].function.arguments`));
   });
