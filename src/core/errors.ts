@@ -84,6 +84,15 @@ export const errors = {
     new GatewayError("upstream_timeout", `Provider '${provider}' did not answer within ${ms} ms.`, { status: 504, type: "timeout", code: "upstream_timeout", retryable: true }),
   streamInterrupted: (provider: string, detail: string) =>
     new GatewayError("stream_interrupted", `The stream from provider '${provider}' was interrupted: ${detail}`, { status: 502, type: "server_error", code: "stream_interrupted" }),
+  /** A non-streamed answer, an error body or one stream event over `server.max_upstream_bytes` (decompressed). */
+  upstreamTooLarge: (provider: string, limit: number): GatewayError =>
+    errors.upstreamBadResponse(provider, `the answer exceeds server.max_upstream_bytes (${limit} bytes)`),
+  /** Redirects are never followed: the request carries a key, and the key must not go where the Location says. */
+  upstreamRedirect: (provider: string, status: number): GatewayError =>
+    errors.upstreamBadResponse(provider, `HTTP ${status} (a redirect; redirects are not followed)`),
+  /** After a stream's first event, the upstream sent nothing for longer than `failover.stream_idle_timeout`. */
+  streamIdle: (provider: string, ms: number) =>
+    new GatewayError("upstream_timeout", `The stream from provider '${provider}' sent nothing for ${ms} ms.`, { status: 504, type: "timeout", code: "stream_idle_timeout", retryable: true }),
   clientClosed: () => new GatewayError("client_closed", "The client closed the request.", { status: 499, type: INVALID }),
   internal: (cause: unknown) =>
     new GatewayError("internal", "The gateway hit an internal error.", { status: 500, type: "server_error", cause }),

@@ -1,16 +1,18 @@
 import { errors, GatewayError, toGatewayError } from "../core/errors.ts";
 import type { ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse } from "../core/openai-types.ts";
 import type { Snapshot } from "../config/snapshot.ts";
-import type { Auth, CallContext, ChatResult, ProviderAdapter } from "../providers/types.ts";
+import type { Auth, ChatResult, ProviderAdapter } from "../providers/types.ts";
 import { coarseTimeout } from "../transport/coarse-timers.ts";
 import { makeSend, type AttemptHandle } from "../transport/upstream-fetch.ts";
 import { logger } from "../observability/logger.ts";
+import { Attempt } from "./attempt.ts";
 import { backoffDelay, RETRY_AFTER_CAP_MS, retryAfterMs } from "./backoff.ts";
 import { Circuits, type Admission } from "./circuit.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import type { KeyEntry } from "./keys.ts";
 import { SnapshotPlans, type CompiledPlan, type CompiledTarget } from "./plan.ts";
-import { peekStream } from "./stream-peek.ts";
+import { attemptRedactor } from "./secrets.ts";
+import { peekStream, type StreamOwner } from "./stream-peek.ts";
 
 /** What the server knows about the client call that the engine needs. */
 export interface RequestContext {
@@ -42,7 +44,7 @@ export interface EngineOptions {
   random?: () => number;
 }
 
-type Operation<T> = (adapter: ProviderAdapter, ctx: CallContext) => Promise<T>;
+type Operation<T> = (adapter: ProviderAdapter, attempt: Attempt) => Promise<T>;
 
 /** Which targets can serve an operation at all (embeddings need a provider that has them). */
 interface Capability {
@@ -69,7 +71,7 @@ interface Choice {
  * → adapter, with retries, backoff and failover across targets until an attempt succeeds, a
  * non-retryable error comes back, `max_attempts` is reached or the deadline is near.
  */
-export class Engine {
+export class Engine implements StreamOwner {
   private readonly plans = new WeakMap<Snapshot, SnapshotPlans>();
   private readonly circuits = new Circuits();
   private readonly clock: Clock;
@@ -81,10 +83,10 @@ export class Engine {
   }
 
   chat(request: ChatCompletionRequest, ctx: RequestContext): Promise<Outcome<ChatResult>> {
-    return this.run(request.model, ctx, undefined, async (adapter, call) => {
-      const result = await adapter.chat(request, call);
+    return this.run(request.model, ctx, undefined, async (adapter, attempt) => {
+      const result = await adapter.chat(request, attempt);
       if (result.type !== "stream") return result;
-      return { type: "stream", events: await peekStream(result.events, adapter.name, call.signal) };
+      return { type: "stream", events: await peekStream(result.events, attempt, this) };
     });
   }
 
@@ -106,6 +108,7 @@ export class Engine {
     const plans = this.plansFor(snapshot);
     const plan = plans.plan(model);
     const failover = snapshot.config.failover;
+    const maxBytes = snapshot.config.server.max_upstream_bytes;
     const { clock, random, circuits } = this;
     const signal = ctx.signal;
     if (signal.aborted) throw errors.clientClosed();
@@ -131,27 +134,37 @@ export class Engine {
           : { mode: "stored", key: key.key, keyIndex: key.index };
         const timeoutMs = Math.max(1, Math.min(target.timeoutMs, deadlineAt - clock.now()));
         const observed = ctx.attempts?.start(target.provider.name, target.model, attempt);
-        const call: CallContext = {
-          model: target.model,
-          auth,
-          signal,
-          send: makeSend({ provider: target.provider.name, signal, timeoutMs, headers: observed?.headers, handle: inflight }),
-        };
+        const send = makeSend({ provider: target.provider.name, signal, headers: observed?.headers, handle: inflight });
+        const call = new Attempt(target, key, auth, signal, send, maxBytes, inflight, failover, plans.retryOn);
+        inflight.timedOut = undefined;
+        // The attempt's timeout covers its answer until usable: a JSON body read to its end, a stream's
+        // first event (stream-peek.ts watches the rest for silence).
+        const timer = coarseTimeout(timeoutMs, () => {
+          inflight.timedOut = errors.upstreamTimeout(target.provider.name, timeoutMs);
+          inflight.controller?.abort(inflight.timedOut);
+        });
         let err: GatewayError;
         try {
           const value = await op(target.provider, call);
+          timer.cancel();
           observed?.end();
-          if (circuits.size !== 0) circuits.success(target.id);
+          // A stream's verdict waits for its end (streamEnded / streamFailed); its probe slot is freed now.
+          if (circuits.size !== 0) {
+            if (call.streaming) circuits.release(target.id);
+            else circuits.success(target.id);
+          }
           key?.succeeded();
           return { value, provider: target.provider.name, model: target.model, attempts: attempt };
         } catch (e) {
+          timer.cancel();
           const stop = inflight.expired ?? (signal.aborted ? errors.clientClosed() : undefined);
           if (stop !== undefined) {
             circuits.release(target.id);
             observed?.end(stop);
             throw stop;
           }
-          err = redact(toGatewayError(e), key);
+          // Everything upstream-derived is cleaned of the credentials this attempt used before anyone sees it.
+          err = attemptRedactor(auth, inflight.sent).error(inflight.timedOut ?? toGatewayError(e));
           observed?.end(err);
         }
 
@@ -175,10 +188,13 @@ export class Engine {
           if (cooldown > 0) logger.warn("key cooling down", { provider: target.provider.name, key_index: key.index, cooldown_ms: cooldown });
         }
 
-        // Retry? Listed statuses, network errors and timeouts are; a 401/429 key rotates while another key is left.
+        // Retry? Listed statuses, network errors and timeouts are, on the next target. An unlisted status
+        // is the answer, except that a key the upstream refused (401/429) gives way to another key of the
+        // same target while one is left: the next target would not know this key's problem either.
         if (attempt >= failover.max_attempts) throw this.giveUp(err, retryable, "max_attempts", fields);
         if (!retryable && !keyFailure) throw err;
-        const next = this.choose(plan, choice.pos + 1, skip, capability, now);
+        const next = retryable ? this.choose(plan, choice.pos + 1, skip, capability, now) : this.otherKey(choice, skip!, now);
+        if (next === undefined) throw err;
         const drop = (reason: string): GatewayError => {
           if (next.admission !== "closed") circuits.release(next.target.id);
           return reason === "" ? err : this.giveUp(err, retryable, reason, fields);
@@ -265,6 +281,41 @@ export class Engine {
     throw errors.missingCredentials(first.provider.name);
   }
 
+  /** The same target with a key this request has not seen fail, or undefined. */
+  private otherKey(choice: Choice, skip: ReadonlySet<KeyEntry>, now: number): Choice | undefined {
+    const key = choice.target.keys?.pick(now, this.random, skip);
+    if (key === undefined) return undefined;
+    const admission = this.circuits.size === 0 ? "closed" : this.circuits.status(choice.target.id, now);
+    if (admission === "open") return undefined;
+    if (admission === "probe") this.circuits.claim(choice.target.id);
+    return { target: choice.target, pos: choice.pos, key, fresh: true, admission };
+  }
+
+  /** A started stream ended cleanly, or the client left (no verdict on the target). */
+  streamEnded(attempt: Attempt, outcome: "done" | "cancelled"): void {
+    if (this.circuits.size === 0) return;
+    if (outcome === "done") this.circuits.success(attempt.target.id);
+    else this.circuits.release(attempt.target.id);
+  }
+
+  /**
+   * A started stream failed (an error event, a broken connection, silence): the error is cleaned of
+   * the attempt's credentials, and a failure failover would have retried counts against the target.
+   */
+  streamFailed(attempt: Attempt, error: GatewayError): GatewayError {
+    const err = attemptRedactor(attempt.auth, attempt.handle.sent).error(error);
+    const id = attempt.target.id;
+    if (isRetryable(err, attempt.retryOn)) {
+      const { failures, cooldown } = attempt.failover.circuit;
+      if (this.circuits.failure(id, this.clock.now(), { failures, cooldownMs: cooldown })) {
+        logger.warn("circuit opened", { provider: attempt.target.provider.name, model: attempt.target.model, cooldown_ms: cooldown });
+      }
+    } else if (this.circuits.size !== 0) {
+      this.circuits.success(id);
+    }
+    return err;
+  }
+
   private giveUp(err: GatewayError, retryable: boolean, reason: string, fields: Record<string, unknown>): GatewayError {
     if (retryable) logger.warn("upstream failed; not retrying", { ...fields, reason, status: err.status, error_kind: err.kind, error: err.message });
     return err;
@@ -284,13 +335,4 @@ function isRetryable(err: GatewayError, retryOn: Uint8Array): boolean {
     default:
       return false;
   }
-}
-
-/** An upstream that echoes the key it was sent (some do, in 401 messages) must not hand it to the client or the logs. */
-function redact(err: GatewayError, key: KeyEntry | undefined): GatewayError {
-  const secret = key?.key.value;
-  if (secret === undefined || secret.length < 6 || !err.message.includes(secret)) return err;
-  return new GatewayError(err.kind, err.message.replaceAll(secret, "[redacted]"), {
-    status: err.status, type: err.type, code: err.code, param: err.param, headers: err.headers, retryable: err.retryable,
-  });
 }

@@ -1,22 +1,36 @@
+import { createHash } from "node:crypto";
+import { errors, toGatewayError } from "../core/errors.ts";
 import type { ModelEntry } from "../core/openai-types.ts";
 import type { Snapshot } from "../config/snapshot.ts";
-import type { ProviderAdapter } from "../providers/types.ts";
-import { logger, errorFields } from "../observability/logger.ts";
-import { makeSend } from "../transport/upstream-fetch.ts";
+import type { Auth, ProviderAdapter } from "../providers/types.ts";
+import { logger } from "../observability/logger.ts";
+import { coarseTimeout } from "../transport/coarse-timers.ts";
+import { makeSend, type AttemptHandle } from "../transport/upstream-fetch.ts";
 import { pickAuthForListing } from "./auth.ts";
+import { attemptRedactor } from "./secrets.ts";
 
 const TTL_MS = 60_000;
+/** The whole listing (every page, bodies included). */
 const LIST_TIMEOUT_MS = 5_000;
+/** Passthrough listings are kept for at most this many client credentials per provider (oldest dropped first). */
+const MAX_CREDENTIALS = 1_000;
 
 interface Cached { at: number; ids: readonly string[] }
 
+/** One provider's listings: one entry for its stored key, or one per client credential in passthrough. */
+interface ProviderListings {
+  cache: Map<string, Cached>;
+  inflight: Map<string, Promise<readonly string[]>>;
+}
+
 /**
  * `/v1/models`: every configured provider's models as `provider/model`, plus route names. Provider
- * listings are cached briefly; a provider whose listing fails contributes its static list.
+ * listings are cached briefly; a provider whose listing fails contributes its static list. In
+ * passthrough what a provider lists depends on the client's key, so its listings are cached per
+ * credential, under a SHA-256 of it (never the key itself, which would sit in a map and a heap dump).
  */
 export class ModelCatalog {
-  private readonly cache = new Map<ProviderAdapter, Cached>();
-  private readonly inflight = new Map<ProviderAdapter, Promise<readonly string[]>>();
+  private readonly listings = new Map<ProviderAdapter, ProviderListings>();
 
   constructor(private readonly snapshot: () => Snapshot, private readonly now: () => number = Date.now) {}
 
@@ -34,30 +48,59 @@ export class ModelCatalog {
   }
 
   private modelsOf(snapshot: Snapshot, adapter: ProviderAdapter, signal: AbortSignal, headers: Record<string, string>): Promise<readonly string[]> {
-    const hit = this.cache.get(adapter);
+    const auth = pickAuthForListing(snapshot, adapter, headers);
+    if (!auth) return Promise.resolve(adapter.staticModels);
+    const key = credentialKey(auth);
+    let listings = this.listings.get(adapter);
+    if (listings === undefined) this.listings.set(adapter, (listings = { cache: new Map(), inflight: new Map() }));
+    const hit = listings.cache.get(key);
     if (hit && this.now() - hit.at < TTL_MS) return Promise.resolve(hit.ids);
-    const pending = this.inflight.get(adapter);
+    const pending = listings.inflight.get(key);
     if (pending) return pending;
-    const promise = this.fetchModels(snapshot, adapter, signal, headers).finally(() => this.inflight.delete(adapter));
-    this.inflight.set(adapter, promise);
+    const { inflight } = listings;
+    const promise = this.fetchModels(snapshot, adapter, auth, signal, listings, key).finally(() => inflight.delete(key));
+    inflight.set(key, promise);
     return promise;
   }
 
-  private async fetchModels(snapshot: Snapshot, adapter: ProviderAdapter, signal: AbortSignal, headers: Record<string, string>): Promise<readonly string[]> {
-    const auth = pickAuthForListing(snapshot, adapter, headers);
-    if (!auth) return adapter.staticModels;
+  private async fetchModels(snapshot: Snapshot, adapter: ProviderAdapter, auth: Auth, signal: AbortSignal, listings: ProviderListings, key: string): Promise<readonly string[]> {
+    const handle: AttemptHandle = {};
+    const timer = coarseTimeout(LIST_TIMEOUT_MS, () => {
+      handle.timedOut = errors.upstreamTimeout(adapter.name, LIST_TIMEOUT_MS);
+      handle.controller?.abort(handle.timedOut);
+    });
+    let ids: readonly string[];
     try {
-      const ids = await adapter.listModels({
+      const listed = await adapter.listModels({
         model: "", auth, signal,
-        send: makeSend({ provider: adapter.name, signal, timeoutMs: LIST_TIMEOUT_MS }),
+        reads: { provider: adapter.name, maxBytes: snapshot.config.server.max_upstream_bytes, lastReadAt: 0 },
+        send: makeSend({ provider: adapter.name, signal, handle }),
       });
-      this.cache.set(adapter, { at: this.now(), ids });
-      return ids;
+      // Ids are upstream text the client sees: one carrying a credential is not listed.
+      const redactor = attemptRedactor(auth, handle.sent);
+      ids = listed.filter((id) => redactor.text(id) === id);
     } catch (err) {
-      logger.warn("model listing failed; using the static list", { provider: adapter.name, ...errorFields(err) });
+      // The listing's error is upstream text too: an echoed key (ours, or the client's) is cleaned out of the log line.
+      const e = attemptRedactor(auth, handle.sent).error(handle.timedOut ?? toGatewayError(err));
+      logger.warn("model listing failed; using the static list", { provider: adapter.name, error: e.message, error_kind: e.kind });
+      // A client that left is not the provider failing: nothing is remembered.
+      if (signal.aborted) return adapter.staticModels;
       // Remember the fallback too, so a dead provider is not asked on every call.
-      this.cache.set(adapter, { at: this.now(), ids: adapter.staticModels });
-      return adapter.staticModels;
+      ids = adapter.staticModels;
+    } finally {
+      timer.cancel();
     }
+    const cache = listings.cache;
+    if (cache.size >= MAX_CREDENTIALS && !cache.has(key)) cache.delete(cache.keys().next().value!);
+    cache.set(key, { at: this.now(), ids });
+    return ids;
   }
+}
+
+/** "" for the provider's stored key; a SHA-256 of the client's credential headers in passthrough. */
+function credentialKey(auth: Auth): string {
+  if (auth.mode === "stored") return "";
+  const hash = createHash("sha256");
+  for (const name of Object.keys(auth.headers).sort()) hash.update(name).update("\0").update(auth.headers[name]!).update("\0");
+  return hash.digest("hex");
 }

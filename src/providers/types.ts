@@ -26,6 +26,22 @@ export interface CallContext {
   auth: Auth;
   send: Send;
   signal: AbortSignal;
+  /** How much of the answer may be read; one per attempt. */
+  reads: UpstreamReads;
+}
+
+/**
+ * The bound on what an upstream answer may make the gateway hold, and the stamp a stream's idle
+ * check reads. Every reader of an upstream body (providers/shared/http.ts, the SSE and event-stream
+ * decoders) takes it.
+ */
+export interface UpstreamReads {
+  /** The provider block answering (error messages name it). */
+  readonly provider: string;
+  /** `server.max_upstream_bytes`: a non-streamed body, an error body, one SSE event or one event-stream message, decompressed. */
+  readonly maxBytes: number;
+  /** performance.now() of the last read from a streamed body (keep-alive comments count). */
+  lastReadAt: number;
 }
 
 export type ChatResult =

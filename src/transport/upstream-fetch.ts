@@ -6,11 +6,14 @@ export interface SendOptions {
   provider: string;
   /** Aborted when the client goes away (a GatewayError reason is what the attempt throws). */
   signal: AbortSignal;
-  /** Until response headers arrive. */
-  timeoutMs: number;
+  /**
+   * Until response headers arrive. The engine leaves it out: it bounds the whole attempt itself
+   * (a JSON body until complete, a stream until its first event) through `handle`.
+   */
+  timeoutMs?: number;
   /** Added to the adapter's headers (telemetry: W3C `traceparent`); undefined in the common case. */
   headers?: Record<string, string>;
-  /** Gets the attempt's controller, so the caller can abort the call in flight (the request deadline). */
+  /** Gets the attempt's controller, so the caller can abort the call in flight (timeouts, deadline, idle stream). */
   handle?: AttemptHandle;
 }
 
@@ -19,40 +22,59 @@ export interface AttemptHandle {
   controller?: AbortController;
   /** Set by the engine when the request's deadline passed. */
   expired?: GatewayError;
+  /** Set by the engine when the current attempt's own timeout passed. */
+  timedOut?: GatewayError;
+  /** The headers of the last request sent: the credentials actually used (derived tokens too), for redaction. */
+  sent?: Record<string, string>;
 }
 
 /**
- * One upstream attempt: fetch with keep-alive, an attempt timeout that covers only the wait for
- * headers (a long stream must not be cut off), and network failures mapped to catalog errors.
+ * One upstream call: fetch with keep-alive, never following a redirect (the request carries a key,
+ * and the Location is the upstream's choice), and network failures mapped to catalog errors. A 3xx
+ * (or a status outside HTTP's range) is a bad upstream response.
  */
 export function makeSend(options: SendOptions): Send {
   return async (request: UpstreamRequest) => {
+    const handle = options.handle;
+    if (handle !== undefined) {
+      // The attempt ran out of time between two calls of one operation (a paged listing).
+      const stop = handle.timedOut ?? handle.expired;
+      if (stop !== undefined) throw stop;
+    }
     const controller = new AbortController();
-    if (options.handle !== undefined) options.handle.controller = controller;
+    if (handle !== undefined) handle.controller = controller;
     const onAbort = () => controller.abort(options.signal.reason);
     if (options.signal.aborted) throw abortError(options.signal);
     options.signal.addEventListener("abort", onAbort, { once: true });
+    const headers = options.headers === undefined ? request.headers : { ...request.headers, ...options.headers };
+    if (handle !== undefined) handle.sent = headers;
     let timedOut = false;
-    const timer = coarseTimeout(options.timeoutMs, () => {
+    const timer = options.timeoutMs === undefined ? undefined : coarseTimeout(options.timeoutMs, () => {
       timedOut = true;
       controller.abort();
     });
     try {
-      return await fetch(request.url, {
+      const response = await fetch(request.url, {
         method: request.method,
-        headers: options.headers === undefined ? request.headers : { ...request.headers, ...options.headers },
+        headers,
         body: request.body,
         signal: controller.signal,
         redirect: "manual",
         decompress: true,
       } as RequestInit);
+      const status = response.status;
+      if ((status >= 300 && status < 400) || status > 599) {
+        void response.body?.cancel().catch(() => {});
+        throw status < 400 ? errors.upstreamRedirect(options.provider, status) : errors.upstreamBadResponse(options.provider, `HTTP status ${status}`);
+      }
+      return response;
     } catch (err) {
       if (err instanceof GatewayError) throw err;
-      if (timedOut) throw errors.upstreamTimeout(options.provider, options.timeoutMs);
+      if (timedOut) throw errors.upstreamTimeout(options.provider, options.timeoutMs!);
       if (options.signal.aborted) throw abortError(options.signal);
       throw errors.upstreamUnreachable(options.provider, err);
     } finally {
-      timer.cancel();
+      timer?.cancel();
     }
   };
 }

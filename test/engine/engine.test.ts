@@ -309,9 +309,21 @@ describe("keys", () => {
     expect(h.calls.some((c) => c.keyValue === "k1")).toBe(true);
   });
 
-  test("401 on a route rotates to the next target's key; with passthrough a 401 is the client's and fails fast", async () => {
+  test("401 (not in retry_on) on a route: another key of the same target, never the next target; passthrough fails fast", async () => {
+    // The target's only key is refused: the 401 is the answer, the route's next target is not tried.
     const h = harness(twoTargets(), (c) => (c.provider === "a" ? fail(c, 401) : ok(c)));
-    expect(await h.chat("r")).toMatchObject({ provider: "b", attempts: 2 });
+    expect((await h.chatError("r")).status).toBe(401);
+    expect(byProvider(h.calls)).toEqual(["a"]);
+    // A second key of the same target is tried; when it is refused too, the 401 is the answer.
+    const twoKeys = { ...twoTargets(), providers: { a: { keys: [{ value: "key-a-111" }, { value: "key-a-222" }] }, b: { keys: [{ value: "key-b-000" }] } } };
+    const k = harness(twoKeys, (c) => (c.provider === "a" ? fail(c, 401) : ok(c)));
+    expect((await k.chatError("r")).status).toBe(401);
+    expect(k.calls.map((c) => c.keyValue).sort()).toEqual(["key-a-111", "key-a-222"]);
+    const k2 = harness(twoKeys, (c) => (c.keyValue === "key-a-111" ? fail(c, 401) : ok(c)), { random: () => 0 });
+    expect(await k2.chat("r")).toMatchObject({ provider: "a", attempts: 2 });
+    // 429 is in retry_on: that one does move on to the next target.
+    const rl = harness(twoTargets(), (c) => (c.provider === "a" ? fail(c, 429) : ok(c)));
+    expect(await rl.chat("r")).toMatchObject({ provider: "b", attempts: 2 });
     const pt = harness(
       { providers: { p: { credential_mode: "passthrough" }, q: { keys: [{ value: "kq" }] } }, routes: { r: { targets: [{ provider: "p", model: "m" }, { provider: "q", model: "m" }] } } },
       (c) => (c.provider === "p" ? fail(c, 401) : ok(c)),

@@ -8,6 +8,7 @@ import { configSchema } from "../../src/config/schema.ts";
 import { providerFactories } from "../../src/providers/registry.ts";
 import type { ProviderAdapter } from "../../src/providers/types.ts";
 import { makeSend } from "../../src/transport/upstream-fetch.ts";
+import { testReads } from "../support/reads.ts";
 
 const MODEL = "claude-sonnet-4-5-20250929";
 const upstream = (file: string) => loadJson("anthropic", file).body;
@@ -124,7 +125,7 @@ describe("anthropic adapter beyond the shared contract", () => {
   const ctx = (auth?: Record<string, string>) => {
     const signal = new AbortController().signal;
     return {
-      model: MODEL, signal, send: makeSend({ provider: adapter.name, signal, timeoutMs: 10_000 }),
+      model: MODEL, signal, send: makeSend({ provider: adapter.name, signal, timeoutMs: 10_000 }), reads: testReads(adapter.name),
       auth: auth ? { mode: "passthrough" as const, headers: auth } : { mode: "stored" as const, key: adapter.keys[0]!, keyIndex: 0 },
     };
   };

@@ -6,6 +6,7 @@ import { configSchema } from "../../src/config/schema.ts";
 import { buildSnapshot } from "../../src/config/snapshot.ts";
 import { providerFactories } from "../../src/providers/registry.ts";
 import { makeSend } from "../../src/transport/upstream-fetch.ts";
+import { testReads } from "../support/reads.ts";
 
 const DEPLOYMENT = "my-gpt-4o-mini";
 const CHAT = `/openai/deployments/${DEPLOYMENT}/chat/completions`;
@@ -127,7 +128,7 @@ describe("azure beyond the shared contract", () => {
     ]));
     const signal = new AbortController().signal;
     const result = await adapter.chat({ model: "d", messages: [{ role: "user", content: "x" }], stream: true }, {
-      model: "d", signal, auth: { mode: "stored", key: adapter.keys[0]!, keyIndex: 0 }, send: makeSend({ provider: "az", signal, timeoutMs: 5000 }),
+      model: "d", signal, auth: { mode: "stored", key: adapter.keys[0]!, keyIndex: 0 }, send: makeSend({ provider: "az", signal, timeoutMs: 5000 }), reads: testReads("az"),
     });
     if (result.type !== "stream") throw new Error("not a stream");
     const out = await collectSse(result.events, false);

@@ -13,6 +13,7 @@ import { providerFactories } from "../../src/providers/registry.ts";
 import type { ProviderAdapter } from "../../src/providers/types.ts";
 import { makeSend } from "../../src/transport/upstream-fetch.ts";
 import { signRequest } from "../../src/providers/bedrock/sigv4.ts";
+import { testReads } from "../support/reads.ts";
 
 const MODEL = "anthropic.claude-3-5-sonnet-20240620-v1:0";
 const PATH = "/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0";
@@ -150,7 +151,7 @@ describe("bedrock adapter", () => {
 
   const ctx = (model = MODEL, a = adapter) => {
     const signal = new AbortController().signal;
-    return { model, signal, auth: { mode: "stored" as const, key: a.keys[0]!, keyIndex: 0 }, send: makeSend({ provider: a.name, signal, timeoutMs: 5_000 }) };
+    return { model, signal, auth: { mode: "stored" as const, key: a.keys[0]!, keyIndex: 0 }, send: makeSend({ provider: a.name, signal, timeoutMs: 5_000 }), reads: testReads(a.name) };
   };
   const sent = () => mock.requests.at(-1)!.json as Record<string, unknown>;
   const chat = async (request: Partial<ChatCompletionRequest>, reply: Reply = fixtureReply("bedrock", "converse.response.json"), a = adapter) => {
@@ -487,7 +488,7 @@ describe("bedrock adapter", () => {
       const seen: string[] = [];
       const a = providerFactories.get("bedrock")!.create("b", config.providers.b!);
       const ids = await a.listModels({
-        model: "", signal: new AbortController().signal, auth: { mode: "stored", key: a.keys[0]!, keyIndex: 0 },
+        model: "", signal: new AbortController().signal, auth: { mode: "stored", key: a.keys[0]!, keyIndex: 0 }, reads: testReads("b"),
         send: async (r) => {
           seen.push(`${r.method} ${r.url}`);
           return Response.json(upstream("list-foundation-models.response.json"));

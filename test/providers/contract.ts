@@ -11,6 +11,7 @@ import { makeSend } from "../../src/transport/upstream-fetch.ts";
 import { shapeStream, type StreamStats } from "../../src/engine/stream-shaper.ts";
 import { sseBody } from "../../src/server/sse.ts";
 import { startMockUpstream, type MockUpstream, type RecordedRequest, type Reply } from "../support/index.ts";
+import { testReads } from "../support/reads.ts";
 
 export interface UpstreamExpectation {
   method?: "GET" | "POST";
@@ -81,7 +82,7 @@ export function providerContract(c: ProviderContract): void {
       const signal = new AbortController().signal;
       const key = adapter.keys[0]!;
       const auth: Auth = { mode: "stored", key, keyIndex: 0 };
-      return { model, auth, signal, send: makeSend({ provider: adapter.name, signal, timeoutMs: 10_000 }) };
+      return { model, auth, signal, send: makeSend({ provider: adapter.name, signal, timeoutMs: 10_000 }), reads: testReads(adapter.name) };
     };
 
     const lastRequest = (): RecordedRequest => {

@@ -8,6 +8,7 @@ import { configSchema } from "../../src/config/schema.ts";
 import { providerFactories } from "../../src/providers/registry.ts";
 import type { CallContext, ProviderAdapter } from "../../src/providers/types.ts";
 import { makeSend } from "../../src/transport/upstream-fetch.ts";
+import { testReads } from "../support/reads.ts";
 
 const gemini = (file: string) => loadJson("gemini", file).body;
 const openai = (file: string) => loadJson<ChatCompletionRequest>("openai", file).body;
@@ -86,7 +87,7 @@ describe("gemini adapter beyond the shared contract", () => {
   let adapter: ProviderAdapter;
   const ctx = (model = MODEL): CallContext => {
     const signal = new AbortController().signal;
-    return { model, auth: { mode: "stored", key: adapter.keys[0]!, keyIndex: 0 }, signal, send: makeSend({ provider: adapter.name, signal, timeoutMs: 5000 }) };
+    return { model, auth: { mode: "stored", key: adapter.keys[0]!, keyIndex: 0 }, signal, send: makeSend({ provider: adapter.name, signal, timeoutMs: 5000 }), reads: testReads(adapter.name) };
   };
 
   beforeAll(async () => {

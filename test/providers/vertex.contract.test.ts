@@ -6,6 +6,7 @@ import { providerFactories } from "../../src/providers/registry.ts";
 import type { CallContext, ProviderAdapter } from "../../src/providers/types.ts";
 import { makeSend } from "../../src/transport/upstream-fetch.ts";
 import { vertexHost } from "../../src/providers/vertex/index.ts";
+import { testReads } from "../support/reads.ts";
 
 const vertexFixture = (file: string) => loadJson("vertex", file).body;
 const bearer = (req: RecordedRequest) => expect(req.headers.authorization).toBe("Bearer ya29.contract-token");
@@ -65,7 +66,7 @@ describe("vertex adapter beyond the shared contract", () => {
   };
   const ctx = (a: ProviderAdapter, model: string): CallContext => {
     const signal = new AbortController().signal;
-    return { model, auth: { mode: "stored", key: a.keys[0]!, keyIndex: 0 }, signal, send: makeSend({ provider: a.name, signal, timeoutMs: 5000 }) };
+    return { model, auth: { mode: "stored", key: a.keys[0]!, keyIndex: 0 }, signal, send: makeSend({ provider: a.name, signal, timeoutMs: 5000 }), reads: testReads(a.name) };
   };
 
   beforeAll(async () => {

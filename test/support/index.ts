@@ -4,3 +4,4 @@ export * from "./gateway.ts";
 export * from "./mock-upstream.ts";
 export * from "./replies.ts";
 export * from "./sse.ts";
+export * from "./reads.ts";

@@ -6,6 +6,7 @@ import {
   AnthropicStreamMapper, anthropicError, anthropicStream, finishReason, fromAnthropicResponse, JSON_TOOL_NAME, toOpenAIUsage,
 } from "../../src/providers/shared/anthropic-messages/index.ts";
 import { loadJson, loadText } from "../support/index.ts";
+import { testReads } from "../support/reads.ts";
 
 const opts = { provider: "anthropic", now: () => 1_700_000_000 };
 
@@ -198,7 +199,7 @@ describe("stream mapper", () => {
   test("CRLF-separated SSE decodes the same (fixture replayed with CRLF)", async () => {
     const text = loadText("anthropic", "stream.sse").replace(/\n/g, "\r\n");
     const events: StreamEvent[] = [];
-    for await (const e of anthropicStream(new Response(text).body!, opts)) events.push(e);
+    for await (const e of anthropicStream(new Response(text).body!, opts, testReads())) events.push(e);
     const content = chunks(events).map((c) => c.choices[0]?.delta.content ?? "").join("");
     expect(content).toBe("Hello there!");
     expect(events.every((e) => e.type === "chunk")).toBe(true);

@@ -3,6 +3,7 @@ import { crc32 } from "node:zlib";
 import { decodeEventStream, EventStreamDecoder, EventStreamError, type EventStreamMessage } from "../../src/providers/bedrock/event-stream.ts";
 import { concatBytes, encodeEventStreamMessage } from "../support/event-stream-encoder.ts";
 import { loadBytes, loadJson } from "../support/index.ts";
+import { testReads } from "../support/reads.ts";
 
 const hex = (s: string) => Uint8Array.from(s.trim().split(/\s+/).map((b) => parseInt(b, 16)));
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -120,7 +121,7 @@ describe("event-stream decoder", () => {
     expect(() => decodeAll([cut])).toThrow("stream ended inside a message");
     const seen: EventStreamMessage[] = [];
     const run = async () => {
-      for await (const m of decodeEventStream(iterate([cut]))) seen.push(m);
+      for await (const m of decodeEventStream(iterate([cut]), testReads())) seen.push(m);
     };
     await expect(run()).rejects.toBeInstanceOf(EventStreamError);
     expect(seen.length).toBe(5); // every complete message before the cut still arrived

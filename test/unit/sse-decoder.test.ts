@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { decodeSse, type SseMessage } from "../../src/providers/shared/sse-decoder.ts";
+import { testReads } from "../support/reads.ts";
 
 function streamOf(parts: string[]): ReadableStream<Uint8Array> {
   const enc = new TextEncoder();
@@ -13,7 +14,7 @@ function streamOf(parts: string[]): ReadableStream<Uint8Array> {
 
 async function collect(parts: string[]): Promise<SseMessage[]> {
   const out: SseMessage[] = [];
-  for await (const m of decodeSse(streamOf(parts))) out.push(m);
+  for await (const m of decodeSse(streamOf(parts), testReads())) out.push(m);
   return out;
 }
 
@@ -48,7 +49,7 @@ describe("SSE decoder", () => {
       },
     });
     const out: SseMessage[] = [];
-    for await (const m of decodeSse(stream)) out.push(m);
+    for await (const m of decodeSse(stream, testReads())) out.push(m);
     expect(out).toEqual([{ event: undefined, data: "héllo ✓" }]);
   });
 });

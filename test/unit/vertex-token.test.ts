@@ -10,6 +10,7 @@ import { buildSnapshot } from "../../src/config/snapshot.ts";
 import { providerFactories } from "../../src/providers/registry.ts";
 import { makeSend } from "../../src/transport/upstream-fetch.ts";
 import { fixtureReply, json, startMockUpstream, type MockUpstream, type RecordedRequest } from "../support/index.ts";
+import { testReads } from "../support/reads.ts";
 
 // A throwaway service account: the mock token endpoint checks the JWT against its public key.
 const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -135,7 +136,7 @@ describe("vertex provider block", () => {
     const s = snapshot({ project: "my-project", region: "us-central1", base_url: mock.url, keys: [{ credentials_file: saFile }] });
     const adapter = s.providers.get("vertex")!;
     const signal = new AbortController().signal;
-    const ctx = { model: "gemini-2.5-flash", auth: { mode: "stored" as const, key: adapter.keys[0]!, keyIndex: 0 }, signal, send: makeSend({ provider: "vertex", signal, timeoutMs: 5000 }) };
+    const ctx = { model: "gemini-2.5-flash", auth: { mode: "stored" as const, key: adapter.keys[0]!, keyIndex: 0 }, signal, send: makeSend({ provider: "vertex", signal, timeoutMs: 5000 }), reads: testReads("vertex") };
     await adapter.chat({ model: "gemini-2.5-flash", messages: [{ role: "user", content: "high" }] }, ctx);
     await adapter.chat({ model: "gemini-2.5-flash", messages: [{ role: "user", content: "high" }] }, ctx);
     const calls = mock.requests.filter((r) => r.path.endsWith(":generateContent"));

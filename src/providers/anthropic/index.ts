@@ -53,9 +53,9 @@ class AnthropicAdapter implements ProviderAdapter {
     const opts = { provider: this.name, model: ctx.model, jsonTool: call.jsonTool };
     if (request.stream) {
       if (!response.body) throw errors.upstreamBadResponse(this.name, "the stream had no body");
-      return { type: "stream", events: anthropicStream(response.body, opts) };
+      return { type: "stream", events: anthropicStream(response.body, opts, ctx.reads) };
     }
-    return { type: "json", body: fromAnthropicResponse(await readJson(response, this.name), opts) };
+    return { type: "json", body: fromAnthropicResponse(await readJson(response, ctx.reads), opts) };
   }
 
   embeddings(_request: EmbeddingRequest, _ctx: CallContext): Promise<EmbeddingResponse> {
@@ -68,7 +68,7 @@ class AnthropicAdapter implements ProviderAdapter {
     for (let page = 0; page < MAX_MODEL_PAGES; page++) {
       const url = after === undefined ? this.url`/v1/models?limit=1000` : this.url`/v1/models?limit=1000&after_id=${after}`;
       const response = await sendChecked(ctx, { url, method: "GET", headers: this.authHeaders(ctx.auth) }, this.mapError);
-      const parsed = fromAnthropicModels(await readJson(response, this.name));
+      const parsed = fromAnthropicModels(await readJson(response, ctx.reads));
       if (!parsed) throw errors.upstreamBadResponse(this.name, "the model list has no `data` array");
       ids.push(...parsed.ids);
       if (parsed.next === undefined) break;

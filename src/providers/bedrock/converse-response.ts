@@ -68,7 +68,10 @@ export interface ConverseResponse {
 
 export function isConverseResponse(json: unknown): json is ConverseResponse {
   const j = json as ConverseResponse | null;
-  return !!j && typeof j === "object" && !!j.output?.message && Array.isArray(j.output.message.content);
+  if (!j || typeof j !== "object" || typeof j.output !== "object" || j.output === null) return false;
+  const message = j.output.message;
+  return typeof message === "object" && message !== null && Array.isArray(message.content)
+    && message.content.every((b) => typeof b === "object" && b !== null);
 }
 
 export function fromConverse(json: ConverseResponse, meta: { id: string; created: number; model: string; jsonTool: boolean }): ChatCompletion {

@@ -1,6 +1,7 @@
-import { errors } from "../../core/errors.ts";
+import { errors, GatewayError } from "../../core/errors.ts";
 import type { ChatCompletionChunk, ChunkChoice, FinishReason } from "../../core/openai-types.ts";
 import type { StreamEvent } from "../../core/stream-event.ts";
+import type { UpstreamReads } from "../types.ts";
 import { decodeEventStream, EventStreamError, type EventStreamMessage } from "./event-stream.ts";
 import { bedrockException, exceptionName } from "./errors.ts";
 import { finishReason, mapUsage, type TokenUsage } from "./converse-response.ts";
@@ -24,7 +25,7 @@ interface Payload {
 
 const utf8 = new TextDecoder();
 
-export async function* converseStream(body: ReadableStream<Uint8Array>, meta: StreamMeta, signal: AbortSignal): AsyncGenerator<StreamEvent> {
+export async function* converseStream(body: ReadableStream<Uint8Array>, meta: StreamMeta, signal: AbortSignal, reads: UpstreamReads): AsyncGenerator<StreamEvent> {
   const chunk = (delta: ChunkChoice["delta"], finish: FinishReason | null = null): StreamEvent => ({
     type: "chunk",
     chunk: { id: meta.id, object: "chat.completion.chunk", created: meta.created, model: meta.model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] },
@@ -35,7 +36,7 @@ export async function* converseStream(body: ReadableStream<Uint8Array>, meta: St
   let finished = false;
 
   try {
-    for await (const message of decodeEventStream(body)) {
+    for await (const message of decodeEventStream(body, reads)) {
       const kind = message.headers[":message-type"];
       if (kind === "exception") {
         yield { type: "error", error: streamException(meta.provider, message) };
@@ -102,7 +103,8 @@ export async function* converseStream(body: ReadableStream<Uint8Array>, meta: St
       }
     }
   } catch (err) {
-    if (signal.aborted) throw err;
+    // Aborted, over the size limit or out of time: the engine reports those as they are.
+    if (signal.aborted || err instanceof GatewayError) throw err;
     const detail = err instanceof EventStreamError ? `the event stream was corrupt (${err.message})` : "the connection closed before the stream ended";
     yield { type: "error", error: errors.streamInterrupted(meta.provider, detail) };
     return;

@@ -1,4 +1,6 @@
 import { crc32 } from "node:zlib";
+import { errors } from "../../core/errors.ts";
+import type { UpstreamReads } from "../types.ts";
 
 // Decoder for `application/vnd.amazon.eventstream` (smithy amazon-eventstream framing):
 //   uint32 total_length | uint32 headers_length | uint32 prelude_crc | headers | payload | uint32 message_crc
@@ -16,6 +18,13 @@ export class EventStreamError extends Error {
   override readonly name = "EventStreamError";
 }
 
+/** A message longer than the decoder's limit (`server.max_upstream_bytes`): well framed, but not to be held. */
+export class EventStreamTooLarge extends EventStreamError {
+  constructor(readonly length: number, readonly limit: number) {
+    super(`message of ${length} bytes exceeds the limit of ${limit} bytes`);
+  }
+}
+
 const PRELUDE = 12;
 const OVERHEAD = 16;
 // Smithy limits: payload ≤ 24 MB, encoded headers ≤ 128 KB. Anything bigger is corruption, not a message.
@@ -24,10 +33,18 @@ const MAX_MESSAGE = 24 * 1024 * 1024 + MAX_HEADERS + OVERHEAD;
 
 const utf8 = new TextDecoder("utf-8", { fatal: false });
 
-/** Incremental decoder: feed it reads of any size, take whole messages out. */
+/**
+ * Incremental decoder: feed it reads of any size, take whole messages out. Reads are kept as they
+ * came until a message is complete, then copied once, so a large message arriving in many small
+ * reads costs its size, not its size times the number of reads.
+ */
 export class EventStreamDecoder {
-  private buffer: Uint8Array = new Uint8Array(0);
+  private chunks: Uint8Array[] = [];
+  private buffered = 0;
   private failure: EventStreamError | undefined;
+
+  /** `limit`: the longest message accepted (`server.max_upstream_bytes`); longer ones throw EventStreamTooLarge. */
+  constructor(private readonly limit: number = MAX_MESSAGE) {}
 
   /**
    * Appends one read and returns every message now complete (zero, one or several). Messages before
@@ -35,7 +52,10 @@ export class EventStreamDecoder {
    */
   push(bytes: Uint8Array): EventStreamMessage[] {
     if (this.failure) throw this.failure;
-    this.buffer = this.buffer.byteLength === 0 ? bytes : concat(this.buffer, bytes);
+    if (bytes.byteLength !== 0) {
+      this.chunks.push(bytes);
+      this.buffered += bytes.byteLength;
+    }
     const out: EventStreamMessage[] = [];
     try {
       this.take(out);
@@ -47,50 +67,98 @@ export class EventStreamDecoder {
   }
 
   private take(out: EventStreamMessage[]): void {
-    while (this.buffer.byteLength >= PRELUDE) {
-      const buffer = this.buffer;
-      const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    while (this.buffered >= PRELUDE) {
+      const head = this.front(PRELUDE);
+      const view = new DataView(head.buffer, head.byteOffset, PRELUDE);
       const total = view.getUint32(0);
       const headersLength = view.getUint32(4);
-      if (crc32(buffer.subarray(0, 8)) !== view.getUint32(8)) throw new EventStreamError("prelude CRC mismatch");
-      if (total < OVERHEAD || total > MAX_MESSAGE) throw new EventStreamError(`invalid message length ${total}`);
+      if (crc32(head.subarray(0, 8)) !== view.getUint32(8)) throw new EventStreamError("prelude CRC mismatch");
+      if (total < OVERHEAD) throw new EventStreamError(`invalid message length ${total}`);
+      if (total > this.limit) throw new EventStreamTooLarge(total, this.limit);
+      if (total > MAX_MESSAGE) throw new EventStreamError(`invalid message length ${total}`);
       if (headersLength > MAX_HEADERS || headersLength > total - OVERHEAD) throw new EventStreamError(`invalid headers length ${headersLength}`);
-      if (buffer.byteLength < total) break;
-      if (crc32(buffer.subarray(0, total - 4)) !== view.getUint32(total - 4)) throw new EventStreamError("message CRC mismatch");
-      out.push({
-        headers: decodeHeaders(buffer.subarray(PRELUDE, PRELUDE + headersLength)),
-        payload: buffer.subarray(PRELUDE + headersLength, total - 4),
-      });
+      if (this.buffered < total) break;
       // Consumed at once, so a corruption further on never replays this message.
-      this.buffer = buffer.subarray(total);
+      const message = this.consume(total);
+      const mview = new DataView(message.buffer, message.byteOffset, total);
+      if (crc32(message.subarray(0, total - 4)) !== mview.getUint32(total - 4)) throw new EventStreamError("message CRC mismatch");
+      out.push({
+        headers: decodeHeaders(message.subarray(PRELUDE, PRELUDE + headersLength)),
+        payload: message.subarray(PRELUDE + headersLength, total - 4),
+      });
     }
     // Keep only the unfinished tail, copied so the reads it came from can be collected.
-    if (this.buffer.byteOffset !== 0 || this.buffer.buffer.byteLength !== this.buffer.byteLength) this.buffer = this.buffer.slice();
+    const first = this.chunks[0];
+    if (this.chunks.length === 1 && first !== undefined && first.byteLength !== first.buffer.byteLength) this.chunks[0] = first.slice();
+  }
+
+  /** The first `n` buffered bytes as one array (joining the first reads when they are shorter). */
+  private front(n: number): Uint8Array {
+    if (this.chunks[0]!.byteLength < n) this.chunks = [join(this.chunks, this.buffered)];
+    return this.chunks[0]!;
+  }
+
+  /** Removes and returns the first `n` buffered bytes (n ≤ buffered). */
+  private consume(n: number): Uint8Array {
+    const first = this.chunks[0]!;
+    let out: Uint8Array;
+    if (first.byteLength >= n) {
+      out = first.subarray(0, n);
+      if (first.byteLength === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+    } else {
+      out = new Uint8Array(n);
+      let at = 0;
+      while (at < n) {
+        const c = this.chunks[0]!;
+        const take = Math.min(c.byteLength, n - at);
+        out.set(c.subarray(0, take), at);
+        at += take;
+        if (take === c.byteLength) this.chunks.shift();
+        else this.chunks[0] = c.subarray(take);
+      }
+    }
+    this.buffered -= n;
+    return out;
   }
 
   /** Bytes of a message not yet complete. */
   get pending(): number {
-    return this.buffer.byteLength;
+    return this.buffered;
   }
 
   /** Call at end of input: leftover bytes mean the last message was cut off. */
   end(): void {
     if (this.failure) throw this.failure;
-    if (this.buffer.byteLength > 0) throw new EventStreamError(`stream ended inside a message (${this.buffer.byteLength} bytes left)`);
+    if (this.buffered > 0) throw new EventStreamError(`stream ended inside a message (${this.buffered} bytes left)`);
   }
 }
 
-/** Whole messages from a body, as they complete; throws EventStreamError on corruption or truncation. */
-export async function* decodeEventStream(body: AsyncIterable<Uint8Array>): AsyncGenerator<EventStreamMessage> {
-  const decoder = new EventStreamDecoder();
-  for await (const bytes of body) yield* decoder.push(bytes);
-  decoder.end();
+/**
+ * Whole messages from a body, as they complete; throws EventStreamError on corruption or truncation
+ * and a 502 (upstream too large) for a message over `reads.maxBytes`. Every read stamps `reads.lastReadAt`.
+ */
+export async function* decodeEventStream(body: AsyncIterable<Uint8Array>, reads: UpstreamReads): AsyncGenerator<EventStreamMessage> {
+  const decoder = new EventStreamDecoder(reads.maxBytes);
+  try {
+    for await (const bytes of body) {
+      reads.lastReadAt = performance.now();
+      yield* decoder.push(bytes);
+    }
+    decoder.end();
+  } catch (err) {
+    if (err instanceof EventStreamTooLarge) throw errors.upstreamTooLarge(reads.provider, err.limit);
+    throw err;
+  }
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a, 0);
-  out.set(b, a.byteLength);
+function join(chunks: readonly Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
   return out;
 }
 

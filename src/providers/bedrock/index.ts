@@ -83,9 +83,9 @@ class BedrockAdapter implements ProviderAdapter {
     const meta = { id: requestId ? `chatcmpl-${requestId}` : newCompletionId(), created: nowSeconds(), model: ctx.model, jsonTool: call.jsonTool };
     if (streaming) {
       if (!response.body) throw errors.upstreamBadResponse(this.name, "the stream had no body");
-      return { type: "stream", events: converseStream(response.body, { provider: this.name, ...meta }, ctx.signal) };
+      return { type: "stream", events: converseStream(response.body, { provider: this.name, ...meta }, ctx.signal, ctx.reads) };
     }
-    const json = await readJson(response, this.name);
+    const json = await readJson(response, ctx.reads);
     if (!isConverseResponse(json)) throw errors.upstreamBadResponse(this.name, "the body has no `output.message.content`");
     return { type: "json", body: fromConverse(json, meta) };
   }
@@ -95,12 +95,12 @@ class BedrockAdapter implements ProviderAdapter {
       const response = await this.send(ctx, "POST", this.modelUrl(ctx.model, "invoke"), JSON.stringify(body), "application/json");
       const header = response.headers.get("x-amzn-bedrock-input-token-count");
       const inputTokens = header !== null && /^\d+$/.test(header) ? Number(header) : undefined;
-      return { json: await readJson(response, this.name), inputTokens };
+      return { json: await readJson(response, ctx.reads), inputTokens };
     });
   }
 
   async listModels(ctx: CallContext): Promise<string[]> {
     const response = await this.send(ctx, "GET", this.control`/foundation-models`, "");
-    return modelIds(this.name, await readJson(response, this.name));
+    return modelIds(this.name, await readJson(response, ctx.reads));
   }
 }

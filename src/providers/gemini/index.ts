@@ -67,9 +67,9 @@ class GeminiAdapter implements ProviderAdapter {
     const resource = resourceSegments(ctx.model);
     if (request.stream) {
       const response = await this.post(ctx, this.url`/${resource}:streamGenerateContent?alt=sse`, body);
-      return { type: "stream", events: toChunkStream(response.body ?? new Response("").body!, this.name, ctx.model) };
+      return { type: "stream", events: toChunkStream(response.body ?? new Response("").body!, this.name, ctx.model, ctx.reads) };
     }
-    const json = await readJson(await this.post(ctx, this.url`/${resource}:generateContent`, body), this.name);
+    const json = await readJson(await this.post(ctx, this.url`/${resource}:generateContent`, body), ctx.reads);
     if (!isGenerateContentResponse(json)) throw errors.upstreamBadResponse(this.name, "the body has no `candidates` array");
     return { type: "json", body: toChatCompletion(json, ctx.model) };
   }
@@ -78,7 +78,7 @@ class GeminiAdapter implements ProviderAdapter {
     const { method, body } = toGeminiEmbedding(request, modelResource(ctx.model));
     const segments = resourceSegments(ctx.model);
     const url = method === "embedContent" ? this.url`/${segments}:embedContent` : this.url`/${segments}:batchEmbedContents`;
-    const json = await readJson(await this.post(ctx, url, body), this.name);
+    const json = await readJson(await this.post(ctx, url, body), ctx.reads);
     const result = fromGeminiEmbedding(json);
     if (!result) throw errors.upstreamBadResponse(this.name, "the body has no embedding values");
     return toEmbeddingResponse(request, ctx.model, result);
@@ -88,7 +88,7 @@ class GeminiAdapter implements ProviderAdapter {
     const page = (token: string | undefined) => (token === undefined ? this.url`/models?pageSize=1000` : this.url`/models?pageSize=1000&pageToken=${token}`);
     return listGeminiModels(this.name, page, async (url) => {
       const response = await sendChecked(ctx, { url, method: "GET", headers: this.authHeaders(ctx.auth) }, this.mapError);
-      return readJson(response, this.name);
+      return readJson(response, ctx.reads);
     });
   }
 }

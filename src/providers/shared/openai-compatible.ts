@@ -1,10 +1,10 @@
-import { errors, type GatewayError } from "../../core/errors.ts";
+import { errors, GatewayError } from "../../core/errors.ts";
 import type {
   ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse, FinishReason, Usage,
 } from "../../core/openai-types.ts";
 import type { StreamEvent } from "../../core/stream-event.ts";
 import type { ProviderConfig } from "../../config/schema.ts";
-import type { Auth, CallContext, ChatResult, ProviderAdapter, ProviderFactory } from "../types.ts";
+import type { Auth, CallContext, ChatResult, ProviderAdapter, ProviderFactory, UpstreamReads } from "../types.ts";
 import { decodeSse } from "./sse-decoder.ts";
 import { openAIStyleError, safeJson } from "./upstream-error.ts";
 import { readJson, readJsonText, sendChecked } from "./http.ts";
@@ -129,12 +129,10 @@ class OpenAICompatibleAdapter implements ProviderAdapter {
     const response = await sendChecked(ctx, {
       url: endpoint.url, method: "POST", headers: this.authHeaders(ctx.auth), body: JSON.stringify(body),
     }, this.mapError);
-    if (request.stream) return { type: "stream", events: this.stream(response.body!) };
-    const read = await readJsonText(response, this.name);
+    if (request.stream) return { type: "stream", events: this.stream(response.body!, ctx.reads) };
+    const read = await readJsonText(response, ctx.reads);
     const json = read.json as ChatCompletion;
-    if (!json || typeof json !== "object" || !Array.isArray(json.choices)) {
-      throw errors.upstreamBadResponse(this.name, "the body has no `choices` array");
-    }
+    if (!isCompletion(json)) throw errors.upstreamBadResponse(this.name, "the body is not a chat completion (`choices` must be an array of objects with a `message`)");
     let same = true;
     for (const choice of json.choices) {
       const mapped = this.mapFinish(choice.finish_reason);
@@ -151,10 +149,10 @@ class OpenAICompatibleAdapter implements ProviderAdapter {
     return this.finish[reason] ?? "stop";
   }
 
-  private async *stream(body: ReadableStream<Uint8Array>): AsyncGenerator<StreamEvent> {
+  private async *stream(body: ReadableStream<Uint8Array>, reads: UpstreamReads): AsyncGenerator<StreamEvent> {
     let finished = false;
     try {
-      for await (const message of decodeSse(body)) {
+      for await (const message of decodeSse(body, reads)) {
         if (message.data === "[DONE]") return;
         const chunk = safeJson(message.data) as (ChatCompletionChunk & { error?: unknown; x_groq?: { usage?: Usage } }) | undefined;
         if (!chunk || typeof chunk !== "object") {
@@ -168,6 +166,10 @@ class OpenAICompatibleAdapter implements ProviderAdapter {
           return;
         }
         if (!Array.isArray(chunk.choices)) chunk.choices = [];
+        else if (!chunk.choices.every(isObject)) {
+          yield { type: "error", error: errors.streamInterrupted(this.name, "an event's `choices` held something other than objects") };
+          return;
+        }
         // Perplexity omits `object`; clients and the contract expect every chunk to carry it.
         if (chunk.object === undefined) chunk.object = "chat.completion.chunk";
         if (chunk.x_groq?.usage && !chunk.usage) chunk.usage = chunk.x_groq.usage;
@@ -181,7 +183,8 @@ class OpenAICompatibleAdapter implements ProviderAdapter {
         yield { type: "chunk", chunk };
       }
     } catch (err) {
-      if (ctxAborted(err)) throw err;
+      // Aborted, over the size limit or out of time: the engine reports those as they are.
+      if (ctxAborted(err) || err instanceof GatewayError) throw err;
       yield { type: "error", error: errors.streamInterrupted(this.name, "the connection closed before the stream ended") };
       return;
     }
@@ -195,7 +198,7 @@ class OpenAICompatibleAdapter implements ProviderAdapter {
     const response = await sendChecked(ctx, {
       url: endpoint.url, method: "POST", headers: this.authHeaders(ctx.auth), body: JSON.stringify(this.bodyFor(request, endpoint, ctx.model)),
     }, this.mapError);
-    const json = (await readJson(response, this.name)) as EmbeddingResponse;
+    const json = (await readJson(response, ctx.reads)) as EmbeddingResponse;
     if (!json || typeof json !== "object" || !Array.isArray(json.data)) throw errors.upstreamBadResponse(this.name, "the body has no `data` array");
     return json;
   }
@@ -203,11 +206,20 @@ class OpenAICompatibleAdapter implements ProviderAdapter {
   async listModels(ctx: CallContext): Promise<string[]> {
     if (!this.spec.modelsEndpoint) return [...this.staticModels];
     const response = await sendChecked(ctx, { url: this.endpoint("models", "").url, method: "GET", headers: this.authHeaders(ctx.auth) }, this.mapError);
-    const json = (await readJson(response, this.name)) as { data?: Array<{ id?: unknown }> } | Array<{ id?: unknown }>;
+    const json = (await readJson(response, ctx.reads)) as { data?: Array<{ id?: unknown }> } | Array<{ id?: unknown }>;
     const list = Array.isArray(json) ? json : json?.data;
     if (!Array.isArray(list)) throw errors.upstreamBadResponse(this.name, "the model list has no `data` array");
     return list.map((m) => m?.id).filter((id): id is string => typeof id === "string");
   }
+}
+
+const isObject = (v: unknown): boolean => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** What the server relays and the post-LLM hooks read: choices that are objects, each with a message object. */
+function isCompletion(json: unknown): json is ChatCompletion {
+  if (!isObject(json)) return false;
+  const choices = (json as { choices?: unknown }).choices;
+  return Array.isArray(choices) && choices.every((c) => isObject(c) && isObject((c as { message?: unknown }).message));
 }
 
 function ctxAborted(err: unknown): boolean {

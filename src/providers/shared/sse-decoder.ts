@@ -1,38 +1,57 @@
+import { errors } from "../../core/errors.ts";
+import type { UpstreamReads } from "../types.ts";
+
 export interface SseMessage { event: string | undefined; data: string }
+
+const LINE_END = /[\r\n]/g;
 
 /**
  * Spec-compliant enough SSE parsing for upstream streams: LF, CRLF or CR line endings (also split
  * across reads), comment lines (`: keep-alive`) ignored, multi-line `data:` joined with "\n".
  * Every provider that streams SSE uses this one decoder.
+ *
+ * One event may hold at most `reads.maxBytes` (counted in characters of its unconsumed text): an
+ * upstream that never ends a line or an event gets a 502, and the body is cancelled (the for-await
+ * cancels it when this throws), which closes the connection. Every read stamps `reads.lastReadAt`.
  */
-export async function* decodeSse(body: ReadableStream<Uint8Array>): AsyncGenerator<SseMessage> {
+export async function* decodeSse(body: ReadableStream<Uint8Array>, reads: UpstreamReads): AsyncGenerator<SseMessage> {
+  const limit = reads.maxBytes;
   const decoder = new TextDecoder();
   let buffer = "";
+  // Where the search for the next line end resumes: the text before it holds none, so a long line
+  // arriving in many reads is scanned once, not once per read.
+  let scanFrom = 0;
   let event: string | undefined;
   let data: string[] = [];
+  let held = 0;
   for await (const bytes of body) {
+    reads.lastReadAt = performance.now();
     buffer += decoder.decode(bytes, { stream: true });
     let start = 0;
     for (;;) {
-      const lf = buffer.indexOf("\n", start);
-      const cr = buffer.indexOf("\r", start);
-      let end: number;
-      let next: number;
-      if (cr !== -1 && (lf === -1 || cr < lf)) {
+      LINE_END.lastIndex = scanFrom > start ? scanFrom : start;
+      const found = LINE_END.exec(buffer);
+      if (found === null) {
+        scanFrom = buffer.length;
+        break;
+      }
+      const end = found.index;
+      let next = end + 1;
+      if (buffer.charCodeAt(end) === 13 /* \r */) {
         // A lone CR at the end of what we have may be the first half of CRLF: wait for more.
-        if (cr === buffer.length - 1) break;
-        end = cr;
-        next = buffer[cr + 1] === "\n" ? cr + 2 : cr + 1;
-      } else if (lf !== -1) {
-        end = lf;
-        next = lf + 1;
-      } else break;
+        if (next === buffer.length) {
+          scanFrom = end;
+          break;
+        }
+        if (buffer.charCodeAt(next) === 10) next++;
+      }
       const line = buffer.slice(start, end);
       start = next;
       if (line === "") {
         if (data.length > 0) yield { event, data: data.join("\n") };
         event = undefined;
         data = [];
+        held = 0;
         continue;
       }
       if (line.charCodeAt(0) === 58 /* : */) continue;
@@ -40,10 +59,16 @@ export async function* decodeSse(body: ReadableStream<Uint8Array>): AsyncGenerat
       const field = colon === -1 ? line : line.slice(0, colon);
       let value = colon === -1 ? "" : line.slice(colon + 1);
       if (value.charCodeAt(0) === 32) value = value.slice(1);
-      if (field === "data") data.push(value);
-      else if (field === "event") event = value;
+      if (field === "data") {
+        data.push(value);
+        held += value.length + 1;
+      } else if (field === "event") event = value;
     }
-    buffer = buffer.slice(start);
+    if (start !== 0) {
+      buffer = buffer.slice(start);
+      scanFrom -= start;
+    }
+    if (buffer.length + held > limit) throw errors.upstreamTooLarge(reads.provider, limit);
   }
   buffer += decoder.decode();
   // A stream that ends without its final blank line still delivers its last event.

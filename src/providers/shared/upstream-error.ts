@@ -1,13 +1,31 @@
 import { errors, typeForStatus, type GatewayError } from "../../core/errors.ts";
 
-/** Upstream headers worth handing to the client with an error (rate-limit hints). */
+/**
+ * The only upstream headers a client ever sees: the retry hints, and only when well formed. A
+ * delta-seconds `retry-after` (or `retry-after-ms`) passes as digits; an HTTP-date is re-serialised
+ * from the parsed date; anything else is dropped, so no upstream text rides along in a header.
+ */
 export function retryHeaders(headers: Headers): Record<string, string> | undefined {
   let out: Record<string, string> | undefined;
-  for (const name of ["retry-after", "retry-after-ms"]) {
-    const value = headers.get(name);
-    if (value !== null) (out ??= {})[name] = value;
-  }
+  const after = retryAfterValue(headers.get("retry-after"));
+  if (after !== undefined) (out ??= {})["retry-after"] = after;
+  const ms = headers.get("retry-after-ms")?.trim();
+  if (ms !== undefined && SECONDS.test(ms)) (out ??= {})["retry-after-ms"] = ms;
   return out;
+}
+
+// Digits with an optional short fraction (RFC 9110 delta-seconds; some providers send "1.5").
+const SECONDS = /^\d{1,10}(?:\.\d{1,3})?$/;
+const HTTP_DATE_CHARS = /^[A-Za-z0-9 ,:-]{1,64}$/;
+
+/** A valid Retry-After as it may be relayed, or undefined. */
+export function retryAfterValue(raw: string | null | undefined): string | undefined {
+  const value = raw?.trim();
+  if (value === undefined || value === "") return undefined;
+  if (SECONDS.test(value)) return value;
+  if (!HTTP_DATE_CHARS.test(value)) return undefined;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : new Date(at).toUTCString();
 }
 
 export function safeJson(text: string): unknown {

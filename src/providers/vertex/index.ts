@@ -99,9 +99,9 @@ class VertexAdapter implements ProviderAdapter {
     if (request.stream) {
       const response = await this.post(ctx, this.url`/google/models/${ctx.model}:streamGenerateContent?alt=sse`, body);
       if (!response.body) throw errors.upstreamBadResponse(this.name, "the stream had no body");
-      return { type: "stream", events: toChunkStream(response.body, this.name, ctx.model) };
+      return { type: "stream", events: toChunkStream(response.body, this.name, ctx.model, ctx.reads) };
     }
-    const json = await readJson(await this.post(ctx, this.url`/google/models/${ctx.model}:generateContent`, body), this.name);
+    const json = await readJson(await this.post(ctx, this.url`/google/models/${ctx.model}:generateContent`, body), ctx.reads);
     if (!isGenerateContentResponse(json)) throw errors.upstreamBadResponse(this.name, "the body has no `candidates` array");
     return { type: "json", body: toChatCompletion(json, ctx.model) };
   }
@@ -114,14 +114,14 @@ class VertexAdapter implements ProviderAdapter {
     const opts = { provider: this.name, model: ctx.model, jsonTool: call.jsonTool };
     if (request.stream) {
       if (!response.body) throw errors.upstreamBadResponse(this.name, "the stream had no body");
-      return { type: "stream", events: anthropicStream(response.body, opts) };
+      return { type: "stream", events: anthropicStream(response.body, opts, ctx.reads) };
     }
-    return { type: "json", body: fromAnthropicResponse(await readJson(response, this.name), opts) };
+    return { type: "json", body: fromAnthropicResponse(await readJson(response, ctx.reads), opts) };
   }
 
   async embeddings(request: EmbeddingRequest, ctx: CallContext): Promise<EmbeddingResponse> {
     if (isAnthropicModel(ctx.model)) throw errors.unsupportedOperation(this.name, `embeddings with ${ctx.model}`);
-    const json = await readJson(await this.post(ctx, this.url`/google/models/${ctx.model}:predict`, toVertexPredict(request)), this.name);
+    const json = await readJson(await this.post(ctx, this.url`/google/models/${ctx.model}:predict`, toVertexPredict(request)), ctx.reads);
     const result = fromVertexPredict(json);
     if (!result) throw errors.upstreamBadResponse(this.name, "the body has no `predictions[].embeddings.values`");
     return toEmbeddingResponse(request, ctx.model, result);

@@ -24,6 +24,9 @@ export function fromAnthropicResponse(json: unknown, opts: AnthropicResponseOpti
   if (!msg || typeof msg !== "object" || !Array.isArray(msg.content)) {
     throw errors.upstreamBadResponse(opts.provider, "the message has no `content` array");
   }
+  if (!msg.content.every((b) => typeof b === "object" && b !== null)) {
+    throw errors.upstreamBadResponse(opts.provider, "the message's `content` holds something other than blocks");
+  }
   let text = "";
   let hasText = false;
   let reasoning: string | undefined;

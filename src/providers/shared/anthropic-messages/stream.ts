@@ -1,7 +1,8 @@
-import { errors, type GatewayError } from "../../../core/errors.ts";
+import { errors, GatewayError } from "../../../core/errors.ts";
 import { newCompletionId, nowSeconds } from "../../../core/ids.ts";
 import type { ChatCompletionChunk, ChunkChoice, FinishReason } from "../../../core/openai-types.ts";
 import type { StreamEvent } from "../../../core/stream-event.ts";
+import type { UpstreamReads } from "../../types.ts";
 import { decodeSse } from "../sse-decoder.ts";
 import { safeJson } from "../upstream-error.ts";
 import { anthropicStreamError } from "./errors.ts";
@@ -161,17 +162,18 @@ export class AnthropicStreamMapper {
 }
 
 /** An Anthropic SSE body (Messages API, or Vertex streamRawPredict) → OpenAI stream events. */
-export async function* anthropicStream(body: ReadableStream<Uint8Array>, opts: AnthropicStreamOptions): AsyncGenerator<StreamEvent> {
+export async function* anthropicStream(body: ReadableStream<Uint8Array>, opts: AnthropicStreamOptions, reads: UpstreamReads): AsyncGenerator<StreamEvent> {
   const mapper = new AnthropicStreamMapper(opts);
   try {
-    for await (const message of decodeSse(body)) {
+    for await (const message of decodeSse(body, reads)) {
       const event = mapper.push(message.event, message.data);
       if (event) yield event;
       if (event?.type === "error") return;
       // After message_stop the body is read to its end, so the connection can be reused.
     }
   } catch (err) {
-    if (err instanceof Error && err.name === "AbortError") throw err;
+    // Aborted, over the size limit or out of time: the engine reports those as they are.
+    if (err instanceof GatewayError || (err instanceof Error && err.name === "AbortError")) throw err;
     if (!mapper.done) yield { type: "error", error: errors.streamInterrupted(opts.provider, "the connection closed before the stream ended") };
     return;
   }

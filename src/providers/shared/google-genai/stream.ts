@@ -1,9 +1,11 @@
-import { errors } from "../../../core/errors.ts";
+import { errors, GatewayError } from "../../../core/errors.ts";
 import type { ChunkChoice, ToolCallDelta, Usage } from "../../../core/openai-types.ts";
 import type { StreamEvent } from "../../../core/stream-event.ts";
+import type { UpstreamReads } from "../../types.ts";
 import { decodeSse } from "../sse-decoder.ts";
 import { safeJson } from "../upstream-error.ts";
 import { googleError } from "./errors.ts";
+import { hasWellFormedCandidates } from "./validate.ts";
 import { completionId, createdOf, mapFinishReason, mapUsage, textOf, toolCallOf } from "./response.ts";
 import type { GenerateContentResponse } from "./wire.ts";
 
@@ -13,7 +15,7 @@ import type { GenerateContentResponse } from "./wire.ts";
  * arguments. Usage is cumulative on every chunk (on Vertex only the last has counts): the last one seen
  * is sent at the end as a `choices: []` chunk, after the finish chunk.
  */
-export async function* toChunkStream(body: ReadableStream<Uint8Array>, provider: string, model: string): AsyncGenerator<StreamEvent> {
+export async function* toChunkStream(body: ReadableStream<Uint8Array>, provider: string, model: string, reads: UpstreamReads): AsyncGenerator<StreamEvent> {
   let head: { id: string; created: number; model: string } | undefined;
   let usage: Usage | undefined;
   const toolCalls = new Map<number, number>();
@@ -24,10 +26,14 @@ export async function* toChunkStream(body: ReadableStream<Uint8Array>, provider:
   });
 
   try {
-    for await (const message of decodeSse(body)) {
+    for await (const message of decodeSse(body, reads)) {
       const data = safeJson(message.data) as GenerateContentResponse | undefined;
       if (!data || typeof data !== "object" || Array.isArray(data)) {
         yield { type: "error", error: errors.streamInterrupted(provider, "an event was not valid JSON") };
+        return;
+      }
+      if (data.error === undefined && !hasWellFormedCandidates(data)) {
+        yield { type: "error", error: errors.streamInterrupted(provider, "an event's `candidates` had the wrong shape") };
         return;
       }
       if (data.error !== undefined) {
@@ -76,7 +82,8 @@ export async function* toChunkStream(body: ReadableStream<Uint8Array>, provider:
       if (finishes.length > 0) yield chunk(finishes);
     }
   } catch (err) {
-    if (err instanceof Error && err.name === "AbortError") throw err;
+    // Aborted, over the size limit or out of time: the engine reports those as they are.
+    if (err instanceof GatewayError || (err instanceof Error && err.name === "AbortError")) throw err;
     // Cut off after the answer was complete: only trailing usage is lost, the answer stands.
     if (finished.size === 0) {
       yield { type: "error", error: errors.streamInterrupted(provider, "the connection closed before the stream ended") };

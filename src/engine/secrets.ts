@@ -1,0 +1,33 @@
+import { Redactor } from "../core/redact.ts";
+import type { Auth } from "../providers/types.ts";
+
+// Header names that carry credentials: authorization, x-api-key, api-key, x-goog-api-key,
+// x-amz-security-token, and custom ones a provider block adds (`x-portkey-api-key`, ...).
+const CREDENTIAL_HEADER = /auth|key|token|secret|signature|cookie/i;
+const SCHEME_AND_TOKEN = /^\S+\s+(\S+)$/;
+
+/**
+ * Everything secret one upstream call used: every credential field of a stored key (API key, AWS
+ * access key id, secret and session token, OAuth access token), the client's own headers in
+ * passthrough, and the credential headers actually sent (tokens derived from a key, such as Vertex's
+ * service-account bearer token, are only known there).
+ */
+export function attemptRedactor(auth: Auth, sent: Readonly<Record<string, string>> | undefined): Redactor {
+  const values: string[] = [];
+  if (auth.mode === "stored") {
+    const k = auth.key;
+    values.push(k.value, k.access_key_id, k.secret_access_key, k.session_token, k.access_token);
+  } else {
+    for (const name in auth.headers) addCredential(values, auth.headers[name]!);
+  }
+  if (sent !== undefined) for (const name in sent) if (CREDENTIAL_HEADER.test(name)) addCredential(values, sent[name]!);
+  return new Redactor(values);
+}
+
+/** The header value, and the token alone when it is `<scheme> <token>` (`Bearer sk-...`). */
+function addCredential(values: string[], header: string): void {
+  const value = header.trim();
+  values.push(value);
+  const token = SCHEME_AND_TOKEN.exec(value)?.[1];
+  if (token !== undefined) values.push(token);
+}
