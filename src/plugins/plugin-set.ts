@@ -42,6 +42,8 @@ export interface BuildOptions {
   isRoute: (model: string) => boolean;
   /** Factories by name; the built-ins by default (tests add their own). */
   resolve?: (name: string) => Promise<PluginFactory | undefined>;
+  /** The plugins of the generation being replaced: each new plugin inherits its namesake's `carry`. */
+  previous?: PluginSet;
 }
 
 async function builtin(name: string): Promise<PluginFactory | undefined> {
@@ -65,7 +67,8 @@ export async function buildPlugins(entries: readonly PluginConfig[], opts: Build
       if (factory === undefined) {
         throw new ConfigError(`${path}.name: unknown plugin "${entry.name}" (built-in: ${[...builtinPlugins.keys()].join(", ")})`);
       }
-      plugins.push(await factory.create(entry.config, { path, telemetry, redisUrl: opts.redisUrl }));
+      const inherited = opts.previous?.chain.plugins.find((p) => p.name === entry.name)?.carry;
+      plugins.push(await factory.create(entry.config, { path, telemetry, redisUrl: opts.redisUrl, inherited }));
       settings.push({ failClosed: entry.fail_closed, timeoutMs: entry.timeout ?? DEFAULT_HOOK_TIMEOUT_MS });
     }
   } catch (err) {

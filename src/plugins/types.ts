@@ -107,6 +107,11 @@ export interface Plugin extends Hooks {
   scrape?(): Promise<string>;
   /** Flush and release (exporters, timers, connections) when the config goes away or on shutdown. */
   close?(): Promise<void>;
+  /**
+   * What must outlive a config reload (metric counters, rate-limit buckets): handed to the factory
+   * of the same plugin in the next generation as `env.inherited`.
+   */
+  readonly carry?: unknown;
 }
 
 /** What a factory gets besides its own `config`. */
@@ -116,6 +121,8 @@ export interface PluginEnv {
   telemetry: Telemetry;
   /** `redis.url` from the config. */
   redisUrl: string;
+  /** The `carry` of this plugin's instance in the generation being replaced, on a reload. */
+  inherited?: unknown;
 }
 
 export interface PluginFactory {

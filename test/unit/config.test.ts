@@ -39,6 +39,12 @@ describe("config", () => {
     expect(errorOf("routes:\n  fast: { strategy: random, targets: [] }\n")).toContain("routes.fast.strategy");
   });
 
+  test("sections nothing implements yet are refused, not silently ignored", () => {
+    expect(errorOf("cache:\n  backend: memory\n")).toBe("cache: the response cache is not available yet in this version of Butter; remove this section");
+    expect(errorOf("app_keys:\n  require_key: true\n")).toContain("app_keys: application keys is not available yet");
+    expect(errorOf("admin:\n  token: x\n")).toContain("admin: the admin API is not available yet");
+  });
+
   test("${VAR} and ${VAR:-default} interpolation, unset reported", () => {
     const { text, unset } = interpolate("a: ${A}\nb: ${B:-fallback}\nc: ${C}\n# ${IN_COMMENT}\n", { A: "one" });
     expect(text).toBe("a: one\nb: fallback\nc: \n# ${IN_COMMENT}\n");

@@ -29,9 +29,14 @@ function hrTime(): HrTime {
   return [Math.floor(ms / 1000), (ms % 1000) * 1e6];
 }
 
+/** The cells and when they started counting: kept across config reloads, so counters never go backwards. */
+interface Cells {
+  ins: Instruments;
+  start: HrTime;
+}
+
 /** Hands the recorder's cells to the SDK's reader as one instrumentation scope, cumulative since start. */
-function producer(ins: Instruments): MetricProducer {
-  const start = hrTime();
+function producer({ ins, start }: Cells): MetricProducer {
   const all = Object.values(ins);
   return {
     async collect(): Promise<CollectionResult> {
@@ -44,9 +49,10 @@ function producer(ins: Instruments): MetricProducer {
   };
 }
 
-export function createMetrics(config: z.output<typeof metricsConfig>, telemetry: Telemetry): Plugin {
-  const ins = createInstruments();
-  const reader = new PullReader({ metricProducers: [producer(ins)] });
+export function createMetrics(config: z.output<typeof metricsConfig>, telemetry: Telemetry, inherited?: unknown): Plugin {
+  const cells: Cells = isCells(inherited) ? inherited : { ins: createInstruments(), start: hrTime() };
+  const ins = cells.ins;
+  const reader = new PullReader({ metricProducers: [producer(cells)] });
   // The provider binds the reader (and gives the exposition its resource); no instrument is created on it.
   const provider = new MeterProvider({ readers: [reader] });
   const serializer = new PrometheusSerializer(undefined, false, undefined, true, true);
@@ -58,6 +64,7 @@ export function createMetrics(config: z.output<typeof metricsConfig>, telemetry:
   ];
   return {
     name: "metrics",
+    carry: cells,
     async scrape() {
       const { resourceMetrics } = await reader.collect();
       return serializer.serialize(resourceMetrics);
@@ -72,6 +79,10 @@ export function createMetrics(config: z.output<typeof metricsConfig>, telemetry:
 export const factory: PluginFactory = {
   name: "metrics",
   create(config, env) {
-    return createMetrics(parsePluginConfig(metricsConfig, config, env.path), env.telemetry);
+    return createMetrics(parsePluginConfig(metricsConfig, config, env.path), env.telemetry, env.inherited);
   },
 };
+
+function isCells(value: unknown): value is Cells {
+  return typeof value === "object" && value !== null && "ins" in value && "start" in value;
+}

@@ -28,16 +28,29 @@ export type RatelimitConfig = z.output<typeof ratelimitConfig>;
 export interface RatelimitOptions {
   /** Milliseconds clock for the memory store (tests); Redis uses its own TIME. */
   now?: () => number;
+  /** The previous generation's `carry` (a config reload). */
+  inherited?: unknown;
+}
+
+/** In-memory buckets outlive a reload that keeps their settings (Redis buckets live in Redis anyway). */
+interface Carried {
+  settings: string;
+  store: BucketStore;
 }
 
 export function createRatelimit(c: RatelimitConfig, redisUrl: string, opts: RatelimitOptions = {}): Plugin & { store: BucketStore } {
   const limits = { rate: c.rate, burst: c.burst };
+  const settings = JSON.stringify([c.backend, c.mode, c.rate, c.burst, c.max_keys]);
+  const inherited = opts.inherited as Carried | undefined;
   const store: BucketStore =
     c.backend === "redis"
       ? new RedisStore(redisUrl, limits, c.key_prefix)
-      : c.mode === "global"
-        ? new GlobalStore(limits, opts.now)
-        : new MemoryStore(limits, c.max_keys, opts.now);
+      : inherited?.settings === settings
+        ? inherited.store
+        : c.mode === "global"
+          ? new GlobalStore(limits, opts.now)
+          : new MemoryStore(limits, c.max_keys, opts.now);
+  const carry: Carried | undefined = c.backend === "redis" ? undefined : { settings, store };
   const limit = String(c.burst);
   const global = c.mode === "global";
   const answer = (v: Verdict): HookResult<HttpRequestPayload> => {
@@ -60,6 +73,7 @@ export function createRatelimit(c: RatelimitConfig, redisUrl: string, opts: Rate
     name: "ratelimit",
     usesClientIp: !global,
     store,
+    carry,
     preHttp(p) {
       const key = global ? "global" : "ip:" + clientKey(p.client_ip, p.headers["x-forwarded-for"], c.trust_proxy);
       const v = store.take(key);
@@ -74,7 +88,7 @@ export function createRatelimit(c: RatelimitConfig, redisUrl: string, opts: Rate
 export const factory: PluginFactory = {
   name: "ratelimit",
   async create(config: Record<string, unknown>, env: PluginEnv) {
-    const plugin = createRatelimit(parsePluginConfig(ratelimitConfig, config, env.path), env.redisUrl);
+    const plugin = createRatelimit(parsePluginConfig(ratelimitConfig, config, env.path), env.redisUrl, { inherited: env.inherited });
     if (plugin.store instanceof RedisStore) {
       // Start serving either way: while Redis is away each check fails and the chain fails open
       // (or closed, with fail_closed), and the store reconnects on demand.
