@@ -16,14 +16,21 @@ export function retryHeaders(headers: Headers): Record<string, string> | undefin
 
 // Digits with an optional short fraction (RFC 9110 delta-seconds; some providers send "1.5").
 const SECONDS = /^\d{1,10}(?:\.\d{1,3})?$/;
-const HTTP_DATE_CHARS = /^[A-Za-z0-9 ,:-]{1,64}$/;
+// RFC 9110 HTTP-date: IMF-fixdate, and the obsolete RFC 850 and asctime forms recipients must accept.
+const DAY = "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)";
+const MONTH = "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)";
+const HTTP_DATE = new RegExp(
+  `^(?:${DAY}, \\d{2} ${MONTH} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT` +
+    `|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \\d{2}-${MONTH}-\\d{2} \\d{2}:\\d{2}:\\d{2} GMT` +
+    `|${DAY} ${MONTH} [ \\d]\\d \\d{2}:\\d{2}:\\d{2} \\d{4})$`,
+);
 
-/** A valid Retry-After as it may be relayed, or undefined. */
+/** A valid Retry-After as it may be relayed (a date re-serialised from its parsed value), or undefined. */
 export function retryAfterValue(raw: string | null | undefined): string | undefined {
   const value = raw?.trim();
   if (value === undefined || value === "") return undefined;
   if (SECONDS.test(value)) return value;
-  if (!HTTP_DATE_CHARS.test(value)) return undefined;
+  if (!HTTP_DATE.test(value)) return undefined;
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : new Date(at).toUTCString();
 }
