@@ -65,7 +65,7 @@ export async function startFaultGateway(config: GatewayConfig): Promise<FaultGat
     seen.push(text, JSON.stringify([...res.headers]));
     return { status: res.status, headers: res.headers, text, ms: performance.now() - started };
   };
-  const recordingFetch: typeof fetch = Object.assign(async (input: RequestInfo | URL, init?: RequestInit) => {
+  const recordingFetch: typeof fetch = Object.assign(async (input: string | URL | Request, init?: RequestInit) => {
     const res = await fetch(input, init);
     seen.push(JSON.stringify([...res.headers]));
     // The SDK reads the body itself: a tee keeps a copy for the scan.

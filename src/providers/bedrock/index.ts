@@ -17,6 +17,7 @@ import { upstreamBase, urlUnder, type UrlTemplate } from "../shared/upstream-url
 // (model listing). See README "Bedrock" and providers README §3.
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+const REQUEST_ID = /^[A-Za-z0-9-]{1,64}$/;
 
 export const bedrock: ProviderFactory = {
   kind: "bedrock",
@@ -79,8 +80,10 @@ class BedrockAdapter implements ProviderAdapter {
       ctx, "POST", this.modelUrl(ctx.model, streaming ? "converse-stream" : "converse"), body,
       streaming ? "application/vnd.amazon.eventstream" : "application/json",
     );
+    // The id reaches the client: only a request id's own characters (a UUID) are taken from the header.
     const requestId = response.headers.get("x-amzn-requestid");
-    const meta = { id: requestId ? `chatcmpl-${requestId}` : newCompletionId(), created: nowSeconds(), model: ctx.model, jsonTool: call.jsonTool };
+    const id = requestId !== null && REQUEST_ID.test(requestId) ? `chatcmpl-${requestId}` : newCompletionId();
+    const meta = { id, created: nowSeconds(), model: ctx.model, jsonTool: call.jsonTool };
     if (streaming) {
       if (!response.body) throw errors.upstreamBadResponse(this.name, "the stream had no body");
       return { type: "stream", events: converseStream(response.body, { provider: this.name, ...meta }, ctx.signal, ctx.reads) };

@@ -1,10 +1,13 @@
 import { GatewayError } from "../../core/errors.ts";
 import type { KeyConfig } from "../../config/schema.ts";
+import { readBody } from "../shared/http.ts";
 import { readServiceAccount, signedAssertion, tokenRequestBody } from "./service-account.ts";
 
 /** Refresh this long before expiry, so a token never expires in flight (or half the lifetime, if shorter). */
 const REFRESH_MARGIN_MS = 5 * 60_000;
 const TOKEN_TIMEOUT_MS = 10_000;
+/** A token answer is a few hundred bytes; anything this long is not one. */
+const MAX_TOKEN_RESPONSE_BYTES = 64 * 1024;
 
 interface Cached { token: string; refreshAt: number }
 
@@ -71,11 +74,13 @@ export class TokenSource {
         headers: { "content-type": "application/x-www-form-urlencoded" },
         body: tokenRequestBody(signedAssertion(sa, Math.floor(started / 1000))),
         signal: AbortSignal.timeout(TOKEN_TIMEOUT_MS),
+        // The signed assertion goes to the file's token_uri and nowhere else.
+        redirect: "manual",
       });
     } catch {
       throw credentialError(provider, `the OAuth token endpoint ${sa.token_uri} could not be reached`, 502, true);
     }
-    const text = await response.text().catch(() => "");
+    const text = await readBody(response, { provider, maxBytes: MAX_TOKEN_RESPONSE_BYTES, lastReadAt: 0 }).catch(() => "");
     let json: { access_token?: unknown; expires_in?: unknown; error?: unknown; error_description?: unknown } = {};
     try {
       json = JSON.parse(text);
