@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { configSchema, type Config } from "./schema.ts";
 import { interpolate } from "./interpolate.ts";
+import { findDuplicateKey } from "./duplicate-keys.ts";
 
 export class ConfigError extends Error {}
 
@@ -24,6 +25,8 @@ export function parseConfigText(text: string, env: Record<string, string | undef
   } catch (err) {
     throw new ConfigError(`invalid YAML: ${err instanceof Error ? err.message : String(err)}`);
   }
+  const duplicate = findDuplicateKey(expanded);
+  if (duplicate !== undefined) throw new ConfigError(`${formatPath(duplicate.path)}: duplicate key (line ${duplicate.line}); YAML keeps only one of them`);
   const result = configSchema.safeParse(raw ?? {});
   if (!result.success) throw new ConfigError(formatIssues(result.error.issues));
   return { config: result.data, warnings };
