@@ -88,6 +88,17 @@ describe("decodeSse limit (one event)", () => {
   });
 });
 
+test("one large read of many events, LF-only or CR-only, is decoded in linear time", async () => {
+  for (const eol of ["\n", "\r"]) {
+    const text = `data: ${"v".repeat(40)}${eol}${eol}`.repeat(20_000);
+    const started = performance.now();
+    let n = 0;
+    for await (const _ of decodeSse(streamOf([text]), testReads())) n++;
+    expect(n).toBe(20_000);
+    expect(performance.now() - started).toBeLessThan(1000);
+  }
+});
+
 describe("event-stream limit (one message)", () => {
   test("a prelude announcing a message over the limit throws EventStreamTooLarge at once", () => {
     const d = new EventStreamDecoder(1024);

@@ -3,8 +3,6 @@ import type { UpstreamReads } from "../types.ts";
 
 export interface SseMessage { event: string | undefined; data: string }
 
-const LINE_END = /[\r\n]/g;
-
 /**
  * Spec-compliant enough SSE parsing for upstream streams: LF, CRLF or CR line endings (also split
  * across reads), comment lines (`: keep-alive`) ignored, multi-line `data:` joined with "\n".
@@ -28,22 +26,30 @@ export async function* decodeSse(body: ReadableStream<Uint8Array>, reads: Upstre
     reads.lastReadAt = performance.now();
     buffer += decoder.decode(bytes, { stream: true });
     let start = 0;
+    // Where the next LF and CR are, once looked up (-1: none left in this buffer), so a stream that
+    // uses only one of them is not scanned to its end for the other once per line.
+    let lf = -2;
+    let cr = -2;
     for (;;) {
-      LINE_END.lastIndex = scanFrom > start ? scanFrom : start;
-      const found = LINE_END.exec(buffer);
-      if (found === null) {
-        scanFrom = buffer.length;
-        break;
-      }
-      const end = found.index;
-      let next = end + 1;
-      if (buffer.charCodeAt(end) === 13 /* \r */) {
+      const from = scanFrom > start ? scanFrom : start;
+      if (lf !== -1 && lf < from) lf = buffer.indexOf("\n", from);
+      if (cr !== -1 && cr < from) cr = buffer.indexOf("\r", from);
+      let end: number;
+      let next: number;
+      if (cr !== -1 && (lf === -1 || cr < lf)) {
         // A lone CR at the end of what we have may be the first half of CRLF: wait for more.
-        if (next === buffer.length) {
-          scanFrom = end;
+        if (cr === buffer.length - 1) {
+          scanFrom = cr;
           break;
         }
-        if (buffer.charCodeAt(next) === 10) next++;
+        end = cr;
+        next = buffer.charCodeAt(cr + 1) === 10 ? cr + 2 : cr + 1;
+      } else if (lf !== -1) {
+        end = lf;
+        next = lf + 1;
+      } else {
+        scanFrom = buffer.length;
+        break;
       }
       const line = buffer.slice(start, end);
       start = next;
