@@ -51,6 +51,30 @@ export function boundedPath(path: string): string {
   return KNOWN_PATHS.has(path) ? path : "other";
 }
 
+// HTTP methods as OpenTelemetry's semantic conventions list them; any other token reads as _OTHER,
+// so a client cannot mint series by inventing methods.
+const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]);
+
+export function boundedMethod(method: string): string {
+  return KNOWN_METHODS.has(method) ? method : "_OTHER";
+}
+
+/** Longer label values are cut here (with "…"); model ids are at most 256 characters anyway. */
+export const MAX_LABEL_LENGTH = 128;
+// C0 and C1 controls (NUL, CR, ESC, ...) and U+2028/2029: some scrapers split or stop on them. The
+// serializer escapes only backslash, double quote and newline, as the text format asks.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/**
+ * A label value that came from outside (a model name): control characters become U+FFFD, lone
+ * surrogates too, and the length is bounded. Called once per kind of request, not per request.
+ */
+export function labelValue(value: string): string {
+  let out = value.replace(CONTROL, "\uFFFD");
+  if (!out.isWellFormed()) out = out.toWellFormed();
+  return out.length > MAX_LABEL_LENGTH ? `${out.slice(0, MAX_LABEL_LENGTH - 1)}…` : out;
+}
+
 /** Remembers up to `max` distinct values; later new values read as "other". */
 export class BoundedValues {
   private readonly seen = new Set<string>();

@@ -4,7 +4,7 @@
 // increments instead of ten attribute-hashing SDK updates.
 import type { Attributes } from "@opentelemetry/api";
 import type { PluginFailureEvent, RequestRecord } from "../../../observability/events.ts";
-import { BoundedValues, boundedPath, type Instruments } from "./instruments.ts";
+import { BoundedValues, boundedMethod, boundedPath, labelValue, type Instruments } from "./instruments.ts";
 import type { HistogramCell, SumCell } from "./series.ts";
 
 /** Cached kinds; beyond it the cache starts over (a flood of distinct models or paths must not grow it). */
@@ -29,8 +29,9 @@ class KindCells {
     const path = boundedPath(r.path);
     const status = r.status;
     this.requests = ins.requests.cell(key(path, provider, model, status), () => ({ path, provider, model, status }));
-    this.duration = ins.duration.cell(key(r.method, path, status), () => ({
-      "http.request.method": r.method, "http.route": path, "http.response.status_code": status,
+    const method = boundedMethod(r.method);
+    this.duration = ins.duration.cell(key(method, path, status), () => ({
+      "http.request.method": method, "http.route": path, "http.response.status_code": status,
     }));
     const kind = r.errorKind;
     if (kind !== undefined) {
@@ -110,8 +111,8 @@ export class MetricsRecorder {
     let cells = this.kinds.get(k);
     if (cells === undefined) {
       if (this.kinds.size >= MAX_KINDS) this.kinds.clear();
-      const provider = r.provider ?? "none";
-      const model = r.model === undefined ? "none" : this.models.get(`${provider}/${r.model}`) === "other" ? "other" : r.model;
+      const provider = r.provider === undefined ? "none" : labelValue(r.provider);
+      const model = r.model === undefined ? "none" : this.models.get(`${provider}/${r.model}`) === "other" ? "other" : labelValue(r.model);
       cells = new KindCells(this.ins, r, provider, model);
       this.kinds.set(k, cells);
     }
