@@ -32,11 +32,14 @@ export function parseConfigText(text: string, env: Record<string, string | undef
   return { config: result.data, warnings };
 }
 
-/** `providers.openai.keys[0].weight: expected a positive number` */
-export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
+/**
+ * `providers.openai.keys[0].weight: expected a positive number`. `prefix` is where the parsed value
+ * sits in the file, when a schema ran on a part of it (a provider kind's own fields, a plugin's config).
+ */
+export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): string {
   return issues
     .map((issue) => {
-      const path = formatPath(issue.path);
+      const path = formatPath([...prefix, ...issue.path]);
       const message = issue.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}` : issue.message;
       return path ? `${path}: ${message}` : message;
     })

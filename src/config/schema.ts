@@ -29,31 +29,38 @@ const size = z
 
 const positive = z.number({ error: "expected a positive number" }).positive({ error: "expected a positive number" });
 const positiveInt = z.number({ error: "expected a positive integer" }).int({ error: "expected a positive integer" }).positive({ error: "expected a positive integer" });
-const optionalString = z.string().nullish().transform((v) => (v ?? "").trim());
+/**
+ * Optional text such as a credential: absent, null and blank all become "", so an unset `${VAR}`
+ * leaves a key unusable (skipped) rather than the config invalid. Provider kinds use it for their key fields.
+ */
+export const optionalText = z.string({ error: "expected a string" }).nullish().transform((v) => (v ?? "").trim());
 
-const key = z.strictObject({
-  value: optionalString,
+/** The key fields every provider kind shares. A kind's own (AWS keys, OAuth tokens...) are checked by its schema. */
+const sharedKey = z.object({
+  value: optionalText,
   weight: positive.default(1),
   models: z.array(z.string()).optional(),
-  access_key_id: optionalString,
-  secret_access_key: optionalString,
-  session_token: optionalString,
-  credentials_file: optionalString,
-  access_token: optionalString,
 });
 
-const provider = z.strictObject({
+/**
+ * The block fields every provider kind shares. Other fields (region, project, api_version...) pass
+ * through here and are checked by the kind's own schema when the snapshot is built (snapshot.ts),
+ * since only the registry, which config/ does not import, knows the kinds.
+ */
+const sharedProvider = z.object({
   type: z.string().optional(),
   base_url: z.url({ protocol: /^https?$/, error: "expected an absolute http(s) URL" }).optional(),
   credential_mode: z.enum(["stored", "passthrough"], { error: "expected \"stored\" or \"passthrough\"" }).default("stored"),
-  keys: z.array(key).default([]),
   headers: z.record(z.string(), z.string()).optional(),
   models: z.array(z.string()).optional(),
-  region: z.string().optional(),
-  project: z.string().optional(),
-  api_version: z.string().optional(),
   timeout: positiveDuration.optional(),
 });
+
+const provider = sharedProvider.extend({ keys: z.array(sharedKey.loose()).default([]) }).loose();
+
+/** Field names the core schema owns; everything else in a block or key belongs to the kind. */
+export const SHARED_PROVIDER_FIELDS: ReadonlySet<string> = new Set([...Object.keys(sharedProvider.shape), "keys"]);
+export const SHARED_KEY_FIELDS: ReadonlySet<string> = new Set(Object.keys(sharedKey.shape));
 
 const target = z.strictObject({
   provider: z.string().min(1),
@@ -126,7 +133,11 @@ export const configSchema = z.strictObject({
 });
 
 export type Config = z.output<typeof configSchema>;
+/** A provider block as written: the shared fields parsed, the kind's own not yet (see config/provider-block.ts). */
 export type ProviderConfig = Config["providers"][string];
+/** The shared block fields, parsed; a resolved block adds the kind's settings and keys. */
+export type SharedProviderConfig = z.output<typeof sharedProvider>;
+/** A stored key: the shared fields, plus whatever its kind adds (typed as the kind's StoredKey). */
 export type KeyConfig = ProviderConfig["keys"][number];
 export type RouteConfig = Config["routes"][string];
 export type FailoverConfig = Config["failover"];

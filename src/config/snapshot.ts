@@ -2,6 +2,7 @@ import type { Config } from "./schema.ts";
 import { ConfigError } from "./load.ts";
 import type { ProviderAdapter, ProviderFactory } from "../providers/types.ts";
 import type { KeyConfig } from "./schema.ts";
+import { resolveProviderBlock } from "./provider-block.ts";
 import { modelIdProblem } from "../core/model-id.ts";
 import { baseUrlProblem } from "../providers/shared/upstream-url.ts";
 
@@ -40,13 +41,15 @@ export function buildSnapshot(config: Config, factories: ReadonlyMap<string, Pro
       problems.push(`providers.${name}.base_url: ${baseProblem}`);
       continue;
     }
-    const problem = factory.validate?.(name, block);
-    if (problem) {
-      problems.push(`providers.${name}.${problem}`);
+    const resolved = resolveProviderBlock(name, block, factory);
+    if (!resolved.ok) {
+      problems.push(resolved.problem);
       continue;
     }
-    providers.set(name, factory.create(name, block));
-    keys.set(name, block.keys.map((key, index) => ({ key, index })).filter(({ key }) => factory.keyUsable(key)));
+    // The adapter and the keys the engine hands it come from the same factory and the same parse,
+    // which is what lets an adapter read its kind's key fields from `auth.key`.
+    providers.set(name, factory.create(name, resolved.block));
+    keys.set(name, resolved.block.keys.map((key, index) => ({ key, index })).filter(({ key }) => factory.keyUsable(key)));
   }
   const routes = new Map<string, RoutePlan>();
   for (const [name, route] of Object.entries(config.routes)) {

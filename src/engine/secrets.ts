@@ -7,16 +7,20 @@ const CREDENTIAL_HEADER = /auth|key|token|secret|signature|cookie/i;
 const SCHEME_AND_TOKEN = /^\S+\s+(\S+)$/;
 
 /**
- * Everything secret one upstream call used: every credential field of a stored key (API key, AWS
- * access key id, secret and session token, OAuth access token), the client's own headers in
- * passthrough, and the credential headers actually sent (tokens derived from a key, such as Vertex's
- * service-account bearer token, are only known there).
+ * Everything secret one upstream call used: every string field of a stored key (the shared `value`
+ * and whatever credential fields its kind adds: AWS keys, OAuth tokens...), the client's own headers
+ * in passthrough, and the credential headers actually sent (tokens derived from a key, such as
+ * Vertex's service-account bearer token, are only known there). Every string field rather than a
+ * list of names, so a credential field a provider kind adds cannot be forgotten here.
  */
 export function attemptRedactor(auth: Auth, sent: Readonly<Record<string, string>> | undefined): Redactor {
   const values: string[] = [];
   if (auth.mode === "stored") {
     const k = auth.key;
-    values.push(k.value, k.access_key_id, k.secret_access_key, k.session_token, k.access_token);
+    for (const field in k) {
+      const value = k[field];
+      if (typeof value === "string") values.push(value);
+    }
   } else {
     for (const name in auth.headers) addCredential(values, auth.headers[name]!);
   }

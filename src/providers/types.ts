@@ -3,11 +3,16 @@ import type {
 } from "../core/openai-types.ts";
 import type { StreamEvent } from "../core/stream-event.ts";
 import type { GatewayError } from "../core/errors.ts";
-import type { ProviderConfig, KeyConfig } from "../config/schema.ts";
+import type { ProviderBlock, ProviderConfigSchema, StoredKey } from "../config/provider-block.ts";
 
-/** How one upstream call authenticates: a stored key from config, or the client's own headers. */
-export type Auth =
-  | { mode: "stored"; key: KeyConfig; keyIndex: number }
+export type { ProviderBlock, StoredKey };
+
+/**
+ * How one upstream call authenticates: a stored key from config, or the client's own headers. `K` is
+ * the kind's own key fields (AWS keys for bedrock, OAuth for vertex); the engine sees only the shared ones.
+ */
+export type Auth<K = {}> =
+  | { mode: "stored"; key: StoredKey<K>; keyIndex: number }
   | { mode: "passthrough"; headers: Record<string, string> };
 
 export interface UpstreamRequest {
@@ -20,10 +25,10 @@ export interface UpstreamRequest {
 /** Sends one upstream request; the engine supplies it with timeouts and abort wired in. */
 export type Send = (request: UpstreamRequest) => Promise<Response>;
 
-export interface CallContext {
+export interface CallContext<K = {}> {
   /** The model id as the provider knows it (the part after `provider/`). */
   model: string;
-  auth: Auth;
+  auth: Auth<K>;
   send: Send;
   signal: AbortSignal;
   /** How much of the answer may be read; one per attempt. */
@@ -56,12 +61,16 @@ export type ChatResult =
     }
   | { type: "stream"; events: AsyncIterable<StreamEvent> };
 
-export interface ProviderAdapter {
+/**
+ * One configured provider block. `K` is its kind's key fields; the engine holds adapters as
+ * `ProviderAdapter` and passes each only keys its own factory parsed (config/snapshot.ts).
+ */
+export interface ProviderAdapter<K = {}> {
   /** The config block name (`openai-eu`); what `x-butter-provider` reports. */
   readonly name: string;
   readonly kind: string;
   readonly credentialMode: "stored" | "passthrough";
-  readonly keys: readonly KeyConfig[];
+  readonly keys: readonly StoredKey<K>[];
   readonly supportsEmbeddings: boolean;
   /** Models listed when the provider has no listing endpoint or it fails. */
   readonly staticModels: readonly string[];
@@ -70,20 +79,19 @@ export interface ProviderAdapter {
    * undefined: e.g. no `/` where the id is one URL path segment. Checked before any upstream call.
    */
   modelProblem?(model: string): string | undefined;
-  chat(request: ChatCompletionRequest, ctx: CallContext): Promise<ChatResult>;
-  embeddings(request: EmbeddingRequest, ctx: CallContext): Promise<EmbeddingResponse>;
-  listModels(ctx: CallContext): Promise<string[]>;
+  chat(request: ChatCompletionRequest, ctx: CallContext<K>): Promise<ChatResult>;
+  embeddings(request: EmbeddingRequest, ctx: CallContext<K>): Promise<EmbeddingResponse>;
+  listModels(ctx: CallContext<K>): Promise<string[]>;
 }
 
-/** Whether a key is usable at all (a key with an empty value is skipped, per the config contract). */
-export type KeyUsable = (key: KeyConfig) => boolean;
-
-export interface ProviderFactory {
-  readonly kind: string;
-  readonly keyUsable: KeyUsable;
-  /** Returns the problem with this block's settings, or undefined. */
-  validate?(name: string, config: ProviderConfig): string | undefined;
-  create(name: string, config: ProviderConfig): ProviderAdapter;
+/**
+ * A provider kind: its config fields (`S` for the block, `K` for keys, declared as zod schemas and
+ * checked once when a snapshot is built) and how to make an adapter from a block they parsed.
+ */
+export interface ProviderFactory<S = {}, K = {}> extends ProviderConfigSchema<S, K> {
+  /** Whether a key is usable at all (a key whose credentials are empty is skipped, per the config contract). */
+  keyUsable(key: StoredKey<K>): boolean;
+  create(name: string, block: ProviderBlock<S, K>): ProviderAdapter<K>;
 }
 
 export type ErrorMapper = (status: number, bodyText: string, headers: Headers) => GatewayError;

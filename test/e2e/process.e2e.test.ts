@@ -21,6 +21,14 @@ describe("process", () => {
     expect(out).toEqual([expect.stringContaining("providers.openai.keys[0].weight: expected a positive number")]);
   });
 
+  test("a provider kind's own fields fail start-up the same way, each problem with its path", async () => {
+    const p = spawnGateway("providers:\n  aws:\n    type: bedrock\n    keys: [{ access_key_id: 7 }]\n  openai:\n    region: us-east-1\n");
+    expect(await p.exited).toBe(1);
+    const out = p.logs.filter(Boolean);
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatch(/^butter: invalid config \S+config\.yaml: providers\.aws\.region: required for bedrock .*; providers\.aws\.keys\[0\]\.access_key_id: expected a string; providers\.openai: unknown field\(s\) "region"$/);
+  });
+
   test("a missing config file and unknown arguments exit 1", async () => {
     const p = spawnGateway("{}", { args: ["--config", "/nonexistent/butter.yaml"] });
     expect(await p.exited).toBe(1);

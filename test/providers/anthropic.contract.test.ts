@@ -5,6 +5,7 @@ import {
 } from "../support/index.ts";
 import type { ChatCompletionRequest } from "../../src/core/openai-types.ts";
 import { configSchema } from "../../src/config/schema.ts";
+import { buildSnapshot } from "../../src/config/snapshot.ts";
 import { providerFactories } from "../../src/providers/registry.ts";
 import type { ProviderAdapter } from "../../src/providers/types.ts";
 import { makeSend } from "../../src/transport/upstream-fetch.ts";
@@ -132,7 +133,7 @@ describe("anthropic adapter beyond the shared contract", () => {
   beforeAll(async () => {
     mock = await startMockUpstream();
     const config = configSchema.parse({ providers: { a: { type: "anthropic", base_url: mock.url, keys: [{ value: "sk-ant-x" }] } } });
-    adapter = providerFactories.get("anthropic")!.create("a", config.providers.a!);
+    adapter = buildSnapshot(config, providerFactories).providers.get("a")!;
   });
   afterAll(() => mock.stop());
 

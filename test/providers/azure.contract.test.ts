@@ -116,7 +116,7 @@ describe("azure beyond the shared contract", () => {
   test("finish_reason content_filter is kept; choices with only filter results (no delta) are dropped", async () => {
     await using mock = await startMockUpstream();
     const config = configSchema.parse({ providers: { az: { type: "azure", base_url: mock.url, keys: [{ value: "k" }] } } });
-    const adapter = providerFactories.get("azure")!.create("az", config.providers.az!);
+    const adapter = buildSnapshot(config, providerFactories).providers.get("az")!;
     const base = { id: "chatcmpl-x", object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini" };
     mock.when("POST", "*", sse([
       { choices: [], created: 0, id: "", model: "", object: "", prompt_filter_results: [{ prompt_index: 0, content_filter_results: {} }] },

@@ -9,6 +9,7 @@ import type { ChatCompletionRequest } from "../../src/core/openai-types.ts";
 import { GatewayError } from "../../src/core/errors.ts";
 import { configSchema } from "../../src/config/schema.ts";
 import { buildSnapshot } from "../../src/config/snapshot.ts";
+import { resolveProviderBlock } from "../../src/config/provider-block.ts";
 import { providerFactories } from "../../src/providers/registry.ts";
 import type { ProviderAdapter } from "../../src/providers/types.ts";
 import { makeSend } from "../../src/transport/upstream-fetch.ts";
@@ -139,7 +140,7 @@ describe("bedrock adapter", () => {
 
   const make = (name: string, block: Record<string, unknown>) => {
     const config = configSchema.parse({ providers: { [name]: { type: "bedrock", region: "us-east-1", base_url: mock.url, ...block } } });
-    return providerFactories.get("bedrock")!.create(name, config.providers[name]!);
+    return buildSnapshot(config, providerFactories).providers.get(name)!;
   };
   beforeAll(async () => {
     mock = await startMockUpstream();
@@ -486,7 +487,7 @@ describe("bedrock adapter", () => {
     test("the model list comes from the control plane (derived host without base_url)", async () => {
       const config = configSchema.parse({ providers: { b: { type: "bedrock", region: "eu-west-3", keys: [KEY] } } });
       const seen: string[] = [];
-      const a = providerFactories.get("bedrock")!.create("b", config.providers.b!);
+      const a = buildSnapshot(config, providerFactories).providers.get("b")!;
       const ids = await a.listModels({
         model: "", signal: new AbortController().signal, auth: { mode: "stored", key: a.keys[0]!, keyIndex: 0 }, reads: testReads("b"),
         send: async (r) => {
@@ -509,7 +510,13 @@ describe("bedrock adapter", () => {
 
     test("a key needs both AWS halves, or a Bedrock API key", () => {
       const usable = providerFactories.get("bedrock")!.keyUsable;
-      const key = (k: Record<string, unknown>) => configSchema.parse({ providers: { b: { keys: [k] } } }).providers.b!.keys[0]!;
+      // The key as the snapshot hands it to the factory: the shared and the bedrock fields parsed.
+      const key = (k: Record<string, unknown>) => {
+        const block = configSchema.parse({ providers: { b: { region: "us-east-1", keys: [k] } } }).providers.b!;
+        const resolved = resolveProviderBlock("b", block, providerFactories.get("bedrock")!);
+        if (!resolved.ok) throw new Error(resolved.problem);
+        return resolved.block.keys[0]!;
+      };
       expect(usable(key({ access_key_id: "A", secret_access_key: "" }))).toBe(false);
       expect(usable(key({ access_key_id: "A", secret_access_key: "S" }))).toBe(true);
       expect(usable(key({ value: "bedrock-key" }))).toBe(true);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { ChatCompletionRequest, EmbeddingRequest, FinishReason, Usage } from "../../src/core/openai-types.ts";
 import { GatewayError } from "../../src/core/errors.ts";
 import { configSchema } from "../../src/config/schema.ts";
+import { buildSnapshot } from "../../src/config/snapshot.ts";
 import { providerFactories } from "../../src/providers/registry.ts";
 import type { Auth, CallContext, ProviderAdapter } from "../../src/providers/types.ts";
 import { makeSend } from "../../src/transport/upstream-fetch.ts";
@@ -72,9 +73,8 @@ export function providerContract(c: ProviderContract): void {
       mock = await startMockUpstream();
       const block = { type: c.kind, keys: [{ value: "sk-contract" }], ...c.config, base_url: (c.baseUrl ?? ((u) => u))(mock.url) };
       const config = configSchema.parse({ providers: { [`${c.kind}-contract`]: block } });
-      const factory = providerFactories.get(c.kind);
-      if (!factory) throw new Error(`no provider kind ${c.kind}`);
-      adapter = factory.create(`${c.kind}-contract`, config.providers[`${c.kind}-contract`]!);
+      if (!providerFactories.has(c.kind)) throw new Error(`no provider kind ${c.kind}`);
+      adapter = buildSnapshot(config, providerFactories).providers.get(`${c.kind}-contract`)!;
     });
     afterAll(() => mock.stop());
 

@@ -5,6 +5,7 @@ import {
 } from "../support/index.ts";
 import type { ChatCompletionRequest } from "../../src/core/openai-types.ts";
 import { configSchema } from "../../src/config/schema.ts";
+import { buildSnapshot } from "../../src/config/snapshot.ts";
 import { providerFactories } from "../../src/providers/registry.ts";
 import type { CallContext, ProviderAdapter } from "../../src/providers/types.ts";
 import { makeSend } from "../../src/transport/upstream-fetch.ts";
@@ -93,7 +94,7 @@ describe("gemini adapter beyond the shared contract", () => {
   beforeAll(async () => {
     mock = await startMockUpstream();
     const config = configSchema.parse({ providers: { g: { type: "gemini", base_url: mock.url, keys: [{ value: "sk-extra" }] } } });
-    adapter = providerFactories.get("gemini")!.create("g", config.providers.g!);
+    adapter = buildSnapshot(config, providerFactories).providers.get("g")!;
   });
   afterAll(() => mock.stop());
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { collectSse, expectStreamShape, providerContract } from "./contract.ts";
 import { errorFixtureReply, fixtureReply, loadJson, sseFixtureReply, startMockUpstream, type MockUpstream, type RecordedRequest } from "../support/index.ts";
 import { configSchema } from "../../src/config/schema.ts";
+import { buildSnapshot } from "../../src/config/snapshot.ts";
 import { providerFactories } from "../../src/providers/registry.ts";
 import type { CallContext, ProviderAdapter } from "../../src/providers/types.ts";
 import { makeSend } from "../../src/transport/upstream-fetch.ts";
@@ -60,7 +61,7 @@ describe("vertex adapter beyond the shared contract", () => {
     const key = JSON.stringify(block);
     if (!adapters.has(key)) {
       const parsed = configSchema.parse({ providers: { v: { type: "vertex", base_url: mock.url, ...config, ...block } } });
-      adapters.set(key, providerFactories.get("vertex")!.create("v", parsed.providers.v!));
+      adapters.set(key, buildSnapshot(parsed, providerFactories).providers.get("v")!);
     }
     return adapters.get(key)!;
   };

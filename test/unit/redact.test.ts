@@ -3,6 +3,8 @@ import { errors, GatewayError } from "../../src/core/errors.ts";
 import { REDACTED, Redactor } from "../../src/core/redact.ts";
 import { attemptRedactor } from "../../src/engine/secrets.ts";
 import { configSchema } from "../../src/config/schema.ts";
+import { buildSnapshot } from "../../src/config/snapshot.ts";
+import { providerFactories } from "../../src/providers/registry.ts";
 import { retryAfterValue, retryHeaders } from "../../src/providers/shared/upstream-error.ts";
 
 const key = (k: Record<string, string>) => configSchema.parse({ providers: { p: { keys: [k] } } }).providers.p!.keys[0]!;
@@ -36,6 +38,21 @@ describe("Redactor", () => {
     expect(text).toBe(`${REDACTED} ${REDACTED} ${REDACTED} ${REDACTED} ${REDACTED} application/json`);
     const passthrough = attemptRedactor({ mode: "passthrough", headers: { authorization: "Bearer sk-client-777777" } }, undefined);
     expect(passthrough.text("key sk-client-777777")).toBe(`key ${REDACTED}`);
+  });
+
+  test("keys as the snapshot hands them out: every field a provider kind adds is a secret without being listed", () => {
+    const snap = buildSnapshot(configSchema.parse({ providers: {
+      bedrock: { region: "us-east-1", keys: [{ access_key_id: "AKIA1111TEST", secret_access_key: "secret/zzz+yyy", session_token: "session-token-abc" }] },
+      vertex: { project: "p", region: "us-central1", keys: [{ access_token: "ya29.stored-access-token" }] },
+    } }), providerFactories);
+    expect([...snap.keys.keys()]).toEqual(["bedrock", "vertex"]);
+    for (const keys of snap.keys.values()) {
+      const key = keys[0]!.key;
+      const fields = Object.values(key).filter((v): v is string => typeof v === "string" && v.length > 0);
+      expect(fields.length).toBeGreaterThan(0);
+      const redactor = attemptRedactor({ mode: "stored", key, keyIndex: 0 }, undefined);
+      expect(redactor.text(fields.join(" | "))).toBe(fields.map(() => REDACTED).join(" | "));
+    }
   });
 });
 

@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TokenSource } from "../../src/providers/vertex/token-source.ts";
 import { GatewayError } from "../../src/core/errors.ts";
-import { configSchema, type KeyConfig } from "../../src/config/schema.ts";
+import { configSchema } from "../../src/config/schema.ts";
+import type { VertexKeyFields } from "../../src/providers/vertex/config.ts";
 import { buildSnapshot } from "../../src/config/snapshot.ts";
 import { providerFactories } from "../../src/providers/registry.ts";
 import { makeSend } from "../../src/transport/upstream-fetch.ts";
@@ -61,7 +62,7 @@ beforeEach(() => {
   mock.when("POST", "/token", tokenEndpoint);
 });
 
-const key = (over: Partial<KeyConfig>): KeyConfig => ({ value: "", weight: 1, access_key_id: "", secret_access_key: "", session_token: "", credentials_file: "", access_token: "", ...over });
+const key = (over: Partial<VertexKeyFields>): VertexKeyFields => ({ credentials_file: "", access_token: "", ...over });
 
 describe("Vertex OAuth tokens from a service-account file", () => {
   test("a signed JWT is exchanged; the token is cached until shortly before expiry, then refreshed", async () => {

@@ -1,18 +1,24 @@
+import { z } from "zod";
 import { OPERATION_PATH, openAICompatible, type Endpoint, type Operation } from "../shared/openai-compatible.ts";
 import { urlUnder } from "../shared/upstream-url.ts";
-import type { ProviderConfig } from "../../config/schema.ts";
 
 /** The GA api-version used when the block sets none. */
 export const DEFAULT_API_VERSION = "2024-10-21";
+
+/** An azure block's own fields. */
+const azureSettings = z.strictObject({
+  api_version: z.string({ error: `expected a string such as "${DEFAULT_API_VERSION}" or "v1"` }).default(DEFAULT_API_VERSION),
+});
+type AzureSettings = z.output<typeof azureSettings>;
 
 /**
  * `api_version: v1` selects the newer `/openai/v1/...` API (model = deployment name in the body, no
  * api-version); any other value the classic deployment URLs with `?api-version=`.
  */
-function azureEndpoint(base: string, operation: Operation, model: string, config: ProviderConfig): Endpoint {
+function azureEndpoint(base: string, operation: Operation, model: string, settings: AzureSettings): Endpoint {
   // base_url is the resource root; tolerate one given with the /openai or /openai/v1 suffix.
   const url = urlUnder(base.replace(/\/openai(?:\/v1)?$/, ""));
-  const version = config.api_version ?? DEFAULT_API_VERSION;
+  const version = settings.api_version;
   const op = OPERATION_PATH[operation];
   if (version === "v1") return { url: url`/openai/v1/${op}`, modelInBody: true };
   if (operation === "models") return { url: url`/openai/models?api-version=${version}`, modelInBody: false };
@@ -20,15 +26,17 @@ function azureEndpoint(base: string, operation: Operation, model: string, config
 }
 
 /** A deployment name is one path segment on the classic API; the v1 API takes it in the body. */
-function deploymentProblem(model: string, config: ProviderConfig): string | undefined {
-  if ((config.api_version ?? DEFAULT_API_VERSION) === "v1" || !model.includes("/")) return undefined;
+function deploymentProblem(model: string, settings: AzureSettings): string | undefined {
+  if (settings.api_version === "v1" || !model.includes("/")) return undefined;
   return "an Azure deployment name has no `/`";
 }
 
 export const azure = openAICompatible({
   kind: "azure",
+  settings: azureSettings,
   // No default: every Azure resource has its own host.
   defaultBaseUrl: "",
+  baseUrlRequired: "the resource endpoint, e.g. https://my-resource.openai.azure.com",
   embeddings: true,
   // Azure lists base models, not the deployment names clients must use: the static list (`models:`) is the truth.
   modelsEndpoint: false,
@@ -37,8 +45,6 @@ export const azure = openAICompatible({
   endpoint: azureEndpoint,
   modelProblem: deploymentProblem,
   authHeaders: (key) => ({ "api-key": key }),
-  validate: (_name, config) =>
-    config.base_url ? undefined : "base_url: required for azure (the resource endpoint, e.g. https://my-resource.openai.azure.com)",
   // Azure puts the HTTP status or its own names in `code`; clients expect OpenAI's codes.
   errorCodes: { "401": "invalid_api_key", "429": "rate_limit_exceeded", DeploymentNotFound: "model_not_found" },
   adjustChunk: (chunk) => {

@@ -1,5 +1,5 @@
-import type { KeyConfig } from "../../config/schema.ts";
-import type { Auth } from "../types.ts";
+import type { Auth, StoredKey } from "../types.ts";
+import type { BedrockKeyFields } from "./config.ts";
 import { signRequest } from "./sigv4.ts";
 
 // Three ways to authenticate to Bedrock: AWS keys (SigV4, service `bedrock`), a Bedrock API key
@@ -7,7 +7,7 @@ import { signRequest } from "./sigv4.ts";
 // client cannot pass SigV4 through, since the signature covers the body the gateway rewrites).
 
 /** A key is usable with an access key id and secret, or with a Bedrock API key in `value`. */
-export function bedrockKeyUsable(key: KeyConfig): boolean {
+export function bedrockKeyUsable(key: StoredKey<BedrockKeyFields>): boolean {
   return (key.access_key_id !== "" && key.secret_access_key !== "") || key.value !== "";
 }
 
@@ -19,7 +19,7 @@ export interface Outgoing {
 }
 
 /** The headers to send, authentication included. */
-export function authorize(auth: Auth, out: Outgoing, region: string): Record<string, string> {
+export function authorize(auth: Auth<BedrockKeyFields>, out: Outgoing, region: string): Record<string, string> {
   if (auth.mode === "passthrough") return { ...out.headers, ...auth.headers };
   const key = auth.key;
   if (key.access_key_id !== "" && key.secret_access_key !== "") {

@@ -1,8 +1,7 @@
 import { errors } from "../../core/errors.ts";
 import { newCompletionId, nowSeconds } from "../../core/ids.ts";
 import type { ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse } from "../../core/openai-types.ts";
-import type { ProviderConfig } from "../../config/schema.ts";
-import type { CallContext, ChatResult, ProviderAdapter, ProviderFactory } from "../types.ts";
+import type { CallContext, ChatResult, ProviderAdapter, ProviderBlock, ProviderFactory } from "../types.ts";
 import { readJson, sendChecked } from "../shared/http.ts";
 import { authorize, bedrockKeyUsable } from "./auth.ts";
 import { toConverse } from "./converse-request.ts";
@@ -10,27 +9,24 @@ import { fromConverse, isConverseResponse } from "./converse-response.ts";
 import { converseStream } from "./converse-stream.ts";
 import { embed } from "./embeddings.ts";
 import { bedrockHttpError } from "./errors.ts";
+import { bedrockKeyFields, bedrockSettings, type BedrockKeyFields, type BedrockSettings } from "./config.ts";
 import { modelIds, STATIC_MODELS } from "./models.ts";
 import { upstreamBase, urlUnder, type UrlTemplate } from "../shared/upstream-url.ts";
 
 // AWS Bedrock through the Converse API (chat), InvokeModel (embeddings) and the control plane
 // (model listing). See README "Bedrock" and providers README §3.
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const REQUEST_ID = /^[A-Za-z0-9-]{1,64}$/;
 
-export const bedrock: ProviderFactory = {
+export const bedrock: ProviderFactory<BedrockSettings, BedrockKeyFields> = {
   kind: "bedrock",
+  settings: bedrockSettings,
+  keyFields: bedrockKeyFields,
   keyUsable: bedrockKeyUsable,
-  validate: (_name, config) => {
-    if (!config.region) return 'region: required for bedrock (e.g. "us-east-1"); it picks the endpoint and is part of every request signature';
-    if (!REGION.test(config.region)) return `region: "${config.region}" is not an AWS region name (e.g. "us-east-1")`;
-    return undefined;
-  },
   create: (name, config) => new BedrockAdapter(name, config),
 };
 
-class BedrockAdapter implements ProviderAdapter {
+class BedrockAdapter implements ProviderAdapter<BedrockKeyFields> {
   readonly kind = "bedrock";
   readonly credentialMode;
   readonly keys;
@@ -43,11 +39,11 @@ class BedrockAdapter implements ProviderAdapter {
   private readonly control: UrlTemplate;
   private readonly extraHeaders: Record<string, string>;
 
-  constructor(readonly name: string, config: ProviderConfig) {
+  constructor(readonly name: string, config: ProviderBlock<BedrockSettings, BedrockKeyFields>) {
     this.credentialMode = config.credential_mode;
     this.keys = config.keys;
     this.staticModels = config.models ?? STATIC_MODELS;
-    this.region = config.region!;
+    this.region = config.settings.region;
     this.runtime = urlUnder(upstreamBase(config.base_url ?? `https://bedrock-runtime.${this.region}.amazonaws.com`));
     this.control = urlUnder(upstreamBase(config.base_url ?? `https://bedrock.${this.region}.amazonaws.com`));
     this.extraHeaders = { ...config.headers };
@@ -55,7 +51,7 @@ class BedrockAdapter implements ProviderAdapter {
 
   private mapError = (status: number, text: string, headers: Headers) => bedrockHttpError(this.name, status, text, headers);
 
-  private send(ctx: CallContext, method: "GET" | "POST", url: string, body: string, accept?: string): Promise<Response> {
+  private send(ctx: CallContext<BedrockKeyFields>, method: "GET" | "POST", url: string, body: string, accept?: string): Promise<Response> {
     const headers: Record<string, string> = { ...this.extraHeaders };
     if (method === "POST") headers["content-type"] = "application/json";
     if (accept) headers.accept = accept;
@@ -71,7 +67,7 @@ class BedrockAdapter implements ProviderAdapter {
     return this.runtime`/model/${model}/${action}`;
   }
 
-  async chat(request: ChatCompletionRequest, ctx: CallContext): Promise<ChatResult> {
+  async chat(request: ChatCompletionRequest, ctx: CallContext<BedrockKeyFields>): Promise<ChatResult> {
     // Serialised once: these exact bytes are signed and sent.
     const call = toConverse(request, ctx.model);
     const body = JSON.stringify(call.body);
@@ -93,7 +89,7 @@ class BedrockAdapter implements ProviderAdapter {
     return { type: "json", body: fromConverse(json, meta) };
   }
 
-  embeddings(request: EmbeddingRequest, ctx: CallContext): Promise<EmbeddingResponse> {
+  embeddings(request: EmbeddingRequest, ctx: CallContext<BedrockKeyFields>): Promise<EmbeddingResponse> {
     return embed(this.name, request, ctx.model, async (body) => {
       const response = await this.send(ctx, "POST", this.modelUrl(ctx.model, "invoke"), JSON.stringify(body), "application/json");
       const header = response.headers.get("x-amzn-bedrock-input-token-count");
@@ -102,7 +98,7 @@ class BedrockAdapter implements ProviderAdapter {
     });
   }
 
-  async listModels(ctx: CallContext): Promise<string[]> {
+  async listModels(ctx: CallContext<BedrockKeyFields>): Promise<string[]> {
     const response = await this.send(ctx, "GET", this.control`/foundation-models`, "");
     return modelIds(this.name, await readJson(response, ctx.reads));
   }

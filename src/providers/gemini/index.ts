@@ -1,7 +1,6 @@
 import { errors } from "../../core/errors.ts";
 import type { ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse } from "../../core/openai-types.ts";
-import type { ProviderConfig } from "../../config/schema.ts";
-import type { Auth, CallContext, ChatResult, ProviderAdapter, ProviderFactory } from "../types.ts";
+import type { Auth, CallContext, ChatResult, ProviderAdapter, ProviderBlock, ProviderFactory } from "../types.ts";
 import { readJson, sendChecked } from "../shared/http.ts";
 import { toGenerateContent } from "../shared/google-genai/request.ts";
 import { toChatCompletion } from "../shared/google-genai/response.ts";
@@ -43,7 +42,7 @@ class GeminiAdapter implements ProviderAdapter {
   private readonly headers: Record<string, string>;
   readonly modelProblem = geminiModelProblem;
 
-  constructor(readonly name: string, config: ProviderConfig) {
+  constructor(readonly name: string, config: ProviderBlock) {
     this.credentialMode = config.credential_mode;
     this.keys = config.keys;
     this.staticModels = config.models ?? STATIC_MODELS;

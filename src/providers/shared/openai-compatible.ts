@@ -3,17 +3,21 @@ import type {
   ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse, FinishReason, Usage,
 } from "../../core/openai-types.ts";
 import type { StreamEvent } from "../../core/stream-event.ts";
-import type { ProviderConfig } from "../../config/schema.ts";
-import type { Auth, CallContext, ChatResult, ProviderAdapter, ProviderFactory, UpstreamReads } from "../types.ts";
+import type { z } from "zod";
+import type { Auth, CallContext, ChatResult, ProviderAdapter, ProviderBlock, ProviderFactory, UpstreamReads } from "../types.ts";
 import { decodeSse } from "./sse-decoder.ts";
 import { openAIStyleError, safeJson } from "./upstream-error.ts";
 import { readJson, readJsonText, sendChecked } from "./http.ts";
 import { upstreamBase, urlUnder, type UrlTemplate } from "./upstream-url.ts";
 
-/** A provider that speaks OpenAI's wire format, described by its differences. */
-export interface OpenAICompatibleSpec {
+/** A provider that speaks OpenAI's wire format, described by its differences. `S`: its own block fields. */
+export interface OpenAICompatibleSpec<S = {}> {
   kind: string;
+  /** The kind's own block fields beside the shared ones, as a z.strictObject (e.g. Azure's api_version). */
+  settings?: z.ZodType<S>;
+  /** "" when there is none: the block must then set base_url, and `baseUrlRequired` says what to put there. */
   defaultBaseUrl: string;
+  baseUrlRequired?: string;
   embeddings: boolean;
   /** GET {base}/models exists and answers OpenAI's list shape (or a bare array). */
   modelsEndpoint: boolean;
@@ -29,13 +33,11 @@ export interface OpenAICompatibleSpec {
    * Where an operation is sent. Default: `{base}/{operation}` with the model in the body. `base` is the
    * normalised base URL; build the URL with shared/upstream-url.ts so the model is encoded.
    */
-  endpoint?: (base: string, operation: Operation, model: string, config: ProviderConfig) => Endpoint;
+  endpoint?: (base: string, operation: Operation, model: string, settings: S) => Endpoint;
   /** Why a model cannot go to this provider (e.g. it becomes one URL path segment), or undefined. */
-  modelProblem?: (model: string, config: ProviderConfig) => string | undefined;
+  modelProblem?: (model: string, settings: S) => string | undefined;
   /** The headers carrying a stored key. Default: `Authorization: Bearer <key>`. */
   authHeaders?: (key: string) => Record<string, string>;
-  /** The problem with a block's settings (reported when the config loads), or undefined. */
-  validate?: (name: string, config: ProviderConfig) => string | undefined;
   /** Provider error codes rewritten to OpenAI's (e.g. Azure's "429" → "rate_limit_exceeded"). */
   errorCodes?: Record<string, string>;
   /** Rewrites each stream chunk in place before it is relayed (provider quirks). */
@@ -61,16 +63,17 @@ const STANDARD_FINISH: Record<string, FinishReason> = {
   stop: "stop", length: "length", tool_calls: "tool_calls", content_filter: "content_filter", function_call: "function_call",
 };
 
-export function openAICompatible(spec: OpenAICompatibleSpec): ProviderFactory {
+export function openAICompatible<S = {}>(spec: OpenAICompatibleSpec<S>): ProviderFactory<S> {
   return {
     kind: spec.kind,
+    ...(spec.settings ? { settings: spec.settings } : {}),
+    ...(spec.baseUrlRequired !== undefined ? { baseUrlRequired: spec.baseUrlRequired } : {}),
     keyUsable: (key) => key.value !== "",
-    ...(spec.validate ? { validate: spec.validate } : {}),
     create: (name, config) => new OpenAICompatibleAdapter(name, spec, config),
   };
 }
 
-class OpenAICompatibleAdapter implements ProviderAdapter {
+class OpenAICompatibleAdapter<S> implements ProviderAdapter {
   readonly kind: string;
   readonly credentialMode;
   readonly keys;
@@ -82,16 +85,19 @@ class OpenAICompatibleAdapter implements ProviderAdapter {
   private readonly finish: Record<string, FinishReason>;
   private readonly headers: Record<string, string>;
 
-  constructor(readonly name: string, private readonly spec: OpenAICompatibleSpec, private readonly config: ProviderConfig) {
+  private readonly settings: S;
+
+  constructor(readonly name: string, private readonly spec: OpenAICompatibleSpec<S>, config: ProviderBlock<S>) {
     this.kind = spec.kind;
     this.credentialMode = config.credential_mode;
     this.keys = config.keys;
+    this.settings = config.settings;
     this.supportsEmbeddings = spec.embeddings;
     this.staticModels = config.models ?? spec.staticModels;
     this.base = upstreamBase(config.base_url ?? spec.defaultBaseUrl);
     this.url = urlUnder(this.base);
     const modelProblem = spec.modelProblem;
-    if (modelProblem) this.modelProblem = (model) => modelProblem(model, config);
+    if (modelProblem) this.modelProblem = (model) => modelProblem(model, config.settings);
     this.finish = { ...STANDARD_FINISH, ...spec.finishReasons };
     this.headers = { "content-type": "application/json", ...spec.extraHeaders, ...config.headers };
   }
@@ -102,7 +108,7 @@ class OpenAICompatibleAdapter implements ProviderAdapter {
   }
 
   private endpoint(operation: Operation, model: string): Endpoint {
-    return this.spec.endpoint?.(this.base, operation, model, this.config) ?? { url: this.url`/${OPERATION_PATH[operation]}`, modelInBody: true };
+    return this.spec.endpoint?.(this.base, operation, model, this.settings) ?? { url: this.url`/${OPERATION_PATH[operation]}`, modelInBody: true };
   }
 
   /** The request body for an operation: the client's fields, with the model as the upstream knows it (or none). */

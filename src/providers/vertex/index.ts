@@ -1,7 +1,6 @@
 import { errors, type GatewayError } from "../../core/errors.ts";
 import type { ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse } from "../../core/openai-types.ts";
-import type { ProviderConfig } from "../../config/schema.ts";
-import type { CallContext, ChatResult, ProviderAdapter, ProviderFactory } from "../types.ts";
+import type { CallContext, ChatResult, ProviderAdapter, ProviderBlock, ProviderFactory } from "../types.ts";
 import { readJson, sendChecked } from "../shared/http.ts";
 import { toGenerateContent } from "../shared/google-genai/request.ts";
 import { toChatCompletion } from "../shared/google-genai/response.ts";
@@ -12,6 +11,7 @@ import { isGenerateContentResponse } from "../shared/google-genai/validate.ts";
 import { anthropicError, anthropicStream, fromAnthropicResponse, toAnthropicRequest } from "../shared/anthropic-messages/index.ts";
 import { upstreamBase, urlUnder, type UrlTemplate } from "../shared/upstream-url.ts";
 import { TokenSource } from "./token-source.ts";
+import { vertexKeyFields, vertexSettings, type VertexKeyFields, type VertexSettings } from "./config.ts";
 
 const STATIC_MODELS = [
   "gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-2.0-flash",
@@ -27,28 +27,18 @@ export const isAnthropicModel = (model: string): boolean => model.startsWith("cl
 export const vertexModelProblem = (model: string): string | undefined =>
   model.includes("/") ? "a Vertex AI model id has no `/` (it is one path segment under publishers/…/models/)" : undefined;
 
-/** Project ids, domain-scoped ones (`example.com:my-project`) included. */
-const PROJECT = /^[A-Za-z0-9][A-Za-z0-9.:_-]*$/;
-/** Regions are host-name labels (`us-central1`, `europe-west4`, `global`). */
-const REGION = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-
 export const vertexHost = (region: string): string =>
   region === "global" ? "https://aiplatform.googleapis.com" : `https://${region}-aiplatform.googleapis.com`;
 
-export const vertex: ProviderFactory = {
+export const vertex: ProviderFactory<VertexSettings, VertexKeyFields> = {
   kind: "vertex",
+  settings: vertexSettings,
+  keyFields: vertexKeyFields,
   keyUsable: (key) => key.credentials_file !== "" || key.access_token !== "",
-  validate: (_name, config) => {
-    if (!config.project) return "project: required for Vertex AI (the Google Cloud project id, e.g. my-project)";
-    if (!PROJECT.test(config.project)) return `project: "${config.project}" is not a Google Cloud project id (e.g. my-project, or example.com:my-project)`;
-    if (!config.region) return "region: required for Vertex AI (a location such as us-central1, or global)";
-    if (!REGION.test(config.region)) return `region: "${config.region}" is not a Google Cloud location (e.g. us-central1, or global)`;
-    return undefined;
-  },
   create: (name, config) => new VertexAdapter(name, config),
 };
 
-class VertexAdapter implements ProviderAdapter {
+class VertexAdapter implements ProviderAdapter<VertexKeyFields> {
   readonly kind = "vertex";
   readonly credentialMode;
   readonly keys;
@@ -60,24 +50,24 @@ class VertexAdapter implements ProviderAdapter {
   private readonly tokens: TokenSource;
   readonly modelProblem = vertexModelProblem;
 
-  constructor(readonly name: string, config: ProviderConfig) {
+  constructor(readonly name: string, config: ProviderBlock<VertexSettings, VertexKeyFields>) {
     this.credentialMode = config.credential_mode;
     this.keys = config.keys;
     this.staticModels = config.models ?? STATIC_MODELS;
-    const region = config.region!;
+    const { project, region } = config.settings;
     const host = urlUnder(upstreamBase(config.base_url ?? vertexHost(region)));
-    this.url = urlUnder(host`/v1/projects/${config.project!}/locations/${region}/publishers`);
+    this.url = urlUnder(host`/v1/projects/${project}/locations/${region}/publishers`);
     this.headers = { "content-type": "application/json", ...config.headers };
     this.tokens = new TokenSource({ provider: name });
   }
 
-  private async authHeaders(ctx: CallContext): Promise<Record<string, string>> {
+  private async authHeaders(ctx: CallContext<VertexKeyFields>): Promise<Record<string, string>> {
     if (ctx.auth.mode === "passthrough") return { ...this.headers, ...ctx.auth.headers };
     return { ...this.headers, authorization: `Bearer ${await this.tokens.token(ctx.auth.key)}` };
   }
 
   /** Vertex's own front (auth, quota) answers in google.rpc shape, Anthropic models in Anthropic's. */
-  private errorMapper(ctx: CallContext, anthropic: boolean) {
+  private errorMapper(ctx: CallContext<VertexKeyFields>, anthropic: boolean) {
     return (status: number, text: string, headers: Headers): GatewayError => {
       if (status === 401 && ctx.auth.mode === "stored") this.tokens.invalidate(ctx.auth.key);
       const google = /"status"\s*:\s*"[A-Z_]+"/.test(text);
@@ -85,16 +75,16 @@ class VertexAdapter implements ProviderAdapter {
     };
   }
 
-  private async post(ctx: CallContext, url: string, body: unknown, anthropic = false): Promise<Response> {
+  private async post(ctx: CallContext<VertexKeyFields>, url: string, body: unknown, anthropic = false): Promise<Response> {
     const headers = await this.authHeaders(ctx);
     return sendChecked(ctx, { url, method: "POST", headers, body: JSON.stringify(body) }, this.errorMapper(ctx, anthropic));
   }
 
-  chat(request: ChatCompletionRequest, ctx: CallContext): Promise<ChatResult> {
+  chat(request: ChatCompletionRequest, ctx: CallContext<VertexKeyFields>): Promise<ChatResult> {
     return isAnthropicModel(ctx.model) ? this.anthropicChat(request, ctx) : this.geminiChat(request, ctx);
   }
 
-  private async geminiChat(request: ChatCompletionRequest, ctx: CallContext): Promise<ChatResult> {
+  private async geminiChat(request: ChatCompletionRequest, ctx: CallContext<VertexKeyFields>): Promise<ChatResult> {
     const body = toGenerateContent(request);
     if (request.stream) {
       const response = await this.post(ctx, this.url`/google/models/${ctx.model}:streamGenerateContent?alt=sse`, body);
@@ -107,7 +97,7 @@ class VertexAdapter implements ProviderAdapter {
   }
 
   /** The Anthropic Messages body without `model` (it is in the URL) and with Vertex's anthropic_version. */
-  private async anthropicChat(request: ChatCompletionRequest, ctx: CallContext): Promise<ChatResult> {
+  private async anthropicChat(request: ChatCompletionRequest, ctx: CallContext<VertexKeyFields>): Promise<ChatResult> {
     const call = toAnthropicRequest(request, undefined, { extra: { anthropic_version: ANTHROPIC_VERSION } });
     const url = request.stream ? this.url`/anthropic/models/${ctx.model}:streamRawPredict` : this.url`/anthropic/models/${ctx.model}:rawPredict`;
     const response = await this.post(ctx, url, call.body, true);
@@ -119,7 +109,7 @@ class VertexAdapter implements ProviderAdapter {
     return { type: "json", body: fromAnthropicResponse(await readJson(response, ctx.reads), opts) };
   }
 
-  async embeddings(request: EmbeddingRequest, ctx: CallContext): Promise<EmbeddingResponse> {
+  async embeddings(request: EmbeddingRequest, ctx: CallContext<VertexKeyFields>): Promise<EmbeddingResponse> {
     if (isAnthropicModel(ctx.model)) throw errors.unsupportedOperation(this.name, `embeddings with ${ctx.model}`);
     const json = await readJson(await this.post(ctx, this.url`/google/models/${ctx.model}:predict`, toVertexPredict(request)), ctx.reads);
     const result = fromVertexPredict(json);
@@ -128,7 +118,7 @@ class VertexAdapter implements ProviderAdapter {
   }
 
   /** Vertex has no simple listing of publisher models: the static list (or `models:` in config) is it. */
-  listModels(_ctx: CallContext): Promise<string[]> {
+  listModels(_ctx: CallContext<VertexKeyFields>): Promise<string[]> {
     return Promise.resolve([...this.staticModels]);
   }
 }

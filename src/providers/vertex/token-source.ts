@@ -1,5 +1,5 @@
 import { GatewayError } from "../../core/errors.ts";
-import type { KeyConfig } from "../../config/schema.ts";
+import type { VertexKeyFields } from "./config.ts";
 import { readBody } from "../shared/http.ts";
 import { readServiceAccount, signedAssertion, tokenRequestBody } from "./service-account.ts";
 
@@ -39,7 +39,7 @@ export class TokenSource {
     this.fetch = opts.fetch ?? fetch;
   }
 
-  token(key: KeyConfig): Promise<string> {
+  token(key: VertexKeyFields): Promise<string> {
     if (key.access_token) return Promise.resolve(key.access_token);
     const file = key.credentials_file;
     if (!file) return Promise.reject(credentialError(this.opts.provider, "the key has neither access_token nor credentials_file"));
@@ -54,7 +54,7 @@ export class TokenSource {
   }
 
   /** Vertex said 401: the cached token is no good, the next request exchanges again. */
-  invalidate(key: KeyConfig): void {
+  invalidate(key: VertexKeyFields): void {
     if (key.credentials_file) this.cache.delete(key.credentials_file);
   }
 
