@@ -6,7 +6,7 @@ import { Engine } from "./engine/engine.ts";
 import { ModelCatalog } from "./engine/model-catalog.ts";
 import { providerFactories } from "./providers/registry.ts";
 import { buildPlugins, type PluginSet } from "./plugins/plugin-set.ts";
-import { listen } from "./server/server.ts";
+import { listen, ListenError, type Listening } from "./server/server.ts";
 import { errorFields, logger } from "./observability/logger.ts";
 
 function fail(reason: string): never {
@@ -46,7 +46,14 @@ async function main(): Promise<void> {
     if (err instanceof ConfigError) fail(`invalid config ${configPath}: ${err.message}`);
     fail(`cannot start plugins: ${(err as Error).message}`);
   }
-  const { server, address } = listen({ snapshot: current, engine: new Engine(current), catalog: new ModelCatalog(current), plugins });
+  let listening: Listening;
+  try {
+    listening = listen({ snapshot: current, engine: new Engine(current), catalog: new ModelCatalog(current), plugins });
+  } catch (err) {
+    if (err instanceof ListenError) fail(err.message);
+    throw err;
+  }
+  const { server, address } = listening;
   logger.info("butter listening", { address, providers: [...snapshot.providers.keys()] });
 
   let stopping = false;

@@ -7,6 +7,7 @@ export type ErrorKind =
   | "invalid_json"
   | "invalid_request"
   | "body_too_large"
+  | "request_timeout"
   | "not_found"
   | "method_not_allowed"
   | "model_not_found"
@@ -59,10 +60,19 @@ export const errors = {
     new GatewayError("invalid_json", `We could not parse the JSON body of your request: ${detail}`, { status: 400, type: INVALID, code: "invalid_json" }),
   invalidRequest: (message: string, param: string | null = null) =>
     new GatewayError("invalid_request", message, { status: 400, type: INVALID, param }),
+  /** JSON nested deeper than the limit is refused before parsing: recursive code downstream would pay for it. */
+  jsonTooDeep: (limit: number) =>
+    new GatewayError("invalid_json", `The JSON body of your request nests deeper than ${limit} levels.`, { status: 400, type: INVALID, code: "json_too_deep" }),
+  /** The body did not arrive within `server.body_timeout`; the connection is closed after this answer. */
+  requestTimeout: (ms: number) =>
+    new GatewayError("request_timeout", `The request body was not received within ${ms} ms.`, { status: 408, type: "timeout", code: "request_timeout" }),
   bodyTooLarge: (limit: number) =>
     new GatewayError("body_too_large", `Request body exceeds the limit of ${limit} bytes.`, { status: 413, type: INVALID, code: "request_too_large" }),
   notFound: (method: string, path: string) =>
     new GatewayError("not_found", `Unknown request URL: ${method} ${path}.`, { status: 404, type: INVALID, code: "unknown_url" }),
+  /** Bun resolves dot segments (also `%2e`) and backslashes in the URL it hands over; routes match the path as sent. */
+  pathNotAsSent: (method: string, path: string) =>
+    new GatewayError("not_found", `Unknown request URL: ${method} ${path} was not sent in its plain form. Paths are matched exactly as sent: dot segments (also as %2e), backslashes and fragments are not resolved.`, { status: 404, type: INVALID, code: "unknown_url" }),
   methodNotAllowed: (method: string, path: string, allow: string) =>
     new GatewayError("method_not_allowed", `Method ${method} is not allowed on ${path}.`, { status: 405, type: INVALID, headers: { allow } }),
   /** A model name that cannot be a model id (see core/model-id.ts): refused before any upstream call. */

@@ -23,6 +23,10 @@ export interface Exchange {
   signal: AbortSignal;
   /** This request's trip through the plugin chain and telemetry; only on /v1/* with plugins enabled. */
   pipeline?: RequestPipeline;
+  /** Bun matched the raw request target to a route (see server.ts `dispatch`). */
+  routed: boolean;
+  /** The body has been read to its end (or there was none); an answer sent before that closes the connection. */
+  bodyRead: boolean;
 }
 
 const PASSTHROUGH = ["authorization", "x-api-key", "api-key", "x-goog-api-key"] as const;

@@ -3,6 +3,7 @@ import type { PluginSet } from "../plugins/plugin-set.ts";
 import { ShortCircuit } from "../plugins/short-circuit.ts";
 import type { ServerDeps, Exchange } from "./context.ts";
 import { errorResponse } from "./error-response.ts";
+import { closeIfBodyUnread } from "./request-body.ts";
 import { errorOut, route } from "./server.ts";
 
 /**
@@ -32,6 +33,7 @@ export async function dispatchWithPlugins(deps: ServerDeps, plugins: PluginSet, 
 }
 
 function answerFor(err: unknown, ex: Exchange): Response {
+  closeIfBodyUnread(ex);
   if (err instanceof ShortCircuit) return ex.pipeline!.answer(err);
   const error = toGatewayError(err);
   ex.pipeline!.failedWith(error);

@@ -1,22 +1,28 @@
-import { errors } from "../core/errors.ts";
+import { errors, GatewayError } from "../core/errors.ts";
+import { BodyDeadline } from "./body-deadline.ts";
+import type { Exchange } from "./context.ts";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "./json-depth.ts";
+
+/** `server.max_body_bytes` and `server.body_timeout`. */
+export interface BodyLimits {
+  max_body_bytes: number;
+  body_timeout: number;
+}
 
 /**
- * Reads a JSON object body within `limit` bytes. A declared Content-Length over the limit is
- * refused before reading (and parsed straight from bytes otherwise); a chunked body is counted as
- * it arrives and refused once it crosses the limit.
+ * Reads a JSON object body within `max_body_bytes` and `body_timeout`. A declared Content-Length
+ * over the limit is refused before reading; a chunked body is counted as it arrives and refused
+ * once it crosses the limit. JSON nested deeper than MAX_JSON_DEPTH is refused before parsing.
  */
-export async function readJsonObject(req: Request, limit: number): Promise<Record<string, unknown>> {
-  const declared = req.headers.get("content-length");
+export async function readJsonObject(ex: Exchange, limits: BodyLimits): Promise<Record<string, unknown>> {
+  const text = await receive(ex, limits);
+  if (text.length === 0) throw errors.invalidJson("the body is empty");
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) throw errors.jsonTooDeep(MAX_JSON_DEPTH);
   let value: unknown;
-  if (declared !== null) {
-    const length = Number(declared);
-    if (length > limit) throw errors.bodyTooLarge(limit);
-    if (length === 0) throw errors.invalidJson("the body is empty");
-    value = await parse(() => req.json());
-  } else {
-    const text = await readChunked(req, limit);
-    if (text.length === 0) throw errors.invalidJson("the body is empty");
-    value = await parse(() => JSON.parse(text));
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw errors.invalidJson(err instanceof Error ? err.message : String(err));
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw errors.invalidRequest("The request body must be a JSON object.");
@@ -24,13 +30,31 @@ export async function readJsonObject(req: Request, limit: number): Promise<Recor
   return value as Record<string, unknown>;
 }
 
-async function parse(read: () => unknown): Promise<unknown> {
-  try {
-    return await read();
-  } catch (err) {
-    throw errors.invalidJson(err instanceof Error ? err.message : String(err));
+async function receive(ex: Exchange, limits: BodyLimits): Promise<string> {
+  const req = ex.req;
+  const limit = limits.max_body_bytes;
+  const declared = req.headers.get("content-length");
+  const length = declared === null ? -1 : Number(declared);
+  if (length > limit) throw errors.bodyTooLarge(limit);
+  let text = "";
+  if (length !== 0) {
+    const deadline = new BodyDeadline(length > 0 ? req.text() : readChunked(req, limit), limits.body_timeout);
+    try {
+      text = await deadline.race();
+    } catch (err) {
+      if (err instanceof GatewayError) throw err;
+      // Bun rejects the read with an AbortError when the client goes away mid-body.
+      if (ex.signal.aborted || (err as Error | undefined)?.name === "AbortError") throw errors.clientClosed();
+      throw err;
+    } finally {
+      deadline.cancel();
+    }
   }
+  ex.bodyRead = true;
+  return text;
 }
+
+const decoder = new TextDecoder();
 
 async function readChunked(req: Request, limit: number): Promise<string> {
   if (!req.body) return "";
@@ -41,5 +65,17 @@ async function readChunked(req: Request, limit: number): Promise<string> {
     if (total > limit) throw errors.bodyTooLarge(limit);
     parts.push(part);
   }
-  return new TextDecoder().decode(Buffer.concat(parts));
+  return decoder.decode(parts.length === 1 ? parts[0] : Buffer.concat(parts));
+}
+
+/**
+ * An answer sent before the body was read to its end closes the connection. Otherwise Bun keeps the
+ * keep-alive connection waiting for the rest of the body, and a client that never sends it holds
+ * the connection forever. Called on the paths that may answer early (errors, plugin answers, GETs).
+ */
+export function closeIfBodyUnread(ex: Exchange): void {
+  if (ex.bodyRead) return;
+  const headers = ex.req.headers;
+  const declared = headers.get("content-length");
+  if (declared !== null ? declared !== "0" : headers.has("transfer-encoding")) ex.headers.connection = "close";
 }

@@ -6,21 +6,36 @@ import type { ServerDeps, Exchange } from "./context.ts";
 import { requestIdFrom } from "./context.ts";
 import { errorResponse } from "./error-response.ts";
 import { dispatchWithPlugins } from "./plugin-dispatch.ts";
+import { closeIfBodyUnread } from "./request-body.ts";
 import { routeTable } from "./routes.ts";
 
-function pathOf(url: string): string {
-  // Request URLs are absolute; skip "scheme://host" without a URL parse on the hot path.
-  const start = url.indexOf("/", url.indexOf("//") + 2);
-  if (start < 0) return "/";
+/**
+ * The path of a request URL, without the query; no URL parse on the hot path. Bun hands over an
+ * absolute URL ("http://host/path?q"), except for an HTTP/1.0 request without Host, whose URL is
+ * the bare request target ("/path?q").
+ */
+export function pathOf(url: string): string {
+  let start = 0;
+  if (url.charCodeAt(0) !== 47 /* / */) {
+    const scheme = url.indexOf("://");
+    start = scheme < 0 ? -1 : url.indexOf("/", scheme + 3);
+    if (start < 0) return "/";
+  }
   const q = url.indexOf("?", start);
-  return q < 0 ? url.slice(start) : url.slice(start, q);
+  return q < 0 ? (start === 0 ? url : url.slice(start)) : url.slice(start, q);
 }
 
-// Not `async` itself: returning the plugin path's promise from an async function would cost extra
-// promise resolution steps per request.
-export function dispatch(deps: ServerDeps, req: Request, server?: Server<undefined>): Promise<Response> {
+/**
+ * `routed`: whether Bun matched the raw request target to one of our routes. Bun builds `req.url`
+ * with the URL parser, which resolves `..` (also spelled `%2e%2e`) and `\`, so `/v1/%2e%2e/metrics`
+ * arrives as `/metrics`; its `routes` table, though, matches the target as sent. A request that
+ * reached no route is therefore a 404 whatever its resolved path says.
+ * Not `async` itself: returning the plugin path's promise from an async function would cost extra
+ * promise resolution steps per request.
+ */
+export function dispatch(deps: ServerDeps, req: Request, server?: Server<undefined>, routed = true): Promise<Response> {
   const requestId = requestIdFrom(req.headers, newRequestId);
-  const ex: Exchange = { req, requestId, headers: { "x-request-id": requestId }, signal: req.signal };
+  const ex: Exchange = { req, requestId, headers: { "x-request-id": requestId }, signal: req.signal, routed, bodyRead: false };
   const path = pathOf(req.url);
   // With no plugin enabled `deps.plugins` is undefined and nothing below this line knows plugins exist.
   if (deps.plugins !== undefined && path.startsWith("/v1/")) {
@@ -40,36 +55,67 @@ async function direct(deps: ServerDeps, ex: Exchange, path: string): Promise<Res
 
 /** Finds the handler for the path and method and runs it; throws 404/405 and whatever the handler throws. */
 export function route(deps: ServerDeps, ex: Exchange, path: string): Response | Promise<Response> {
-  const methods = routeTable.get(path);
-  if (!methods) throw errors.notFound(ex.req.method, path);
-  const handler = methods.get(ex.req.method);
-  if (!handler) throw errors.methodNotAllowed(ex.req.method, path, [...methods.keys()].join(", "));
+  const method = ex.req.method;
+  const methods = ex.routed ? routeTable.get(path) : undefined;
+  if (!methods) throw ex.routed || !routeTable.has(path) ? errors.notFound(method, path) : errors.pathNotAsSent(method, path);
+  const handler = methods.get(method);
+  if (!handler) throw errors.methodNotAllowed(method, path, [...methods.keys()].join(", "));
+  // Only POST handlers read a body; a body sent along with a GET is never read.
+  if (method !== "POST") closeIfBodyUnread(ex);
   return handler(deps, ex);
 }
 
 export function errorOut(err: unknown, ex: Exchange): Response {
   const error = toGatewayError(err);
+  closeIfBodyUnread(ex);
   if (error.kind === "internal") logger.error("internal error", { request_id: ex.requestId, ...errorFields(error.cause ?? err) });
+  // Nobody is left to read the answer; this is the client's doing, not ours.
+  else if (error.kind === "client_closed") logger.debug("client closed the request", { request_id: ex.requestId });
   return errorResponse(error, ex.headers);
 }
 
 export interface Listening { server: Server<undefined>; address: string }
 
+/** The listen address cannot be bound; main.ts turns this into its one-line exit reason. */
+export class ListenError extends Error {}
+
 export function listen(deps: ServerDeps): Listening {
   const { hostname, port } = deps.snapshot().config.server.address;
-  const server = Bun.serve({
-    hostname,
-    port,
-    // Our own limit answers with a 413 envelope; Bun's must sit above it or it would reset first.
-    maxRequestBodySize: Math.max(deps.snapshot().config.server.max_body_bytes * 2, 1 << 20),
-    // LLM answers can take minutes before the first byte; the failover deadline bounds them instead.
-    idleTimeout: 0,
-    development: false,
-    fetch: (req, server) => dispatch(deps, req, server),
-    error: (err) => {
-      logger.error("unhandled server error", errorFields(err));
-      return errorResponse(errors.internal(err), {});
-    },
-  });
+  // One entry per route path, matched by Bun against the raw request target (see dispatch).
+  const routes: Record<string, (req: Request, server: Server<undefined>) => Promise<Response>> = {};
+  for (const path of routeTable.keys()) routes[path] = (req, server) => dispatch(deps, req, server);
+  let server: Server<undefined>;
+  try {
+    server = Bun.serve({
+      hostname,
+      port,
+      // With `development: false` Bun sets SO_REUSEPORT unless told otherwise: a second gateway on a
+      // port in use would then start, and the kernel would split connections between two configs.
+      reusePort: false,
+      // Every body over max_body_bytes gets our 413 envelope (request-body.ts). Bun answers a bare 413
+      // itself above this, without x-request-id, so it must never be the one to refuse.
+      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+      // LLM answers can take minutes before the first byte; the failover deadline bounds them instead,
+      // and server.body_timeout bounds the request body.
+      idleTimeout: 0,
+      development: false,
+      routes,
+      fetch: (req, server) => dispatch(deps, req, server, false),
+      error: (err) => {
+        logger.error("unhandled server error", errorFields(err));
+        return errorResponse(errors.internal(err), {});
+      },
+    });
+  } catch (err) {
+    throw new ListenError(`cannot listen on ${hostname}:${port}: ${listenFailure(err)}`);
+  }
   return { server, address: `${server.hostname}:${server.port}` };
+}
+
+function listenFailure(err: unknown): string {
+  const code = (err as { code?: string } | undefined)?.code;
+  if (code === "EADDRINUSE") return "the address is already in use (another process is listening on it)";
+  if (code === "EACCES") return "permission denied";
+  if (code === "EADDRNOTAVAIL") return "the address is not available on this machine";
+  return err instanceof Error ? err.message : String(err);
 }

@@ -7,7 +7,7 @@ import { shapeStream, type StreamStats } from "../../engine/stream-shaper.ts";
 import { logger } from "../../observability/logger.ts";
 
 export async function handleChat(deps: ServerDeps, ex: Exchange): Promise<Response> {
-  const request = validateChat(await readJsonObject(ex.req, deps.snapshot().config.server.max_body_bytes));
+  const request = validateChat(await readJsonObject(ex, deps.snapshot().config.server));
   const ctx = requestContext(ex);
   const outcome = ex.pipeline === undefined ? await deps.engine.chat(request, ctx) : await ex.pipeline.chat(request, ctx, deps.engine);
   const result = outcome.value;

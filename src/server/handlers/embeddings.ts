@@ -4,7 +4,7 @@ import { readJsonObject } from "../request-body.ts";
 import { validateEmbeddings } from "../validate.ts";
 
 export async function handleEmbeddings(deps: ServerDeps, ex: Exchange): Promise<Response> {
-  const request = validateEmbeddings(await readJsonObject(ex.req, deps.snapshot().config.server.max_body_bytes));
+  const request = validateEmbeddings(await readJsonObject(ex, deps.snapshot().config.server));
   const ctx = requestContext(ex);
   const outcome = ex.pipeline === undefined ? await deps.engine.embeddings(request, ctx) : await ex.pipeline.embeddings(request, ctx, deps.engine);
   return new Response(JSON.stringify(outcome.value), { headers: proxiedHeaders(ex, outcome, "application/json") });
