@@ -115,6 +115,8 @@ export const configSchema = z.strictObject({
       address: address.default({ hostname: "127.0.0.1", port: 8080 }),
       max_body_bytes: size.default(10 * 1024 * 1024),
       body_timeout: positiveDuration.default(30_000),
+      // Bun's idle timer takes whole seconds up to 255.
+      idle_timeout: positiveDuration.refine((ms) => ms <= 255_000, { error: "expected at most 255s" }).default(60_000),
       max_upstream_bytes: size.default(32 * 1024 * 1024),
       shutdown_timeout: positiveDuration.default(10_000),
     })

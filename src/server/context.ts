@@ -1,3 +1,4 @@
+import type { Server } from "bun";
 import type { RequestContext } from "../engine/engine.ts";
 import type { Snapshot } from "../config/snapshot.ts";
 import type { Engine } from "../engine/engine.ts";
@@ -23,6 +24,11 @@ export interface Exchange {
   signal: AbortSignal;
   /** This request's trip through the plugin chain and telemetry; only on /v1/* with plugins enabled. */
   pipeline?: RequestPipeline;
+  /** The listener and the request as Bun delivered it (hooks may replace `req`); no server in the in-process benches. */
+  server: Server<undefined> | undefined;
+  incoming: Request;
+  /** The answer is a stream: the connection is released when it ends (keep-alive.ts), not when it starts. */
+  streaming: boolean;
   /** Bun matched the raw request target to a route (see server.ts `dispatch`). */
   routed: boolean;
   /** The body has been read to its end (or there was none); an answer sent before that closes the connection. */

@@ -3,6 +3,7 @@ import type { PluginSet } from "../plugins/plugin-set.ts";
 import { ShortCircuit } from "../plugins/short-circuit.ts";
 import type { ServerDeps, Exchange } from "./context.ts";
 import { errorResponse } from "./error-response.ts";
+import { releaseConnection } from "./keep-alive.ts";
 import { closeIfBodyUnread } from "./request-body.ts";
 import { errorOut, route } from "./server.ts";
 
@@ -25,11 +26,14 @@ export async function dispatchWithPlugins(deps: ServerDeps, plugins: PluginSet, 
   }
   try {
     const out = pipeline.respond(res);
-    return out instanceof Promise ? await out : out;
+    res = out instanceof Promise ? await out : out;
   } catch (err) {
     // A fail-closed post-HTTP hook failed: its error replaces the answer (post hooks do not run again).
-    return pipeline.respond(answerFor(err, ex), false);
+    const out = pipeline.respond(answerFor(err, ex), false);
+    res = out instanceof Promise ? await out : out;
   }
+  if (!ex.streaming) releaseConnection(ex, deps.snapshot().config.server.idle_timeout);
+  return res;
 }
 
 function answerFor(err: unknown, ex: Exchange): Response {

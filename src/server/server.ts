@@ -6,6 +6,7 @@ import type { ServerDeps, Exchange } from "./context.ts";
 import { requestIdFrom } from "./context.ts";
 import { errorResponse } from "./error-response.ts";
 import { dispatchWithPlugins } from "./plugin-dispatch.ts";
+import { holdConnection, releaseConnection } from "./keep-alive.ts";
 import { closeIfBodyUnread } from "./request-body.ts";
 import { routeTable } from "./routes.ts";
 
@@ -35,7 +36,10 @@ export function pathOf(url: string): string {
  */
 export function dispatch(deps: ServerDeps, req: Request, server?: Server<undefined>, routed = true): Promise<Response> {
   const requestId = requestIdFrom(req.headers, newRequestId);
-  const ex: Exchange = { req, requestId, headers: { "x-request-id": requestId }, signal: req.signal, routed, bodyRead: false };
+  const ex: Exchange = {
+    req, requestId, headers: { "x-request-id": requestId }, signal: req.signal, server, incoming: req, streaming: false, routed, bodyRead: false,
+  };
+  holdConnection(ex);
   const path = pathOf(req.url);
   // With no plugin enabled `deps.plugins` is undefined and nothing below this line knows plugins exist.
   if (deps.plugins !== undefined && path.startsWith("/v1/")) {
@@ -46,11 +50,14 @@ export function dispatch(deps: ServerDeps, req: Request, server?: Server<undefin
 }
 
 async function direct(deps: ServerDeps, ex: Exchange, path: string): Promise<Response> {
+  let res: Response;
   try {
-    return await route(deps, ex, path);
+    res = await route(deps, ex, path);
   } catch (err) {
-    return errorOut(err, ex);
+    res = errorOut(err, ex);
   }
+  if (!ex.streaming) releaseConnection(ex, deps.snapshot().config.server.idle_timeout);
+  return res;
 }
 
 /** Finds the handler for the path and method and runs it; throws 404/405 and whatever the handler throws. */
@@ -95,9 +102,9 @@ export function listen(deps: ServerDeps): Listening {
       // Every body over max_body_bytes gets our 413 envelope (request-body.ts). Bun answers a bare 413
       // itself above this, without x-request-id, so it must never be the one to refuse.
       maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-      // LLM answers can take minutes before the first byte; the failover deadline bounds them instead,
-      // and server.body_timeout bounds the request body.
-      idleTimeout: 0,
+      // Off while a request is handled (an LLM answer can take minutes before its first byte) and on
+      // between requests: keep-alive.ts. Bodies are bounded by server.body_timeout.
+      idleTimeout: Math.ceil(deps.snapshot().config.server.idle_timeout / 1000),
       development: false,
       routes,
       fetch: (req, server) => dispatch(deps, req, server, false),

@@ -60,8 +60,10 @@ export function sseBody(events: AsyncIterable<StreamEvent>, hooks: SseHooks): Re
       }
       controller.write(DONE);
       await controller.flush();
-      controller.close();
+      // Before close: once the stream is closed Bun has finished the request, and the connection's
+      // idle timer can no longer be set through it (keep-alive.ts).
       end(outcome);
+      controller.close();
       void iterator.return?.();
     },
     cancel() {

@@ -84,6 +84,11 @@ function parseResponse(buffer: Buffer, closed: boolean, started: number): RawRes
   }
   const rest = buffer.subarray(end + 4);
   const length = headers["content-length"];
+  if (headers["transfer-encoding"]?.toLowerCase() === "chunked") {
+    const body = dechunk(rest);
+    if (body === undefined) return closed ? { status: Number(statusLine!.split(" ")[1]), headers, body: rest.toString("utf8"), elapsed: performance.now() - started } : undefined;
+    return { status: Number(statusLine!.split(" ")[1]), headers, body, elapsed: performance.now() - started };
+  }
   if (length !== undefined) {
     if (rest.length < Number(length)) return undefined;
     return { status: Number(statusLine!.split(" ")[1]), headers, body: rest.subarray(0, Number(length)).toString("utf8"), elapsed: performance.now() - started };
@@ -98,4 +103,20 @@ export async function rawRequest(port: number, text: string, timeoutMs = 5000): 
   connection.write(text);
   const res = await connection.response(timeoutMs);
   return { ...res, connection };
+}
+
+/** The body of a complete chunked message, or undefined while its last chunk has not arrived. */
+function dechunk(data: Buffer): string | undefined {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const eol = data.indexOf("\r\n", at);
+    if (eol < 0) return undefined;
+    const size = parseInt(data.subarray(at, eol).toString("latin1"), 16);
+    if (Number.isNaN(size)) return undefined;
+    if (size === 0) return Buffer.concat(parts).toString("utf8");
+    if (data.length < eol + 2 + size + 2) return undefined;
+    parts.push(data.subarray(eol + 2, eol + 2 + size));
+    at = eol + 2 + size + 2;
+  }
 }

@@ -70,6 +70,7 @@ describe("timeouts are above zero", () => {
   const cases: Array<[string, string]> = [
     ["server:\n  body_timeout: 0ms\n", "server.body_timeout"],
     ["server:\n  shutdown_timeout: 0s\n", "server.shutdown_timeout"],
+    ["server:\n  idle_timeout: 0s\n", "server.idle_timeout"],
     ["failover:\n  timeout: 0ms\n", "failover.timeout"],
     ["failover:\n  stream_idle_timeout: 0ms\n", "failover.stream_idle_timeout"],
     ["failover:\n  deadline: 0h\n", "failover.deadline"],
@@ -81,6 +82,12 @@ describe("timeouts are above zero", () => {
       expect(errorOf(yaml)).toBe(`${path}: expected a duration above zero`);
     });
   }
+
+  test("idle_timeout is whole seconds up to Bun's 255 s", () => {
+    expect(errorOf("server:\n  idle_timeout: 256s\n")).toBe("server.idle_timeout: expected at most 255s");
+    expect(parseConfigText("server:\n  idle_timeout: 255s\n", {}).config.server.idle_timeout).toBe(255_000);
+    expect(parseConfigText("{}", {}).config.server.idle_timeout).toBe(60_000);
+  });
 
   test("a bare number is not a duration", () => {
     expect(errorOf("server:\n  body_timeout: 30\n")).toStartWith("server.body_timeout: expected a duration");

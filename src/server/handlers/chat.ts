@@ -1,5 +1,6 @@
 import type { ServerDeps, Exchange } from "../context.ts";
 import { proxiedHeaders, requestContext } from "../context.ts";
+import { releaseConnection } from "../keep-alive.ts";
 import { readJsonObject } from "../request-body.ts";
 import { validateChat } from "../validate.ts";
 import { SSE_HEADERS, sseBody } from "../sse.ts";
@@ -15,6 +16,7 @@ export async function handleChat(deps: ServerDeps, ex: Exchange): Promise<Respon
     return new Response(result.raw ?? JSON.stringify(result.body), { headers: proxiedHeaders(ex, outcome, "application/json") });
   }
   const stats: StreamStats = { chunks: 0 };
+  const idleMs = deps.snapshot().config.server.idle_timeout;
   const includeUsage = request.stream_options?.include_usage === true;
   const body = sseBody(shapeStream(result.events, includeUsage, stats), {
     onEnd: (end) => {
@@ -22,7 +24,9 @@ export async function handleChat(deps: ServerDeps, ex: Exchange): Promise<Respon
         logger.warn("stream ended with an error", { request_id: ex.requestId, provider: outcome.provider, error_kind: stats.error.kind, error: stats.error.message });
       }
       ex.pipeline?.streamEnded(stats, end);
+      releaseConnection(ex, idleMs);
     },
   });
+  ex.streaming = true;
   return new Response(body, { headers: { ...proxiedHeaders(ex, outcome, SSE_HEADERS["content-type"]), ...SSE_HEADERS } });
 }
