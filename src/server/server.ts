@@ -110,7 +110,7 @@ export function listen(deps: ServerDeps): Listening {
       fetch: (req, server) => dispatch(deps, req, server, false),
       error: (err) => {
         logger.error("unhandled server error", errorFields(err));
-        return errorResponse(errors.internal(err), {});
+        return errorResponse(errors.internal(err), { "x-request-id": newRequestId() });
       },
     });
   } catch (err) {
