@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { json, sse, startGateway, startMockUpstream, type Gateway, type MockUpstream } from "../support/index.ts";
+import { parsePrometheusText } from "../support/prometheus-text.ts";
 import { rawConnect, rawRequest, type RawConnection } from "../support/raw-http.ts";
 
 const BODY_TIMEOUT = 300;
@@ -236,6 +237,24 @@ describe("request targets and framing", () => {
         expect(res.body).not.toContain("# HELP");
       }
     }
+  });
+
+  test("hostile models, methods and paths leave /metrics valid Prometheus text with bounded labels", async () => {
+    for (const model of ['a\u0000b', 'q"uote', "new\nline", "back\\slash", "\u001b[31mred", "x".repeat(3000)]) {
+      const res = await fetch(`${gw.baseURL}/v1/chat/completions`, { method: "POST", body: JSON.stringify({ model, messages: [{ role: "user", content: "x" }] }) });
+      expect(res.status).toBeGreaterThanOrEqual(400);
+    }
+    // Bun itself refuses methods outside the ones it knows (FROB: closed, no answer); these reach us.
+    for (const method of ["M-SEARCH", "PROPFIND", "PURGE"]) {
+      expect((await rawRequest(gw.port, `${method} /v1/chat/completions HTTP/1.1\r\nhost: x\r\n\r\n`)).status).toBe(405);
+    }
+    await rawRequest(gw.port, `GET /v1/%00%22%0a HTTP/1.1\r\nhost: x\r\n\r\n`);
+    const text = await (await fetch(`${gw.baseURL}/metrics`)).text();
+    const samples = parsePrometheusText(text);
+    for (const s of samples) for (const value of Object.values(s.labels)) expect(value.length).toBeLessThanOrEqual(128);
+    const methods = new Set(samples.filter((s) => s.name === "http_server_request_duration_count").map((s) => s.labels.http_request_method));
+    expect(methods.has("_OTHER")).toBe(true);
+    expect([...methods].every((m) => ["GET", "POST", "_OTHER"].includes(m!))).toBe(true);
   });
 
   test("dot segments do not reach the chat route either", async () => {
