@@ -2,10 +2,8 @@
 // what Butter adds per request besides the sockets (the floor's fetch and Bun.serve costs are not in it).
 // Usage: bun bench/path-micro.ts [iterations]
 import { parseConfigText } from "../src/config/load.ts";
-import { buildSnapshot } from "../src/config/snapshot.ts";
-import { providerFactories } from "../src/providers/registry.ts";
-import { Engine } from "../src/engine/engine.ts";
-import { ModelCatalog } from "../src/engine/model-catalog.ts";
+import { buildGeneration } from "../src/runtime/generation.ts";
+import { GenerationHolder } from "../src/runtime/reloader.ts";
 import { dispatch } from "../src/server/server.ts";
 import { CHAT_BODY, PROVIDERS_YAML, stubUpstreamFetch } from "./stub-upstream.ts";
 
@@ -14,9 +12,7 @@ const body = CHAT_BODY;
 stubUpstreamFetch();
 
 const { config } = parseConfigText(PROVIDERS_YAML, {});
-const snapshot = buildSnapshot(config, providerFactories);
-const current = () => snapshot;
-const deps = { snapshot: current, engine: new Engine(current), catalog: new ModelCatalog(current) } as Parameters<typeof dispatch>[0];
+const deps = new GenerationHolder(await buildGeneration(config));
 
 async function once(): Promise<void> {
   const req = new Request("http://127.0.0.1:8080/v1/chat/completions", { method: "POST", body, headers: { "content-type": "application/json", "content-length": String(body.length) } });

@@ -3,11 +3,8 @@
 // Access-log lines go to stdout, so run it as: bun bench/plugins-micro.ts [iterations] >/dev/null
 // (results are printed on stderr). Every 1000 requests /metrics is scraped, as Prometheus would.
 import { parseConfigText } from "../src/config/load.ts";
-import { buildSnapshot } from "../src/config/snapshot.ts";
-import { providerFactories } from "../src/providers/registry.ts";
-import { Engine } from "../src/engine/engine.ts";
-import { ModelCatalog } from "../src/engine/model-catalog.ts";
-import { buildPlugins } from "../src/plugins/plugin-set.ts";
+import { buildGeneration } from "../src/runtime/generation.ts";
+import { GenerationHolder } from "../src/runtime/reloader.ts";
 import { dispatch } from "../src/server/server.ts";
 import { CHAT_BODY, PROVIDERS_YAML, stubUpstreamFetch } from "./stub-upstream.ts";
 
@@ -28,10 +25,7 @@ const plugins = "plugins:\n" + enabled.map((name) => `  - name: ${name}\n    con
 
 async function depsFor(yaml: string) {
   const { config } = parseConfigText(yaml, {});
-  const snapshot = buildSnapshot(config, providerFactories);
-  const current = () => snapshot;
-  const set = await buildPlugins(config.plugins, { redisUrl: config.redis.url, isRoute: (m) => current().routes.has(m) });
-  return { snapshot: current, engine: new Engine(current), catalog: new ModelCatalog(current), plugins: set } as Parameters<typeof dispatch>[0];
+  return new GenerationHolder(await buildGeneration(config));
 }
 
 const plain = await depsFor(providers);
@@ -51,7 +45,7 @@ async function run(deps: Parameters<typeof dispatch>[0], n: number): Promise<num
     const res = await dispatch(deps, request(), server);
     if (res.status !== 200) throw new Error(`status ${res.status}: ${await res.text()}`);
     await res.text();
-    if (deps.plugins !== undefined && i % 1000 === 999) await deps.plugins.scrape();
+    if (deps.current.plugins !== undefined && i % 1000 === 999) await deps.current.plugins.scrape();
   }
   return ((performance.now() - t0) * 1000) / n;
 }
@@ -72,4 +66,4 @@ for (const [name, xs] of results) {
   const m = median(xs);
   console.error(`${name}: ${m.toFixed(2)} µs/request (rounds: ${xs.map((x) => x.toFixed(1)).join(", ")})${m === base ? "" : `, +${(m - base).toFixed(2)} µs`}`);
 }
-await withPlugins.plugins?.close();
+await withPlugins.current.close();

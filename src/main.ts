@@ -1,11 +1,8 @@
 #!/usr/bin/env bun
-import { HelpRequested, parseArgs } from "./cli.ts";
+import { HelpRequested, parseArgs, type CliOptions } from "./cli.ts";
 import { ConfigError, loadConfigFile } from "./config/load.ts";
-import { buildSnapshot, type Snapshot } from "./config/snapshot.ts";
-import { Engine } from "./engine/engine.ts";
-import { ModelCatalog } from "./engine/model-catalog.ts";
-import { providerFactories } from "./providers/registry.ts";
-import { buildPlugins, type PluginSet } from "./plugins/plugin-set.ts";
+import { buildGeneration, type Generation } from "./runtime/generation.ts";
+import { GenerationHolder, Reloader } from "./runtime/reloader.ts";
 import { listen, ListenError, type Listening } from "./server/server.ts";
 import { errorFields, logger } from "./observability/logger.ts";
 
@@ -15,9 +12,9 @@ function fail(reason: string): never {
 }
 
 async function main(): Promise<void> {
-  let configPath: string;
+  let cli: CliOptions;
   try {
-    configPath = parseArgs(process.argv.slice(2)).configPath;
+    cli = parseArgs(process.argv.slice(2));
   } catch (err) {
     if (err instanceof HelpRequested) {
       process.stdout.write(err.message + "\n");
@@ -25,42 +22,40 @@ async function main(): Promise<void> {
     }
     fail((err as Error).message);
   }
-  let snapshot: Snapshot;
+  const configPath = cli.configPath;
+  let first: Generation;
   try {
     const { config, warnings } = await loadConfigFile(configPath);
     for (const warning of warnings) logger.warn(warning);
-    snapshot = buildSnapshot(config, providerFactories);
+    first = await buildGeneration(config);
   } catch (err) {
     if (err instanceof ConfigError) fail(`invalid config ${configPath}: ${err.message}`);
     fail(`cannot load config ${configPath}: ${(err as Error).message}`);
   }
+  const snapshot = first.snapshot;
   const keyless = [...snapshot.providers.values()]
     .filter((a) => a.credentialMode === "stored" && (snapshot.keys.get(a.name)?.length ?? 0) === 0)
     .map((a) => a.name);
   if (keyless.length > 0) logger.warn("providers without a usable key answer their requests with 401", { providers: keyless });
-  const current = () => snapshot;
-  let plugins: PluginSet | undefined;
-  try {
-    plugins = await buildPlugins(snapshot.config.plugins, { redisUrl: snapshot.config.redis.url, isRoute: (model) => current().routes.has(model) });
-  } catch (err) {
-    if (err instanceof ConfigError) fail(`invalid config ${configPath}: ${err.message}`);
-    fail(`cannot start plugins: ${(err as Error).message}`);
-  }
+  const holder = new GenerationHolder(first);
   let listening: Listening;
   try {
-    listening = listen({ snapshot: current, engine: new Engine(current), catalog: new ModelCatalog(current), plugins });
+    listening = listen(holder);
   } catch (err) {
+    await first.close();
     if (err instanceof ListenError) fail(err.message);
     throw err;
   }
   const { server, address } = listening;
+  const reloader = new Reloader(configPath, holder, { watch: cli.watch });
+  process.on("SIGHUP", () => void reloader.reload("signal"));
   logger.info("butter listening", { address, providers: [...snapshot.providers.keys()] });
-
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    const timeout = snapshot.config.server.shutdown_timeout;
+    reloader.close();
+    const timeout = holder.current.config.server.shutdown_timeout;
     logger.info("shutting down", { signal, timeout_ms: timeout });
     const forced = setTimeout(() => {
       logger.warn("shutdown timeout reached; closing remaining connections");
@@ -73,7 +68,7 @@ async function main(): Promise<void> {
     }
     clearTimeout(forced);
     // Flushes access-log lines and exports the last spans.
-    if (plugins !== undefined) await Promise.race([plugins.close(), Bun.sleep(2000)]);
+    await Promise.race([holder.current.close(), Bun.sleep(2000)]);
     logger.info("stopped");
     process.exit(0);
   };

@@ -74,6 +74,11 @@ export class Circuits {
     return opened;
   }
 
+  /** Shares `other`'s state for the targets `keep` names (a config reload keeping them). */
+  adopt(other: Circuits, keep: (id: string) => boolean): void {
+    for (const [id, state] of other.map) if (keep(id)) this.map.set(id, state);
+  }
+
   /** The attempt ended without a verdict (the client left): free the probe slot. */
   release(id: string): void {
     const c = this.map.get(id);

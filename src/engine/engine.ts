@@ -72,14 +72,25 @@ interface Choice {
  * non-retryable error comes back, `max_attempts` is reached or the deadline is near.
  */
 export class Engine implements StreamOwner {
-  private readonly plans = new WeakMap<Snapshot, SnapshotPlans>();
+  private readonly plans: SnapshotPlans;
   private readonly circuits = new Circuits();
   private readonly clock: Clock;
   private readonly random: () => number;
 
-  constructor(private readonly snapshot: () => Snapshot, options: EngineOptions = {}) {
+  /** One engine per config generation: its routes, key pools and circuits belong to `snapshot`. */
+  constructor(private readonly snapshot: Snapshot, options: EngineOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
+    this.plans = new SnapshotPlans(snapshot);
+  }
+
+  /**
+   * Takes over the health the previous generation learned: circuits of targets whose provider block
+   * is unchanged, and the cool-downs of keys still configured. A removed provider's state is dropped.
+   */
+  inherit(previous: Engine, unchanged: ReadonlySet<string>): void {
+    this.circuits.adopt(previous.circuits, (id) => unchanged.has(id.slice(0, id.indexOf("/"))));
+    this.plans.adoptKeyHealth(previous.plans);
   }
 
   chat(request: ChatCompletionRequest, ctx: RequestContext): Promise<Outcome<ChatResult>> {
@@ -94,18 +105,9 @@ export class Engine implements StreamOwner {
     return this.run(request.model, ctx, EMBEDDINGS, (adapter, call) => adapter.embeddings(request, call));
   }
 
-  private plansFor(snapshot: Snapshot): SnapshotPlans {
-    let plans = this.plans.get(snapshot);
-    if (plans === undefined) {
-      plans = new SnapshotPlans(snapshot);
-      this.plans.set(snapshot, plans);
-    }
-    return plans;
-  }
-
   private async run<T>(model: string, ctx: RequestContext, capability: Capability | undefined, op: Operation<T>): Promise<Outcome<T>> {
-    const snapshot = this.snapshot();
-    const plans = this.plansFor(snapshot);
+    const snapshot = this.snapshot;
+    const plans = this.plans;
     const plan = plans.plan(model);
     const failover = snapshot.config.failover;
     const maxBytes = snapshot.config.server.max_upstream_bytes;

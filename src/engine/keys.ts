@@ -127,6 +127,19 @@ export class KeyPool {
     }
   }
 
+  /** Copies the health of `old`'s entries onto this pool's entries with the same key settings. */
+  adopt(old: KeyPool): void {
+    const byKey = new Map(old.entries.map((e) => [JSON.stringify(e.key), e]));
+    for (const e of this.entries) {
+      const before = byKey.get(JSON.stringify(e.key));
+      if (before === undefined) continue;
+      e.failures = before.failures;
+      e.strikes = before.strikes;
+      e.coolUntil = before.coolUntil;
+    }
+    this.version++;
+  }
+
   /** The keys that may serve `model` (no allowlist = every model). */
   classFor(model: string): KeyClass {
     return this.byModel.get(model) ?? this.unlisted;

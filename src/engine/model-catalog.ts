@@ -32,10 +32,11 @@ interface ProviderListings {
 export class ModelCatalog {
   private readonly listings = new Map<ProviderAdapter, ProviderListings>();
 
-  constructor(private readonly snapshot: () => Snapshot, private readonly now: () => number = Date.now) {}
+  /** One catalog per config generation: listings are cached for that config's adapters only. */
+  constructor(private readonly snapshot: Snapshot, private readonly now: () => number = Date.now) {}
 
   async list(signal: AbortSignal, passthroughHeaders: Record<string, string>): Promise<ModelEntry[]> {
-    const snapshot = this.snapshot();
+    const snapshot = this.snapshot;
     const adapters = [...snapshot.providers.values()];
     const lists = await Promise.all(adapters.map((a) => this.modelsOf(snapshot, a, signal, passthroughHeaders)));
     const created = Math.floor(this.now() / 1000);

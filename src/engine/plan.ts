@@ -63,6 +63,14 @@ export class SnapshotPlans {
     return compiled;
   }
 
+  /** Key health (cool-downs, strikes) carried over from the previous config for every key still configured alike. */
+  adoptKeyHealth(previous: SnapshotPlans): void {
+    for (const [provider, old] of previous.pools) {
+      if (!this.snapshot.keys.has(provider)) continue;
+      this.pool(provider).adopt(old);
+    }
+  }
+
   private pool(provider: string): KeyPool {
     let pool = this.pools.get(provider);
     if (pool === undefined) {

@@ -1,21 +1,15 @@
 import type { Server } from "bun";
 import type { RequestContext } from "../engine/engine.ts";
-import type { Snapshot } from "../config/snapshot.ts";
-import type { Engine } from "../engine/engine.ts";
-import type { ModelCatalog } from "../engine/model-catalog.ts";
 import type { RequestPipeline } from "../plugins/pipeline.ts";
-import type { PluginSet } from "../plugins/plugin-set.ts";
+import type { Generation } from "../runtime/generation.ts";
+import { releaseConnection } from "./keep-alive.ts";
 
-export interface ServerDeps {
-  snapshot: () => Snapshot;
-  engine: Engine;
-  catalog: ModelCatalog;
-  /** Undefined when no plugin is enabled: requests then take the direct path. */
-  plugins?: PluginSet;
-}
+export type { Generation };
 
 /** Per request: the id every response carries, and an abort signal that fires when the client leaves. */
 export interface Exchange {
+  /** The config generation this request uses from arrival to its last byte (read once, on arrival). */
+  gen: Generation;
   req: Request;
   requestId: string;
   /** Response headers every answer to this request carries. */
@@ -33,6 +27,15 @@ export interface Exchange {
   routed: boolean;
   /** The body has been read to its end (or there was none); an answer sent before that closes the connection. */
   bodyRead: boolean;
+}
+
+/**
+ * The answer is complete (a JSON body handed to Bun, or a stream's last byte): the connection's idle
+ * timer runs again and the generation may close once its last exchange has ended.
+ */
+export function endExchange(ex: Exchange): void {
+  releaseConnection(ex, ex.gen.config.server.idle_timeout);
+  ex.gen.leave();
 }
 
 const PASSTHROUGH = ["authorization", "x-api-key", "api-key", "x-goog-api-key"] as const;

@@ -1,9 +1,8 @@
 import { toGatewayError } from "../core/errors.ts";
 import type { PluginSet } from "../plugins/plugin-set.ts";
 import { ShortCircuit } from "../plugins/short-circuit.ts";
-import type { ServerDeps, Exchange } from "./context.ts";
+import { endExchange, type Generation, type Exchange } from "./context.ts";
 import { errorResponse } from "./error-response.ts";
-import { releaseConnection } from "./keep-alive.ts";
 import { closeIfBodyUnread } from "./request-body.ts";
 import { errorOut, route } from "./server.ts";
 
@@ -13,14 +12,14 @@ import { errorOut, route } from "./server.ts";
  * record closed at the end. Whatever answers — the engine, an error, a plugin — goes through here.
  * The pipeline's steps return promises only when a hook does, and are awaited only then.
  */
-export async function dispatchWithPlugins(deps: ServerDeps, plugins: PluginSet, ex: Exchange, path: string, clientIp: string | undefined): Promise<Response> {
+export async function dispatchWithPlugins(gen: Generation, plugins: PluginSet, ex: Exchange, path: string, clientIp: string | undefined): Promise<Response> {
   const pipeline = plugins.begin(ex, path, clientIp);
   ex.pipeline = pipeline;
   let res: Response;
   try {
     const pre = pipeline.preHttp();
     if (pre !== undefined) await pre;
-    res = await route(deps, ex, path);
+    res = await route(gen, ex, path);
   } catch (err) {
     res = answerFor(err, ex);
   }
@@ -32,7 +31,7 @@ export async function dispatchWithPlugins(deps: ServerDeps, plugins: PluginSet, 
     const out = pipeline.respond(answerFor(err, ex), false);
     res = out instanceof Promise ? await out : out;
   }
-  if (!ex.streaming) releaseConnection(ex, deps.snapshot().config.server.idle_timeout);
+  if (!ex.streaming) endExchange(ex);
   return res;
 }
 

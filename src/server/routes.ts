@@ -1,10 +1,10 @@
-import type { ServerDeps, Exchange } from "./context.ts";
+import type { Generation, Exchange } from "./context.ts";
 import { handleChat } from "./handlers/chat.ts";
 import { handleEmbeddings } from "./handlers/embeddings.ts";
 import { handleMetrics } from "./handlers/metrics.ts";
 import { handleHealth, handleModels } from "./handlers/models.ts";
 
-export type Handler = (deps: ServerDeps, ex: Exchange) => Response | Promise<Response>;
+export type Handler = (gen: Generation, ex: Exchange) => Response | Promise<Response>;
 
 /** path → method → handler. Unknown paths get 404 and known paths with the wrong method 405. */
 const one = (method: string, handler: Handler): ReadonlyMap<string, Handler> => new Map([[method, handler]]);

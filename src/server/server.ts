@@ -2,11 +2,12 @@ import type { Server } from "bun";
 import { errors, toGatewayError } from "../core/errors.ts";
 import { newRequestId } from "../core/ids.ts";
 import { errorFields, logger } from "../observability/logger.ts";
-import type { ServerDeps, Exchange } from "./context.ts";
-import { requestIdFrom } from "./context.ts";
+import type { Generation, Exchange } from "./context.ts";
+import { endExchange, requestIdFrom } from "./context.ts";
+import type { GenerationHolder } from "../runtime/reloader.ts";
 import { errorResponse } from "./error-response.ts";
 import { dispatchWithPlugins } from "./plugin-dispatch.ts";
-import { holdConnection, releaseConnection } from "./keep-alive.ts";
+import { holdConnection } from "./keep-alive.ts";
 import { closeIfBodyUnread } from "./request-body.ts";
 import { routeTable } from "./routes.ts";
 
@@ -34,34 +35,38 @@ export function pathOf(url: string): string {
  * Not `async` itself: returning the plugin path's promise from an async function would cost extra
  * promise resolution steps per request.
  */
-export function dispatch(deps: ServerDeps, req: Request, server?: Server<undefined>, routed = true): Promise<Response> {
+export function dispatch(holder: GenerationHolder, req: Request, server?: Server<undefined>, routed = true): Promise<Response> {
   const requestId = requestIdFrom(req.headers, newRequestId);
+  // The one read of the current generation: everything this request does uses it, even if a reload
+  // swaps in another before it ends.
+  const gen = holder.current;
+  gen.enter();
   const ex: Exchange = {
-    req, requestId, headers: { "x-request-id": requestId }, signal: req.signal, server, incoming: req, streaming: false, routed, bodyRead: false,
+    gen, req, requestId, headers: { "x-request-id": requestId }, signal: req.signal, server, incoming: req, streaming: false, routed, bodyRead: false,
   };
   holdConnection(ex);
   const path = pathOf(req.url);
-  // With no plugin enabled `deps.plugins` is undefined and nothing below this line knows plugins exist.
-  if (deps.plugins !== undefined && path.startsWith("/v1/")) {
-    const clientIp = deps.plugins.needsClientIp ? server?.requestIP(req)?.address : undefined;
-    return dispatchWithPlugins(deps, deps.plugins, ex, path, clientIp);
+  // With no plugin enabled `gen.plugins` is undefined and nothing below this line knows plugins exist.
+  if (gen.plugins !== undefined && path.startsWith("/v1/")) {
+    const clientIp = gen.plugins.needsClientIp ? server?.requestIP(req)?.address : undefined;
+    return dispatchWithPlugins(gen, gen.plugins, ex, path, clientIp);
   }
-  return direct(deps, ex, path);
+  return direct(gen, ex, path);
 }
 
-async function direct(deps: ServerDeps, ex: Exchange, path: string): Promise<Response> {
+async function direct(gen: Generation, ex: Exchange, path: string): Promise<Response> {
   let res: Response;
   try {
-    res = await route(deps, ex, path);
+    res = await route(gen, ex, path);
   } catch (err) {
     res = errorOut(err, ex);
   }
-  if (!ex.streaming) releaseConnection(ex, deps.snapshot().config.server.idle_timeout);
+  if (!ex.streaming) endExchange(ex);
   return res;
 }
 
 /** Finds the handler for the path and method and runs it; throws 404/405 and whatever the handler throws. */
-export function route(deps: ServerDeps, ex: Exchange, path: string): Response | Promise<Response> {
+export function route(gen: Generation, ex: Exchange, path: string): Response | Promise<Response> {
   const method = ex.req.method;
   const methods = ex.routed ? routeTable.get(path) : undefined;
   if (!methods) throw ex.routed || !routeTable.has(path) ? errors.notFound(method, path) : errors.pathNotAsSent(method, path);
@@ -69,7 +74,7 @@ export function route(deps: ServerDeps, ex: Exchange, path: string): Response | 
   if (!handler) throw errors.methodNotAllowed(method, path, [...methods.keys()].join(", "));
   // Only POST handlers read a body; a body sent along with a GET is never read.
   if (method !== "POST") closeIfBodyUnread(ex);
-  return handler(deps, ex);
+  return handler(gen, ex);
 }
 
 export function errorOut(err: unknown, ex: Exchange): Response {
@@ -86,11 +91,13 @@ export interface Listening { server: Server<undefined>; address: string }
 /** The listen address cannot be bound; main.ts turns this into its one-line exit reason. */
 export class ListenError extends Error {}
 
-export function listen(deps: ServerDeps): Listening {
-  const { hostname, port } = deps.snapshot().config.server.address;
+/** Listens on the current generation's address; every request then reads `holder.current` on arrival. */
+export function listen(holder: GenerationHolder): Listening {
+  const server0 = holder.current.config.server;
+  const { hostname, port } = server0.address;
   // One entry per route path, matched by Bun against the raw request target (see dispatch).
   const routes: Record<string, (req: Request, server: Server<undefined>) => Promise<Response>> = {};
-  for (const path of routeTable.keys()) routes[path] = (req, server) => dispatch(deps, req, server);
+  for (const path of routeTable.keys()) routes[path] = (req, server) => dispatch(holder, req, server);
   let server: Server<undefined>;
   try {
     server = Bun.serve({
@@ -104,10 +111,10 @@ export function listen(deps: ServerDeps): Listening {
       maxRequestBodySize: Number.MAX_SAFE_INTEGER,
       // Off while a request is handled (an LLM answer can take minutes before its first byte) and on
       // between requests: keep-alive.ts. Bodies are bounded by server.body_timeout.
-      idleTimeout: Math.ceil(deps.snapshot().config.server.idle_timeout / 1000),
+      idleTimeout: Math.ceil(server0.idle_timeout / 1000),
       development: false,
       routes,
-      fetch: (req, server) => dispatch(deps, req, server, false),
+      fetch: (req, server) => dispatch(holder, req, server, false),
       error: (err) => {
         logger.error("unhandled server error", errorFields(err));
         return errorResponse(errors.internal(err), { "x-request-id": newRequestId() });

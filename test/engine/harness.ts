@@ -140,7 +140,7 @@ export function harness(config: Record<string, unknown>, behaviour: Behaviour = 
   const parsed = configSchema.parse({ ...config, providers });
   const snapshot = buildSnapshot(parsed, new Map([["fake", factory]]));
   const clock = opts.clock ?? new FakeClock();
-  const engine = new Engine(() => snapshot, { clock, random: opts.random ?? seeded(42) });
+  const engine = new Engine(snapshot, { clock, random: opts.random ?? seeded(42) });
   const ctx = (signal?: AbortSignal, headers: Record<string, string> = {}): RequestContext => ({
     requestId: "req_test", signal: signal ?? new AbortController().signal, passthroughHeaders: headers,
   });

@@ -1,12 +1,10 @@
 // The real server, engine and plugin chain in this process, with test plugins injected: for chain
 // behaviour that needs a plugin written in the test. Built-ins are tested through the gateway process.
 import { parseConfigText } from "../../src/config/load.ts";
-import { buildSnapshot } from "../../src/config/snapshot.ts";
-import { Engine } from "../../src/engine/engine.ts";
-import { ModelCatalog } from "../../src/engine/model-catalog.ts";
-import { buildPlugins, type PluginSet } from "../../src/plugins/plugin-set.ts";
+import type { PluginSet } from "../../src/plugins/plugin-set.ts";
 import type { Plugin, PluginFactory } from "../../src/plugins/types.ts";
-import { providerFactories } from "../../src/providers/registry.ts";
+import { buildGeneration } from "../../src/runtime/generation.ts";
+import { GenerationHolder } from "../../src/runtime/reloader.ts";
 import { listen } from "../../src/server/server.ts";
 import { configText, type GatewayConfig } from "../support/index.ts";
 
@@ -19,25 +17,22 @@ export interface InProcess {
 /** `plugins` in the config may name the test plugins given in `extra` as well as built-ins. */
 export async function startInProcess(config: GatewayConfig, extra: Record<string, (config: Record<string, unknown>) => Plugin> = {}): Promise<InProcess> {
   const { config: parsed } = parseConfigText(configText(config), {});
-  const snapshot = buildSnapshot(parsed, providerFactories);
-  const current = () => snapshot;
-  const plugins = await buildPlugins(parsed.plugins, {
-    redisUrl: parsed.redis.url,
-    isRoute: (m) => snapshot.routes.has(m),
-    resolve: async (name) => {
+  const gen = await buildGeneration(parsed, {
+    resolvePlugin: async (name) => {
       const make = extra[name];
       if (make !== undefined) return { name, create: (c) => make(c) } satisfies PluginFactory;
       const { builtinPlugins } = await import("../../src/plugins/registry.ts");
       return (await builtinPlugins.get(name)?.())?.factory;
     },
   });
-  const { server } = listen({ snapshot: current, engine: new Engine(current), catalog: new ModelCatalog(current), plugins });
+  const plugins = gen.plugins;
+  const { server } = listen(new GenerationHolder(gen));
   return {
     url: `http://127.0.0.1:${server.port}`,
     plugins,
     async stop() {
       await server.stop(true);
-      await plugins?.close();
+      await gen.close();
     },
   };
 }
