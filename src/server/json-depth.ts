@@ -2,8 +2,8 @@
 // JSON.stringify of 30k nested arrays takes over half a second, and at 40k it overflows the stack.
 // So request bodies nested deeper than MAX_JSON_DEPTH are refused before they are parsed.
 
-/** Objects and arrays inside each other, the root counting as 1; the same bound as validate.ts's
- *  MAX_NESTING. A tool's JSON schema starts at level 5 and takes 2 levels per level of its own. */
+/** Objects and arrays inside each other, the root counting as 1. A tool's JSON schema starts at
+ *  level 5 and takes 2 levels per level of its own. */
 export const MAX_JSON_DEPTH = 64;
 
 const QUOTE = 34; // "

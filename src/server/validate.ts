@@ -24,9 +24,6 @@ const TOOL_CHOICES = new Set(["none", "auto", "required"]);
 const FORMATS = new Set(["text", "json_object", "json_schema"]);
 const ENCODINGS = new Set(["float", "base64"]);
 
-/** Arrays and objects nested deeper than this are refused: serialising them would overflow the stack. */
-export const MAX_NESTING = 64;
-
 function kind(value: unknown): string {
   return value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
 }
@@ -82,7 +79,6 @@ export function validateChat(body: Obj): ChatCompletionRequest {
   for (let i = 0; i < messages.length; i++) message(messages[i], i);
   dropNulls(body, NULLABLE);
   options(body);
-  nesting(body);
   return body as ChatCompletionRequest;
 }
 
@@ -307,7 +303,6 @@ export function validateEmbeddings(body: Obj): EmbeddingRequest {
   const dims = body.dimensions;
   if (dims !== undefined && (!Number.isInteger(dims) || (dims as number) < 1)) throw wrongType("dimensions", "an integer of at least 1", dims);
   if (body.user !== undefined && typeof body.user !== "string") throw wrongType("user", "a string", body.user);
-  nesting(body);
   return body as EmbeddingRequest;
 }
 
@@ -331,36 +326,4 @@ function embeddingInput(input: unknown): void {
       for (let j = 0; j < item.length; j++) if (!Number.isInteger(item[j])) throw wrongType(`input[${i}][${j}]`, "an integer token id", item[j]);
     }
   }
-}
-
-/** Refuses bodies nested deeper than MAX_NESTING (they parse, but re-serialising them overflows the stack). */
-function nesting(body: Obj): void {
-  const path = deepPath(body, 0);
-  if (path !== undefined) {
-    throw errors.invalidRequest(`The request nests arrays and objects more than ${MAX_NESTING} levels deep.`, path.replace(/^\./, ""));
-  }
-}
-
-/** The path to a value nested too deep, or undefined; built only on the way out of a failure. */
-function deepPath(value: unknown, depth: number): string | undefined {
-  if (typeof value !== "object" || value === null) return undefined;
-  if (depth >= MAX_NESTING) return "";
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const item = value[i];
-      if (typeof item === "object" && item !== null) {
-        const inner = deepPath(item, depth + 1);
-        if (inner !== undefined) return `[${i}]${inner}`;
-      }
-    }
-    return undefined;
-  }
-  for (const key in value) {
-    const item = (value as Obj)[key];
-    if (typeof item === "object" && item !== null) {
-      const inner = deepPath(item, depth + 1);
-      if (inner !== undefined) return `.${key}${inner}`;
-    }
-  }
-  return undefined;
 }
