@@ -19,6 +19,9 @@ export type ErrorKind =
   | "upstream_timeout"
   | "stream_interrupted"
   | "client_closed"
+  | "plugin_failed"
+  | "plugin_timeout"
+  | "plugin_response"
   | "internal";
 
 export interface ErrorInit {
@@ -104,6 +107,13 @@ export const errors = {
   streamIdle: (provider: string, ms: number) =>
     new GatewayError("upstream_timeout", `The stream from provider '${provider}' sent nothing for ${ms} ms.`, { status: 504, type: "timeout", code: "stream_idle_timeout", retryable: true }),
   clientClosed: () => new GatewayError("client_closed", "The client closed the request.", { status: 499, type: INVALID }),
+  pluginFailed: (plugin: string, cause: unknown) =>
+    new GatewayError("plugin_failed", `Plugin '${plugin}' failed and is configured fail_closed.`, { status: 503, type: "server_error", code: "plugin_failed", cause }),
+  pluginTimeout: (plugin: string, ms: number) =>
+    new GatewayError("plugin_timeout", `Plugin '${plugin}' did not answer within ${ms} ms and is configured fail_closed.`, { status: 503, type: "server_error", code: "plugin_timeout" }),
+  /** A plugin refused the request itself (a rate limit, a guard): its status, message and code, in the client API's envelope. */
+  pluginAnswer: (status: number, message: string, type: string | undefined, code: string | null | undefined, headers?: Record<string, string>) =>
+    new GatewayError("plugin_response", message, { status, type: type ?? typeForStatus(status), code: code ?? null, headers }),
   internal: (cause: unknown) =>
     new GatewayError("internal", "The gateway hit an internal error.", { status: 500, type: "server_error", cause }),
 } as const;

@@ -1,7 +1,6 @@
 import { errors, GatewayError, toGatewayError } from "../core/errors.ts";
-import type { ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse } from "../core/openai-types.ts";
 import type { Snapshot } from "../config/snapshot.ts";
-import type { Auth, ChatResult, ProviderAdapter } from "../providers/types.ts";
+import type { Auth, LlmResult, ProviderAdapter } from "../providers/types.ts";
 import { coarseTimeout } from "../transport/coarse-timers.ts";
 import { makeSend, type AttemptHandle } from "../transport/upstream-fetch.ts";
 import { logger } from "../observability/logger.ts";
@@ -12,7 +11,8 @@ import { systemClock, type Clock } from "./clock.ts";
 import type { KeyEntry } from "./keys.ts";
 import { SnapshotPlans, type CompiledPlan, type CompiledTarget } from "./plan.ts";
 import { attemptRedactor } from "./secrets.ts";
-import { peekStream, type StreamOwner } from "./stream-peek.ts";
+import type { Capability, EngineOperation } from "./operations.ts";
+import type { StreamOwner } from "./stream-peek.ts";
 
 /** What the server knows about the client call that the engine needs. */
 export interface RequestContext {
@@ -44,15 +44,7 @@ export interface EngineOptions {
   random?: () => number;
 }
 
-type Operation<T> = (adapter: ProviderAdapter, attempt: Attempt) => Promise<T>;
-
-/** Which targets can serve an operation at all (embeddings need a provider that has them). */
-interface Capability {
-  name: string;
-  test(adapter: ProviderAdapter): boolean;
-}
-
-const EMBEDDINGS: Capability = { name: "embeddings", test: (a) => a.supportsEmbeddings };
+type AttemptCall<T> = (adapter: ProviderAdapter, attempt: Attempt) => Promise<T>;
 
 /** Where one attempt goes. */
 interface Choice {
@@ -93,19 +85,12 @@ export class Engine implements StreamOwner {
     this.plans.adoptKeyHealth(previous.plans);
   }
 
-  chat(request: ChatCompletionRequest, ctx: RequestContext): Promise<Outcome<ChatResult>> {
-    return this.run(request.model, ctx, undefined, async (adapter, attempt) => {
-      const result = await adapter.chat(request, attempt);
-      if (result.type !== "stream") return result;
-      return { type: "stream", events: await peekStream(result.events, attempt, this) };
-    });
+  /** The one entry: any operation, routed, retried and failed over the same way. */
+  call<Req extends { model: string }, B>(op: EngineOperation<Req, B>, request: Req, ctx: RequestContext): Promise<Outcome<LlmResult<B>>> {
+    return this.run(request.model, ctx, op.capability, (adapter, attempt) => op.call(adapter, request, attempt, this));
   }
 
-  embeddings(request: EmbeddingRequest, ctx: RequestContext): Promise<Outcome<EmbeddingResponse>> {
-    return this.run(request.model, ctx, EMBEDDINGS, (adapter, call) => adapter.embeddings(request, call));
-  }
-
-  private async run<T>(model: string, ctx: RequestContext, capability: Capability | undefined, op: Operation<T>): Promise<Outcome<T>> {
+  private async run<T>(model: string, ctx: RequestContext, capability: Capability | undefined, op: AttemptCall<T>): Promise<Outcome<T>> {
     const snapshot = this.snapshot;
     const plans = this.plans;
     const plan = plans.plan(model);

@@ -1,12 +1,13 @@
 // One request's trip through the compiled chain and the telemetry bus. Created by the server only
 // when some plugin is enabled; with none, the server calls the engine directly and none of this runs.
-import { GatewayError, toGatewayError } from "../core/errors.ts";
+import { errors, GatewayError, toGatewayError } from "../core/errors.ts";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse } from "../core/openai-types.ts";
 import type { StreamEvent } from "../core/stream-event.ts";
 import type { AttemptObserver, Outcome, RequestContext } from "../engine/engine.ts";
 import type { StreamStats } from "../engine/stream-shaper.ts";
 import type { AttemptRecord, RequestRecord, Telemetry } from "../observability/events.ts";
-import type { ChatResult } from "../providers/types.ts";
+import type { EngineOperation } from "../engine/operations.ts";
+import type { LlmResult } from "../providers/types.ts";
 import { callHook, reportFailure, HookTimeout, type CompiledChain, type CompiledHook, type HookIdentity } from "./chain.ts";
 import { runPost, runPre, type HookHost, type Phase } from "./run-hooks.ts";
 import { ShortCircuit, pluginResponse } from "./short-circuit.ts";
@@ -15,8 +16,7 @@ import type {
 } from "./types.ts";
 
 export interface LlmEngine {
-  chat(request: ChatCompletionRequest, ctx: RequestContext): Promise<Outcome<ChatResult>>;
-  embeddings(request: EmbeddingRequest, ctx: RequestContext): Promise<Outcome<EmbeddingResponse>>;
+  call<Req extends { model: string }, B>(op: EngineOperation<Req, B>, request: Req, ctx: RequestContext): Promise<Outcome<LlmResult<B>>>;
 }
 
 /** The parts of the server's exchange the pipeline reads and writes. */
@@ -25,6 +25,8 @@ export interface ExchangeView {
   readonly requestId: string;
   /** Headers every answer carries; hooks' `headers` are merged in here. */
   readonly headers: Record<string, string>;
+  /** The client API's error encoder: a plugin's error answer goes out in the envelope the client speaks. */
+  readonly ingress: { encodeError(err: GatewayError, headers: Record<string, string>): Response };
 }
 
 export interface PipelineOwner {
@@ -87,45 +89,32 @@ export class RequestPipeline implements HookHost, AttemptObserver {
 
   // ── LLM calls ─────────────────────────────────────────────────────────────────────────────
 
-  async chat(request: ChatCompletionRequest, ctx: RequestContext, engine: LlmEngine): Promise<Outcome<ChatResult>> {
-    const stream = request.stream === true;
-    const pre = this.beforeLlm("chat", request, stream);
-    if (pre !== request) request = pre instanceof Promise ? await pre : pre;
-    let outcome: Outcome<ChatResult>;
+  /** One LLM operation through the pre-LLM hooks, the engine and the post-LLM (and stream chunk) hooks. */
+  async call<Req extends { model: string }, B>(op: EngineOperation<Req, B>, request: Req, ctx: RequestContext, engine: LlmEngine): Promise<Outcome<LlmResult<B>>> {
+    const operation = op.name;
+    const stream = (request as { stream?: unknown }).stream === true;
+    const pre = this.beforeLlm(operation, request as unknown as LlmRequestPayload["body"], stream);
+    if (pre !== (request as unknown)) request = (pre instanceof Promise ? await pre : pre) as unknown as Req;
+    let outcome: Outcome<LlmResult<B>>;
     try {
-      outcome = await engine.chat(request, this.llmStarted(ctx));
+      outcome = await engine.call(op, request, this.llmStarted(ctx));
     } catch (err) {
-      throw await this.engineFailed("chat", stream, err);
+      throw await this.engineFailed(operation, stream, err);
     }
     this.llmAnswered(outcome);
     const result = outcome.value;
     if (result.type === "json") {
-      const body = this.afterLlm("chat", outcome, result.body, false);
+      const body = this.afterLlm(operation, outcome, result.body as LlmResponsePayload["body"], false);
       // No post-LLM hook: the upstream's bytes (result.raw) still speak for the body.
       if (body === result.body && this.chain.postLlm.length === 0) return outcome;
       // A post hook may have changed the body, in place or not: the upstream's bytes no longer speak for it.
-      return { ...outcome, value: { type: "json", body: (body instanceof Promise ? await body : body) as ChatCompletion } };
+      return { ...outcome, value: { type: "json", body: (body instanceof Promise ? await body : body) as B } };
     }
-    const after = this.afterLlm("chat", outcome, undefined, true);
+    const after = this.afterLlm(operation, outcome, undefined, true);
     if (after instanceof Promise) await after;
     const hooks = this.chunkHooks();
     if (hooks.length === 0 && !this.telemetry.captureBodies) return outcome;
     return { ...outcome, value: { type: "stream", events: this.hookChunks(result.events, hooks) } };
-  }
-
-  async embeddings(request: EmbeddingRequest, ctx: RequestContext, engine: LlmEngine): Promise<Outcome<EmbeddingResponse>> {
-    const pre = this.beforeLlm("embeddings", request, false);
-    if (pre !== request) request = pre instanceof Promise ? await pre : pre;
-    let outcome: Outcome<EmbeddingResponse>;
-    try {
-      outcome = await engine.embeddings(request, this.llmStarted(ctx));
-    } catch (err) {
-      throw await this.engineFailed("embeddings", false, err);
-    }
-    this.llmAnswered(outcome);
-    const after = this.afterLlm("embeddings", outcome, outcome.value, false);
-    const body = after instanceof Promise ? await after : after;
-    return body === outcome.value ? outcome : { ...outcome, value: body as EmbeddingResponse };
   }
 
   /** Records the request and runs the pre-LLM hooks; the request as it is when no hook changed it. */
@@ -162,12 +151,11 @@ export class RequestPipeline implements HookHost, AttemptObserver {
 
   private async postLlmOnAnswer(operation: LlmOperation, stream: boolean, sc: ShortCircuit): Promise<ShortCircuit> {
     const r = sc.response;
-    const failed = r.status >= 400;
-    const envelope = (r.body as { error?: { message?: string; type?: string; code?: string | null } } | null)?.error;
+    const failed = r.error !== undefined || r.status >= 400;
     const payload: LlmResponsePayload = {
       request_id: this.ex.requestId, operation, provider: undefined, model: undefined, attempts: 0, stream,
       ...(failed
-        ? { error: { status: r.status, kind: r.kind ?? "plugin_response", message: envelope?.message ?? "", type: envelope?.type ?? "", code: envelope?.code ?? null } }
+        ? { error: { status: r.status, kind: r.kind ?? "plugin_response", message: r.error?.message ?? "", type: r.error?.type ?? "", code: r.error?.code ?? null } }
         : { body: r.body as ChatCompletion }),
     };
     const out = await runPost(this, this.chain.postLlm, this.llmReached, payload);
@@ -332,7 +320,9 @@ export class RequestPipeline implements HookHost, AttemptObserver {
       rec.answeredBy = sc.plugin;
       if (sc.response.status >= 400) rec.errorKind ??= sc.response.kind ?? "plugin_response";
     }
-    return pluginResponse(sc.response, this.ex.headers);
+    const r = sc.response;
+    if (r.error === undefined) return pluginResponse(r, this.ex.headers);
+    return this.ex.ingress.encodeError(errors.pluginAnswer(r.status, r.error.message, r.error.type, r.error.code, r.headers), this.ex.headers);
   }
 
   /** An error answer is about to be sent; remembers its kind for telemetry. */
@@ -408,12 +398,9 @@ export class RequestPipeline implements HookHost, AttemptObserver {
   failed(h: HookIdentity, err: unknown): GatewayError | undefined {
     reportFailure(h, err, this.telemetry, this.ex.requestId);
     if (!h.failClosed) return undefined;
-    const timeout = err instanceof HookTimeout;
-    if (this.record !== undefined) this.record.errorKind = timeout ? "plugin_timeout" : "plugin_failed";
-    const message = timeout
-      ? `Plugin '${h.plugin}' did not answer within ${h.timeoutMs} ms and is configured fail_closed.`
-      : `Plugin '${h.plugin}' failed and is configured fail_closed.`;
-    return new GatewayError("internal", message, { status: 503, type: "server_error", code: timeout ? "plugin_timeout" : "plugin_failed", cause: err });
+    const error = err instanceof HookTimeout ? errors.pluginTimeout(h.plugin, h.timeoutMs) : errors.pluginFailed(h.plugin, err);
+    if (this.record !== undefined) this.record.errorKind = error.kind;
+    return error;
   }
 }
 

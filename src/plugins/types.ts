@@ -61,11 +61,15 @@ export interface StreamChunkPayload {
   chunk: ChatCompletionChunk;
 }
 
-/** A plugin's own answer: a JSON body (use `errorEnvelope` for errors), status and headers. */
+/**
+ * A plugin's own answer: status, headers and a JSON body, or an `error` that the gateway writes in
+ * the envelope of the API the client speaks (OpenAI's, Anthropic's...), so its SDK raises its typed error.
+ */
 export interface PluginResponse {
   status: number;
   headers?: Record<string, string>;
-  body: unknown;
+  body?: unknown;
+  error?: { message: string; type?: string; code?: string | null };
   /** Error kind for telemetry (`rate_limited`); defaults to `plugin_response` for statuses ≥ 400. */
   kind?: string;
 }

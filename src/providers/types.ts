@@ -49,10 +49,11 @@ export interface UpstreamReads {
   lastReadAt: number;
 }
 
-export type ChatResult =
+/** What an LLM call answers: a whole JSON body, or a stream of events. */
+export type LlmResult<B> =
   | {
       type: "json";
-      body: ChatCompletion;
+      body: B;
       /**
        * The upstream's own bytes when they already are `body` in OpenAI's shape, so the server need
        * not serialise it again. Whatever changes `body` must drop it.
@@ -60,6 +61,8 @@ export type ChatResult =
       raw?: string;
     }
   | { type: "stream"; events: AsyncIterable<StreamEvent> };
+
+export type ChatResult = LlmResult<ChatCompletion>;
 
 /**
  * One configured provider block. `K` is its kind's key fields; the engine holds adapters as

@@ -2,6 +2,7 @@ import type { Server } from "bun";
 import type { RequestContext } from "../engine/engine.ts";
 import type { RequestPipeline } from "../plugins/pipeline.ts";
 import type { Generation } from "../runtime/generation.ts";
+import type { Ingress } from "./ingress.ts";
 import { releaseConnection } from "./keep-alive.ts";
 
 export type { Generation };
@@ -16,6 +17,8 @@ export interface Exchange {
   headers: Record<string, string>;
   /** Bun aborts the request's own signal when the client disconnects, also mid-stream. */
   signal: AbortSignal;
+  /** The client API the request speaks, which encodes its errors; OpenAI's until an operation says otherwise. */
+  ingress: Ingress;
   /** This request's trip through the plugin chain and telemetry; only on /v1/* with plugins enabled. */
   pipeline?: RequestPipeline;
   /** The listener and the request as Bun delivered it (hooks may replace `req`); no server in the in-process benches. */

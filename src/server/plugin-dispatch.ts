@@ -2,7 +2,6 @@ import { toGatewayError } from "../core/errors.ts";
 import type { PluginSet } from "../plugins/plugin-set.ts";
 import { ShortCircuit } from "../plugins/short-circuit.ts";
 import { endExchange, type Generation, type Exchange } from "./context.ts";
-import { errorResponse } from "./error-response.ts";
 import { closeIfBodyUnread } from "./request-body.ts";
 import { errorOut, route } from "./server.ts";
 
@@ -40,6 +39,6 @@ function answerFor(err: unknown, ex: Exchange): Response {
   if (err instanceof ShortCircuit) return ex.pipeline!.answer(err);
   const error = toGatewayError(err);
   ex.pipeline!.failedWith(error);
-  // A fail-closed plugin's failure was already logged (burst-limited) by the chain.
-  return error.code?.startsWith("plugin_") ? errorResponse(error, ex.headers) : errorOut(error, ex);
+  // A fail-closed plugin's failure was already logged (burst-limited) by the chain; errorOut logs only internal errors.
+  return errorOut(error, ex);
 }

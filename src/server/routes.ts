@@ -1,8 +1,9 @@
 import type { Generation, Exchange } from "./context.ts";
-import { handleChat } from "./handlers/chat.ts";
-import { handleEmbeddings } from "./handlers/embeddings.ts";
 import { handleMetrics } from "./handlers/metrics.ts";
 import { handleHealth, handleModels } from "./handlers/models.ts";
+import { operationHandler } from "./operation.ts";
+import { chatCompletions } from "./operations/chat.ts";
+import { embeddings } from "./operations/embeddings.ts";
 
 export type Handler = (gen: Generation, ex: Exchange) => Response | Promise<Response>;
 
@@ -10,8 +11,8 @@ export type Handler = (gen: Generation, ex: Exchange) => Response | Promise<Resp
 const one = (method: string, handler: Handler): ReadonlyMap<string, Handler> => new Map([[method, handler]]);
 
 export const routeTable: ReadonlyMap<string, ReadonlyMap<string, Handler>> = new Map([
-  ["/v1/chat/completions", one("POST", handleChat)],
-  ["/v1/embeddings", one("POST", handleEmbeddings)],
+  ["/v1/chat/completions", one("POST", operationHandler(chatCompletions))],
+  ["/v1/embeddings", one("POST", operationHandler(embeddings))],
   ["/v1/models", one("GET", handleModels)],
   ["/healthz", one("GET", handleHealth)],
   ["/metrics", one("GET", handleMetrics)],

@@ -6,6 +6,7 @@ import type { Generation, Exchange } from "./context.ts";
 import { endExchange, requestIdFrom } from "./context.ts";
 import type { GenerationHolder } from "../runtime/reloader.ts";
 import { errorResponse } from "./error-response.ts";
+import { openaiIngress } from "./ingress.ts";
 import { dispatchWithPlugins } from "./plugin-dispatch.ts";
 import { holdConnection } from "./keep-alive.ts";
 import { closeIfBodyUnread } from "./request-body.ts";
@@ -42,7 +43,7 @@ export function dispatch(holder: GenerationHolder, req: Request, server?: Server
   const gen = holder.current;
   gen.enter();
   const ex: Exchange = {
-    gen, req, requestId, headers: { "x-request-id": requestId }, signal: req.signal, server, incoming: req, streaming: false, routed, bodyRead: false,
+    gen, ingress: openaiIngress, req, requestId, headers: { "x-request-id": requestId }, signal: req.signal, server, incoming: req, streaming: false, routed, bodyRead: false,
   };
   holdConnection(ex);
   const path = pathOf(req.url);
@@ -83,7 +84,7 @@ export function errorOut(err: unknown, ex: Exchange): Response {
   if (error.kind === "internal") logger.error("internal error", { request_id: ex.requestId, ...errorFields(error.cause ?? err) });
   // Nobody is left to read the answer; this is the client's doing, not ours.
   else if (error.kind === "client_closed") logger.debug("client closed the request", { request_id: ex.requestId });
-  return errorResponse(error, ex.headers);
+  return ex.ingress.encodeError(error, ex.headers);
 }
 
 export interface Listening { server: Server<undefined>; address: string }

@@ -7,7 +7,8 @@ import { configSchema } from "../../src/config/schema.ts";
 import { buildSnapshot, type Snapshot } from "../../src/config/snapshot.ts";
 import { Engine, type Outcome, type RequestContext } from "../../src/engine/engine.ts";
 import type { Clock } from "../../src/engine/clock.ts";
-import type { Auth, ChatResult, ProviderAdapter, ProviderFactory } from "../../src/providers/types.ts";
+import { CHAT, EMBEDDINGS } from "../../src/engine/operations.ts";
+import type { Auth, ChatResult, LlmResult, ProviderAdapter, ProviderFactory } from "../../src/providers/types.ts";
 import { setLogLevel } from "../../src/observability/logger.ts";
 
 // Retries log a warning each; keep test output readable (BUTTER_LOG_LEVEL=warn to see them).
@@ -97,7 +98,7 @@ export interface Harness {
   calls: Call[];
   snapshot: Snapshot;
   chat(model: string, opts?: { stream?: boolean; signal?: AbortSignal; headers?: Record<string, string> }): Promise<Outcome<ChatResult>>;
-  embed(model: string): Promise<Outcome<EmbeddingResponse>>;
+  embed(model: string): Promise<Outcome<LlmResult<EmbeddingResponse>>>;
   /** The error a chat call fails with. */
   chatError(model: string): Promise<GatewayError>;
   setBehaviour(b: Behaviour): void;
@@ -146,8 +147,8 @@ export function harness(config: Record<string, unknown>, behaviour: Behaviour = 
   });
   const h: Harness = {
     engine, clock, calls, snapshot,
-    chat: (model, o = {}) => engine.chat({ model, messages: [{ role: "user", content: "hi" }], stream: o.stream } as ChatCompletionRequest, ctx(o.signal, o.headers)),
-    embed: (model) => engine.embeddings({ model, input: "hi" }, ctx()),
+    chat: (model, o = {}) => engine.call(CHAT, { model, messages: [{ role: "user", content: "hi" }], stream: o.stream } as ChatCompletionRequest, ctx(o.signal, o.headers)),
+    embed: (model) => engine.call(EMBEDDINGS, { model, input: "hi" }, ctx()),
     async chatError(model) {
       try {
         await h.chat(model);

@@ -7,7 +7,6 @@ import { logger } from "../../src/observability/logger.ts";
 import { buildPlugins } from "../../src/plugins/plugin-set.ts";
 import type { Hooks, Plugin } from "../../src/plugins/types.ts";
 import { HOOK_NAMES } from "../../src/plugins/types.ts";
-import { errorEnvelope } from "../../src/plugins/envelope.ts";
 import { fixtureReply, repoRoot, sseFixtureReply, startMockUpstream, type MockUpstream } from "../support/index.ts";
 import { hello, post, startInProcess, type InProcess } from "./harness.ts";
 
@@ -74,7 +73,7 @@ describe("order", () => {
 });
 
 describe("short-circuit", () => {
-  const teapot = { respond: { status: 418, headers: { "x-teapot": "yes" }, body: errorEnvelope("I am a teapot.", "invalid_request_error", "teapot") } };
+  const teapot = { respond: { status: 418, headers: { "x-teapot": "yes" }, error: { message: "I am a teapot.", type: "invalid_request_error", code: "teapot" } } };
 
   test("a pre-HTTP answer skips later plugins and the upstream; post hooks run for the plugins whose pre ran", async () => {
     const client = await start([{ name: "a" }, { name: "b" }, { name: "c" }], {

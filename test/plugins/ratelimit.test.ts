@@ -119,7 +119,7 @@ describe("plugin", () => {
     expect(refused.status).toBe(429);
     expect(refused.kind).toBe("rate_limited");
     expect(refused.headers).toEqual({ "x-ratelimit-limit": "2", "x-ratelimit-remaining": "0", "x-ratelimit-reset": "4", "retry-after": "2" });
-    expect(refused.body).toMatchObject({ error: { type: "rate_limit_error", code: "rate_limit_exceeded", param: null } });
+    expect(refused.error).toMatchObject({ type: "rate_limit_error", code: "rate_limit_exceeded" });
     // another client has its own bucket; the first refills after 2 s
     expect((p.preHttp!(payload("2.2.2.2")) as HookResult<HttpRequestPayload>).respond).toBeUndefined();
     now = 2000;

@@ -1,7 +1,6 @@
 // Built-in `ratelimit`: a token bucket per client IP or one for everybody, in memory or in Redis.
 import { z } from "zod";
 import { parsePluginConfig } from "../../config-error.ts";
-import { errorAnswer } from "../../envelope.ts";
 import type { HookResult, HttpRequestPayload, Plugin, PluginEnv, PluginFactory } from "../../types.ts";
 import type { Verdict } from "./bucket.ts";
 import { clientKey } from "./client-ip.ts";
@@ -61,12 +60,16 @@ export function createRatelimit(c: RatelimitConfig, redisUrl: string, opts: Rate
     };
     if (v.allowed) return { headers };
     return {
-      respond: errorAnswer(
-        429,
-        `Rate limit exceeded: at most ${c.rate} requests per second (bursts of ${c.burst})${global ? "" : " per client"}. Retry after the time in the Retry-After header.`,
-        "rate_limit_error", "rate_limit_exceeded", "rate_limited",
-        { ...headers, "retry-after": String(Math.max(1, Math.ceil(v.retryAfterMs / 1000))) },
-      ),
+      respond: {
+        status: 429,
+        kind: "rate_limited",
+        headers: { ...headers, "retry-after": String(Math.max(1, Math.ceil(v.retryAfterMs / 1000))) },
+        error: {
+          message: `Rate limit exceeded: at most ${c.rate} requests per second (bursts of ${c.burst})${global ? "" : " per client"}. Retry after the time in the Retry-After header.`,
+          type: "rate_limit_error",
+          code: "rate_limit_exceeded",
+        },
+      },
     };
   };
   return {

@@ -1,0 +1,43 @@
+// The LLM operations the engine serves, as data: which targets can serve one (capability) and how
+// one attempt calls the adapter. A new operation (Messages, Responses) is a new descriptor here
+// and at the ingress, not a new method on every layer.
+import type { ChatCompletion, ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse } from "../core/openai-types.ts";
+import type { LlmResult, ProviderAdapter } from "../providers/types.ts";
+import type { Attempt } from "./attempt.ts";
+import { peekStream, type StreamOwner } from "./stream-peek.ts";
+
+export type OperationName = "chat" | "embeddings";
+
+/** Which targets can serve an operation at all (embeddings need a provider that has them). */
+export interface Capability {
+  name: string;
+  test(adapter: ProviderAdapter): boolean;
+}
+
+export interface EngineOperation<Req extends { model: string }, B> {
+  readonly name: OperationName;
+  /** Undefined: every target can serve it. */
+  readonly capability?: Capability;
+  /**
+   * One attempt. A stream must come back peeked (its first event read within the attempt), so a
+   * stream that fails before it is retried like any other attempt.
+   */
+  call(adapter: ProviderAdapter, request: Req, attempt: Attempt, owner: StreamOwner): Promise<LlmResult<B>>;
+}
+
+export const CHAT: EngineOperation<ChatCompletionRequest, ChatCompletion> = {
+  name: "chat",
+  async call(adapter, request, attempt, owner) {
+    const result = await adapter.chat(request, attempt);
+    if (result.type !== "stream") return result;
+    return { type: "stream", events: await peekStream(result.events, attempt, owner) };
+  },
+};
+
+export const EMBEDDINGS: EngineOperation<EmbeddingRequest, EmbeddingResponse> = {
+  name: "embeddings",
+  capability: { name: "embeddings", test: (a) => a.supportsEmbeddings },
+  async call(adapter, request, attempt) {
+    return { type: "json", body: await adapter.embeddings(request, attempt) };
+  },
+};

@@ -1,0 +1,54 @@
+// One handler for every LLM operation: read the body, parse it into the operation's request, call
+// the engine (through the plugin pipeline when one runs), and encode the answer in the ingress's
+// format. What differs between chat and embeddings (and later Messages and Responses) lives in
+// their descriptors under operations/.
+import { errors } from "../core/errors.ts";
+import type { StreamEvent } from "../core/stream-event.ts";
+import type { EngineOperation } from "../engine/operations.ts";
+import type { StreamStats } from "../engine/stream-shaper.ts";
+import { logger } from "../observability/logger.ts";
+import type { Exchange, Generation } from "./context.ts";
+import { endExchange, proxiedHeaders, requestContext } from "./context.ts";
+import type { Ingress } from "./ingress.ts";
+import { readJsonObject } from "./request-body.ts";
+import type { Handler } from "./routes.ts";
+
+export interface Operation<Req extends { model: string }, B> {
+  readonly ingress: Ingress;
+  readonly engine: EngineOperation<Req, B>;
+  /** Validates the client's JSON into the internal request; throws a 400 naming the field. */
+  parse(body: Record<string, unknown>): Req;
+  /**
+   * The client-facing event stream, applying the operation's stream rules (chat: role on the first
+   * delta, usage only when asked for) and filling `stats`; undefined when the operation never streams.
+   */
+  shapeStream?(events: AsyncIterable<StreamEvent>, request: Req, stats: StreamStats): AsyncIterable<StreamEvent>;
+}
+
+export function operationHandler<Req extends { model: string }, B>(op: Operation<Req, B>): Handler {
+  return async (gen: Generation, ex: Exchange): Promise<Response> => {
+    ex.ingress = op.ingress;
+    const request = op.parse(await readJsonObject(ex, gen.config.server));
+    const ctx = requestContext(ex);
+    const outcome = ex.pipeline === undefined ? await gen.engine.call(op.engine, request, ctx) : await ex.pipeline.call(op.engine, request, ctx, gen.engine);
+    const result = outcome.value;
+    if (result.type === "json") {
+      return new Response(result.raw ?? JSON.stringify(result.body), { headers: proxiedHeaders(ex, outcome, "application/json") });
+    }
+    if (op.shapeStream === undefined) throw errors.internal(new Error(`${op.engine.name} answered with a stream`));
+    const stats: StreamStats = { chunks: 0 };
+    const body = op.ingress.encodeStream(op.shapeStream(result.events, request, stats), {
+      onEnd: (end) => {
+        if (end === "error" && stats.error) {
+          logger.warn("stream ended with an error", { request_id: ex.requestId, provider: outcome.provider, error_kind: stats.error.kind, error: stats.error.message });
+        }
+        ex.pipeline?.streamEnded(stats, end);
+        endExchange(ex);
+      },
+    });
+    ex.streaming = true;
+    const headers = proxiedHeaders(ex, outcome, op.ingress.streamHeaders["content-type"]!);
+    for (const name in op.ingress.streamHeaders) headers[name] = op.ingress.streamHeaders[name]!;
+    return new Response(body, { headers });
+  };
+}
