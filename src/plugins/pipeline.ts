@@ -3,9 +3,9 @@
 import { errors, GatewayError, toGatewayError } from "../core/errors.ts";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse } from "../core/openai-types.ts";
 import type { StreamEvent } from "../core/stream-event.ts";
-import type { AttemptObserver, Outcome, RequestContext } from "../engine/engine.ts";
-import type { StreamStats } from "../engine/stream-shaper.ts";
-import type { AttemptRecord, RequestRecord, Telemetry } from "../observability/events.ts";
+import type { Outcome, RequestContext } from "../engine/engine.ts";
+import type { Telemetry } from "../observability/events.ts";
+import type { RequestRecorder } from "../observability/recorder.ts";
 import type { EngineOperation } from "../engine/operations.ts";
 import type { LlmResult } from "../providers/types.ts";
 import { callHook, reportFailure, HookTimeout, type CompiledChain, type CompiledHook, type HookIdentity } from "./chain.ts";
@@ -27,40 +27,28 @@ export interface ExchangeView {
   readonly headers: Record<string, string>;
   /** The client API's error encoder: a plugin's error answer goes out in the envelope the client speaks. */
   readonly ingress: { encodeError(err: GatewayError, headers: Record<string, string>): Response };
+  /** The request's telemetry record, when anybody observes requests. */
+  readonly recorder: RequestRecorder | undefined;
 }
 
 export interface PipelineOwner {
   readonly chain: CompiledChain;
   readonly telemetry: Telemetry;
-  /** Whether any subscriber wants request records. */
-  readonly observed: boolean;
-  isRoute(model: string): boolean;
 }
-
-const RESPONDED = 1;
-const STREAM_OPEN = 2;
 
 /**
  * Every step is synchronous unless a hook is not: with the built-ins (whose hooks answer at once) a
  * request crosses the pipeline without an extra promise or microtask hop beyond the engine call.
  */
-export class RequestPipeline implements HookHost, AttemptObserver {
-  /** Present when telemetry observes requests. */
-  readonly record: RequestRecord | undefined;
+export class RequestPipeline implements HookHost {
   private httpReached = 0;
   private llmReached = 0;
-  private state = 0;
   private readonly chain: CompiledChain;
   private readonly telemetry: Telemetry;
 
-  constructor(private readonly owner: PipelineOwner, private readonly ex: ExchangeView, private readonly path: string, private readonly clientIp: string | undefined) {
+  constructor(owner: PipelineOwner, private readonly ex: ExchangeView, private readonly path: string, private readonly clientIp: string | undefined) {
     this.chain = owner.chain;
     this.telemetry = owner.telemetry;
-    if (owner.observed) {
-      const req = ex.req;
-      this.record = newRecord(ex.requestId, req.method, path, clientIp, req.headers.get("traceparent") ?? undefined);
-      if (this.telemetry.requestStart.hasSubscribers) this.telemetry.requestStart.publish(this.record);
-    }
   }
 
   // ── pre-HTTP ──────────────────────────────────────────────────────────────────────────────
@@ -97,11 +85,10 @@ export class RequestPipeline implements HookHost, AttemptObserver {
     if (pre !== (request as unknown)) request = (pre instanceof Promise ? await pre : pre) as unknown as Req;
     let outcome: Outcome<LlmResult<B>>;
     try {
-      outcome = await engine.call(op, request, this.llmStarted(ctx));
+      outcome = await engine.call(op, request, ctx);
     } catch (err) {
       throw await this.engineFailed(operation, stream, err);
     }
-    this.llmAnswered(outcome);
     const result = outcome.value;
     if (result.type === "json") {
       const body = this.afterLlm(operation, outcome, result.body as LlmResponsePayload["body"], false);
@@ -113,20 +100,12 @@ export class RequestPipeline implements HookHost, AttemptObserver {
     const after = this.afterLlm(operation, outcome, undefined, true);
     if (after instanceof Promise) await after;
     const hooks = this.chunkHooks();
-    if (hooks.length === 0 && !this.telemetry.captureBodies) return outcome;
+    if (hooks.length === 0 && this.ex.recorder?.captureBodies !== true) return outcome;
     return { ...outcome, value: { type: "stream", events: this.hookChunks(result.events, hooks) } };
   }
 
   /** Records the request and runs the pre-LLM hooks; the request as it is when no hook changed it. */
   private beforeLlm<R extends ChatCompletionRequest | EmbeddingRequest>(operation: LlmOperation, request: R, stream: boolean): R | Promise<R> {
-    const rec = this.record;
-    if (rec !== undefined) {
-      rec.operation = operation;
-      rec.requestedModel = request.model;
-      rec.route = this.owner.isRoute(request.model) ? request.model : undefined;
-      rec.stream = stream;
-      if (this.telemetry.captureBodies) rec.requestBody = request;
-    }
     const hooks = this.chain.preLlm;
     if (hooks.length === 0) {
       this.llmReached = this.chain.plugins.length;
@@ -162,31 +141,13 @@ export class RequestPipeline implements HookHost, AttemptObserver {
     return out.body === payload.body ? sc : new ShortCircuit(sc.plugin, { ...r, body: out.body });
   }
 
-  /** The engine call begins: its start time, and the attempt observer on the context. */
-  private llmStarted(ctx: RequestContext): RequestContext {
-    const rec = this.record;
-    if (rec === undefined) return ctx;
-    rec.llmStartedAt = performance.now();
-    return this.withAttempts(ctx, rec);
-  }
-
-  private llmAnswered(outcome: Outcome<unknown>): void {
-    const rec = this.record;
-    if (rec === undefined) return;
-    rec.provider = outcome.provider;
-    rec.model = outcome.model;
-    rec.attempts = outcome.attempts;
-  }
-
   /** The engine threw: post-LLM hooks see the error. Returns the error to throw (a hook may answer instead, by throwing). */
   private async engineFailed(operation: LlmOperation, stream: boolean, err: unknown): Promise<unknown> {
-    const rec = this.record;
-    if (rec !== undefined) rec.llmEndedAt = performance.now();
     const hooks = this.chain.postLlm;
     if (hooks.length === 0) return err;
     const e = toGatewayError(err);
     await runPost(this, hooks, this.llmReached, {
-      request_id: this.ex.requestId, operation, provider: undefined, model: undefined, attempts: rec?.attempts ?? 0, stream,
+      request_id: this.ex.requestId, operation, provider: undefined, model: undefined, attempts: this.ex.recorder?.record.attempts ?? 0, stream,
       error: { status: e.status, kind: e.kind, message: e.message, type: e.type, code: e.code },
     } as LlmResponsePayload);
     return err;
@@ -194,58 +155,13 @@ export class RequestPipeline implements HookHost, AttemptObserver {
 
   /** Records the answer and runs the post-LLM hooks; the body as it is when there are none. */
   private afterLlm(operation: LlmOperation, outcome: Outcome<unknown>, body: ChatCompletion | EmbeddingResponse | undefined, stream: boolean): unknown {
-    const rec = this.record;
-    if (rec !== undefined && !stream) {
-      rec.llmEndedAt = performance.now();
-      const usage = body?.usage;
-      if (usage !== undefined) {
-        rec.promptTokens = usage.prompt_tokens;
-        rec.completionTokens = (usage as { completion_tokens?: number }).completion_tokens;
-      }
-      const choice = (body as ChatCompletion | undefined)?.choices?.[0];
-      if (choice?.finish_reason) rec.finishReason = choice.finish_reason;
-    }
     const hooks = this.chain.postLlm;
-    if (hooks.length === 0) return this.capturedResponse(body, stream);
+    if (hooks.length === 0) return body;
     const payload: LlmResponsePayload = {
       request_id: this.ex.requestId, operation, provider: outcome.provider, model: outcome.model, attempts: outcome.attempts, stream, body,
     };
     const out = runPost(this, hooks, this.llmReached, payload);
-    if (out instanceof Promise) return out.then((o) => this.capturedResponse(o.body, stream));
-    return this.capturedResponse(out.body, stream);
-  }
-
-  private capturedResponse<B>(body: B, stream: boolean): B {
-    if (this.record !== undefined && this.telemetry.captureBodies && !stream) this.record.responseBody = body;
-    return body;
-  }
-
-  private withAttempts(ctx: RequestContext, rec: RequestRecord): RequestContext {
-    // Set on the request's own context: a copy would read its lazy passthrough headers. The pipeline
-    // is the observer itself (no per-request closure).
-    ctx.attempts = this;
-    return ctx;
-  }
-
-  /**
-   * AttemptObserver: an upstream attempt starts. Always counted (a failed request's log line says how
-   * many attempts it took and where the last one went); attempt events are built only when someone
-   * subscribes.
-   */
-  start(provider: string, model: string, attempt: number): ReturnType<AttemptObserver["start"]> {
-    const rec = this.record!;
-    const t = this.telemetry;
-    rec.attempts = attempt;
-    rec.provider = provider;
-    rec.model = model;
-    if (!(t.attemptStart.hasSubscribers || t.attemptEnd.hasSubscribers)) return NO_ATTEMPT;
-    const a: AttemptRecord = {
-      request: rec, provider, model, attempt, startedAt: performance.now(),
-      endedAt: 0, status: 0, errorKind: undefined, headers: {}, trace: undefined,
-    };
-    if (t.attemptStart.hasSubscribers) t.attemptStart.publish(a);
-    for (const _ in a.headers) return { headers: a.headers, end: (err) => endAttempt(t, a, err) };
-    return { headers: undefined, end: (err) => endAttempt(t, a, err) };
+    return out instanceof Promise ? out.then((o) => o.body) : out.body;
   }
 
   // ── streams ───────────────────────────────────────────────────────────────────────────────
@@ -258,7 +174,8 @@ export class RequestPipeline implements HookHost, AttemptObserver {
 
   private async *hookChunks(events: AsyncIterable<StreamEvent>, hooks: readonly CompiledHook<StreamChunkPayload>[]): AsyncGenerator<StreamEvent> {
     let index = 0;
-    const capture = this.record !== undefined && this.telemetry.captureBodies ? { text: "" } : undefined;
+    const recorder = this.ex.recorder;
+    const capture = recorder?.captureBodies === true ? { text: "" } : undefined;
     for await (const event of events) {
       if (event.type !== "chunk") {
         yield event;
@@ -291,70 +208,23 @@ export class RequestPipeline implements HookHost, AttemptObserver {
       if (capture !== undefined) for (const c of chunk.choices) if (typeof c.delta?.content === "string") capture.text += c.delta.content;
       yield chunk === event.chunk ? event : { type: "chunk", chunk };
     }
-    if (capture !== undefined) this.record!.responseBody = { stream_text: capture.text };
-  }
-
-  /** The chat handler calls this from the SSE body's end (done, error or client gone). */
-  streamEnded(stats: StreamStats, end: "done" | "error" | "cancelled"): void {
-    const rec = this.record;
-    if (rec === undefined) return;
-    rec.llmEndedAt = performance.now();
-    rec.chunks = stats.chunks;
-    if (stats.usage !== undefined) {
-      rec.promptTokens = stats.usage.prompt_tokens;
-      rec.completionTokens = stats.usage.completion_tokens;
-    }
-    if (stats.finishReason !== undefined) rec.finishReason = stats.finishReason;
-    if (end === "error") rec.errorKind = stats.error?.kind ?? "stream_interrupted";
-    else if (end === "cancelled") rec.errorKind = "client_closed";
-    this.state &= ~STREAM_OPEN;
-    if (this.state === RESPONDED) this.end();
+    if (capture !== undefined) recorder!.record.responseBody = { stream_text: capture.text };
   }
 
   // ── answers ───────────────────────────────────────────────────────────────────────────────
 
   /** The response for a ShortCircuit thrown by a hook. */
   answer(sc: ShortCircuit): Response {
-    const rec = this.record;
-    if (rec !== undefined) {
-      rec.answeredBy = sc.plugin;
-      if (sc.response.status >= 400) rec.errorKind ??= sc.response.kind ?? "plugin_response";
-    }
     const r = sc.response;
+    this.ex.recorder?.answeredBy(sc.plugin, r.status, r.kind);
     if (r.error === undefined) return pluginResponse(r, this.ex.headers);
     return this.ex.ingress.encodeError(errors.pluginAnswer(r.status, r.error.message, r.error.type, r.error.code, r.headers), this.ex.headers);
   }
 
-  /** An error answer is about to be sent; remembers its kind for telemetry. */
-  failedWith(err: GatewayError): void {
-    if (this.record !== undefined) this.record.errorKind ??= err.kind;
-  }
-
-  /**
-   * Runs post-HTTP hooks on the final response and closes the record (streams close at their end).
-   * Returns a promise only when a hook did.
-   */
-  respond(res: Response, runHooks = true): Response | Promise<Response> {
+  /** Runs post-HTTP hooks on the final response; returns a promise only when a hook did. */
+  respond(res: Response): Response | Promise<Response> {
     const hooks = this.chain.postHttp;
-    if (runHooks && hooks.length !== 0) {
-      const out = this.postHttp(res, hooks);
-      if (out instanceof Promise) return out.then((r) => this.close(r));
-      return this.close(out);
-    }
-    return this.close(res);
-  }
-
-  private close(res: Response): Response {
-    const rec = this.record;
-    if (rec !== undefined) {
-      rec.status = res.status;
-      const cache = res.headers.get("x-butter-cache");
-      if (cache !== null) rec.cache = cache;
-      if (rec.stream && res.status === 200 && rec.answeredBy === undefined && res.body !== null) this.state |= STREAM_OPEN;
-    }
-    this.state |= RESPONDED;
-    if (this.state === RESPONDED) this.end();
-    return res;
+    return hooks.length === 0 ? res : this.postHttp(res, hooks);
   }
 
   private postHttp(res: Response, hooks: readonly CompiledHook<HttpResponsePayload>[]): Response | Promise<Response> {
@@ -376,13 +246,6 @@ export class RequestPipeline implements HookHost, AttemptObserver {
     return out instanceof Promise ? out.then(rebuilt, answered) : rebuilt(out);
   }
 
-  private end(): void {
-    const rec = this.record;
-    if (rec === undefined) return;
-    rec.endedAt = performance.now();
-    if (this.telemetry.requestEnd.hasSubscribers) this.telemetry.requestEnd.publish(rec);
-  }
-
   // ── HookHost, for the chain runner ────────────────────────────────────────────────────────
 
   get headers(): Record<string, string> {
@@ -399,28 +262,9 @@ export class RequestPipeline implements HookHost, AttemptObserver {
     reportFailure(h, err, this.telemetry, this.ex.requestId);
     if (!h.failClosed) return undefined;
     const error = err instanceof HookTimeout ? errors.pluginTimeout(h.plugin, h.timeoutMs) : errors.pluginFailed(h.plugin, err);
-    if (this.record !== undefined) this.record.errorKind = error.kind;
+    this.ex.recorder?.failedWith(error.kind);
     return error;
   }
-}
-
-const NO_ATTEMPT = { headers: undefined, end() {} };
-
-function endAttempt(t: Telemetry, a: AttemptRecord, err: GatewayError | undefined): void {
-  a.endedAt = performance.now();
-  a.status = err === undefined ? 200 : err.status;
-  a.errorKind = err?.kind;
-  if (t.attemptEnd.hasSubscribers) t.attemptEnd.publish(a);
-}
-
-function newRecord(requestId: string, method: string, path: string, clientIp: string | undefined, traceparent: string | undefined): RequestRecord {
-  return {
-    requestId, method, path, clientIp, traceparent, startedAt: performance.now(),
-    operation: undefined, requestedModel: undefined, route: undefined, provider: undefined, model: undefined, attempts: 0,
-    stream: false, status: 0, errorKind: undefined, answeredBy: undefined, promptTokens: undefined, completionTokens: undefined,
-    cache: undefined, finishReason: undefined, chunks: undefined, llmStartedAt: undefined, llmEndedAt: undefined, endedAt: 0,
-    requestBody: undefined, responseBody: undefined, trace: undefined,
-  };
 }
 
 /**

@@ -1,30 +1,22 @@
-// A config's plugins, built and compiled once: the hook chain, the telemetry bus they share, and
-// the per-request pipeline factory the server uses. `buildPlugins` returns undefined when no plugin
-// is enabled, and the server then takes its direct path.
+// A config's plugins, built and compiled once: the hook chain the per-request pipeline runs, on the
+// generation's telemetry bus. `buildPlugins` returns undefined when no plugin is enabled, and the
+// server then takes its direct path.
 import { ConfigError } from "../config/load.ts";
 import type { PluginConfig } from "../config/schema.ts";
 import type { Telemetry } from "../observability/events.ts";
-import { createTelemetry, observed } from "../observability/telemetry.ts";
 import { compileChain, DEFAULT_HOOK_TIMEOUT_MS, type CompiledChain, type PluginSettings } from "./chain.ts";
-import { RequestPipeline, type ExchangeView, type PipelineOwner } from "./pipeline.ts";
+import type { PipelineOwner } from "./pipeline.ts";
 import { builtinPlugins } from "./registry.ts";
 import type { Plugin, PluginFactory } from "./types.ts";
 
 export class PluginSet implements PipelineOwner {
-  readonly observed: boolean;
   /** Some enabled plugin reads `client_ip`; otherwise the server does not look it up. */
   readonly needsClientIp: boolean;
   private readonly scraper: Plugin | undefined;
 
-  constructor(readonly chain: CompiledChain, readonly telemetry: Telemetry, readonly isRoute: (model: string) => boolean) {
-    this.observed = observed(telemetry);
+  constructor(readonly chain: CompiledChain, readonly telemetry: Telemetry) {
     this.needsClientIp = chain.plugins.some((p) => p.usesClientIp === true);
     this.scraper = chain.plugins.find((p) => p.scrape !== undefined);
-  }
-
-  /** Starts one /v1/* request's pipeline. */
-  begin(ex: ExchangeView, path: string, clientIp: string | undefined): RequestPipeline {
-    return new RequestPipeline(this, ex, path, clientIp);
   }
 
   /** Prometheus text when the metrics plugin is on, else undefined. */
@@ -39,7 +31,8 @@ export class PluginSet implements PipelineOwner {
 
 export interface BuildOptions {
   redisUrl: string;
-  isRoute: (model: string) => boolean;
+  /** The generation's bus: plugins subscribe to it (logging, metrics, tracing). */
+  telemetry: Telemetry;
   /** Factories by name; the built-ins by default (tests add their own). */
   resolve?: (name: string) => Promise<PluginFactory | undefined>;
   /** The plugins of the generation being replaced: each new plugin inherits its namesake's `carry`. */
@@ -53,7 +46,7 @@ async function builtin(name: string): Promise<PluginFactory | undefined> {
 
 /** Builds every enabled plugin in config order; throws ConfigError naming the failing path. */
 export async function buildPlugins(entries: readonly PluginConfig[], opts: BuildOptions): Promise<PluginSet | undefined> {
-  const telemetry = createTelemetry();
+  const telemetry = opts.telemetry;
   const plugins: Plugin[] = [];
   const settings: PluginSettings[] = [];
   const resolve = opts.resolve ?? builtin;
@@ -76,5 +69,5 @@ export async function buildPlugins(entries: readonly PluginConfig[], opts: Build
     throw err;
   }
   if (plugins.length === 0) return undefined;
-  return new PluginSet(compileChain(plugins, settings), telemetry, opts.isRoute);
+  return new PluginSet(compileChain(plugins, settings), telemetry);
 }

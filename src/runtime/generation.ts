@@ -11,6 +11,8 @@ import type { PluginFactory } from "../plugins/types.ts";
 import { providerFactories } from "../providers/registry.ts";
 import type { ProviderFactory } from "../providers/types.ts";
 import { errorFields, logger } from "../observability/logger.ts";
+import type { Telemetry } from "../observability/events.ts";
+import { createTelemetry, observed } from "../observability/telemetry.ts";
 
 export interface GenerationOptions {
   /** The generation this one replaces: state that must outlive a reload is taken from it. */
@@ -20,6 +22,8 @@ export interface GenerationOptions {
   /** Plugin factories by name; the built-ins by default (tests add their own). */
   resolvePlugin?: (name: string) => Promise<PluginFactory | undefined>;
   engine?: EngineOptions;
+  /** Subscribes to the new generation's telemetry bus before it serves (request logs beside the plugins). */
+  observe?: (telemetry: Telemetry) => void;
 }
 
 export class Generation {
@@ -34,9 +38,16 @@ export class Generation {
     readonly snapshot: Snapshot,
     readonly engine: Engine,
     readonly catalog: ModelCatalog,
+    /** The bus request records are published on; its subscribers decide whether records are made at all. */
+    readonly telemetry: Telemetry,
     /** Undefined when no plugin is enabled: requests then take the direct path. */
     readonly plugins: PluginSet | undefined,
-  ) {}
+  ) {
+    this.observed = observed(telemetry);
+  }
+
+  /** Whether anybody subscribes to request records (plugins today; the admin request log later); fixed once built. */
+  readonly observed: boolean;
 
   get config(): Config {
     return this.snapshot.config;
@@ -96,13 +107,15 @@ export async function buildGeneration(config: Config, options: GenerationOptions
   const previous = options.previous;
   const engine = new Engine(snapshot, options.engine);
   if (previous !== undefined) engine.inherit(previous.engine, unchangedProviders(previous.config, config));
+  const telemetry = createTelemetry();
+  options.observe?.(telemetry);
   const plugins = await buildPlugins(config.plugins, {
     redisUrl: config.redis.url,
-    isRoute: (model) => snapshot.routes.has(model),
+    telemetry,
     resolve: options.resolvePlugin,
     previous: previous?.plugins,
   });
-  return new Generation(nextId++, snapshot, engine, new ModelCatalog(snapshot), plugins);
+  return new Generation(nextId++, snapshot, engine, new ModelCatalog(snapshot), telemetry, plugins);
 }
 
 /** Provider blocks present in both configs with the same settings: their circuit and key health carry over. */

@@ -1,6 +1,7 @@
 import type { Server } from "bun";
 import type { RequestContext } from "../engine/engine.ts";
 import type { RequestPipeline } from "../plugins/pipeline.ts";
+import type { RequestRecorder } from "../observability/recorder.ts";
 import type { Generation } from "../runtime/generation.ts";
 import type { Ingress } from "./ingress.ts";
 import { releaseConnection } from "./keep-alive.ts";
@@ -19,6 +20,8 @@ export interface Exchange {
   signal: AbortSignal;
   /** The client API the request speaks, which encodes its errors; OpenAI's until an operation says otherwise. */
   ingress: Ingress;
+  /** Fills this request's telemetry record; present on /v1/* when anybody observes requests. */
+  recorder: RequestRecorder | undefined;
   /** This request's trip through the plugin chain and telemetry; only on /v1/* with plugins enabled. */
   pipeline?: RequestPipeline;
   /** The listener and the request as Bun delivered it (hooks may replace `req`); no server in the in-process benches. */

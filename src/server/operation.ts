@@ -4,7 +4,9 @@
 // their descriptors under operations/.
 import { errors } from "../core/errors.ts";
 import type { StreamEvent } from "../core/stream-event.ts";
+import type { Outcome } from "../engine/engine.ts";
 import type { EngineOperation } from "../engine/operations.ts";
+import type { LlmResult } from "../providers/types.ts";
 import type { StreamStats } from "../engine/stream-shaper.ts";
 import { logger } from "../observability/logger.ts";
 import type { Exchange, Generation } from "./context.ts";
@@ -30,7 +32,21 @@ export function operationHandler<Req extends { model: string }, B>(op: Operation
     ex.ingress = op.ingress;
     const request = op.parse(await readJsonObject(ex, gen.config.server));
     const ctx = requestContext(ex);
-    const outcome = ex.pipeline === undefined ? await gen.engine.call(op.engine, request, ctx) : await ex.pipeline.call(op.engine, request, ctx, gen.engine);
+    const recorder = ex.recorder;
+    let outcome: Outcome<LlmResult<B>>;
+    if (recorder === undefined) {
+      outcome = ex.pipeline === undefined ? await gen.engine.call(op.engine, request, ctx) : await ex.pipeline.call(op.engine, request, ctx, gen.engine);
+    } else {
+      recorder.requested(op.engine.name, request, gen.snapshot.routes.has(request.model));
+      recorder.llmStarted(ctx);
+      try {
+        outcome = ex.pipeline === undefined ? await gen.engine.call(op.engine, request, ctx) : await ex.pipeline.call(op.engine, request, ctx, gen.engine);
+      } catch (err) {
+        recorder.llmFailed();
+        throw err;
+      }
+      recorder.answered(outcome, outcome.value.type === "json" ? (outcome.value.body as object) : undefined);
+    }
     const result = outcome.value;
     if (result.type === "json") {
       return new Response(result.raw ?? JSON.stringify(result.body), { headers: proxiedHeaders(ex, outcome, "application/json") });
@@ -42,7 +58,7 @@ export function operationHandler<Req extends { model: string }, B>(op: Operation
         if (end === "error" && stats.error) {
           logger.warn("stream ended with an error", { request_id: ex.requestId, provider: outcome.provider, error_kind: stats.error.kind, error: stats.error.message });
         }
-        ex.pipeline?.streamEnded(stats, end);
+        ex.recorder?.streamEnded(stats, end);
         endExchange(ex);
       },
     });

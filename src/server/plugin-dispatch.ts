@@ -1,4 +1,5 @@
 import { toGatewayError } from "../core/errors.ts";
+import { RequestPipeline } from "../plugins/pipeline.ts";
 import type { PluginSet } from "../plugins/plugin-set.ts";
 import { ShortCircuit } from "../plugins/short-circuit.ts";
 import { endExchange, type Generation, type Exchange } from "./context.ts";
@@ -12,7 +13,7 @@ import { errorOut, route } from "./server.ts";
  * The pipeline's steps return promises only when a hook does, and are awaited only then.
  */
 export async function dispatchWithPlugins(gen: Generation, plugins: PluginSet, ex: Exchange, path: string, clientIp: string | undefined): Promise<Response> {
-  const pipeline = plugins.begin(ex, path, clientIp);
+  const pipeline = new RequestPipeline(plugins, ex, path, clientIp);
   ex.pipeline = pipeline;
   let res: Response;
   try {
@@ -27,9 +28,9 @@ export async function dispatchWithPlugins(gen: Generation, plugins: PluginSet, e
     res = out instanceof Promise ? await out : out;
   } catch (err) {
     // A fail-closed post-HTTP hook failed: its error replaces the answer (post hooks do not run again).
-    const out = pipeline.respond(answerFor(err, ex), false);
-    res = out instanceof Promise ? await out : out;
+    res = answerFor(err, ex);
   }
+  ex.recorder?.responded(res);
   if (!ex.streaming) endExchange(ex);
   return res;
 }
@@ -38,7 +39,6 @@ function answerFor(err: unknown, ex: Exchange): Response {
   closeIfBodyUnread(ex);
   if (err instanceof ShortCircuit) return ex.pipeline!.answer(err);
   const error = toGatewayError(err);
-  ex.pipeline!.failedWith(error);
   // A fail-closed plugin's failure was already logged (burst-limited) by the chain; errorOut logs only internal errors.
   return errorOut(error, ex);
 }

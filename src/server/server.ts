@@ -7,6 +7,7 @@ import { endExchange, requestIdFrom } from "./context.ts";
 import type { GenerationHolder } from "../runtime/reloader.ts";
 import { errorResponse } from "./error-response.ts";
 import { openaiIngress } from "./ingress.ts";
+import { RequestRecorder } from "../observability/recorder.ts";
 import { dispatchWithPlugins } from "./plugin-dispatch.ts";
 import { holdConnection } from "./keep-alive.ts";
 import { closeIfBodyUnread } from "./request-body.ts";
@@ -43,15 +44,16 @@ export function dispatch(holder: GenerationHolder, req: Request, server?: Server
   const gen = holder.current;
   gen.enter();
   const ex: Exchange = {
-    gen, ingress: openaiIngress, req, requestId, headers: { "x-request-id": requestId }, signal: req.signal, server, incoming: req, streaming: false, routed, bodyRead: false,
+    gen, ingress: openaiIngress, recorder: undefined, req, requestId, headers: { "x-request-id": requestId }, signal: req.signal, server, incoming: req,
+    streaming: false, routed, bodyRead: false,
   };
   holdConnection(ex);
   const path = pathOf(req.url);
-  // With no plugin enabled `gen.plugins` is undefined and nothing below this line knows plugins exist.
-  if (gen.plugins !== undefined && path.startsWith("/v1/")) {
-    const clientIp = gen.plugins.needsClientIp ? server?.requestIP(req)?.address : undefined;
-    return dispatchWithPlugins(gen, gen.plugins, ex, path, clientIp);
-  }
+  // Nothing observes requests and no plugin is enabled (the common case): no record, no chain.
+  if (!path.startsWith("/v1/") || (gen.plugins === undefined && !gen.observed)) return direct(gen, ex, path);
+  const clientIp = gen.plugins?.needsClientIp === true ? server?.requestIP(req)?.address : undefined;
+  if (gen.observed) ex.recorder = new RequestRecorder(gen.telemetry, requestId, req, path, clientIp);
+  if (gen.plugins !== undefined) return dispatchWithPlugins(gen, gen.plugins, ex, path, clientIp);
   return direct(gen, ex, path);
 }
 
@@ -62,6 +64,7 @@ async function direct(gen: Generation, ex: Exchange, path: string): Promise<Resp
   } catch (err) {
     res = errorOut(err, ex);
   }
+  ex.recorder?.responded(res);
   if (!ex.streaming) endExchange(ex);
   return res;
 }
@@ -80,6 +83,7 @@ export function route(gen: Generation, ex: Exchange, path: string): Response | P
 
 export function errorOut(err: unknown, ex: Exchange): Response {
   const error = toGatewayError(err);
+  ex.recorder?.failedWith(error.kind);
   closeIfBodyUnread(ex);
   if (error.kind === "internal") logger.error("internal error", { request_id: ex.requestId, ...errorFields(error.cause ?? err) });
   // Nobody is left to read the answer; this is the client's doing, not ours.

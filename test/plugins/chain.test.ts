@@ -1,6 +1,7 @@
 // The hook chain through the real server and engine (in process, test plugins injected), against a
 // mock upstream: order, reverse order, short-circuit, modification, stream chunks, fail-open,
 // fail-closed, and the zero-plugin fast path.
+import { createTelemetry } from "../../src/observability/telemetry.ts";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, spyOn, test } from "bun:test";
 import OpenAI, { APIError } from "openai";
 import { logger } from "../../src/observability/logger.ts";
@@ -204,7 +205,7 @@ describe("failures", () => {
 
 describe("zero-plugin fast path", () => {
   test("no enabled plugin builds no plugin set, so the server calls the engine directly", async () => {
-    const opts = { redisUrl: "", isRoute: () => false };
+    const opts = { redisUrl: "", telemetry: createTelemetry() };
     expect(await buildPlugins([], opts)).toBeUndefined();
     expect(await buildPlugins([{ name: "logging", enabled: false, fail_closed: false, allowed_hosts: [], config: {} }], opts)).toBeUndefined();
     gw = await startInProcess({ providers: { openai: { base_url: `${mock.url}/v1`, keys: [{ value: "sk-test" }] } } });
