@@ -12,5 +12,7 @@ const chat = await Bun.file(new URL("./fixtures/openai/chat.response.json", impo
 const compact = JSON.stringify(JSON.parse(chat));
 
 export function stubUpstreamFetch(): void {
-  globalThis.fetch = (async () => new Response(compact, { headers: { "content-type": "application/json" } })) as unknown as typeof fetch;
+    // As a real upstream (and the socket bench's mock) sends it: with its length.
+  const length = String(Buffer.byteLength(compact));
+  globalThis.fetch = (async () => new Response(compact, { headers: { "content-type": "application/json", "content-length": length } })) as unknown as typeof fetch;
 }

@@ -103,116 +103,114 @@ export class Engine implements StreamOwner {
     let choice = this.choose(plan, plan.start(), undefined, capability, clock.now());
     const deadlineAt = clock.now() + failover.deadline;
     // The client leaving aborts the upstream call in flight through its own signal (the transport
-    // links it); the deadline aborts it through the attempt's controller. No per-request
+    // links it); a timeout aborts it through the attempt's controller. No per-request
     // AbortController: linking signals costs microseconds on every request.
     const inflight: AttemptHandle = {};
-    const deadline = coarseTimeout(failover.deadline, () => {
-      inflight.expired = errors.upstreamTimeout(choice.target.provider.name, failover.deadline);
-      inflight.controller?.abort(inflight.expired);
-    });
     let skip: Set<KeyEntry> | undefined;
     let attempt = 0;
-    try {
-      for (;;) {
-        attempt++;
-        const { target, key } = choice;
-        const auth: Auth = key === undefined
-          ? { mode: "passthrough", headers: ctx.passthroughHeaders }
-          : { mode: "stored", key: key.key, keyIndex: key.index };
-        const timeoutMs = Math.max(1, Math.min(target.timeoutMs, deadlineAt - clock.now()));
-        const observed = ctx.attempts?.start(target.provider.name, target.model, attempt);
-        const send = makeSend({ provider: target.provider.name, signal, headers: observed?.headers, handle: inflight });
-        const call = new Attempt(target, key, auth, signal, send, maxBytes, inflight, failover, plans.retryOn);
-        inflight.timedOut = undefined;
-        // The attempt's timeout covers its answer until usable: a JSON body read to its end, a stream's
-        // first event (stream-peek.ts watches the rest for silence).
-        const timer = coarseTimeout(timeoutMs, () => {
-          inflight.timedOut = errors.upstreamTimeout(target.provider.name, timeoutMs);
-          inflight.controller?.abort(inflight.timedOut);
-        });
-        let err: GatewayError;
-        try {
-          const value = await op(target.provider, call);
-          timer.cancel();
-          observed?.end();
-          // A stream's verdict waits for its end (streamEnded / streamFailed); its probe slot is freed now.
-          if (circuits.size !== 0) {
-            if (call.streaming) circuits.release(target.id);
-            else circuits.success(target.id);
-          }
-          key?.succeeded();
-          return { value, provider: target.provider.name, model: target.model, attempts: attempt };
-        } catch (e) {
-          timer.cancel();
-          const stop = inflight.expired ?? (signal.aborted ? errors.clientClosed() : undefined);
-          if (stop !== undefined) {
-            circuits.release(target.id);
-            observed?.end(stop);
-            throw stop;
-          }
-          // Everything upstream-derived is cleaned of the credentials this attempt used before anyone sees it.
-          err = attemptRedactor(auth, inflight.sent).error(inflight.timedOut ?? toGatewayError(e));
-          observed?.end(err);
+    for (;;) {
+      attempt++;
+      const { target, key } = choice;
+      const auth: Auth = key === undefined
+        ? { mode: "passthrough", headers: ctx.passthroughHeaders }
+        : { mode: "stored", key: key.key, keyIndex: key.index };
+      // One timer per attempt serves the request deadline too: an attempt never runs past it, and
+      // no backoff wait that would end past it is begun.
+      const left = deadlineAt - clock.now();
+      const byDeadline = left <= target.timeoutMs;
+      const timeoutMs = Math.max(1, byDeadline ? left : target.timeoutMs);
+      const observed = ctx.attempts?.start(target.provider.name, target.model, attempt);
+      const send = makeSend({ provider: target.provider.name, signal, headers: observed?.headers, handle: inflight });
+      const call = new Attempt(target, key, auth, signal, send, maxBytes, inflight, failover, plans.retryOn);
+      inflight.timedOut = undefined;
+      // The attempt's timeout covers its answer until usable: a JSON body read to its end, a stream's
+      // first event (stream-peek.ts watches the rest for silence).
+      const timer = coarseTimeout(timeoutMs, () => {
+        const reason = errors.upstreamTimeout(target.provider.name, byDeadline ? failover.deadline : timeoutMs);
+        if (byDeadline) inflight.expired = reason;
+        else inflight.timedOut = reason;
+        inflight.controller?.abort(reason);
+      });
+      let err: GatewayError;
+      try {
+        const value = await op(target.provider, call);
+        timer.cancel();
+        observed?.end();
+        // A stream's verdict waits for its end (streamEnded / streamFailed); its probe slot is freed now.
+        if (circuits.size !== 0) {
+          if (call.streaming) circuits.release(target.id);
+          else circuits.success(target.id);
         }
-
-        // Health bookkeeping for what just failed.
-        const now = clock.now();
-        const retryable = isRetryable(err, plans.retryOn);
-        const fields = { request_id: ctx.requestId, route: plan.name, attempt, provider: target.provider.name, model: target.model, key_index: key?.index };
-        if (retryable) {
-          if (circuits.failure(target.id, now, { failures: failover.circuit.failures, cooldownMs: failover.circuit.cooldown })) {
-            logger.warn("circuit opened", { ...fields, cooldown_ms: failover.circuit.cooldown });
-          }
-        } else if (err.kind === "upstream_error") {
-          circuits.success(target.id); // it answered: the target is up, the request was refused
-        } else {
+        key?.succeeded();
+        return { value, provider: target.provider.name, model: target.model, attempts: attempt };
+      } catch (e) {
+        timer.cancel();
+        const stop = inflight.expired ?? (signal.aborted ? errors.clientClosed() : undefined);
+        if (stop !== undefined) {
           circuits.release(target.id);
+          observed?.end(stop);
+          throw stop;
         }
-        const keyFailure = key !== undefined && err.kind === "upstream_error" && (err.status === 401 || err.status === 429);
-        if (keyFailure) {
-          (skip ??= new Set()).add(key);
-          const cooldown = key.failed(now);
-          if (cooldown > 0) logger.warn("key cooling down", { provider: target.provider.name, key_index: key.index, cooldown_ms: cooldown });
-        }
-
-        // Retry? Listed statuses, network errors and timeouts are, on the next target. An unlisted status
-        // is the answer, except that a key the upstream refused (401/429) gives way to another key of the
-        // same target while one is left: the next target would not know this key's problem either.
-        if (attempt >= failover.max_attempts) throw this.giveUp(err, retryable, "max_attempts", fields);
-        if (!retryable && !keyFailure) throw err;
-        const next = retryable ? this.choose(plan, choice.pos + 1, skip, capability, now) : this.otherKey(choice, skip!, now);
-        if (next === undefined) throw err;
-        const drop = (reason: string): GatewayError => {
-          if (next.admission !== "closed") circuits.release(next.target.id);
-          return reason === "" ? err : this.giveUp(err, retryable, reason, fields);
-        };
-        if (!retryable && !next.fresh) throw drop("");
-        let delay = backoffDelay(failover.backoff, attempt, random);
-        if (next.target === target && next.key === key) {
-          // Retry-After speaks for the upstream (and key) that sent it, so it counts only when the retry goes back there.
-          const after = retryAfterMs(err.headers, clock.wall());
-          if (after !== undefined) {
-            if (after > RETRY_AFTER_CAP_MS) throw drop("retry_after_too_long");
-            if (after > delay) delay = after;
-          }
-        }
-        if (now + delay >= deadlineAt) throw drop("deadline");
-        logger.warn("upstream attempt failed; retrying", {
-          ...fields, status: err.status, error_kind: err.kind, error: err.message,
-          next_provider: next.target.provider.name, next_model: next.target.model, next_key_index: next.key?.index, delay_ms: delay,
-        });
-        try {
-          await clock.sleep(delay, signal);
-        } catch (e) {
-          drop("");
-          throw signal.aborted ? errors.clientClosed() : e;
-        }
-        // The deadline passed during the wait after all (timers are not exact): answer with what we have.
-        if (inflight.expired !== undefined) throw drop("deadline");
-        choice = next;
+        // Everything upstream-derived is cleaned of the credentials this attempt used before anyone sees it.
+        err = attemptRedactor(auth, inflight.sent).error(inflight.timedOut ?? toGatewayError(e));
+        observed?.end(err);
       }
-    } finally {
-      deadline.cancel();
+
+      // Health bookkeeping for what just failed.
+      const now = clock.now();
+      const retryable = isRetryable(err, plans.retryOn);
+      const fields = { request_id: ctx.requestId, route: plan.name, attempt, provider: target.provider.name, model: target.model, key_index: key?.index };
+      if (retryable) {
+        if (circuits.failure(target.id, now, { failures: failover.circuit.failures, cooldownMs: failover.circuit.cooldown })) {
+          logger.warn("circuit opened", { ...fields, cooldown_ms: failover.circuit.cooldown });
+        }
+      } else if (err.kind === "upstream_error") {
+        circuits.success(target.id); // it answered: the target is up, the request was refused
+      } else {
+        circuits.release(target.id);
+      }
+      const keyFailure = key !== undefined && err.kind === "upstream_error" && (err.status === 401 || err.status === 429);
+      if (keyFailure) {
+        (skip ??= new Set()).add(key);
+        const cooldown = key.failed(now);
+        if (cooldown > 0) logger.warn("key cooling down", { provider: target.provider.name, key_index: key.index, cooldown_ms: cooldown });
+      }
+
+      // Retry? Listed statuses, network errors and timeouts are, on the next target. An unlisted status
+      // is the answer, except that a key the upstream refused (401/429) gives way to another key of the
+      // same target while one is left: the next target would not know this key's problem either.
+      if (attempt >= failover.max_attempts) throw this.giveUp(err, retryable, "max_attempts", fields);
+      if (!retryable && !keyFailure) throw err;
+      const next = retryable ? this.choose(plan, choice.pos + 1, skip, capability, now) : this.otherKey(choice, skip!, now);
+      if (next === undefined) throw err;
+      const drop = (reason: string): GatewayError => {
+        if (next.admission !== "closed") circuits.release(next.target.id);
+        return reason === "" ? err : this.giveUp(err, retryable, reason, fields);
+      };
+      if (!retryable && !next.fresh) throw drop("");
+      let delay = backoffDelay(failover.backoff, attempt, random);
+      if (next.target === target && next.key === key) {
+        // Retry-After speaks for the upstream (and key) that sent it, so it counts only when the retry goes back there.
+        const after = retryAfterMs(err.headers, clock.wall());
+        if (after !== undefined) {
+          if (after > RETRY_AFTER_CAP_MS) throw drop("retry_after_too_long");
+          if (after > delay) delay = after;
+        }
+      }
+      if (now + delay >= deadlineAt) throw drop("deadline");
+      logger.warn("upstream attempt failed; retrying", {
+        ...fields, status: err.status, error_kind: err.kind, error: err.message,
+        next_provider: next.target.provider.name, next_model: next.target.model, next_key_index: next.key?.index, delay_ms: delay,
+      });
+      try {
+        await clock.sleep(delay, signal);
+      } catch (e) {
+        drop("");
+        throw signal.aborted ? errors.clientClosed() : e;
+      }
+      // The deadline passed during the wait after all (timers are not exact): answer with what we have.
+      if (clock.now() >= deadlineAt) throw drop("deadline");
+      choice = next;
     }
   }
 

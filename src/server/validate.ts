@@ -20,6 +20,16 @@ const NULLABLE = [
   "stream_options", "tools", "tool_choice", "parallel_tool_calls", "stop", "response_format", "n",
   "functions", "function_call", "modalities", ...NUMBERS, ...INTEGERS, ...BOOLEANS, ...STRINGS, ...OBJECTS,
 ] as const;
+const NULLABLE_FIELDS: ReadonlySet<string> = new Set(NULLABLE);
+
+/** The top-level fields whose check is only their type, by name: one lookup per field the body has. */
+const TYPED: Record<string, { ok(v: unknown): boolean; expected: string }> = Object.create(null);
+for (const f of NUMBERS) TYPED[f] = { ok: (v) => typeof v === "number", expected: "a number" };
+for (const f of INTEGERS) TYPED[f] = { ok: (v) => Number.isInteger(v), expected: "an integer" };
+for (const f of BOOLEANS) TYPED[f] = { ok: (v) => typeof v === "boolean", expected: "a boolean" };
+for (const f of STRINGS) TYPED[f] = { ok: (v) => typeof v === "string", expected: "a string" };
+for (const f of OBJECTS) TYPED[f] = { ok: isObjectValue, expected: "an object" };
+
 const TOOL_CHOICES = new Set(["none", "auto", "required"]);
 const FORMATS = new Set(["text", "json_object", "json_schema"]);
 const ENCODINGS = new Set(["float", "base64"]);
@@ -28,7 +38,10 @@ function kind(value: unknown): string {
   return value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
 }
 
-const isObject = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+function isObjectValue(v: unknown): boolean {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+const isObject = isObjectValue as (v: unknown) => v is Obj;
 
 function wrongType(param: string, expected: string, value: unknown): GatewayError {
   return errors.invalidRequest(`Invalid type for '${param}': expected ${expected}, but got ${kind(value)}.`, param);
@@ -77,7 +90,6 @@ export function validateChat(body: Obj): ChatCompletionRequest {
   if (!Array.isArray(messages)) throw wrongType("messages", "an array", messages);
   if (messages.length === 0) throw errors.invalidRequest("'messages' must contain at least one message.", "messages");
   for (let i = 0; i < messages.length; i++) message(messages[i], i);
-  dropNulls(body, NULLABLE);
   options(body);
   return body as ChatCompletionRequest;
 }
@@ -230,27 +242,19 @@ function responseFormat(format: unknown): void {
   }
 }
 
-/** The optional top-level fields, nulls already removed. */
+/**
+ * The optional top-level fields: a null where null means "not given" is removed, then each field the
+ * body has is checked (one pass over the body's own keys: a typical body has a handful).
+ */
 function options(body: Obj): void {
-  for (const field of BOOLEANS) {
+  for (const field in body) {
     const v = body[field];
-    if (v !== undefined && typeof v !== "boolean") throw wrongType(field, "a boolean", v);
-  }
-  for (const field of NUMBERS) {
-    const v = body[field];
-    if (v !== undefined && typeof v !== "number") throw wrongType(field, "a number", v);
-  }
-  for (const field of INTEGERS) {
-    const v = body[field];
-    if (v !== undefined && !Number.isInteger(v)) throw wrongType(field, "an integer", v);
-  }
-  for (const field of STRINGS) {
-    const v = body[field];
-    if (v !== undefined && typeof v !== "string") throw wrongType(field, "a string", v);
-  }
-  for (const field of OBJECTS) {
-    const v = body[field];
-    if (v !== undefined && !isObject(v)) throw wrongType(field, "an object", v);
+    if (v === null) {
+      if (NULLABLE_FIELDS.has(field)) delete body[field];
+      continue;
+    }
+    const typed = TYPED[field];
+    if (typed !== undefined && !typed.ok(v)) throw wrongType(field, typed.expected, v);
   }
   if (body.n !== undefined && (!Number.isInteger(body.n) || (body.n as number) < 1)) throw wrongType("n", "an integer of at least 1", body.n);
   const streamOptions = body.stream_options;

@@ -86,6 +86,8 @@ class OpenAICompatibleAdapter<S> implements ProviderAdapter {
   private readonly headers: Record<string, string>;
 
   private readonly settings: S;
+  /** The endpoints of providers whose URLs do not hold the model: built once, not per request. */
+  private readonly fixed: Partial<Record<Operation, Endpoint>> = {};
 
   constructor(readonly name: string, private readonly spec: OpenAICompatibleSpec<S>, config: ProviderBlock<S>) {
     this.kind = spec.kind;
@@ -108,7 +110,8 @@ class OpenAICompatibleAdapter<S> implements ProviderAdapter {
   }
 
   private endpoint(operation: Operation, model: string): Endpoint {
-    return this.spec.endpoint?.(this.base, operation, model, this.settings) ?? { url: this.url`/${OPERATION_PATH[operation]}`, modelInBody: true };
+    if (this.spec.endpoint !== undefined) return this.spec.endpoint(this.base, operation, model, this.settings);
+    return (this.fixed[operation] ??= { url: this.url`/${OPERATION_PATH[operation]}`, modelInBody: true });
   }
 
   /** The request body for an operation: the client's fields, with the model as the upstream knows it (or none). */
