@@ -3,5 +3,9 @@ import type { GatewayError } from "./errors.ts";
 
 // What adapters yield while streaming. server/sse.ts is the only place these become bytes.
 export type StreamEvent =
-  | { type: "chunk"; chunk: ChatCompletionChunk }
+  /**
+   * `raw`: the upstream's own JSON text of `chunk` when it is exactly that chunk in OpenAI's shape,
+   * so the SSE writer can send it as it came. Whatever changes the chunk must drop it.
+   */
+  | { type: "chunk"; chunk: ChatCompletionChunk; raw?: string }
   | { type: "error"; error: GatewayError };

@@ -36,14 +36,25 @@ export async function* shapeStream(events: AsyncIterable<StreamEvent>, includeUs
       continue;
     }
     last = chunk;
+    let changed = false;
     if (!roleSent) {
-      for (const choice of chunk.choices) if (choice.delta && choice.delta.role === undefined) choice.delta.role = "assistant";
+      for (const choice of chunk.choices) {
+        if (choice.delta && choice.delta.role === undefined) {
+          choice.delta.role = "assistant";
+          changed = true;
+        }
+      }
       roleSent = true;
     }
     for (const choice of chunk.choices) if (choice.finish_reason != null) stats.finishReason = choice.finish_reason;
-    chunk.usage = includeUsage ? null : undefined;
+    // OpenAI's shape: `usage: null` on every chunk when the client asked for usage, absent otherwise.
+    if (includeUsage ? chunk.usage !== null : "usage" in chunk) {
+      chunk.usage = includeUsage ? null : undefined;
+      changed = true;
+    }
     stats.chunks++;
-    yield event;
+    // A chunk the gateway changed is serialised again; an untouched one keeps the upstream's text.
+    yield changed && event.raw !== undefined ? { type: "chunk", chunk } : event;
   }
   if (includeUsage && stats.usage && last && !usageSent) yield usageChunk(last, stats.usage);
 }

@@ -206,7 +206,8 @@ export class RequestPipeline implements HookHost {
       if (chunk === undefined) continue;
       chunk = payload.chunk;
       if (capture !== undefined) for (const c of chunk.choices) if (typeof c.delta?.content === "string") capture.text += c.delta.content;
-      yield chunk === event.chunk ? event : { type: "chunk", chunk };
+      // A hook may have changed the chunk in place: the upstream's text no longer speaks for it.
+      yield hooks.length === 0 ? event : { type: "chunk", chunk };
     }
     if (capture !== undefined) recorder!.record.responseBody = { stream_text: capture.text };
   }

@@ -45,7 +45,7 @@ export function sseBody(events: AsyncIterable<StreamEvent>, hooks: SseHooks): Re
           if (next.done) break;
           if (ended) return;
           if (next.value.type === "chunk") {
-            controller.write(`data: ${JSON.stringify(next.value.chunk)}\n\n`);
+            controller.write(`data: ${next.value.raw ?? JSON.stringify(next.value.chunk)}\n\n`);
             await controller.flush();
           } else {
             controller.write(`data: ${JSON.stringify(errorBody(next.value.error))}\n\n`);

@@ -174,22 +174,37 @@ class OpenAICompatibleAdapter<S> implements ProviderAdapter {
           yield { type: "error", error: this.mapError(status, JSON.stringify({ error: chunk.error }), new Headers()) };
           return;
         }
-        if (!Array.isArray(chunk.choices)) chunk.choices = [];
-        else if (!chunk.choices.every(isObject)) {
+        // Whether the chunk stays exactly what the upstream sent (then its text can go out as it came);
+        // a payload spread over several `data:` lines would break the SSE framing if relayed as one.
+        let same = this.spec.adjustChunk === undefined && !message.data.includes("\n");
+        if (!Array.isArray(chunk.choices)) {
+          chunk.choices = [];
+          same = false;
+        } else if (!chunk.choices.every(isObject)) {
           yield { type: "error", error: errors.streamInterrupted(this.name, "an event's `choices` held something other than objects") };
           return;
         }
         // Perplexity omits `object`; clients and the contract expect every chunk to carry it.
-        if (chunk.object === undefined) chunk.object = "chat.completion.chunk";
-        if (chunk.x_groq?.usage && !chunk.usage) chunk.usage = chunk.x_groq.usage;
+        if (chunk.object === undefined) {
+          chunk.object = "chat.completion.chunk";
+          same = false;
+        }
+        if (chunk.x_groq?.usage && !chunk.usage) {
+          chunk.usage = chunk.x_groq.usage;
+          same = false;
+        }
         this.spec.adjustChunk?.(chunk);
         for (const choice of chunk.choices) {
           if (choice.finish_reason != null) {
-            choice.finish_reason = this.mapFinish(choice.finish_reason);
+            const mapped = this.mapFinish(choice.finish_reason);
+            if (mapped !== choice.finish_reason) {
+              choice.finish_reason = mapped;
+              same = false;
+            }
             finished = true;
           }
         }
-        yield { type: "chunk", chunk };
+        yield same ? { type: "chunk", chunk, raw: message.data } : { type: "chunk", chunk };
       }
     } catch (err) {
       // Aborted, over the size limit or out of time: the engine reports those as they are.
