@@ -28,6 +28,8 @@ export async function dispatchWithPlugins(gen: Generation, plugins: PluginSet, e
     res = out instanceof Promise ? await out : out;
   } catch (err) {
     // A fail-closed post-HTTP hook failed: its error replaces the answer (post hooks do not run again).
+    // A stream it replaces is cancelled, which ends its exchange (and frees its config generation).
+    void res.body?.cancel().catch(() => {});
     res = answerFor(err, ex);
   }
   ex.recorder?.responded(res);

@@ -193,6 +193,16 @@ describe("failures", () => {
     expect(err.code).toBe("plugin_timeout");
   });
 
+  test("fail-closed post-HTTP on a stream: the 503 replaces it, and the stream is cancelled so its exchange ends", async () => {
+    mock.when("POST", "/v1/chat/completions", sseFixtureReply("openai", "stream.sse"));
+    await start([{ name: "p", fail_closed: true }], { p: () => ({ name: "p", postHttp: () => { throw new Error("no"); } }) });
+    const res = await post(gw!.url, "/v1/chat/completions", { model: "openai/gpt-4o-mini", messages: hello, stream: true });
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("plugin_failed");
+    for (let i = 0; i < 50 && gw!.gen.active !== 0; i++) await Bun.sleep(5);
+    expect(gw!.gen.active).toBe(0);
+  });
+
   test("fail-closed on a stream chunk ends the stream with an error event", async () => {
     mock.when("POST", "/v1/chat/completions", sseFixtureReply("openai", "stream.sse"));
     await start([{ name: "s", fail_closed: true }], { s: () => ({ name: "s", onStreamChunk: (p) => { if (p.index === 1) throw new Error("no"); } }) });

@@ -3,7 +3,7 @@
 import { parseConfigText } from "../../src/config/load.ts";
 import type { PluginSet } from "../../src/plugins/plugin-set.ts";
 import type { Plugin, PluginFactory } from "../../src/plugins/types.ts";
-import { buildGeneration } from "../../src/runtime/generation.ts";
+import { buildGeneration, type Generation } from "../../src/runtime/generation.ts";
 import { GenerationHolder } from "../../src/runtime/reloader.ts";
 import { listen } from "../../src/server/server.ts";
 import { configText, type GatewayConfig } from "../support/index.ts";
@@ -11,6 +11,8 @@ import { configText, type GatewayConfig } from "../support/index.ts";
 export interface InProcess {
   url: string;
   plugins: PluginSet | undefined;
+  /** The generation serving: its `active` count says how many exchanges still hold it. */
+  gen: Generation;
   stop(): Promise<void>;
 }
 
@@ -30,6 +32,7 @@ export async function startInProcess(config: GatewayConfig, extra: Record<string
   return {
     url: `http://127.0.0.1:${server.port}`,
     plugins,
+    gen,
     async stop() {
       await server.stop(true);
       await gen.close();
