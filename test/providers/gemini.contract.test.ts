@@ -181,3 +181,41 @@ describe("gemini adapter beyond the shared contract", () => {
     expect(err.code).toBe("overloaded");
   });
 });
+
+describe("gemini translation fidelity (issue 10)", () => {
+  let mock: MockUpstream;
+  let adapter: ProviderAdapter;
+  const ctx = (model = MODEL): CallContext => {
+    const signal = new AbortController().signal;
+    return { model, auth: { mode: "stored", key: adapter.keys[0]!, keyIndex: 0 }, signal, send: makeSend({ provider: adapter.name, signal, timeoutMs: 5000 }), reads: testReads(adapter.name) };
+  };
+  const reply = fixtureReply("gemini", "generateContent.response.json");
+  const sent = async (request: ChatCompletionRequest, model = MODEL) => {
+    mock.reset();
+    mock.when("POST", "*", reply);
+    await adapter.chat(request, ctx(model));
+    return mock.requests[0]!.json as Record<string, any>;
+  };
+
+  beforeAll(async () => {
+    mock = await startMockUpstream();
+    const config = configSchema.parse({ providers: { g: { type: "gemini", base_url: mock.url, keys: [{ value: "sk-fidelity" }] } } });
+    adapter = buildSnapshot(config, providerFactories).providers.get("g")!;
+  });
+  afterAll(() => mock.stop());
+
+  test("tool schemas: arrays get items, const/enum get type string, number enums become a described type", async () => {
+    const body = await sent({
+      model: MODEL,
+      messages: [{ role: "user", content: "tag it" }],
+      tools: [{ type: "function", function: { name: "tag", parameters: { type: "object", properties: {
+        tags: { type: "array" }, kind: { const: "note" }, level: { enum: [1, 2, 3] },
+      } } } }],
+    });
+    expect(body.tools[0].functionDeclarations[0].parameters).toEqual({ type: "object", properties: {
+      tags: { type: "array", items: { type: "string" } },
+      kind: { type: "string", enum: ["note"] },
+      level: { type: "integer", description: "Allowed values: 1, 2, 3." },
+    } });
+  });
+});

@@ -8,7 +8,10 @@
 //   rewritten: $ref to #/$defs or #/definitions → inlined (a recursive $ref becomes a bare object);
 //              type: [T, "null"] → type T + nullable; anyOf/oneOf member {type: "null"} → nullable;
 //              a single remaining anyOf/oneOf member → merged into its parent; oneOf → anyOf;
-//              allOf → merged; const → enum [const] (strings)
+//              allOf → merged; const → enum [const]; a string enum without a type gets type "string";
+//              a number/boolean enum is dropped (Gemini enums are strings), its values go into the
+//              description and the type is kept or inferred; an array without `items` (or with untyped
+//              items) gets `items: {type: "string"}` (Gemini: "items: missing field")
 //   dropped:   everything else, e.g. $schema, $id, $comment, $defs, definitions, additionalProperties, strict,
 //              default, examples, not, patternProperties, unevaluatedProperties, dependentRequired,
 //              if/then/else, exclusiveMinimum, exclusiveMaximum, multipleOf, uniqueItems, prefixItems,
@@ -93,7 +96,7 @@ function clean(input: Schema, root: Schema, refs: string[]): Schema {
   if (values) {
     if (values.includes(null)) nullable = true;
     values = values.filter((v) => v !== null);
-    if (values.length > 0 && values.every((v) => typeof v === "string")) out.enum = values;
+    if (values.length > 0) enumInto(out, values);
   }
 
   if (isObject(schema.properties)) {
@@ -110,6 +113,12 @@ function clean(input: Schema, root: Schema, refs: string[]): Schema {
 
   if (isObject(schema.items)) out.items = clean(schema.items, root, refs);
   else if (Array.isArray(schema.items) && isObject(schema.items[0])) out.items = clean(schema.items[0], root, refs);
+  // Gemini rejects an array without `items` ("items: missing field") and an item schema without a type.
+  if (typeof out.type === "string" && out.type.toLowerCase() === "array") {
+    const items = out.items as Schema | undefined;
+    if (!items) out.items = { type: "string" };
+    else if (items.type === undefined && items.anyOf === undefined) items.type = "string";
+  }
 
   const alternatives = Array.isArray(schema.anyOf) ? schema.anyOf : Array.isArray(schema.oneOf) ? schema.oneOf : undefined;
   if (alternatives) {
@@ -127,6 +136,28 @@ function clean(input: Schema, root: Schema, refs: string[]): Schema {
 
   if (nullable) out.nullable = true;
   return out;
+}
+
+/**
+ * Gemini enums are strings only (format "enum" on a STRING): string values keep the enum and get
+ * `type: "string"` when the schema had none. Numbers and booleans cannot be an enum: the enum is dropped,
+ * the type is kept (or inferred from the values) and the allowed values are stated in the description,
+ * so the model still sees them and the arguments keep their JSON type.
+ */
+function enumInto(out: Schema, values: unknown[]): void {
+  const type = typeof out.type === "string" ? out.type.toLowerCase() : undefined;
+  if ((type === undefined || type === "string") && values.every((v) => typeof v === "string")) {
+    out.enum = values;
+    if (type === undefined && out.anyOf === undefined) out.type = "string";
+    return;
+  }
+  if (type === undefined && out.anyOf === undefined) {
+    if (values.every((v) => typeof v === "boolean")) out.type = "boolean";
+    else if (values.every((v) => Number.isInteger(v))) out.type = "integer";
+    else if (values.every((v) => typeof v === "number")) out.type = "number";
+  }
+  const allowed = `Allowed values: ${values.map((v) => JSON.stringify(v)).join(", ")}.`;
+  out.description = typeof out.description === "string" && out.description !== "" ? `${out.description} ${allowed}` : allowed;
 }
 
 function mergeAllOf(acc: Schema, part: Schema): Schema {
