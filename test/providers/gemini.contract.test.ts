@@ -218,4 +218,10 @@ describe("gemini translation fidelity (issue 10)", () => {
       level: { type: "integer", description: "Allowed values: 1, 2, 3." },
     } });
   });
+
+  test("a request of system messages only sends them as the user turn, not contents: []", async () => {
+    const body = await sent({ model: MODEL, messages: [{ role: "system", content: "Say hi." }] });
+    expect(body.contents).toEqual([{ role: "user", parts: [{ text: "Say hi." }] }]);
+    expect(body.systemInstruction).toBeUndefined();
+  });
 });

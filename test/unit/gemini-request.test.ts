@@ -56,6 +56,16 @@ describe("OpenAI → generateContent request", () => {
     ]);
   });
 
+  test("system messages only: the instructions become the one user turn (Gemini rejects contents: []); nothing at all is a 400", () => {
+    const body = toGenerateContent({ model: "m", messages: [{ role: "system", content: "Write a haiku." }, { role: "developer", content: "About rain." }] });
+    expect(body.contents).toEqual([{ role: "user", parts: [{ text: "Write a haiku." }, { text: "About rain." }] }]);
+    expect(body.systemInstruction).toBeUndefined();
+    const err = (() => { try { toGenerateContent({ model: "m", messages: [{ role: "system", content: "" }, user("")] }); } catch (e) { return e; } })() as GatewayError;
+    expect(err).toBeInstanceOf(GatewayError);
+    expect(err.status).toBe(400);
+    expect(err.param).toBe("messages");
+  });
+
   test("parallel tool results merge into one turn; names come from the assistant tool_calls; non-object results are wrapped", () => {
     const body = toGenerateContent({
       model: "m",

@@ -8,7 +8,12 @@ import type { Content, FunctionCallingMode, GenerateContentBody, GenerationConfi
 export function toGenerateContent(request: ChatCompletionRequest): GenerateContentBody {
   const body: GenerateContentBody = { contents: toContents(request.messages) };
   const system = systemParts(request.messages);
-  if (system.length > 0) body.systemInstruction = { parts: system };
+  if (body.contents.length === 0) {
+    // Gemini rejects `contents: []`. A request of system messages only (a prompt given as instructions)
+    // is answered as OpenAI answers it: the instructions become the one user turn, sent once.
+    if (system.length === 0) throw errors.invalidRequest("messages: there is nothing to send (every message is empty).", "messages");
+    body.contents.push({ role: "user", parts: system });
+  } else if (system.length > 0) body.systemInstruction = { parts: system };
   const declarations = (request.tools ?? []).filter((t): t is FunctionTool => t?.type === "function").map(toDeclaration);
   if (declarations.length > 0) {
     body.tools = [{ functionDeclarations: declarations }];
