@@ -350,6 +350,23 @@ describe("bedrock adapter", () => {
       expect(indexes).toEqual([0, 0, 0, 1, 1]);
     });
 
+    test("a tool call that streams no input arrives with arguments {} (as non-streamed), not \"\"", async () => {
+      const out = await streamOf(stream(encodeEventStream([
+        converseEvent("messageStart", { role: "assistant" }),
+        converseEvent("contentBlockStart", { contentBlockIndex: 0, start: { toolUse: { toolUseId: "tooluse_N", name: "get_time" } } }),
+        converseEvent("contentBlockDelta", { contentBlockIndex: 0, delta: { toolUse: { input: "" } } }),
+        converseEvent("contentBlockStop", { contentBlockIndex: 0 }),
+        converseEvent("contentBlockStart", { contentBlockIndex: 1, start: { toolUse: { toolUseId: "tooluse_M", name: "get_date" } } }),
+        converseEvent("contentBlockStop", { contentBlockIndex: 1 }),
+        converseEvent("messageStop", { stopReason: "tool_use" }),
+        converseEvent("metadata", { usage: { inputTokens: 5, outputTokens: 3, totalTokens: 8 } }),
+      ]), EVENT_STREAM));
+      expectStreamShape(out, {
+        content: null, finishReason: "tool_calls",
+        toolCalls: [{ id: "tooluse_N", name: "get_time", arguments: {} }, { id: "tooluse_M", name: "get_date", arguments: {} }],
+      }, true);
+    });
+
     test("the whole body in one read, and split at odd offsets, give the same SSE", async () => {
       const whole = concatBytes(twoTools);
       const a = await streamOf(stream([whole], EVENT_STREAM));

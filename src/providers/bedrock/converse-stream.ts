@@ -23,6 +23,9 @@ interface Payload {
   message?: string;
 }
 
+/** A tool-use content block; ordinal -1 is the forced JSON-mode tool (its input is content). */
+interface ToolBlock { block: number; ordinal: number; sent: boolean }
+
 const utf8 = new TextDecoder();
 
 export async function* converseStream(body: ReadableStream<Uint8Array>, meta: StreamMeta, signal: AbortSignal, reads: UpstreamReads): AsyncGenerator<StreamEvent> {
@@ -30,10 +33,21 @@ export async function* converseStream(body: ReadableStream<Uint8Array>, meta: St
     type: "chunk",
     chunk: { id: meta.id, object: "chat.completion.chunk", created: meta.created, model: meta.model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] },
   });
-  const toolOrdinal = new Map<number, number>();
+  /**
+   * Tool blocks by contentBlockIndex: the OpenAI ordinal, and whether any argument text went out. A
+   * call that streamed no input is closed with `{}` (as the non-streamed answer has it), never `""`.
+   */
+  const tools = new Map<number, ToolBlock>();
+  let toolCount = 0;
   /** The content block of the forced JSON-mode tool, whose input streams out as content. */
-  let jsonBlock: number | undefined;
+  let jsonBlock: ToolBlock | undefined;
   let finished = false;
+  /** The closing `{}` of a tool block that streamed no input (undefined when it needs none). */
+  const close = (block: ToolBlock | undefined): StreamEvent | undefined => {
+    if (!block || block.sent) return undefined;
+    block.sent = true;
+    return block.ordinal < 0 ? chunk({ content: "{}" }) : chunk({ tool_calls: [{ index: block.ordinal, function: { arguments: "{}" } }] });
+  };
 
   try {
     for await (const message of decodeEventStream(body, reads)) {
@@ -62,11 +76,11 @@ export async function* converseStream(body: ReadableStream<Uint8Array>, meta: St
           const tool = payload.start?.toolUse;
           if (!tool) break;
           if (meta.jsonTool && tool.name === JSON_TOOL) {
-            jsonBlock = payload.contentBlockIndex ?? -1;
+            jsonBlock = { block: payload.contentBlockIndex ?? -1, ordinal: -1, sent: false };
             break;
           }
-          const index = toolOrdinal.size;
-          toolOrdinal.set(payload.contentBlockIndex ?? -1, index);
+          const index = toolCount++;
+          tools.set(payload.contentBlockIndex ?? -1, { block: payload.contentBlockIndex ?? -1, ordinal: index, sent: false });
           yield chunk({ tool_calls: [{ index, id: tool.toolUseId ?? "", type: "function", function: { name: tool.name ?? "", arguments: "" } }] });
           break;
         }
@@ -74,21 +88,38 @@ export async function* converseStream(body: ReadableStream<Uint8Array>, meta: St
           const delta = payload.delta;
           if (typeof delta?.text === "string") {
             if (delta.text !== "") yield chunk({ content: delta.text });
-          } else if (delta?.toolUse && jsonBlock !== undefined && (payload.contentBlockIndex ?? -1) === jsonBlock) {
-            if (delta.toolUse.input) yield chunk({ content: delta.toolUse.input });
           } else if (delta?.toolUse) {
-            const index = toolOrdinal.get(payload.contentBlockIndex ?? -1);
-            const fragment = delta.toolUse.input ?? "";
-            if (index !== undefined && fragment !== "") yield chunk({ tool_calls: [{ index, function: { arguments: fragment } }] });
+            const at = payload.contentBlockIndex ?? -1;
+            const block = jsonBlock !== undefined && jsonBlock.block === at ? jsonBlock : tools.get(at);
+            const fragment = delta.toolUse.input;
+            if (block === undefined || typeof fragment !== "string" || fragment === "") break;
+            block.sent = true;
+            yield block.ordinal < 0 ? chunk({ content: fragment }) : chunk({ tool_calls: [{ index: block.ordinal, function: { arguments: fragment } }] });
           } else if (typeof delta?.reasoningContent?.text === "string") {
             yield chunk({ reasoning_content: delta.reasoningContent.text });
           }
           break;
         }
-        case "messageStop":
-          if (!finished) yield chunk({}, finishReason(payload.stopReason, meta.jsonTool));
+        case "contentBlockStop": {
+          const at = payload.contentBlockIndex ?? -1;
+          const closing = close(jsonBlock !== undefined && jsonBlock.block === at ? jsonBlock : tools.get(at));
+          if (closing) yield closing;
+          break;
+        }
+        case "messageStop": {
+          // Blocks the model never stopped are closed before the finish chunk.
+          if (!finished) {
+            for (const block of tools.values()) {
+              const closing = close(block);
+              if (closing) yield closing;
+            }
+            const closing = close(jsonBlock);
+            if (closing) yield closing;
+            yield chunk({}, finishReason(payload.stopReason, meta.jsonTool));
+          }
           finished = true;
           break;
+        }
         case "metadata": {
           const usage = mapUsage(payload.usage);
           if (usage) {
@@ -98,7 +129,7 @@ export async function* converseStream(body: ReadableStream<Uint8Array>, meta: St
           break;
         }
         default:
-          // contentBlockStop and event types added later carry nothing a client needs.
+          // Event types added later carry nothing a client needs.
           break;
       }
     }
