@@ -180,6 +180,34 @@ describe("state across reloads", () => {
   });
 });
 
+describe("key health across reloads", () => {
+  test("a key cooling down after 401s stays out of rotation across a reload that keeps it", async () => {
+    const keyed = await startMockUpstream();
+    try {
+      keyed.when("POST", /chat\/completions$/, (req) =>
+        req.headers.authorization === "Bearer key-revoked"
+          ? { kind: "json", status: 401, body: { error: { message: "invalid key", type: "invalid_request_error", code: "invalid_api_key" } } }
+          : fixtureReply("openai", "chat.response.json"));
+      const cfg = (route: string) => ({
+        providers: { k: { type: "openai", base_url: `${keyed.url}/v1`, keys: [{ value: "key-revoked" }, { value: "key-good" }] } },
+        routes: { chat: { targets: [{ provider: "k", model: route }] } },
+      });
+      await using gw = await startGateway(cfg("m"));
+      const revoked = () => keyed.requests.filter((r) => r.headers.authorization === "Bearer key-revoked").length;
+      // Weighted random choice: within 40 requests the revoked key fails three times and cools down.
+      for (let i = 0; i < 40 && gw.jsonLogs().every((j) => j.msg !== "key cooling down"); i++) expect(await answeredBy(gw)).toBe("k");
+      await gw.waitForLog((_l, j) => j?.msg === "key cooling down", 1000);
+      const before = revoked();
+      gw.writeConfig(cfg("m2"));
+      await reloaded(gw, 0);
+      for (let i = 0; i < 20; i++) expect(await answeredBy(gw)).toBe("k");
+      expect(revoked()).toBe(before);
+    } finally {
+      await keyed.stop();
+    }
+  });
+});
+
 describe("reload under load", () => {
   test("8 client loops (30% streams) for 10 s across 20+ rewrites: no failed request, no broken stream", async () => {
     await using gw = await startGateway(config("a"));
