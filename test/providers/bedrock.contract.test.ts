@@ -202,6 +202,11 @@ describe("bedrock adapter", () => {
       });
     });
 
+    test("system messages alone: the last one is sent as the user turn (Converse rejects an empty conversation)", async () => {
+      await chat({ messages: [{ role: "system", content: "You are terse." }, { role: "system", content: "List three primes." }] });
+      expect(sent()).toEqual({ system: [{ text: "You are terse." }], messages: [{ role: "user", content: [{ text: "List three primes." }] }] });
+    });
+
     test("parallel tool results merge into one user turn; plain-text results stay text", async () => {
       await chat({
         tools: openaiTools,

@@ -85,3 +85,31 @@ describe("ConverseStream: tool calls without arguments", () => {
     expect(body.choices[0]!.message.tool_calls![0]!.function.arguments).toBe("{}");
   });
 });
+
+describe("toConverse: a request of system messages only", () => {
+  const convert = (messages: ChatCompletionRequest["messages"]) => toConverse({ model: "m", messages }, CLAUDE).body;
+
+  test("the last system text becomes the user turn; earlier ones stay system", () => {
+    expect(convert([{ role: "system", content: "Be brief." }, { role: "developer", content: [{ type: "text", text: "Name three colours." }] }])).toEqual({
+      system: [{ text: "Be brief." }],
+      messages: [{ role: "user", content: [{ text: "Name three colours." }] }],
+    });
+  });
+
+  test("one system message alone: no system field, one user turn", () => {
+    expect(convert([{ role: "system", content: "Say hi." }])).toEqual({ messages: [{ role: "user", content: [{ text: "Say hi." }] }] });
+  });
+
+  test("an empty trailing system message does not hide the one before it", () => {
+    expect(convert([{ role: "system", content: "Say hi." }, { role: "system", content: "" }]).messages).toEqual([{ role: "user", content: [{ text: "Say hi." }] }]);
+  });
+
+  test("nothing with content at all is a 400 naming messages", () => {
+    const err = refused(() => convert([{ role: "user", content: "" }]));
+    expect([err.status, err.param]).toEqual([400, "messages"]);
+  });
+
+  test("a conversation with a user turn is untouched", () => {
+    expect(convert([{ role: "system", content: "S" }, { role: "user", content: "U" }])).toEqual({ system: [{ text: "S" }], messages: [{ role: "user", content: [{ text: "U" }] }] });
+  });
+});

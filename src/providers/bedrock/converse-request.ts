@@ -31,6 +31,8 @@ export function toConverse(request: ChatCompletionRequest, modelId: string): Con
   /** Tool names by call id, so a tool result can name its tool when specs must be synthesised. */
   const historyTools = new Set<string>();
   let historyHasToolBlocks = false;
+  /** Where the last non-empty system/developer message's blocks begin in `system`. */
+  let lastSystemAt = -1;
 
   const push = (role: "user" | "assistant", content: Block[]) => {
     if (content.length === 0) return;
@@ -43,9 +45,12 @@ export function toConverse(request: ChatCompletionRequest, modelId: string): Con
   request.messages.forEach((m, i) => {
     switch (m.role) {
       case "system":
-      case "developer":
-        for (const text of texts(m, i)) system.push({ text });
+      case "developer": {
+        const said = texts(m, i);
+        if (said.length > 0) lastSystemAt = system.length;
+        for (const text of said) system.push({ text });
         break;
+      }
       case "user":
         push("user", userContent(m.content, `messages[${i}].content`));
         break;
@@ -71,6 +76,15 @@ export function toConverse(request: ChatCompletionRequest, modelId: string): Con
         throw errors.invalidRequest(`Unsupported message role '${String(m.role)}'.`, `messages[${i}].role`);
     }
   });
+
+  if (messages.length === 0) {
+    // Converse needs at least one turn. A request of system text alone (a prompt sent as "system")
+    // keeps its meaning best as that text asked by the user: the last system message becomes the
+    // user turn, the ones before it stay instructions.
+    const asked = lastSystemAt >= 0 ? system.splice(lastSystemAt) : [];
+    if (asked.length === 0) throw errors.invalidRequest("Bedrock needs at least one message with non-empty content.", "messages");
+    messages.push({ role: "user", content: asked });
+  }
 
   let toolConfig = buildToolConfig(request.tools, request.tool_choice, historyHasToolBlocks, historyTools);
   let jsonTool = false;
