@@ -3,7 +3,7 @@
 // the upstream connection closed by the gateway and memory back near where it started.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
-import { captureStdout, chat, envelope, expectNoSecrets, rssAfterGc, settleLogs, sseData, startFaultGateway, type Captured, type FaultGateway } from "./harness.ts";
+import { captureStdout, chat, envelope, expectNoSecrets, rssAfterGc, settleLogs, sseData, startFaultGateway, type Captured, type FaultGateway, sdkError } from "./harness.ts";
 import { chunk, completion, eventStreamPrelude, filler, gzipBomb, healthy } from "./payloads.ts";
 import { startRawUpstream, type RawExchange, type RawUpstream } from "./raw-upstream.ts";
 
@@ -112,10 +112,7 @@ describe("broken bodies", () => {
       await expectBadResponseThenFailover((ex) => ex.json(200, body));
     }
     raw.on("/a/", (ex) => ex.json(200, { ...completion("x"), choices: [null] }));
-    const err = await gw.client.chat.completions.create({ model: "a/m", messages: [{ role: "user", content: "Hi" }] }).then(
-      () => { throw new Error("expected an error"); },
-      (e: unknown) => e as InstanceType<typeof OpenAI.APIError>,
-    );
+    const err = await sdkError(gw.client.chat.completions.create({ model: "a/m", messages: [{ role: "user", content: "Hi" }] }));
     expect(err).toBeInstanceOf(OpenAI.InternalServerError);
     expect(err.status).toBe(502);
     expect(err.code).toBe("bad_upstream_response");

@@ -83,6 +83,14 @@ export async function startFaultGateway(config: GatewayConfig): Promise<FaultGat
 }
 
 /** A chat request body. */
+/** The SDK error a call must end with (a call that succeeds fails the test). */
+export function sdkError(call: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
+  return call.then(
+    () => { throw new Error("expected an error"); },
+    (e: unknown) => e as InstanceType<typeof OpenAI.APIError>,
+  );
+}
+
 export const chat = (model: string, extra: Record<string, unknown> = {}) => ({ model, messages: [{ role: "user", content: "Hello!" }], ...extra });
 
 /** The error envelope of a response text. */

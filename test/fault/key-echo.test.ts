@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
-import { captureStdout, chat, envelope, expectNoSecrets, settleLogs, sseData, startFaultGateway, type Captured, type FaultGateway } from "./harness.ts";
+import { captureStdout, chat, envelope, expectNoSecrets, settleLogs, sseData, startFaultGateway, type Captured, type FaultGateway, sdkError } from "./harness.ts";
 import { chunk, healthy } from "./payloads.ts";
 import { startRawUpstream, type RawExchange, type RawUpstream } from "./raw-upstream.ts";
 
@@ -103,10 +103,7 @@ describe("an upstream error echoing the key", () => {
     expect(error.type).toBe("[redacted]");
     expect(error.code).toBe("[redacted]");
     expect(error.param).toBe("[redacted]");
-    const err = await gw.client.chat.completions.create({ model: "a/m", messages: [{ role: "user", content: "Hi" }] }).then(
-      () => { throw new Error("expected an error"); },
-      (e: unknown) => e as InstanceType<typeof OpenAI.APIError>,
-    );
+    const err = await sdkError(gw.client.chat.completions.create({ model: "a/m", messages: [{ role: "user", content: "Hi" }] }));
     expect(err).toBeInstanceOf(OpenAI.AuthenticationError);
     expect(err.message).not.toContain(KEY);
   });

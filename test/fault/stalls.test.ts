@@ -5,7 +5,7 @@
 // counts toward the target's circuit breaker.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
-import { captureStdout, chat, envelope, expectNoSecrets, settleLogs, sseData, startFaultGateway, type Captured, type FaultGateway } from "./harness.ts";
+import { captureStdout, chat, envelope, expectNoSecrets, settleLogs, sseData, startFaultGateway, type Captured, type FaultGateway, sdkError } from "./harness.ts";
 import { chunk, healthy } from "./payloads.ts";
 import { startRawUpstream, type RawExchange, type RawUpstream } from "./raw-upstream.ts";
 
@@ -93,10 +93,7 @@ describe("headers, then nothing", () => {
 
   test("the official SDK raises its typed timeout error (504 → InternalServerError with code upstream_timeout)", async () => {
     raw.on("/a/", headersThenStall("application/json"));
-    const err = await gw.client.chat.completions.create({ model: "a/sdk", messages: [{ role: "user", content: "Hi" }] }).then(
-      () => { throw new Error("expected an error"); },
-      (e: unknown) => e as InstanceType<typeof OpenAI.APIError>,
-    );
+    const err = await sdkError(gw.client.chat.completions.create({ model: "a/sdk", messages: [{ role: "user", content: "Hi" }] }));
     expect(err).toBeInstanceOf(OpenAI.InternalServerError);
     expect(err.status).toBe(504);
     expect(err.code).toBe("upstream_timeout");
