@@ -207,6 +207,15 @@ describe("bedrock adapter", () => {
       expect(sent()).toEqual({ system: [{ text: "You are terse." }], messages: [{ role: "user", content: [{ text: "List three primes." }] }] });
     });
 
+    test("n > 1 is a 400 naming n before anything is sent, streamed or not", async () => {
+      for (const stream of [false, true]) {
+        const err = await chat({ n: 2, stream }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(GatewayError);
+        expect([(err as GatewayError).status, (err as GatewayError).param]).toEqual([400, "n"]);
+      }
+      expect(mock.requests.length).toBe(0);
+    });
+
     test("parallel tool results merge into one user turn; plain-text results stay text", async () => {
       await chat({
         tools: openaiTools,

@@ -113,3 +113,12 @@ describe("toConverse: a request of system messages only", () => {
     expect(convert([{ role: "system", content: "S" }, { role: "user", content: "U" }])).toEqual({ system: [{ text: "S" }], messages: [{ role: "user", content: [{ text: "U" }] }] });
   });
 });
+
+describe("toConverse: n", () => {
+  test("n above 1 is a 400 naming n (one choice per Converse call, as on the Anthropic path); n = 1 is fine", () => {
+    const err = refused(() => toConverse({ model: "m", n: 3, messages: [{ role: "user", content: "Hi" }] }, CLAUDE));
+    expect([err.status, err.type, err.param]).toEqual([400, "invalid_request_error", "n"]);
+    expect(err.message).toContain("`n`");
+    expect(toConverse({ model: "m", n: 1, messages: [{ role: "user", content: "Hi" }] }, CLAUDE).body.messages.length).toBe(1);
+  });
+});

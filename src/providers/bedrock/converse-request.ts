@@ -26,6 +26,9 @@ export interface ConverseCall {
 }
 
 export function toConverse(request: ChatCompletionRequest, modelId: string): ConverseCall {
+  // Converse answers one message per call. As on the Anthropic path, more than one choice is refused
+  // rather than silently answered with one (n calls would bill n prompts behind the client's back).
+  if (request.n != null && request.n !== 1) throw errors.invalidRequest("Bedrock Converse returns one choice; `n` must be 1.", "n");
   const system: Array<{ text: string }> = [];
   const messages: ConverseMessage[] = [];
   /** Tool names by call id, so a tool result can name its tool when specs must be synthesised. */
