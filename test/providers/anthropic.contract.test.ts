@@ -47,6 +47,17 @@ const toolResultRequest: ChatCompletionRequest = {
   ],
 };
 
+// Anthropic streams an argument-less tool call as `input: {}` plus an empty input_json_delta.
+const evt = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+const noArgsStream = [
+  evt("message_start", { message: { id: "msg_noargs", type: "message", role: "assistant", content: [], model: MODEL, stop_reason: null, stop_sequence: null, usage: { input_tokens: 20, output_tokens: 1 } } }),
+  evt("content_block_start", { index: 0, content_block: { type: "tool_use", id: "toolu_now", name: "get_time", input: {} } }),
+  evt("content_block_delta", { index: 0, delta: { type: "input_json_delta", partial_json: "" } }),
+  evt("content_block_stop", { index: 0 }),
+  evt("message_delta", { delta: { stop_reason: "tool_use", stop_sequence: null }, usage: { output_tokens: 9 } }),
+  evt("message_stop", {}),
+];
+
 providerContract({
   kind: "anthropic",
   model: MODEL,
@@ -87,6 +98,12 @@ providerContract({
       toolCalls: [{ id: "toolu_01NRLabsLyVHZPKxbKvkfSMn", name: "get_weather", arguments: { location: "Paris" } }],
       usage: { prompt_tokens: 377, completion_tokens: 65, total_tokens: 442 },
     },
+  },
+  streamToolsNoArgs: {
+    request: { ...toolsRequest, tools: [{ type: "function", function: { name: "get_time", parameters: { type: "object", properties: {} } } }] },
+    upstream: { path: "/v1/messages" },
+    reply: sse(noArgsStream),
+    expect: { content: null, finishReason: "tool_calls", toolCalls: [{ id: "toolu_now", name: "get_time", arguments: {} }], usage: { prompt_tokens: 20, completion_tokens: 9 } },
   },
   streamError: { request: chatRequest, reply: sseFixtureReply("anthropic", "stream-error.sse"), status: 503, type: "server_error" },
   errors: [

@@ -53,6 +53,8 @@ export interface ProviderContract {
   toolResult?: { request: ChatCompletionRequest; upstream: UpstreamExpectation };
   stream: ChatCase;
   streamTools?: ChatCase;
+  /** A streamed tool call that takes no arguments: its arguments must reassemble to "{}" (never ""), as in the JSON answer. */
+  streamToolsNoArgs?: ChatCase;
   /** A stream that breaks with an in-band error after it started. */
   streamError?: { request: ChatCompletionRequest; reply: Reply; status?: number; type?: string };
   errors: ErrorCase[];
@@ -165,6 +167,15 @@ export function providerContract(c: ProviderContract): void {
       test("stream with tool calls: ids, names and indexes on first deltas, arguments reassemble", async () => {
         const out = await runStream(c.streamTools!, true);
         expectStreamShape(out, c.streamTools!.expect, true);
+      });
+    }
+    if (c.streamToolsNoArgs) {
+      test("stream with an argument-less tool call: arguments reassemble to \"{}\"", async () => {
+        const out = await runStream(c.streamToolsNoArgs!, true);
+        expectStreamShape(out, c.streamToolsNoArgs!.expect, true);
+        const args = out.chunks.flatMap((ch) => ((ch.choices as Array<{ delta: { tool_calls?: Array<{ function?: { arguments?: string } }> } }>)[0]?.delta.tool_calls ?? []))
+          .map((t) => t.function?.arguments ?? "").join("");
+        expect(args).toBe("{}");
       });
     }
     if (c.streamError) {

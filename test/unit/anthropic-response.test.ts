@@ -169,6 +169,36 @@ describe("stream mapper", () => {
     expect(out.filter((c) => c.choices[0]?.finish_reason).map((c) => c.choices[0]!.finish_reason)).toEqual(["stop"]);
   });
 
+  test("a tool call without arguments streams \"{}\" when its block stops; one with arguments gets nothing more", () => {
+    const out = chunks(run([
+      start({ input_tokens: 1, output_tokens: 1 }),
+      ["content_block_start", { index: 0, content_block: { type: "tool_use", id: "toolu_a", name: "now", input: {} } }],
+      ["content_block_delta", { index: 0, delta: { type: "input_json_delta", partial_json: "" } }],
+      ["content_block_stop", { index: 0 }],
+      ["content_block_start", { index: 1, content_block: { type: "tool_use", id: "toolu_b", name: "f", input: {} } }],
+      ["content_block_delta", { index: 1, delta: { type: "input_json_delta", partial_json: "{\"a\":1}" } }],
+      ["content_block_stop", { index: 1 }],
+      ["content_block_stop", { index: 1 }],
+      ["content_block_stop", { index: 7 }],
+      ["message_delta", { delta: { stop_reason: "tool_use" }, usage: { output_tokens: 5 } }],
+      ["message_stop", {}],
+    ]));
+    const args = ["", ""];
+    for (const c of out) for (const t of c.choices[0]?.delta.tool_calls ?? []) args[t.index] += t.function?.arguments ?? "";
+    expect(args).toEqual(["{}", "{\"a\":1}"]);
+  });
+
+  test("JSON mode: a forced tool with no input streams \"{}\" as content, as the JSON answer does", () => {
+    const out = chunks(run([
+      start({ input_tokens: 1, output_tokens: 1 }),
+      ["content_block_start", { index: 0, content_block: { type: "tool_use", id: "toolu_j", name: JSON_TOOL_NAME, input: {} } }],
+      ["content_block_stop", { index: 0 }],
+      ["message_delta", { delta: { stop_reason: "tool_use" }, usage: { output_tokens: 5 } }],
+      ["message_stop", {}],
+    ], JSON_TOOL_NAME));
+    expect(out.map((c) => c.choices[0]?.delta.content ?? "").join("")).toBe("{}");
+  });
+
   test("event: error inside a 200 stream → one error event, nothing after it", () => {
     const out = run([
       start({ input_tokens: 1, output_tokens: 1 }),

@@ -21,7 +21,7 @@ export interface AnthropicStreamOptions {
 }
 
 /** What a content block index is, so its deltas go to the right place. */
-type Block = { kind: "tool"; ordinal: number } | { kind: "json" } | { kind: "other" };
+type Block = { kind: "tool"; ordinal: number; args: boolean } | { kind: "json"; args: boolean } | { kind: "other" };
 
 interface Payload {
   type?: string;
@@ -73,6 +73,8 @@ export class AnthropicStreamMapper {
         return this.blockStart(p.index ?? -1, p.content_block ?? {});
       case "content_block_delta":
         return this.blockDelta(p.index ?? -1, p.delta ?? {});
+      case "content_block_stop":
+        return this.blockStop(p.index ?? -1);
       case "message_delta": {
         mergeUsage(this.usage, p.usage);
         const reason = p.delta?.stop_reason;
@@ -93,7 +95,7 @@ export class AnthropicStreamMapper {
       case "error":
         return this.fail(anthropicStreamError(this.opts.provider, p));
       default:
-        // ping, content_block_stop, and event types newer than this code.
+        // ping, and event types newer than this code.
         return undefined;
     }
   }
@@ -109,13 +111,13 @@ export class AnthropicStreamMapper {
   private blockStart(index: number, block: NonNullable<Payload["content_block"]>): StreamEvent | undefined {
     if (block.type === "tool_use") {
       if (this.opts.jsonTool !== undefined && block.name === this.opts.jsonTool) {
-        this.blocks.set(index, { kind: "json" });
+        this.blocks.set(index, { kind: "json", args: false });
         this.jsonUsed = true;
         return undefined;
       }
       const ordinal = this.tools++;
-      this.blocks.set(index, { kind: "tool", ordinal });
       const input = block.input && typeof block.input === "object" && Object.keys(block.input).length > 0 ? JSON.stringify(block.input) : "";
+      this.blocks.set(index, { kind: "tool", ordinal, args: input !== "" });
       return this.chunk({ tool_calls: [{ index: ordinal, id: block.id ?? "", type: "function", function: { name: block.name ?? "", arguments: input } }] });
     }
     this.blocks.set(index, { kind: "other" });
@@ -131,16 +133,28 @@ export class AnthropicStreamMapper {
         return this.chunk({ content: delta.text });
       case "input_json_delta": {
         const block = this.blocks.get(index);
-        if (!delta.partial_json || !block) return undefined;
+        if (!delta.partial_json || !block || block.kind === "other") return undefined;
+        block.args = true;
         if (block.kind === "json") return this.chunk({ content: delta.partial_json });
-        if (block.kind === "tool") return this.chunk({ tool_calls: [{ index: block.ordinal, function: { arguments: delta.partial_json } }] });
-        return undefined;
+        return this.chunk({ tool_calls: [{ index: block.ordinal, function: { arguments: delta.partial_json } }] });
       }
       case "thinking_delta":
         return delta.thinking ? this.chunk({ reasoning_content: delta.thinking }) : undefined;
       default:
         return undefined;
     }
+  }
+
+  /**
+   * A tool call without arguments streams `input: {}` and an empty input_json_delta: its arguments
+   * are "{}" when the block stops, as in the non-streamed answer (OpenAI never sends "").
+   */
+  private blockStop(index: number): StreamEvent | undefined {
+    const block = this.blocks.get(index);
+    if (!block || block.kind === "other" || block.args) return undefined;
+    block.args = true;
+    if (block.kind === "json") return this.chunk({ content: "{}" });
+    return this.chunk({ tool_calls: [{ index: block.ordinal, function: { arguments: "{}" } }] });
   }
 
   private streamId(): string {
