@@ -51,6 +51,8 @@ export interface ProviderContract {
   tools?: ChatCase;
   /** Request mapping only: a conversation with a tool call and its result. */
   toolResult?: { request: ChatCompletionRequest; upstream: UpstreamExpectation };
+  /** Request mapping only, one named case each (inputs OpenAI accepts that need a translation: legacy roles, allowed_tools, image/jpg...). */
+  requestMappings?: Array<{ name: string; request: ChatCompletionRequest; upstream: UpstreamExpectation }>;
   stream: ChatCase;
   streamTools?: ChatCase;
   /** A streamed tool call that takes no arguments: its arguments must reassemble to "{}" (never ""), as in the JSON answer. */
@@ -152,6 +154,14 @@ export function providerContract(c: ProviderContract): void {
         mock.when(c.toolResult!.upstream.method ?? "POST", "*", c.chat.reply);
         await adapter.chat(c.toolResult!.request, ctx());
         checkUpstream(c.toolResult!.upstream);
+      });
+    }
+    for (const m of c.requestMappings ?? []) {
+      test(`request mapping: ${m.name}`, async () => {
+        mock.reset();
+        mock.when(m.upstream.method ?? "POST", "*", c.chat.reply);
+        await adapter.chat(m.request, ctx());
+        checkUpstream(m.upstream);
       });
     }
 

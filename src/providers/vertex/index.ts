@@ -10,6 +10,7 @@ import { fromVertexPredict, toEmbeddingResponse, toVertexPredict } from "../shar
 import { isGenerateContentResponse } from "../shared/google-genai/validate.ts";
 import { anthropicError, anthropicStream, fromAnthropicResponse, toAnthropicRequest } from "../shared/anthropic-messages/index.ts";
 import { upstreamBase, urlUnder, type UrlTemplate } from "../shared/upstream-url.ts";
+import { CLAUDE_RULES, ParameterRules } from "../shared/parameters.ts";
 import { TokenSource } from "./token-source.ts";
 import { vertexKeyFields, vertexSettings, type VertexKeyFields, type VertexSettings } from "./config.ts";
 
@@ -19,6 +20,8 @@ const STATIC_MODELS = [
   "claude-sonnet-4-5@20250929", "claude-opus-4-1@20250805", "claude-3-5-haiku@20241022",
 ];
 const ANTHROPIC_VERSION = "vertex-2023-10-16";
+/** Gemini models take OpenAI's ranges; Claude models Anthropic's, by model id. */
+const PARAMETERS = new ParameterRules({ models: CLAUDE_RULES });
 
 /** Anthropic models on Vertex (`claude-sonnet-4-5@20250929`) go to the Anthropic publisher's rawPredict. */
 export const isAnthropicModel = (model: string): boolean => model.startsWith("claude");
@@ -43,6 +46,7 @@ class VertexAdapter implements ProviderAdapter<VertexKeyFields> {
   readonly credentialMode;
   readonly keys;
   readonly supportsEmbeddings = true;
+  readonly parameters = PARAMETERS;
   readonly staticModels: readonly string[];
   /** URLs under `{host}/v1/projects/{project}/locations/{region}/publishers`. */
   private readonly url: UrlTemplate;
