@@ -224,4 +224,46 @@ describe("gemini translation fidelity (issue 10)", () => {
     expect(body.contents).toEqual([{ role: "user", parts: [{ text: "Say hi." }] }]);
     expect(body.systemInstruction).toBeUndefined();
   });
+
+  test("reasoning_effort on Gemini 3 → thinkingLevel + includeThoughts; thoughts come back as reasoning_content; cached and reasoning tokens in usage", async () => {
+    mock.reset();
+    mock.when("POST", "*", json({
+      candidates: [{ content: { role: "model", parts: [{ text: "Weighing it.", thought: true }, { text: "Yes.", thoughtSignature: "c2ln" }] }, finishReason: "STOP", index: 0 }],
+      usageMetadata: { promptTokenCount: 100, cachedContentTokenCount: 80, candidatesTokenCount: 2, thoughtsTokenCount: 12, totalTokenCount: 114 },
+      modelVersion: "gemini-3-pro-preview",
+    }));
+    const result = await adapter.chat({ model: "gemini/gemini-3-pro-preview", messages: [{ role: "user", content: "ok?" }], reasoning_effort: "high", logprobs: true, top_logprobs: 2 }, ctx("gemini-3-pro-preview"));
+    expect((mock.requests[0]!.json as Record<string, any>).generationConfig).toEqual({ thinkingConfig: { thinkingLevel: "high", includeThoughts: true }, responseLogprobs: true, logprobs: 2 });
+    if (result.type !== "json") throw new Error("not json");
+    const message = result.body.choices[0]!.message;
+    expect(message.content).toBe("Yes.");
+    expect(message.reasoning_content).toBe("Weighing it.");
+    expect(message.extra_content).toEqual({ google: { thought_signature: "c2ln" } });
+    expect(result.body.usage).toEqual({
+      prompt_tokens: 100, completion_tokens: 14, total_tokens: 114,
+      prompt_tokens_details: { cached_tokens: 80 }, completion_tokens_details: { reasoning_tokens: 12 },
+    });
+  });
+
+  test("stream: thoughts as delta.reasoning_content, logprobs per chunk, Gemini's call id kept, cached tokens in the usage chunk", async () => {
+    mock.reset();
+    mock.when("POST", "*", sse([
+      { candidates: [{ content: { role: "model", parts: [{ text: "Thinking", thought: true }] } }], usageMetadata: { promptTokenCount: 50, cachedContentTokenCount: 40, totalTokenCount: 50 } },
+      { candidates: [{ content: { role: "model", parts: [{ text: "Hi" }] }, logprobsResult: { chosenCandidates: [{ token: "Hi", logProbability: -0.25 }], topCandidates: [{ candidates: [{ token: "Hi", logProbability: -0.25 }] }] } }] },
+      { candidates: [{ content: { role: "model", parts: [{ functionCall: { id: "fc1", name: "get_weather", args: { location: "Paris" } }, thoughtSignature: "c2ln" }] }, finishReason: "STOP" }],
+        usageMetadata: { promptTokenCount: 50, cachedContentTokenCount: 40, candidatesTokenCount: 5, thoughtsTokenCount: 3, totalTokenCount: 58 } },
+    ]));
+    const result = await adapter.chat({ ...tools, stream: true, stream_options: { include_usage: true }, logprobs: true }, ctx());
+    if (result.type !== "stream") throw new Error("not a stream");
+    const out = await collectSse(result.events, true);
+    expectStreamShape(out, {
+      content: "Hi",
+      finishReason: "tool_calls",
+      toolCalls: [{ id: "fc1__ts_c2ln", name: "get_weather", arguments: { location: "Paris" } }],
+      usage: { prompt_tokens: 50, completion_tokens: 8, total_tokens: 58, prompt_tokens_details: { cached_tokens: 40 }, completion_tokens_details: { reasoning_tokens: 3 } },
+    }, true);
+    const choices = out.chunks.flatMap((c) => (c as { choices: Array<{ delta: Record<string, unknown>; logprobs?: unknown }> }).choices);
+    expect(choices.map((c) => c.delta.reasoning_content).filter(Boolean)).toEqual(["Thinking"]);
+    expect(choices.map((c) => c.logprobs).filter(Boolean)).toEqual([{ content: [{ token: "Hi", logprob: -0.25, bytes: [72, 105], top_logprobs: [{ token: "Hi", logprob: -0.25, bytes: [72, 105] }] }], refusal: null }]);
+  });
 });

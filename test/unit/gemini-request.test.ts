@@ -79,13 +79,14 @@ describe("OpenAI → generateContent request", () => {
         { role: "tool", tool_call_id: "call_a", content: [{ type: "text", text: "{\"c\":18}" }] },
       ],
     });
+    // Ids Butter did not synthesise (another provider's, or Gemini's own) go along, paired call ↔ response.
     expect(body.contents[1]).toEqual({ role: "model", parts: [
-      { functionCall: { name: "get_weather", args: { location: "Paris" } } },
-      { functionCall: { name: "get_time", args: {} } },
+      { functionCall: { name: "get_weather", args: { location: "Paris" }, id: "call_a" } },
+      { functionCall: { name: "get_time", args: {}, id: "call_b" } },
     ] });
     expect(body.contents[2]).toEqual({ role: "user", parts: [
-      { functionResponse: { name: "get_time", response: { output: "12:00" } } },
-      { functionResponse: { name: "get_weather", response: { c: 18 } } },
+      { functionResponse: { name: "get_time", response: { output: "12:00" }, id: "call_b" } },
+      { functionResponse: { name: "get_weather", response: { c: 18 }, id: "call_a" } },
     ] });
   });
 
@@ -114,7 +115,59 @@ describe("OpenAI → generateContent request", () => {
 
   test("generation settings: max_completion_tokens wins over max_tokens, stop string, seed, penalties, reasoning_effort", () => {
     const body = toGenerateContent({ model: "m", messages: [user("x")], max_tokens: 10, max_completion_tokens: 20, stop: "END", seed: 7, presence_penalty: 0.5, frequency_penalty: 0.25, reasoning_effort: "low", parallel_tool_calls: true, user: "u" });
-    expect(body.generationConfig).toEqual({ maxOutputTokens: 20, stopSequences: ["END"], seed: 7, presencePenalty: 0.5, frequencyPenalty: 0.25, thinkingConfig: { thinkingBudget: 1024 } });
+    expect(body.generationConfig).toEqual({ maxOutputTokens: 20, stopSequences: ["END"], seed: 7, presencePenalty: 0.5, frequencyPenalty: 0.25, thinkingConfig: { thinkingBudget: 1024, includeThoughts: true } });
+  });
+
+  test("reasoning_effort → thinkingBudget on 2.5 (Pro's floor 128), thinkingLevel on Gemini 3; an unknown effort is a 400", () => {
+    const thinking = (effort: string, model: string) => toGenerateContent({ model: "x", messages: [user("x")], reasoning_effort: effort }, model).generationConfig?.thinkingConfig;
+    expect(thinking("none", "gemini-2.5-flash")).toEqual({ thinkingBudget: 0 });
+    expect(thinking("high", "gemini-2.5-flash")).toEqual({ thinkingBudget: 24576, includeThoughts: true });
+    expect(thinking("none", "gemini-2.5-pro")).toEqual({ thinkingBudget: 128, includeThoughts: true });
+    expect(thinking("medium", "models/gemini-2.5-flash-lite")).toEqual({ thinkingBudget: 8192, includeThoughts: true });
+    expect(thinking("low", "gemini-3-pro-preview")).toEqual({ thinkingLevel: "low", includeThoughts: true });
+    expect(thinking("medium", "gemini-3-pro-preview")).toEqual({ thinkingLevel: "high", includeThoughts: true });
+    expect(thinking("minimal", "gemini-3-flash-preview")).toEqual({ thinkingLevel: "minimal", includeThoughts: true });
+    expect(thinking("medium", "gemini-3-flash-preview")).toEqual({ thinkingLevel: "medium", includeThoughts: true });
+    expect(toGenerateContent({ model: "x", messages: [user("x")] }, "gemini-3-pro-preview").generationConfig).toBeUndefined();
+    let err: GatewayError | undefined;
+    try { thinking("extreme", "gemini-2.5-flash"); } catch (e) { err = e as GatewayError; }
+    expect(err?.status).toBe(400);
+    expect(err?.param).toBe("reasoning_effort");
+  });
+
+  test("logprobs → responseLogprobs, top_logprobs → logprobs; top_logprobs out of range is a 400", () => {
+    const config = (extra: Record<string, unknown>) => toGenerateContent({ model: "m", messages: [user("x")], ...extra }).generationConfig;
+    expect(config({ logprobs: true, top_logprobs: 3 })).toEqual({ responseLogprobs: true, logprobs: 3 });
+    expect(config({ logprobs: true })).toEqual({ responseLogprobs: true });
+    expect(config({ logprobs: false, top_logprobs: 3 })).toBeUndefined();
+    let err: GatewayError | undefined;
+    try { config({ logprobs: true, top_logprobs: 21 }); } catch (e) { err = e as GatewayError; }
+    expect(err?.status).toBe(400);
+    expect(err?.param).toBe("top_logprobs");
+  });
+
+  test("Gemini 3 history: the first function call of a turn without a signature gets the documented placeholder", () => {
+    const messages: ChatCompletionRequest["messages"] = [
+      user("go"),
+      { role: "assistant", content: null, tool_calls: [
+        { id: "toolu_01A", type: "function", function: { name: "f", arguments: "{}" } },
+        { id: "toolu_01B", type: "function", function: { name: "f", arguments: "{}" } },
+      ] },
+      { role: "tool", tool_call_id: "toolu_01A", content: "1" },
+      { role: "tool", tool_call_id: "toolu_01B", content: "2" },
+    ];
+    const parts = toGenerateContent({ model: "x", messages }, "gemini-3-pro-preview").contents[1]!.parts;
+    expect(parts).toEqual([
+      { functionCall: { name: "f", args: {}, id: "toolu_01A" }, thoughtSignature: "skip_thought_signature_validator" },
+      { functionCall: { name: "f", args: {}, id: "toolu_01B" } },
+    ]);
+    // 2.5 models do not require it: nothing is invented there.
+    expect(toGenerateContent({ model: "x", messages }, "gemini-2.5-flash").contents[1]!.parts[0]!.thoughtSignature).toBeUndefined();
+    // A real signature is never replaced.
+    const signed = toolCallIdFor("c2ln");
+    const own = toGenerateContent({ model: "x", messages: [user("go"), { role: "assistant", content: null, tool_calls: [{ id: signed, type: "function", function: { name: "f", arguments: "{}" } }] }, { role: "tool", tool_call_id: signed, content: "1" }] }, "gemini-3-pro-preview");
+    expect(own.contents[1]!.parts[0]).toEqual({ functionCall: { name: "f", args: {} }, thoughtSignature: "c2ln" });
+    expect(own.contents[2]!.parts[0]).toEqual({ functionResponse: { name: "f", response: { output: "1" } } });
   });
 
   test("unsupported content parts and bad data URLs are 400s", () => {
@@ -147,5 +200,26 @@ describe("thoughtSignature round trip", () => {
     expect(thoughtSignatureOf({ id: "call_x", extra_content: { google: { thought_signature: "abc=" } } })).toBe("abc=");
     // Standard padded base64 (what Gemini sends) survives the base64url trip unchanged.
     for (const sig of ["ab==", "abc=", "abcd", "+/+/", "AAAA////AA=="]) expect(thoughtSignatureOf({ id: toolCallIdFor(sig) })).toBe(sig);
+  });
+
+  test("Gemini's functionCall.id becomes the tool-call id and goes back on the call and its response", () => {
+    const response = toChatCompletion({ candidates: [{ content: { role: "model", parts: [{ functionCall: { id: "fc-7x", name: "f", args: {} }, thoughtSignature: "c2ln" }] }, finishReason: "STOP" }] }, "m");
+    const call = response.choices[0]!.message.tool_calls![0]!;
+    expect(call.id).toBe("fc-7x__ts_c2ln");
+    const next = toGenerateContent({ model: "m", messages: [user("go"), { role: "assistant", content: null, tool_calls: [call] }, { role: "tool", tool_call_id: call.id, content: "ok" }] });
+    expect(next.contents[1]!.parts[0]).toEqual({ functionCall: { name: "f", args: {}, id: "fc-7x" }, thoughtSignature: "c2ln" });
+    expect(next.contents[2]!.parts[0]).toEqual({ functionResponse: { name: "f", response: { output: "ok" }, id: "fc-7x" } });
+    // An id that is not id-safe is not used: a synthesised one replaces it.
+    const odd = toChatCompletion({ candidates: [{ content: { parts: [{ functionCall: { id: "a b/c", name: "f" } }] } }] }, "m");
+    expect(odd.choices[0]!.message.tool_calls![0]!.id).toMatch(/^call_[A-Za-z0-9]{24}$/);
+  });
+
+  test("a text part's thoughtSignature comes back through the message's extra_content, on the last text part", () => {
+    const response = toChatCompletion({ candidates: [{ content: { role: "model", parts: [{ text: "Hello" }, { text: " there", thoughtSignature: "dGV4dA==" }] }, finishReason: "STOP" }] }, "m");
+    const message = response.choices[0]!.message;
+    expect(message.content).toBe("Hello there");
+    expect(message.extra_content).toEqual({ google: { thought_signature: "dGV4dA==" } });
+    const next = toGenerateContent({ model: "m", messages: [user("hi"), { role: "assistant", content: message.content, extra_content: message.extra_content }, user("and?")] });
+    expect(next.contents[1]).toEqual({ role: "model", parts: [{ text: "Hello there", thoughtSignature: "dGV4dA==" }] });
   });
 });

@@ -38,6 +38,34 @@ describe("generateContent response → OpenAI", () => {
   });
 });
 
+describe("reasoning and logprobs → OpenAI", () => {
+  test("thought parts become message.reasoning_content, not content", () => {
+    const res = toChatCompletion({ candidates: [{ content: { parts: [{ text: "Let me think. ", thought: true }, { text: "Done.", thought: true }, { text: "42" }] }, finishReason: "STOP" }] }, "m");
+    expect(res.choices[0]!.message.content).toBe("42");
+    expect(res.choices[0]!.message.reasoning_content).toBe("Let me think. Done.");
+    const plain = toChatCompletion({ candidates: [{ content: { parts: [{ text: "hi" }] }, finishReason: "STOP" }] }, "m");
+    expect("reasoning_content" in plain.choices[0]!.message).toBe(false);
+    expect(plain.choices[0]!.logprobs).toBeNull();
+  });
+
+  test("logprobsResult → logprobs.content with top_logprobs and UTF-8 bytes", () => {
+    const res = toChatCompletion({ candidates: [{
+      content: { parts: [{ text: "Hé" }] }, finishReason: "STOP",
+      logprobsResult: {
+        chosenCandidates: [{ token: "H", logProbability: -0.1 }, { token: "é", logProbability: -0.5 }],
+        topCandidates: [{ candidates: [{ token: "H", logProbability: -0.1 }, { token: "J", logProbability: -2.5 }] }, { candidates: [{ token: "é", logProbability: -0.5 }] }],
+      },
+    }] }, "m");
+    expect(res.choices[0]!.logprobs).toEqual({
+      content: [
+        { token: "H", logprob: -0.1, bytes: [72], top_logprobs: [{ token: "H", logprob: -0.1, bytes: [72] }, { token: "J", logprob: -2.5, bytes: [74] }] },
+        { token: "é", logprob: -0.5, bytes: [195, 169], top_logprobs: [{ token: "é", logprob: -0.5, bytes: [195, 169] }] },
+      ],
+      refusal: null,
+    });
+  });
+});
+
 describe("google.rpc Status errors", () => {
   const err = (status: number, body: unknown, headers: Record<string, string> = {}) => googleError("g", status, JSON.stringify(body), new Headers(headers));
 

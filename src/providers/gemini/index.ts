@@ -62,7 +62,7 @@ class GeminiAdapter implements ProviderAdapter {
   }
 
   async chat(request: ChatCompletionRequest, ctx: CallContext): Promise<ChatResult> {
-    const body = toGenerateContent(request);
+    const body = toGenerateContent(request, ctx.model);
     const resource = resourceSegments(ctx.model);
     if (request.stream) {
       const response = await this.post(ctx, this.url`/${resource}:streamGenerateContent?alt=sse`, body);

@@ -89,7 +89,7 @@ class VertexAdapter implements ProviderAdapter<VertexKeyFields> {
   }
 
   private async geminiChat(request: ChatCompletionRequest, ctx: CallContext<VertexKeyFields>): Promise<ChatResult> {
-    const body = toGenerateContent(request);
+    const body = toGenerateContent(request, ctx.model);
     if (request.stream) {
       const response = await this.post(ctx, this.url`/google/models/${ctx.model}:streamGenerateContent?alt=sse`, body);
       if (!response.body) throw errors.upstreamBadResponse(this.name, "the stream had no body");

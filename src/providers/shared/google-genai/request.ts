@@ -1,12 +1,16 @@
 import { errors } from "../../../core/errors.ts";
 import type { ChatCompletionRequest, ChatMessage, ContentPart, FunctionTool } from "../../../core/openai-types.ts";
 import { cleanFunctionParameters } from "./schema.ts";
-import { thoughtSignatureOf } from "./tool-call-id.ts";
-import type { Content, FunctionCallingMode, GenerateContentBody, GenerationConfig, Part } from "./wire.ts";
+import { thinkingConfig, geminiGeneration } from "./thinking.ts";
+import { geminiCallIdOf, thoughtSignatureOf } from "./tool-call-id.ts";
+import type { Content, FunctionCall, FunctionCallingMode, FunctionResponse, GenerateContentBody, GenerationConfig, Part } from "./wire.ts";
 
-/** OpenAI chat request → Gemini generateContent body (the same for the Gemini API and Vertex). */
-export function toGenerateContent(request: ChatCompletionRequest): GenerateContentBody {
-  const body: GenerateContentBody = { contents: toContents(request.messages) };
+/**
+ * OpenAI chat request → Gemini generateContent body (the same for the Gemini API and Vertex). `model` is the
+ * upstream model id: thinking settings and history signatures depend on its generation.
+ */
+export function toGenerateContent(request: ChatCompletionRequest, model: string = request.model): GenerateContentBody {
+  const body: GenerateContentBody = { contents: toContents(request.messages, geminiGeneration(model) >= 3) };
   const system = systemParts(request.messages);
   if (body.contents.length === 0) {
     // Gemini rejects `contents: []`. A request of system messages only (a prompt given as instructions)
@@ -20,7 +24,7 @@ export function toGenerateContent(request: ChatCompletionRequest): GenerateConte
     const config = toolConfig(request.tool_choice);
     if (config) body.toolConfig = config;
   }
-  const generation = generationConfig(request);
+  const generation = generationConfig(request, model);
   if (generation) body.generationConfig = generation;
   return body;
 }
@@ -33,7 +37,14 @@ function systemParts(messages: readonly ChatMessage[]): Part[] {
   return parts;
 }
 
-function toContents(messages: readonly ChatMessage[]): Content[] {
+/**
+ * Gemini 3 rejects a history whose function calls have no thoughtSignature (the first call of each model
+ * turn must carry one). A history written by another provider, or by a client that lost the id, gets the
+ * placeholder Google documents for exactly that case.
+ */
+export const PLACEHOLDER_SIGNATURE = "skip_thought_signature_validator";
+
+function toContents(messages: readonly ChatMessage[], signaturesRequired: boolean): Content[] {
   const contents: Content[] = [];
   // tool_call_id → function name: an OpenAI tool message names only the call, Gemini needs the function.
   const names = new Map<string, string>();
@@ -53,12 +64,21 @@ function toContents(messages: readonly ChatMessage[]): Content[] {
         return push("user", userParts(m.content, i));
       case "assistant": {
         const parts = textParts(m.content, i);
+        // A text part's signature travels in the message's extra_content (what Butter answered with).
+        const textSignature = (m.extra_content as { google?: { thought_signature?: unknown } } | undefined)?.google?.thought_signature;
+        if (typeof textSignature === "string" && textSignature !== "" && parts.length > 0) parts[parts.length - 1]!.thoughtSignature = textSignature;
+        let firstCall = true;
         (m.tool_calls ?? []).forEach((call, j) => {
           if (call?.type !== undefined && call.type !== "function") return;
           names.set(call.id, call.function.name);
-          const part: Part = { functionCall: { name: call.function.name, args: parseArguments(call.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`) } };
+          const functionCall: FunctionCall = { name: call.function.name, args: parseArguments(call.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`) };
+          const id = geminiCallIdOf(call.id);
+          if (id) functionCall.id = id;
+          const part: Part = { functionCall };
           const signature = thoughtSignatureOf(call as { id: string; extra_content?: unknown });
           if (signature) part.thoughtSignature = signature;
+          else if (firstCall && signaturesRequired) part.thoughtSignature = PLACEHOLDER_SIGNATURE;
+          firstCall = false;
           parts.push(part);
         });
         return push("model", parts);
@@ -73,7 +93,10 @@ function toContents(messages: readonly ChatMessage[]): Content[] {
             `messages[${i}].tool_call_id`,
           );
         }
-        return push("user", [{ functionResponse: { name, response: toolResponse(flatText(m.content)) } }]);
+        const functionResponse: FunctionResponse = { name, response: toolResponse(flatText(m.content)) };
+        const callId = geminiCallIdOf(id);
+        if (callId) functionResponse.id = callId;
+        return push("user", [{ functionResponse }]);
       }
       default:
         throw errors.invalidRequest(`messages[${i}].role: unsupported role '${String(m.role)}'.`, `messages[${i}].role`);
@@ -208,10 +231,10 @@ function toolConfig(choice: unknown): GenerateContentBody["toolConfig"] {
   throw errors.invalidRequest("tool_choice: expected \"none\", \"auto\", \"required\" or a function.", "tool_choice");
 }
 
-// reasoning_effort has no direct Gemini field; these budgets follow Google's own OpenAI-compatibility layer.
-const THINKING_BUDGET: Record<string, number> = { none: 0, minimal: 0, low: 1024, medium: 8192, high: 24576 };
+/** OpenAI allows 0–20 top logprobs; Gemini's `logprobs` takes the same range. */
+const MAX_TOP_LOGPROBS = 20;
 
-function generationConfig(r: ChatCompletionRequest): GenerationConfig | undefined {
+function generationConfig(r: ChatCompletionRequest, model: string): GenerationConfig | undefined {
   const g: GenerationConfig = {};
   if (typeof r.temperature === "number") g.temperature = r.temperature;
   if (typeof r.top_p === "number") g.topP = r.top_p;
@@ -233,8 +256,17 @@ function generationConfig(r: ChatCompletionRequest): GenerationConfig | undefine
     const schema = format.json_schema?.schema;
     if (schema && typeof schema === "object") g.responseJsonSchema = schema;
   }
-  if (typeof r.reasoning_effort === "string" && r.reasoning_effort in THINKING_BUDGET) {
-    g.thinkingConfig = { thinkingBudget: THINKING_BUDGET[r.reasoning_effort]! };
+  const thinking = thinkingConfig(r.reasoning_effort, model);
+  if (thinking) g.thinkingConfig = thinking;
+  if (r.logprobs === true) {
+    g.responseLogprobs = true;
+    const top = r.top_logprobs;
+    if (top !== undefined) {
+      if (typeof top !== "number" || !Number.isInteger(top) || top < 0 || top > MAX_TOP_LOGPROBS) {
+        throw errors.invalidRequest(`top_logprobs: expected an integer from 0 to ${MAX_TOP_LOGPROBS}.`, "top_logprobs");
+      }
+      if (top > 0) g.logprobs = top;
+    }
   }
   return Object.keys(g).length > 0 ? g : undefined;
 }

@@ -1,7 +1,7 @@
 import { newCompletionId, nowSeconds } from "../../../core/ids.ts";
 import type { ChatCompletion, FinishReason, ToolCall, Usage } from "../../../core/openai-types.ts";
 import { toolCallIdFor } from "./tool-call-id.ts";
-import type { Candidate, GenerateContentResponse, Part, UsageMetadata } from "./wire.ts";
+import type { Candidate, GenerateContentResponse, LogprobsResult, Part, UsageMetadata } from "./wire.ts";
 
 const CONTENT_FILTER = new Set([
   "SAFETY", "RECITATION", "LANGUAGE", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII",
@@ -44,31 +44,77 @@ export function createdOf(response: GenerateContentResponse): number {
 export function toolCallOf(part: Part): ToolCall | undefined {
   if (!part.functionCall) return undefined;
   return {
-    id: toolCallIdFor(part.thoughtSignature),
+    id: toolCallIdFor(part.thoughtSignature, part.functionCall.id),
     type: "function",
     function: { name: part.functionCall.name, arguments: JSON.stringify(part.functionCall.args ?? {}) },
   };
 }
 
-/** Visible text of a part: reasoning (`thought: true`) parts are not part of the answer. */
-export const textOf = (part: Part): string | undefined => (part.thought ? undefined : part.text);
+/** What one candidate's parts (a whole answer, or one stream event's worth) say, OpenAI-side. */
+export interface PartsRead {
+  /** Visible text, when any text part was there. */
+  text?: string;
+  /** Thought summaries (`thought: true` parts): reasoning, not content. */
+  reasoning?: string;
+  /** The last signature on a non-function-call part (Gemini 3 signs text too): sent back on the text. */
+  signature?: string;
+  calls: ToolCall[];
+}
+
+export function readParts(parts: readonly Part[] | undefined): PartsRead {
+  const out: PartsRead = { calls: [] };
+  if (!parts) return out;
+  for (const part of parts) {
+    const call = toolCallOf(part);
+    if (call) {
+      out.calls.push(call);
+      continue;
+    }
+    if (typeof part.thoughtSignature === "string" && part.thoughtSignature !== "") out.signature = part.thoughtSignature;
+    if (typeof part.text !== "string") continue;
+    if (part.thought === true) out.reasoning = (out.reasoning ?? "") + part.text;
+    else out.text = (out.text ?? "") + part.text;
+  }
+  return out;
+}
+
+/** Google's OpenAI-compatibility field for a thought signature, on the message (or delta) it belongs to. */
+export const signatureField = (signature: string) => ({ google: { thought_signature: signature } });
+
+export interface TokenLogprob { token: string; logprob: number; bytes: number[] | null }
+export interface ChoiceLogprobs { content: Array<TokenLogprob & { top_logprobs: TokenLogprob[] }>; refusal: null }
+
+const utf8 = new TextEncoder();
+const tokenLogprob = (c: { token?: string; logProbability?: number } | undefined): TokenLogprob => {
+  const token = typeof c?.token === "string" ? c.token : "";
+  return { token, logprob: typeof c?.logProbability === "number" ? c.logProbability : 0, bytes: Array.from(utf8.encode(token)) };
+};
+
+/** `logprobsResult` → OpenAI `logprobs.content` (chosen token per position, its top alternatives beside it). */
+export function mapLogprobs(result: LogprobsResult | undefined): ChoiceLogprobs | null {
+  const chosen = result?.chosenCandidates;
+  if (!Array.isArray(chosen)) return null;
+  const top = Array.isArray(result!.topCandidates) ? result!.topCandidates : [];
+  return {
+    content: chosen.map((c, i) => {
+      const alternatives = top[i]?.candidates;
+      return { ...tokenLogprob(c), top_logprobs: Array.isArray(alternatives) ? alternatives.map(tokenLogprob) : [] };
+    }),
+    refusal: null,
+  };
+}
 
 function toChoice(candidate: Candidate, position: number): ChatCompletion["choices"][number] {
-  let text: string | undefined;
-  const toolCalls: ToolCall[] = [];
-  for (const part of candidate.content?.parts ?? []) {
-    const t = textOf(part);
-    if (t !== undefined) text = (text ?? "") + t;
-    const call = toolCallOf(part);
-    if (call) toolCalls.push(call);
-  }
-  const message: ChatCompletion["choices"][number]["message"] = { role: "assistant", content: text ?? null, refusal: null };
-  if (toolCalls.length > 0) message.tool_calls = toolCalls;
+  const read = readParts(candidate.content?.parts);
+  const message: ChatCompletion["choices"][number]["message"] = { role: "assistant", content: read.text ?? null, refusal: null };
+  if (read.reasoning !== undefined) message.reasoning_content = read.reasoning;
+  if (read.calls.length > 0) message.tool_calls = read.calls;
+  if (read.signature !== undefined) message.extra_content = signatureField(read.signature);
   return {
     index: candidate.index ?? position,
     message,
-    logprobs: null,
-    finish_reason: mapFinishReason(candidate.finishReason ?? "STOP", toolCalls.length > 0),
+    logprobs: mapLogprobs(candidate.logprobsResult),
+    finish_reason: mapFinishReason(candidate.finishReason ?? "STOP", read.calls.length > 0),
   };
 }
 

@@ -6,13 +6,15 @@ import { decodeSse } from "../sse-decoder.ts";
 import { safeJson } from "../upstream-error.ts";
 import { googleError } from "./errors.ts";
 import { hasWellFormedCandidates } from "./validate.ts";
-import { completionId, createdOf, mapFinishReason, mapUsage, textOf, toolCallOf } from "./response.ts";
+import { completionId, createdOf, mapFinishReason, mapLogprobs, mapUsage, readParts, signatureField } from "./response.ts";
 import type { GenerateContentResponse } from "./wire.ts";
 
 /**
  * `:streamGenerateContent?alt=sse` → OpenAI chunks. Google's SSE has CRLF separators and no [DONE]: the
  * body simply ends. Function calls arrive whole, so each becomes one tool-call delta with its full
- * arguments. Usage is cumulative on every chunk (on Vertex only the last has counts): the last one seen
+ * arguments. Thought parts stream as `delta.reasoning_content`; a text part's thoughtSignature as
+ * `delta.extra_content.google.thought_signature`; `logprobsResult` as the choice's `logprobs`. Usage is
+ * cumulative on every chunk (on Vertex only the last has counts): the last one seen
  * is sent at the end as a `choices: []` chunk, after the finish chunk.
  */
 export async function* toChunkStream(body: ReadableStream<Uint8Array>, provider: string, model: string, reads: UpstreamReads): AsyncGenerator<StreamEvent> {
@@ -55,23 +57,21 @@ export async function* toChunkStream(body: ReadableStream<Uint8Array>, provider:
       candidates.forEach((candidate, position) => {
         const index = candidate.index ?? position;
         if (finished.has(index)) return;
-        let text: string | undefined;
+        const read = readParts(candidate.content?.parts);
         const calls: ToolCallDelta[] = [];
-        for (const part of candidate.content?.parts ?? []) {
-          const t = textOf(part);
-          if (t) text = (text ?? "") + t;
-          const call = toolCallOf(part);
-          if (call) {
-            const ordinal = toolCalls.get(index) ?? 0;
-            toolCalls.set(index, ordinal + 1);
-            calls.push({ index: ordinal, ...call });
-          }
+        for (const call of read.calls) {
+          const ordinal = toolCalls.get(index) ?? 0;
+          toolCalls.set(index, ordinal + 1);
+          calls.push({ index: ordinal, ...call });
         }
-        if (text !== undefined || calls.length > 0) {
+        const logprobs = mapLogprobs(candidate.logprobsResult);
+        if (read.text || read.reasoning || calls.length > 0 || read.signature !== undefined || logprobs) {
           const delta: ChunkChoice["delta"] = {};
-          if (text !== undefined) delta.content = text;
+          if (read.reasoning) delta.reasoning_content = read.reasoning;
+          if (read.text) delta.content = read.text;
           if (calls.length > 0) delta.tool_calls = calls;
-          deltas.push({ index, delta, logprobs: null, finish_reason: null });
+          if (read.signature !== undefined) delta.extra_content = signatureField(read.signature);
+          deltas.push({ index, delta, logprobs, finish_reason: null });
         }
         if (candidate.finishReason) {
           finished.add(index);

@@ -36,7 +36,10 @@ export interface GenerationConfig {
   frequencyPenalty?: number;
   responseMimeType?: string;
   responseJsonSchema?: Record<string, unknown>;
-  thinkingConfig?: { thinkingBudget?: number; includeThoughts?: boolean };
+  thinkingConfig?: { thinkingBudget?: number; thinkingLevel?: string; includeThoughts?: boolean };
+  responseLogprobs?: boolean;
+  /** Top candidates per position (needs responseLogprobs). */
+  logprobs?: number;
 }
 
 export interface GenerateContentBody {
@@ -57,10 +60,18 @@ export interface UsageMetadata {
   [k: string]: unknown;
 }
 
+export interface LogprobsCandidate { token?: string; tokenId?: number; logProbability?: number }
+
+export interface LogprobsResult {
+  chosenCandidates?: LogprobsCandidate[];
+  topCandidates?: Array<{ candidates?: LogprobsCandidate[] }>;
+}
+
 export interface Candidate {
   content?: { role?: string; parts?: Part[] };
   finishReason?: string;
   index?: number;
+  logprobsResult?: LogprobsResult;
   [k: string]: unknown;
 }
 
