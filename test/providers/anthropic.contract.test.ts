@@ -82,6 +82,65 @@ providerContract({
     },
   },
   toolResult: { request: toolResultRequest, upstream: { path: "/v1/messages", body: upstream("tool-result.request.json") } },
+  requestMappings: [
+    {
+      name: "system messages only → the last system text is the user turn",
+      request: { model: MODEL, max_tokens: 64, messages: [{ role: "system", content: "Be terse." }, { role: "system", content: "Say hi." }] },
+      upstream: { path: "/v1/messages", body: { model: MODEL, max_tokens: 64, system: "Be terse.", messages: [{ role: "user", content: "Say hi." }] } },
+    },
+    {
+      name: "legacy role: function → tool_result for the assistant's function_call",
+      request: {
+        model: MODEL, max_tokens: 64, messages: [
+          { role: "user", content: "Weather?" },
+          { role: "assistant", content: null, function_call: { name: "get_weather", arguments: "{\"location\":\"Paris\"}" } },
+          { role: "function", name: "get_weather", content: "18C" },
+        ],
+      },
+      upstream: {
+        path: "/v1/messages", body: {
+          model: MODEL, max_tokens: 64,
+          messages: [
+            { role: "user", content: "Weather?" },
+            { role: "assistant", content: [{ type: "tool_use", id: "call_fn_1", name: "get_weather", input: { location: "Paris" } }] },
+            { role: "user", content: [{ type: "tool_result", tool_use_id: "call_fn_1", content: "18C" }] },
+          ],
+          tools: [{ name: "get_weather", input_schema: { type: "object", properties: {} } }], tool_choice: { type: "none" },
+        },
+      },
+    },
+    {
+      name: "tool_choice allowed_tools → tools filtered, mode required → any",
+      request: {
+        model: MODEL, max_tokens: 64, messages: [{ role: "user", content: "x" }],
+        tools: [weatherTool, { type: "function", function: { name: "now" } }],
+        tool_choice: { type: "allowed_tools", allowed_tools: { mode: "required", tools: [{ type: "function", function: { name: "now" } }] } } as never,
+      },
+      upstream: {
+        path: "/v1/messages", body: {
+          model: MODEL, max_tokens: 64, messages: [{ role: "user", content: "x" }],
+          tools: [{ name: "now", input_schema: { type: "object", properties: {} } }], tool_choice: { type: "any" },
+        },
+      },
+    },
+    {
+      name: "data:image/jpg → image/jpeg; replayed arguments that are not JSON → {_raw}",
+      request: {
+        model: MODEL, max_tokens: 64, tools: openaiTools, messages: [
+          { role: "user", content: [{ type: "image_url", image_url: { url: "data:image/jpg;base64,/9j/4AAQ" } }] },
+          { role: "assistant", content: null, tool_calls: [{ id: "toolu_x", type: "function", function: { name: "get_weather", arguments: "{\"location\": \"Par" } }] },
+          { role: "tool", tool_call_id: "toolu_x", content: "error: bad arguments" },
+        ],
+      },
+      upstream: {
+        path: "/v1/messages", check: (req) => {
+          const sent = req.json as { messages: Array<{ content: Array<Record<string, unknown>> }> };
+          expect(sent.messages[0]!.content[0]).toEqual({ type: "image", source: { type: "base64", media_type: "image/jpeg", data: "/9j/4AAQ" } });
+          expect(sent.messages[1]!.content[0]!.input).toEqual({ _raw: "{\"location\": \"Par" });
+        },
+      },
+    },
+  ],
   stream: {
     request: { model: MODEL, max_tokens: 1024, messages: [{ role: "user", content: "Hello" }] },
     // stream_options never goes upstream: Anthropic always streams usage.

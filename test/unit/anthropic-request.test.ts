@@ -36,6 +36,16 @@ describe("system and turns", () => {
     expect(b.system).toEqual([{ type: "text", text: "long doc", cache_control: { type: "ephemeral" } }]);
   });
 
+  test("system messages only: the last system text becomes the user turn, earlier ones stay in `system`", () => {
+    const one = body(req([{ role: "system", content: "Say hi in French." }]));
+    expect(one.system).toBeUndefined();
+    expect(one.messages).toEqual([{ role: "user", content: "Say hi in French." }]);
+    const two = body(req([{ role: "system", content: "You are a pirate." }, { role: "developer", content: [{ type: "text", text: "Tell a joke.", cache_control: { type: "ephemeral" } }] }]));
+    expect(two.system).toBe("You are a pirate.");
+    expect(two.messages).toEqual([{ role: "user", content: [{ type: "text", text: "Tell a joke.", cache_control: { type: "ephemeral" } }] }]);
+    rejects(() => body(req([{ role: "system", content: "" }, { role: "user", content: "" }])), "messages");
+  });
+
   test("multi-turn keeps order; consecutive same-role messages are merged into one turn", () => {
     const b = body(req([
       { role: "user", content: "a" }, { role: "user", content: [{ type: "text", text: "b" }] },
@@ -91,6 +101,11 @@ describe("images and files", () => {
     rejects(() => body(req([{ role: "user", content: [{ type: "input_audio", input_audio: { data: "", format: "wav" } }] }])), "messages[0].content[0].type");
   });
 
+  test("data:image/jpg (a common misspelling other providers accept) goes as image/jpeg", () => {
+    const b = body(req([{ role: "user", content: [{ type: "image_url", image_url: { url: "data:image/JPG;base64,/9j/4AAQ" } }] }]));
+    expect(b.messages[0]!.content).toEqual([{ type: "image", source: { type: "base64", media_type: "image/jpeg", data: "/9j/4AAQ" } }]);
+  });
+
   test("a PDF file part becomes a document block", () => {
     const b = body(req([{ role: "user", content: [{ type: "file", file: { filename: "a.pdf", file_data: "data:application/pdf;base64,JVBERi0=" } }] }]));
     expect(b.messages[0]!.content).toEqual([{ type: "document", source: { type: "base64", media_type: "application/pdf", data: "JVBERi0=" } }]);
@@ -124,7 +139,7 @@ describe("tools", () => {
     expect(body(req([{ role: "user", content: "x" }], { tool_choice: "auto" })).tool_choice).toBeUndefined();
   });
 
-  test("assistant tool_calls → tool_use blocks with parsed input (empty arguments → {}); bad JSON is a 400", () => {
+  test("assistant tool_calls → tool_use blocks with parsed input (empty arguments → {}); arguments that are not a JSON object go as {_raw}", () => {
     const b = body(req([{ role: "user", content: "x" }, { role: "assistant", content: null, tool_calls: [call("c1"), call("c2", "")] }], { tools: weather }));
     expect(b.messages[1]).toEqual({
       role: "assistant",
@@ -133,7 +148,70 @@ describe("tools", () => {
         { type: "tool_use", id: "c2", name: "get_weather", input: {} },
       ],
     });
-    rejects(() => body(req([{ role: "user", content: "x" }, { role: "assistant", tool_calls: [call("c1", "{oops")] }])), "messages[1].tool_calls[0].function.arguments");
+    const raw = (args: string) => (body(req([{ role: "user", content: "x" }, { role: "assistant", tool_calls: [call("c1", args)] }])).messages[1]!.content as Array<{ input: unknown }>)[0]!.input;
+    expect(raw("{oops")).toEqual({ _raw: "{oops" });
+    expect(raw("[1,2]")).toEqual({ _raw: "[1,2]" });
+    expect(raw("null")).toEqual({ _raw: "null" });
+    expect(raw("\"text\"")).toEqual({ _raw: "\"text\"" });
+  });
+
+  test("legacy role: function results answer the previous assistant function_call (or tool call) of the same name", () => {
+    const b = body(req([
+      { role: "user", content: "Weather?" },
+      { role: "assistant", content: null, function_call: { name: "get_weather", arguments: "{\"location\":\"Paris\"}" } },
+      { role: "function", name: "get_weather", content: "18C" },
+      { role: "assistant", content: "", tool_calls: [call("c9")] },
+      { role: "function", name: "get_weather", content: [{ type: "text", text: "20C" }] },
+    ], { tools: weather }));
+    expect(b.messages).toEqual([
+      { role: "user", content: "Weather?" },
+      { role: "assistant", content: [{ type: "tool_use", id: "call_fn_1", name: "get_weather", input: { location: "Paris" } }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "call_fn_1", content: "18C" }] },
+      { role: "assistant", content: [{ type: "tool_use", id: "c9", name: "get_weather", input: { location: "Paris" } }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "c9", content: [{ type: "text", text: "20C" }] }] },
+    ]);
+    // Without tools in the request, the legacy call's function is declared like any history tool.
+    const c = body(req([
+      { role: "user", content: "x" }, { role: "assistant", content: null, function_call: { name: "now", arguments: "" } }, { role: "function", name: "now", content: "noon" },
+    ]));
+    expect(c.tools).toEqual([{ name: "now", input_schema: { type: "object", properties: {} } }]);
+    expect(c.tool_choice).toEqual({ type: "none" });
+  });
+
+  test("a function message with no matching earlier call, or without a name, is a 400 naming it", () => {
+    rejects(() => body(req([{ role: "user", content: "x" }, { role: "function", name: "f", content: "1" }])), "messages[1].name");
+    rejects(() => body(req([{ role: "user", content: "x" }, { role: "assistant", tool_calls: [call("c1")] }, { role: "function", content: "1" }])), "messages[2].name");
+    rejects(() => body(req([
+      { role: "user", content: "x" }, { role: "assistant", tool_calls: [call("c1")] },
+      { role: "function", name: "get_weather", content: "1" }, { role: "function", name: "get_weather", content: "2" },
+    ])), "messages[3].name");
+  });
+
+  test("tool_choice allowed_tools: tools cut down to the allowed ones, mode auto → auto, required → any", () => {
+    const two = [...weather, { type: "function" as const, function: { name: "now" } }];
+    const allowed = (mode: string, tools: unknown[], extra: Partial<ChatCompletionRequest> = {}) =>
+      body(req([{ role: "user", content: "x" }], { tools: two, tool_choice: { type: "allowed_tools", allowed_tools: { mode, tools } } as never, ...extra }));
+    const a = allowed("auto", [{ type: "function", function: { name: "now" } }]);
+    expect(a.tools!.map((t) => t.name)).toEqual(["now"]);
+    expect(a.tool_choice).toEqual({ type: "auto" });
+    const r = allowed("required", [{ type: "function", function: { name: "get_weather" } }, { type: "function", name: "now" }], { parallel_tool_calls: false });
+    expect(r.tools!.map((t) => t.name)).toEqual(["get_weather", "now"]);
+    expect(r.tool_choice).toEqual({ type: "any", disable_parallel_tool_use: true });
+    const none = allowed("auto", []);
+    expect(none.tools).toBeUndefined();
+    expect(none.tool_choice).toBeUndefined();
+  });
+
+  test("hostile allowed_tools: a 400 naming the param, never a 500", () => {
+    const bad = (allowed_tools: unknown) => () => body(req([{ role: "user", content: "x" }], { tools: weather, tool_choice: { type: "allowed_tools", allowed_tools } as never }));
+    rejects(bad({ mode: "sometimes", tools: [] }), "tool_choice.allowed_tools.mode");
+    rejects(bad({ mode: "auto", tools: "get_weather" }), "tool_choice.allowed_tools.tools");
+    rejects(bad({ mode: "auto", tools: [null] }), "tool_choice.allowed_tools.tools[0]");
+    rejects(bad({ mode: "auto", tools: [{ type: "custom", custom: { name: "x" } }] }), "tool_choice.allowed_tools.tools[0]");
+    rejects(bad({ mode: "auto", tools: [{ type: "function", function: { name: 5 } }] }), "tool_choice.allowed_tools.tools[0]");
+    rejects(bad({ mode: "auto", tools: [{ type: "function", function: { name: "get_weather" } }, { type: "function", function: { name: "nope" } }] }), "tool_choice.allowed_tools.tools[1]");
+    rejects(bad({ mode: "required", tools: [] }), "tool_choice.allowed_tools.tools");
+    rejects(bad(null), "tool_choice.allowed_tools");
   });
 
   test("several tool results become tool_result blocks in ONE user turn, before a following user text", () => {

@@ -15,6 +15,8 @@ export interface ConvertedMessages {
 /** OpenAI messages → Anthropic's alternating user/assistant turns. */
 export function convertMessages(input: readonly ChatMessage[]): ConvertedMessages {
   const out: ConvertedMessages = { system: [], messages: [], historyTools: new Set() };
+  /** Legacy `role: "function"` results name their function, not a call id: the last assistant turn's calls by name. */
+  let calls: Map<string, string[]> | undefined;
   input.forEach((m, i) => {
     const at = `messages[${i}]`;
     switch (m.role) {
@@ -26,16 +28,47 @@ export function convertMessages(input: readonly ChatMessage[]): ConvertedMessage
         push(out.messages, "user", userContent(m.content, `${at}.content`));
         return;
       case "assistant":
-        push(out.messages, "assistant", assistantContent(m, at, out.historyTools));
+        calls = undefined;
+        push(out.messages, "assistant", assistantContent(m, i, out.historyTools, (name, id) => {
+          calls ??= new Map();
+          const ids = calls.get(name);
+          if (ids) ids.push(id);
+          else calls.set(name, [id]);
+        }));
         return;
       case "tool":
-        push(out.messages, "user", [toolResult(m, at)]);
+        push(out.messages, "user", [toolResult(m, m.tool_call_id, at)]);
         return;
+      case "function": {
+        // Legacy function result: it answers the previous assistant turn's call of the same name.
+        let id = typeof m.tool_call_id === "string" && m.tool_call_id !== "" ? m.tool_call_id : undefined;
+        if (id === undefined) {
+          if (typeof m.name !== "string" || m.name === "") throw errors.invalidRequest("A function message needs `name`.", `${at}.name`);
+          id = calls?.get(m.name)?.shift();
+          if (id === undefined) {
+            throw errors.invalidRequest(`No earlier assistant turn calls the function '${m.name}' that this function message answers.`, `${at}.name`);
+          }
+        }
+        push(out.messages, "user", [toolResult(m, id, at)]);
+        return;
+      }
       default:
         throw errors.invalidRequest(`Messages with role '${m.role}' cannot be sent to Anthropic.`, `${at}.role`);
     }
   });
+  if (out.messages.length === 0) systemOnly(out);
   return out;
+}
+
+/**
+ * A conversation of system messages only: OpenAI answers it, Anthropic rejects `messages: []`. The
+ * last system text becomes the user turn (sent once, not repeated in `system`); earlier ones stay
+ * in `system`. Nothing at all to send is a 400.
+ */
+function systemOnly(out: ConvertedMessages): void {
+  const last = out.system.pop();
+  if (!last) throw errors.invalidRequest("The messages hold no content Anthropic can answer (every message is empty).", "messages");
+  out.messages.push({ role: "user", content: last.cache_control === undefined ? last.text : [last] });
 }
 
 /**
@@ -100,7 +133,9 @@ const DATA_URL = /^data:([^;,]+)((?:;[^;,]*)*),(.*)$/s;
 function parseDataUrl(url: string): { mediaType: string; data: string } | undefined {
   const m = DATA_URL.exec(url);
   if (!m || !m[2]!.split(";").includes("base64")) return undefined;
-  return { mediaType: m[1]!.toLowerCase(), data: m[3]! };
+  const mediaType = m[1]!.toLowerCase();
+  // image/jpg is common in clients and accepted elsewhere; Anthropic knows only image/jpeg.
+  return { mediaType: mediaType === "image/jpg" ? "image/jpeg" : mediaType, data: m[3]! };
 }
 
 function imageBlock(part: ContentPart, param: string): AnthropicImageBlock {
@@ -122,9 +157,11 @@ function documentBlock(part: ContentPart, param: string): AnthropicBlock {
   return { type: "document", source: { type: "base64", media_type: parsed.mediaType, data: parsed.data } };
 }
 
-function assistantContent(m: ChatMessage, at: string, historyTools: Set<string>): string | AnthropicBlock[] {
+function assistantContent(m: ChatMessage, i: number, historyTools: Set<string>, onCall: (name: string, id: string) => void): string | AnthropicBlock[] {
+  const at = `messages[${i}]`;
   const calls = m.tool_calls ?? [];
-  if (calls.length === 0 && typeof m.content === "string") return m.content;
+  const legacy = m.function_call as { name: string; arguments: string } | undefined | null;
+  if (calls.length === 0 && !legacy && typeof m.content === "string") return m.content;
   const blocks: AnthropicBlock[] = typeof m.content === "string"
     ? (m.content === "" ? [] : [textBlock(m.content)])
     : (m.content ?? []).filter((p) => p.type !== "refusal").map((p, j) => contentBlock(p, `${at}.content[${j}]`));
@@ -133,26 +170,38 @@ function assistantContent(m: ChatMessage, at: string, historyTools: Set<string>)
       throw errors.invalidRequest("Only function tool calls can be sent to Anthropic.", `${at}.tool_calls[${j}].type`);
     }
     historyTools.add(call.function.name);
-    blocks.push(toolUse(call.id, call.function.name, call.function.arguments, `${at}.tool_calls[${j}].function.arguments`));
+    onCall(call.function.name, call.id);
+    blocks.push(toolUse(call.id, call.function.name, call.function.arguments));
   });
+  if (legacy) {
+    // Legacy function_call has no id; the function message after it is matched by name.
+    const id = `call_fn_${i}`;
+    historyTools.add(legacy.name);
+    onCall(legacy.name, id);
+    blocks.push(toolUse(id, legacy.name, legacy.arguments));
+  }
   return blocks.filter((b) => b.type !== "text" || (b as AnthropicTextBlock).text !== "");
 }
 
-function toolUse(id: string, name: string, args: string | undefined, param: string): AnthropicToolUseBlock {
-  let input: unknown = {};
-  if (args && args.trim() !== "") {
-    try {
-      input = JSON.parse(args);
-    } catch {
-      throw errors.invalidRequest("Tool call arguments must be a JSON object.", param);
-    }
+/**
+ * Replayed arguments → tool_use `input`. OpenAI keeps whatever string the model produced (a truncated
+ * or non-object answer included); Anthropic needs an object, so anything that is not a JSON object
+ * goes as `{"_raw": "<the arguments string>"}` and the model still sees what it said.
+ */
+function toolUse(id: string, name: string, args: string | undefined): AnthropicToolUseBlock {
+  if (!args || args.trim() === "") return { type: "tool_use", id, name, input: {} };
+  let input: unknown;
+  try {
+    input = JSON.parse(args);
+  } catch {
+    input = undefined;
   }
-  if (input === null || typeof input !== "object" || Array.isArray(input)) throw errors.invalidRequest("Tool call arguments must be a JSON object.", param);
+  if (input === null || typeof input !== "object" || Array.isArray(input)) input = { _raw: args };
   return { type: "tool_use", id, name, input };
 }
 
-function toolResult(m: ChatMessage, at: string): AnthropicToolResultBlock {
-  if (typeof m.tool_call_id !== "string" || m.tool_call_id === "") throw errors.invalidRequest("A tool message needs `tool_call_id`.", `${at}.tool_call_id`);
+function toolResult(m: ChatMessage, id: string | undefined, at: string): AnthropicToolResultBlock {
+  if (typeof id !== "string" || id === "") throw errors.invalidRequest("A tool message needs `tool_call_id`.", `${at}.tool_call_id`);
   let content: AnthropicToolResultBlock["content"];
   if (m.content == null) content = "";
   else if (typeof m.content === "string") content = m.content;
@@ -163,5 +212,5 @@ function toolResult(m: ChatMessage, at: string): AnthropicToolResultBlock {
       return block as AnthropicTextBlock | AnthropicImageBlock;
     });
   }
-  return { type: "tool_result", tool_use_id: m.tool_call_id, content };
+  return { type: "tool_result", tool_use_id: id, content };
 }

@@ -34,7 +34,17 @@ export function toAnthropicRequest(req: ChatCompletionRequest, model: string | u
   if (model !== undefined) body.model = model;
 
   let tools = (req.tools ?? []).map(toTool);
-  let toolChoice = tools.length > 0 ? mapToolChoice(req.tool_choice, req.parallel_tool_calls) : undefined;
+  let toolChoice: AnthropicToolChoice | undefined;
+  const allowed = allowedTools(req.tool_choice);
+  if (allowed) {
+    tools = restrictTools(tools, allowed.names);
+    if (tools.length === 0 && allowed.required) {
+      throw errors.invalidRequest("`tool_choice.allowed_tools` requires a tool call but allows no tool.", "tool_choice.allowed_tools.tools");
+    }
+    if (tools.length > 0) toolChoice = withParallel({ type: allowed.required ? "any" : "auto" }, req.parallel_tool_calls);
+  } else if (tools.length > 0) {
+    toolChoice = mapToolChoice(req.tool_choice, req.parallel_tool_calls);
+  }
   let jsonTool: string | undefined;
   const json = jsonModeOf(req.response_format);
   if (json) {
@@ -81,6 +91,44 @@ function toTool(tool: FunctionTool, i: number): AnthropicTool {
   const schema = params && typeof params === "object" && Object.keys(params).length > 0 ? params : { properties: {} };
   const out: AnthropicTool = { name: tool.function.name, input_schema: { type: "object", ...schema } };
   if (tool.function.description) out.description = tool.function.description;
+  return out;
+}
+
+interface Allowed { required: boolean; names: Array<{ name: string; param: string }> }
+
+/**
+ * `tool_choice: {type: "allowed_tools", allowed_tools: {mode, tools}}`: Anthropic has no allow-list,
+ * so the request's tools are cut down to the allowed ones and the mode becomes auto / any.
+ */
+function allowedTools(choice: ToolChoice | undefined): Allowed | undefined {
+  if (typeof choice !== "object" || choice === null || (choice as { type?: unknown }).type !== "allowed_tools") return undefined;
+  const spec = (choice as { allowed_tools?: { mode?: unknown; tools?: unknown } }).allowed_tools;
+  if (typeof spec !== "object" || spec === null) throw errors.invalidRequest("`tool_choice.allowed_tools` must be an object.", "tool_choice.allowed_tools");
+  if (spec.mode !== "auto" && spec.mode !== "required") throw errors.invalidRequest("`tool_choice.allowed_tools.mode` must be 'auto' or 'required'.", "tool_choice.allowed_tools.mode");
+  if (!Array.isArray(spec.tools)) throw errors.invalidRequest("`tool_choice.allowed_tools.tools` must be an array.", "tool_choice.allowed_tools.tools");
+  const names = spec.tools.map((t: unknown, j: number) => {
+    const param = `tool_choice.allowed_tools.tools[${j}]`;
+    const tool = t as { type?: unknown; name?: unknown; function?: { name?: unknown } } | null;
+    const name = tool?.function?.name ?? tool?.name;
+    if (typeof tool !== "object" || tool === null || (tool.type !== undefined && tool.type !== "function") || typeof name !== "string") {
+      throw errors.invalidRequest("Allowed tools must name function tools (`{type: \"function\", function: {name}}`).", param);
+    }
+    return { name, param };
+  });
+  return { required: spec.mode === "required", names };
+}
+
+function restrictTools(tools: AnthropicTool[], allowed: Allowed["names"]): AnthropicTool[] {
+  const keep = new Set<string>();
+  for (const a of allowed) {
+    if (!tools.some((t) => t.name === a.name)) throw errors.invalidRequest(`The allowed tool '${a.name}' is not in \`tools\`.`, a.param);
+    keep.add(a.name);
+  }
+  return tools.filter((t) => keep.has(t.name));
+}
+
+function withParallel(out: AnthropicToolChoice, parallel: boolean | undefined): AnthropicToolChoice {
+  if (parallel === false && out.type !== "none") out.disable_parallel_tool_use = true;
   return out;
 }
 
