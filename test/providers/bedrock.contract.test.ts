@@ -207,6 +207,36 @@ describe("bedrock adapter", () => {
       expect(sent()).toEqual({ system: [{ text: "You are terse." }], messages: [{ role: "user", content: [{ text: "List three primes." }] }] });
     });
 
+    test("prompt caching: parts and tools marked cache_control are followed by cachePoint blocks", async () => {
+      const ephemeral = { type: "ephemeral" };
+      await chat({
+        tools: [{ ...openaiTools[0]!, cache_control: ephemeral } as never],
+        messages: [
+          { role: "system", content: [{ type: "text", text: "You answer from the manual below.", cache_control: ephemeral }] },
+          { role: "user", content: [{ type: "text", text: "MANUAL ...", cache_control: ephemeral }, { type: "text", text: "How do I reset it?" }] },
+        ],
+      });
+      const body = sent() as { system: unknown; messages: unknown; toolConfig: { tools: unknown[] } };
+      expect(body.system).toEqual([{ text: "You answer from the manual below." }, { cachePoint: { type: "default" } }]);
+      expect(body.messages).toEqual([{ role: "user", content: [{ text: "MANUAL ..." }, { cachePoint: { type: "default" } }, { text: "How do I reset it?" }] }]);
+      expect(body.toolConfig.tools.length).toBe(2);
+      expect(body.toolConfig.tools[1]).toEqual({ cachePoint: { type: "default" } });
+      const bad = await chat({ messages: [{ role: "user", content: [{ type: "text", text: "x", cache_control: { type: "forever" } }] }] }).catch((e: unknown) => e);
+      expect([(bad as GatewayError).status, (bad as GatewayError).param]).toEqual([400, "messages[0].content[0].cache_control"]);
+    });
+
+    test("a PDF file part becomes a Converse document block (name sanitised); a zip is a 400 naming the part", async () => {
+      await chat({ messages: [{ role: "user", content: [
+        { type: "text", text: "Summarise this." },
+        { type: "file", file: { file_data: "data:application/pdf;base64,JVBERi0xLjQK", filename: "annual_report 2025.pdf" } },
+      ] }] });
+      expect(sent().messages).toEqual([{ role: "user", content: [
+        { text: "Summarise this." }, { document: { format: "pdf", name: "annual-report 2025", source: { bytes: "JVBERi0xLjQK" } } },
+      ] }]);
+      const err = await chat({ messages: [{ role: "user", content: [{ type: "file", file: { file_data: "data:application/zip;base64,UEsDBA==" } }] }] }).catch((e: unknown) => e);
+      expect([(err as GatewayError).status, (err as GatewayError).param]).toEqual([400, "messages[0].content[0].file.file_data"]);
+    });
+
     test("n > 1 is a 400 naming n before anything is sent, streamed or not", async () => {
       for (const stream of [false, true]) {
         const err = await chat({ n: 2, stream }).catch((e: unknown) => e);
@@ -298,6 +328,22 @@ describe("bedrock adapter", () => {
       expect(result.body.usage).toEqual({
         prompt_tokens: 2068, completion_tokens: 40, total_tokens: 2108, prompt_tokens_details: { cached_tokens: 2048, cache_write_tokens: 0 },
       });
+    });
+
+    test("cached tokens: cached_tokens is 0 when Bedrock reports no cache; streams carry the cache counts too", async () => {
+      const plain = await chat({});
+      if (plain.type !== "json") throw new Error("not json");
+      expect(plain.body.usage!.prompt_tokens_details).toEqual({ cached_tokens: 0 });
+      const out = await streamOf(stream(encodeEventStream([
+        converseEvent("messageStart", { role: "assistant" }),
+        converseEvent("contentBlockDelta", { contentBlockIndex: 0, delta: { text: "Summary" } }),
+        converseEvent("messageStop", { stopReason: "end_turn" }),
+        converseEvent("metadata", { usage: { inputTokens: 20, outputTokens: 40, totalTokens: 2108, cacheReadInputTokens: 2048, cacheWriteInputTokens: 0 } }),
+      ]), EVENT_STREAM));
+      expectStreamShape(out, {
+        content: "Summary", finishReason: "stop",
+        usage: { prompt_tokens: 2068, completion_tokens: 40, total_tokens: 2108, prompt_tokens_details: { cached_tokens: 2048, cache_write_tokens: 0 } },
+      }, true);
     });
 
     test("stop reasons map to OpenAI finish reasons", async () => {
@@ -431,7 +477,7 @@ describe("bedrock adapter", () => {
         { delta: { content: "Hello" }, finish: null },
         { delta: { content: " there!" }, finish: null },
         { delta: {}, finish: "stop" },
-        { usage: { prompt_tokens: 10, completion_tokens: 4, total_tokens: 14 } },
+        { usage: { prompt_tokens: 10, completion_tokens: 4, total_tokens: 14, prompt_tokens_details: { cached_tokens: 0 } } },
       ]);
     });
   });

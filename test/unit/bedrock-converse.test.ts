@@ -122,3 +122,162 @@ describe("toConverse: n", () => {
     expect(toConverse({ model: "m", n: 1, messages: [{ role: "user", content: "Hi" }] }, CLAUDE).body.messages.length).toBe(1);
   });
 });
+
+describe("toConverse: prompt caching (cache_control → cachePoint)", () => {
+  const ephemeral = { type: "ephemeral" };
+  const tool = (name: string, extra: Record<string, unknown> = {}) => ({ type: "function" as const, function: { name, parameters: { type: "object" } }, ...extra });
+
+  test("a marked part is followed by a cachePoint in system, user, assistant and tool turns; marked tools too", () => {
+    const body = toConverse({
+      model: "m",
+      tools: [tool("a", { cache_control: ephemeral }), tool("b")],
+      messages: [
+        { role: "system", content: [{ type: "text", text: "Long instructions", cache_control: ephemeral }, { type: "text", text: "More" }] },
+        { role: "user", content: [{ type: "text", text: "Big context", cache_control: { type: "ephemeral", ttl: "1h" } }, { type: "text", text: "Q?" }] },
+        { role: "assistant", content: [{ type: "text", text: "A.", cache_control: ephemeral }], tool_calls: [{ id: "t1", type: "function", function: { name: "a", arguments: "{}" } }] },
+        { role: "tool", tool_call_id: "t1", content: [{ type: "text", text: "result", cache_control: ephemeral }] },
+      ],
+    }, CLAUDE).body;
+    expect(body.system).toEqual([{ text: "Long instructions" }, { cachePoint: { type: "default" } }, { text: "More" }]);
+    expect(body.messages).toEqual([
+      { role: "user", content: [{ text: "Big context" }, { cachePoint: { type: "default", ttl: "1h" } }, { text: "Q?" }] },
+      { role: "assistant", content: [{ text: "A." }, { cachePoint: { type: "default" } }, { toolUse: { toolUseId: "t1", name: "a", input: {} } }] },
+      { role: "user", content: [{ toolResult: { toolUseId: "t1", content: [{ text: "result" }], status: "success" } }, { cachePoint: { type: "default" } }] },
+    ]);
+    expect(body.toolConfig!.tools).toEqual([
+      { toolSpec: { name: "a", inputSchema: { json: { type: "object" } } } }, { cachePoint: { type: "default" } },
+      { toolSpec: { name: "b", inputSchema: { json: { type: "object" } } } },
+    ]);
+  });
+
+  test("images and documents can carry the mark; an empty marked text adds nothing; null means unmarked", () => {
+    const body = toConverse({ model: "m", messages: [{ role: "user", content: [
+      { type: "text", text: "", cache_control: ephemeral },
+      { type: "image_url", image_url: { url: "data:image/png;base64,iVBO" }, cache_control: ephemeral },
+      { type: "text", text: "x", cache_control: null },
+    ] }] }, CLAUDE).body;
+    expect(body.messages[0]!.content).toEqual([{ image: { format: "png", source: { bytes: "iVBO" } } }, { cachePoint: { type: "default" } }, { text: "x" }]);
+  });
+
+  test("a malformed cache_control is a 400 naming it", () => {
+    const cases: Array<[unknown, string]> = [
+      [{ type: "persistent" }, "messages[0].content[0].cache_control"],
+      ["ephemeral", "messages[0].content[0].cache_control"],
+      [[1], "messages[0].content[0].cache_control"],
+      [{ type: "ephemeral", ttl: "2d" }, "messages[0].content[0].cache_control.ttl"],
+      [{ type: "ephemeral", ttl: 300 }, "messages[0].content[0].cache_control.ttl"],
+    ];
+    for (const [control, param] of cases) {
+      const err = refused(() => toConverse({ model: "m", messages: [{ role: "user", content: [{ type: "text", text: "x", cache_control: control }] }] }, CLAUDE));
+      expect([err.status, err.param]).toEqual([400, param]);
+    }
+    const err = refused(() => toConverse({ model: "m", tools: [tool("a", { cache_control: { type: 1 } })], messages: [{ role: "user", content: "x" }] }, CLAUDE));
+    expect(err.param).toBe("tools[0].cache_control");
+  });
+});
+
+describe("usage: cached tokens", () => {
+  test("cache reads become cached_tokens and are added back into prompt_tokens; writes too", () => {
+    expect(mapUsage({ inputTokens: 20, outputTokens: 40, totalTokens: 2160, cacheReadInputTokens: 2048, cacheWriteInputTokens: 52 })).toEqual({
+      prompt_tokens: 2120, completion_tokens: 40, total_tokens: 2160, prompt_tokens_details: { cached_tokens: 2048, cache_write_tokens: 52 },
+    });
+  });
+
+  test("no cache fields: cached_tokens 0, as OpenAI and the Anthropic path report it; writes only: 0 read", () => {
+    expect(mapUsage({ inputTokens: 3, outputTokens: 4, totalTokens: 7 })!.prompt_tokens_details).toEqual({ cached_tokens: 0 });
+    expect(mapUsage({ inputTokens: 3, outputTokens: 4, totalTokens: 107, cacheWriteInputTokens: 100 })!.prompt_tokens_details).toEqual({ cached_tokens: 0, cache_write_tokens: 100 });
+  });
+
+  test("streams: the metadata event's cache counts reach the usage chunk", async () => {
+    const events = await streamed([
+      converseEvent("messageStart", { role: "assistant" }),
+      converseEvent("contentBlockDelta", { contentBlockIndex: 0, delta: { text: "hi" } }),
+      converseEvent("messageStop", { stopReason: "end_turn" }),
+      converseEvent("metadata", { usage: { inputTokens: 5, outputTokens: 1, totalTokens: 1030, cacheReadInputTokens: 1024, cacheWriteInputTokens: 0 } }),
+    ]);
+    const last = events.at(-1)!;
+    expect(last.type === "chunk" && last.chunk.usage).toEqual({
+      prompt_tokens: 1029, completion_tokens: 1, total_tokens: 1030, prompt_tokens_details: { cached_tokens: 1024, cache_write_tokens: 0 },
+    });
+  });
+});
+
+describe("toConverse: documents (file parts)", () => {
+  const file = (file: Record<string, unknown>) => ({ type: "file", file });
+  const user = (...content: Array<Record<string, unknown>>) => toConverse({ model: "m", messages: [{ role: "user", content: content as never }] }, CLAUDE).body.messages[0]!.content;
+
+  test("a PDF data URL becomes a document block: format from the media type, name from the filename", () => {
+    expect(user({ type: "text", text: "Summarise" }, file({ file_data: "data:application/pdf;base64,JVBERi0=", filename: "Q3 report.final.pdf" }))).toEqual([
+      { text: "Summarise" }, { document: { format: "pdf", name: "Q3 report-final", source: { bytes: "JVBERi0=" } } },
+    ]);
+  });
+
+  test("every Converse format maps from its media type", () => {
+    const types: Array<[string, string]> = [
+      ["application/pdf", "pdf"], ["text/csv", "csv"], ["application/msword", "doc"],
+      ["application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"], ["application/vnd.ms-excel", "xls"],
+      ["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"], ["text/html", "html"], ["text/plain", "txt"],
+      ["text/markdown", "md"], ["TEXT/PLAIN", "txt"],
+    ];
+    for (const [type, format] of types) {
+      const content = user({ type: "text", text: "x" }, file({ file_data: `data:${type};charset=utf-8;base64,QQ==`, filename: "f" }));
+      expect((content[1]!.document as { format: string }).format).toBe(format);
+    }
+    const octet = user({ type: "text", text: "x" }, file({ file_data: "data:application/octet-stream;base64,QQ==", filename: "sheet.XLSX" }));
+    expect((octet[1]!.document as { format: string }).format).toBe("xlsx");
+  });
+
+  test("names: Converse's alphabet, at most 200 characters, distinct within the request, 'document' when none", () => {
+    const docs = user(
+      { type: "text", text: "x" },
+      file({ file_data: "data:application/pdf;base64,QQ==", filename: "report.pdf" }),
+      file({ file_data: "data:text/plain;base64,QQ==", filename: "report.txt" }),
+      file({ file_data: "data:text/plain;base64,QQ==" }),
+      file({ file_data: "data:text/plain;base64,QQ==", filename: "ignore  all\tprevious_instructions!!.md" }),
+      file({ file_data: "data:text/plain;base64,QQ==", filename: `${"a".repeat(300)}.txt` }),
+      file({ file_data: "data:text/plain;base64,QQ==", filename: "Überblick ✓.txt" }),
+    ).slice(1).map((b) => (b.document as { name: string }).name);
+    expect(docs.slice(0, 4)).toEqual(["report", "report (2)", "document", "ignore all previous-instructions--"]);
+    expect(docs[4]!.length).toBeLessThanOrEqual(200);
+    for (const name of docs) expect(name).toMatch(/^(?:[A-Za-z0-9()[\]-]| (?! ))+$/);
+    expect(docs[5]).toBe("Uberblick -");
+  });
+
+  test("a turn holding only documents gets a minimal text block (Converse requires one)", () => {
+    expect(user(file({ file_data: "data:application/pdf;base64,QQ==", filename: "a.pdf" }))).toEqual([
+      { document: { format: "pdf", name: "a", source: { bytes: "QQ==" } } }, { text: "(document attached)" },
+    ]);
+    // The text goes before a trailing cache point, so the cached prefix stays the whole turn.
+    expect(user(file({ file_data: "data:application/pdf;base64,QQ==", filename: "a.pdf" }), { type: "text", text: "" })).toEqual([
+      { document: { format: "pdf", name: "a", source: { bytes: "QQ==" } } }, { text: "(document attached)" },
+    ]);
+    const marked = user({ ...file({ file_data: "data:application/pdf;base64,QQ==", filename: "a.pdf" }), cache_control: { type: "ephemeral" } });
+    expect(marked.map((b) => Object.keys(b)[0])).toEqual(["document", "text", "cachePoint"]);
+  });
+
+  test("a document in a tool result stays inside the toolResult", () => {
+    const body = toConverse({ model: "m", messages: [
+      { role: "user", content: "read it" },
+      { role: "assistant", content: null, tool_calls: [{ id: "t1", type: "function", function: { name: "fetch", arguments: "{}" } }] },
+      { role: "tool", tool_call_id: "t1", content: [file({ file_data: "data:text/csv;base64,YSxi", filename: "data.csv" }) as never] },
+    ] }, CLAUDE).body;
+    expect(body.messages[2]!.content).toEqual([{ toolResult: { toolUseId: "t1", content: [{ document: { format: "csv", name: "data", source: { bytes: "YSxi" } } }], status: "success" } }]);
+  });
+
+  test("what Converse cannot take is a 400 naming the part: file ids, other types, not base64, empty, remote", () => {
+    const cases: Array<[Record<string, unknown>, string, string]> = [
+      [{ file_id: "file-abc" }, "messages[0].content[0].file.file_data", "File ids"],
+      [{}, "messages[0].content[0].file.file_data", "file_data"],
+      [{ file_data: "data:application/zip;base64,UEs=", filename: "a.zip" }, "messages[0].content[0].file.file_data", "application/zip"],
+      [{ file_data: "data:application/octet-stream;base64,UEs=", filename: "a.zip" }, "messages[0].content[0].file.file_data", "pdf, csv"],
+      [{ file_data: "data:application/pdf,%25PDF" }, "messages[0].content[0].file.file_data", "base64"],
+      [{ file_data: "data:application/pdf;base64," }, "messages[0].content[0].file.file_data", "no data"],
+      [{ file_data: "https://example.com/a.pdf" }, "messages[0].content[0].file.file_data", "data URL"],
+    ];
+    for (const [f, param, text] of cases) {
+      const err = refused(() => user(file(f)));
+      expect([err.status, err.param]).toEqual([400, param]);
+      expect(err.message).toContain(text);
+    }
+  });
+});

@@ -1,22 +1,24 @@
 import { errors } from "../../core/errors.ts";
-import type { ChatCompletionRequest, ChatMessage, ContentPart, FunctionTool, ToolChoice } from "../../core/openai-types.ts";
+import type { ChatCompletionRequest, FunctionTool, ToolChoice } from "../../core/openai-types.ts";
+import { cachePointOf, textBlocks, toolResultContent, userContent, type Block, type PartState } from "./converse-content.ts";
 import { forcedToolSupported, JSON_TOOL, jsonModeOf } from "./json-mode.ts";
 
 // OpenAI chat request → Bedrock ConverseRequest body (providers README §3.2).
 
-type Block = Record<string, unknown>;
 interface ConverseMessage { role: "user" | "assistant"; content: Block[] }
 interface ToolSpec { toolSpec: { name: string; description?: string; inputSchema: { json: Record<string, unknown> } } }
+/** A toolConfig.tools entry: a tool, or the cache point after one. */
+type ToolEntry = ToolSpec | Block;
 
 export interface ConverseBody {
   messages: ConverseMessage[];
-  system?: Array<{ text: string }>;
+  /** Text blocks, and the cachePoint blocks marked after them. */
+  system?: Block[];
   inferenceConfig?: { maxTokens?: number; temperature?: number; topP?: number; stopSequences?: string[] };
-  toolConfig?: { tools: ToolSpec[]; toolChoice?: Block };
+  toolConfig?: { tools: ToolEntry[]; toolChoice?: Block };
   additionalModelRequestFields?: Record<string, unknown>;
 }
 
-const IMAGE_FORMATS: Record<string, string> = { "image/png": "png", "image/jpeg": "jpeg", "image/jpg": "jpeg", "image/gif": "gif", "image/webp": "webp" };
 const EMPTY_SCHEMA = { type: "object", properties: {} };
 
 export interface ConverseCall {
@@ -29,13 +31,14 @@ export function toConverse(request: ChatCompletionRequest, modelId: string): Con
   // Converse answers one message per call. As on the Anthropic path, more than one choice is refused
   // rather than silently answered with one (n calls would bill n prompts behind the client's back).
   if (request.n != null && request.n !== 1) throw errors.invalidRequest("Bedrock Converse returns one choice; `n` must be 1.", "n");
-  const system: Array<{ text: string }> = [];
+  const system: Block[] = [];
   const messages: ConverseMessage[] = [];
   /** Tool names by call id, so a tool result can name its tool when specs must be synthesised. */
   const historyTools = new Set<string>();
   let historyHasToolBlocks = false;
   /** Where the last non-empty system/developer message's blocks begin in `system`. */
   let lastSystemAt = -1;
+  const parts: PartState = { docNames: undefined };
 
   const push = (role: "user" | "assistant", content: Block[]) => {
     if (content.length === 0) return;
@@ -49,16 +52,16 @@ export function toConverse(request: ChatCompletionRequest, modelId: string): Con
     switch (m.role) {
       case "system":
       case "developer": {
-        const said = texts(m, i);
+        const said = textBlocks(m, i);
         if (said.length > 0) lastSystemAt = system.length;
-        for (const text of said) system.push({ text });
+        system.push(...said);
         break;
       }
       case "user":
-        push("user", userContent(m.content, `messages[${i}].content`));
+        push("user", userContent(m.content, `messages[${i}].content`, parts));
         break;
       case "assistant": {
-        const content: Block[] = texts(m, i).map((text) => ({ text }));
+        const content: Block[] = textBlocks(m, i);
         for (const [j, call] of (m.tool_calls ?? []).entries()) {
           if (call.type !== undefined && call.type !== "function") {
             throw errors.invalidRequest("Only function tool calls can be sent to Bedrock.", `messages[${i}].tool_calls[${j}].type`);
@@ -71,10 +74,13 @@ export function toConverse(request: ChatCompletionRequest, modelId: string): Con
         break;
       }
       case "tool":
-      case "function":
+      case "function": {
         historyHasToolBlocks = true;
-        push("user", [{ toolResult: { toolUseId: toolUseId(m.tool_call_id ?? m.name ?? ""), content: toolResultContent(m.content, `messages[${i}].content`), status: "success" } }]);
+        const result = toolResultContent(m.content, `messages[${i}].content`, parts);
+        const block: Block = { toolResult: { toolUseId: toolUseId(m.tool_call_id ?? m.name ?? ""), content: result.content, status: "success" } };
+        push("user", result.cache ? [block, result.cache] : [block]);
         break;
+      }
       default:
         throw errors.invalidRequest(`Unsupported message role '${String(m.role)}'.`, `messages[${i}].role`);
     }
@@ -88,6 +94,7 @@ export function toConverse(request: ChatCompletionRequest, modelId: string): Con
     if (asked.length === 0) throw errors.invalidRequest("Bedrock needs at least one message with non-empty content.", "messages");
     messages.push({ role: "user", content: asked });
   }
+  if (parts.docNames !== undefined) textWithDocuments(messages);
 
   let toolConfig = buildToolConfig(request.tools, request.tool_choice, historyHasToolBlocks, historyTools);
   let jsonTool = false;
@@ -113,66 +120,28 @@ export function toConverse(request: ChatCompletionRequest, modelId: string): Con
   return { body, jsonTool };
 }
 
-function texts(m: ChatMessage, i: number): string[] {
-  const content = m.content;
-  if (content == null) return [];
-  if (typeof content === "string") return content === "" ? [] : [content];
-  return content.flatMap((part, j) => {
-    if (part.type === "text") return (part as { text: string }).text === "" ? [] : [(part as { text: string }).text];
-    if (part.type === "refusal") return [];
-    throw errors.invalidRequest(`Content part type '${part.type}' is not supported in ${m.role} messages for Bedrock.`, `messages[${i}].content[${j}]`);
-  });
-}
-
-function userContent(content: ChatMessage["content"], param: string): Block[] {
-  if (content == null) return [];
-  // Bedrock rejects blank text blocks; an empty string has nothing to say anyway.
-  if (typeof content === "string") return content === "" ? [] : [{ text: content }];
-  return content.flatMap((part, j) => partBlock(part, `${param}[${j}]`));
-}
-
-function partBlock(part: ContentPart, param: string): Block[] {
-  if (part.type === "text") {
-    const text = (part as { text: string }).text;
-    return text === "" ? [] : [{ text }];
-  }
-  if (part.type === "image_url") return [imageBlock((part as { image_url: { url: string } }).image_url.url, param)];
-  throw errors.invalidRequest(`Content part type '${part.type}' is not supported by Bedrock Converse.`, param);
-}
-
 /**
- * Converse takes image bytes only. Remote URLs are refused with a clear 400 rather than fetched:
- * fetching arbitrary client-supplied URLs from the gateway would be a server-side request forgery hole.
+ * Converse refuses a message holding a document without a text block ("A text block must be
+ * included when using documents"). Clients do send a file alone ("here it is"); as other gateways
+ * do, such a turn gets a minimal text block after its last document, so the document still reaches
+ * the model instead of the request failing.
  */
-function imageBlock(url: string, param: string): Block {
-  const m = /^data:([^;,]+)(;[^,]*)?,(.*)$/s.exec(url);
-  if (!m) {
-    throw errors.invalidRequest("Bedrock accepts images only as base64 data URLs (data:image/png;base64,...); remote image URLs are not fetched by the gateway.", `${param}.image_url.url`);
+function textWithDocuments(messages: ConverseMessage[]): void {
+  for (const m of messages) {
+    if (m.role !== "user") continue;
+    let lastDocument = -1;
+    let hasText = false;
+    for (let k = 0; k < m.content.length; k++) {
+      const block = m.content[k]!;
+      if (block.document !== undefined) lastDocument = k;
+      else if (block.text !== undefined) hasText = true;
+    }
+    if (lastDocument >= 0 && !hasText) m.content.splice(lastDocument + 1, 0, { text: DOCUMENT_PLACEHOLDER });
   }
-  const format = IMAGE_FORMATS[m[1]!.toLowerCase()];
-  if (!format) throw errors.invalidRequest(`Image type '${m[1]}' is not supported by Bedrock (png, jpeg, gif, webp).`, `${param}.image_url.url`);
-  if (!/;base64/i.test(m[2] ?? "")) throw errors.invalidRequest("Image data URLs must be base64-encoded.", `${param}.image_url.url`);
-  return { image: { format, source: { bytes: m[3]! } } };
 }
 
-function toolResultContent(content: ChatMessage["content"], param: string): Block[] {
-  if (content == null || content === "") return [{ text: "" }];
-  if (typeof content === "string") {
-    // A JSON object result travels as a `json` block (the model sees structure, not a quoted string).
-    const trimmed = content.trimStart();
-    if (trimmed.startsWith("{")) {
-      try {
-        const value: unknown = JSON.parse(content);
-        if (value !== null && typeof value === "object" && !Array.isArray(value)) return [{ json: value }];
-      } catch {
-        // Not JSON after all: plain text.
-      }
-    }
-    return [{ text: content }];
-  }
-  const blocks = content.flatMap((part, j) => partBlock(part, `${param}[${j}]`));
-  return blocks.length > 0 ? blocks : [{ text: "" }];
-}
+/** The text of a turn that holds only documents (see textWithDocuments). */
+export const DOCUMENT_PLACEHOLDER = "(document attached)";
 
 /**
  * Bedrock ids must match `[a-zA-Z0-9_-]{1,64}`. Ids minted by another provider (a conversation that
@@ -213,15 +182,20 @@ function inferenceConfig(r: ChatCompletionRequest): ConverseBody["inferenceConfi
  * names it uses (as LiteLLM and Portkey do); the model sees no new capability, only what it used.
  */
 function buildToolConfig(tools: FunctionTool[] | undefined, choice: ToolChoice | undefined, historyNeedsTools: boolean, historyTools: Set<string>): ConverseBody["toolConfig"] {
-  const specs: ToolSpec[] = (tools ?? []).map((t, i) => {
+  // A tool marked `cache_control` is followed by a cachePoint: the tool list up to it is cached.
+  const specs: ToolEntry[] = [];
+  const declared = new Set<string>();
+  (tools ?? []).forEach((t, i) => {
     if (t.type !== "function") throw errors.invalidRequest("Only function tools can be sent to Bedrock.", `tools[${i}].type`);
     const spec: ToolSpec["toolSpec"] = { name: t.function.name, inputSchema: { json: t.function.parameters ?? EMPTY_SCHEMA } };
     if (t.function.description) spec.description = t.function.description;
-    return { toolSpec: spec };
+    specs.push({ toolSpec: spec });
+    declared.add(spec.name);
+    const cache = cachePointOf(t, `tools[${i}]`);
+    if (cache) specs.push(cache);
   });
   if (choice === "none" && !historyNeedsTools) return undefined;
   if (historyNeedsTools) {
-    const declared = new Set(specs.map((s) => s.toolSpec.name));
     for (const name of historyTools) {
       if (!declared.has(name)) specs.push({ toolSpec: { name, inputSchema: { json: EMPTY_SCHEMA } } });
     }

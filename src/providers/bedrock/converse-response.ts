@@ -33,8 +33,10 @@ export interface TokenUsage {
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
 
 /**
- * Bedrock's inputTokens excludes cache reads and writes; OpenAI's prompt_tokens includes them. Cache
- * details appear only when Bedrock reported them, so "absent" never reads as "zero".
+ * Bedrock's inputTokens excludes cache reads and writes; OpenAI's prompt_tokens includes them.
+ * `prompt_tokens_details.cached_tokens` is the cache reads, as OpenAI and the Anthropic path report
+ * it: always present, 0 when Bedrock reports no cache fields (a request that used no cache read
+ * none). `cache_write_tokens` appears only when Bedrock reported writes.
  */
 export function mapUsage(u: TokenUsage | undefined): Usage | undefined {
   if (!u || typeof u !== "object") return undefined;
@@ -46,11 +48,7 @@ export function mapUsage(u: TokenUsage | undefined): Usage | undefined {
   const prompt = (input ?? 0) + (cacheRead ?? 0) + (cacheWrite ?? 0);
   const completion = output ?? 0;
   const usage: Usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: num(u.totalTokens) ?? prompt + completion };
-  if (cacheRead !== undefined || cacheWrite !== undefined) {
-    usage.prompt_tokens_details = {};
-    if (cacheRead !== undefined) usage.prompt_tokens_details.cached_tokens = cacheRead;
-    if (cacheWrite !== undefined) usage.prompt_tokens_details.cache_write_tokens = cacheWrite;
-  }
+  usage.prompt_tokens_details = cacheWrite === undefined ? { cached_tokens: cacheRead ?? 0 } : { cached_tokens: cacheRead ?? 0, cache_write_tokens: cacheWrite };
   return usage;
 }
 
