@@ -3,6 +3,7 @@
 // and at the ingress, not a new method on every layer.
 import type { ChatCompletion, ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse } from "../core/openai-types.ts";
 import type { LlmResult, ProviderAdapter } from "../providers/types.ts";
+import { OPENAI_PARAMETERS } from "../providers/shared/parameters.ts";
 import type { Attempt } from "./attempt.ts";
 import { peekStream, type StreamOwner } from "./stream-peek.ts";
 
@@ -28,7 +29,9 @@ export interface EngineOperation<Req extends { model: string }, B> {
 export const CHAT: EngineOperation<ChatCompletionRequest, ChatCompletion> = {
   name: "chat",
   async call(adapter, request, attempt, owner) {
-    const result = await adapter.chat(request, attempt);
+    // Parameter ranges and exclusions, per the target's table: the one place they are applied.
+    const fitted = (adapter.parameters ?? OPENAI_PARAMETERS).fit(request, attempt.model);
+    const result = await adapter.chat(fitted, attempt);
     if (result.type !== "stream") return result;
     return { type: "stream", events: await peekStream(result.events, attempt, owner) };
   },

@@ -4,6 +4,7 @@ import type {
 import type { StreamEvent } from "../core/stream-event.ts";
 import type { GatewayError } from "../core/errors.ts";
 import type { ProviderBlock, ProviderConfigSchema, StoredKey } from "../config/provider-block.ts";
+import type { ParameterRules } from "./shared/parameters.ts";
 
 export type { ProviderBlock, StoredKey };
 
@@ -82,6 +83,11 @@ export interface ProviderAdapter<K = {}> {
    * undefined: e.g. no `/` where the id is one URL path segment. Checked before any upstream call.
    */
   modelProblem?(model: string): string | undefined;
+  /**
+   * The kind's parameter table (providers/shared/parameters.ts), compiled once. The engine fits every
+   * chat request to it before the attempt; none: OpenAI's ranges.
+   */
+  readonly parameters?: ParameterRules;
   chat(request: ChatCompletionRequest, ctx: CallContext<K>): Promise<ChatResult>;
   embeddings(request: EmbeddingRequest, ctx: CallContext<K>): Promise<EmbeddingResponse>;
   listModels(ctx: CallContext<K>): Promise<string[]>;

@@ -3,6 +3,7 @@ import type { ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse } from 
 import type { Auth, CallContext, ChatResult, ProviderAdapter, ProviderBlock, ProviderFactory } from "../types.ts";
 import { readJson, sendChecked } from "../shared/http.ts";
 import { upstreamBase, urlUnder, type UrlTemplate } from "../shared/upstream-url.ts";
+import { CLAUDE_SAMPLING_RULE, ParameterRules, TEMPERATURE_0_1 } from "../shared/parameters.ts";
 import {
   anthropicError, anthropicStream, fromAnthropicModels, fromAnthropicResponse, toAnthropicRequest,
 } from "../shared/anthropic-messages/index.ts";
@@ -10,6 +11,8 @@ import {
 const DEFAULT_BASE_URL = "https://api.anthropic.com";
 const API_VERSION = "2023-06-01";
 const STATIC_MODELS = ["claude-sonnet-4-5", "claude-opus-4-1", "claude-3-7-sonnet-latest", "claude-3-5-haiku-latest"];
+/** Anthropic's ranges and the Claude models that reject temperature with top_p (see README "Parameters across providers"). */
+const PARAMETERS = new ParameterRules({ ranges: TEMPERATURE_0_1, models: [CLAUDE_SAMPLING_RULE] });
 /** Listing pages are followed up to this many (1,000 models each): a bound against a cursor loop. */
 const MAX_MODEL_PAGES = 5;
 
@@ -24,6 +27,7 @@ class AnthropicAdapter implements ProviderAdapter {
   readonly credentialMode;
   readonly keys;
   readonly supportsEmbeddings = false;
+  readonly parameters = PARAMETERS;
   readonly staticModels: readonly string[];
   private readonly url: UrlTemplate;
   private readonly headers: Record<string, string>;

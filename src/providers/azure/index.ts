@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { OPERATION_PATH, openAICompatible, type Endpoint, type Operation } from "../shared/openai-compatible.ts";
+import { OPERATION_PATH, openAICompatible, type Endpoint, type Operation, type StreamUsage } from "../shared/openai-compatible.ts";
 import { urlUnder } from "../shared/upstream-url.ts";
 
 /** The GA api-version used when the block sets none. */
@@ -25,6 +25,19 @@ function azureEndpoint(base: string, operation: Operation, model: string, settin
   return { url: url`/openai/deployments/${model}/${op}?api-version=${version}`, modelInBody: false };
 }
 
+/** The first dated api-version that takes `stream_options` (earlier ones answer 400 to it). */
+export const STREAM_OPTIONS_SINCE = "2024-10-21";
+
+/**
+ * Whether streamed usage can be asked for: `v1` (and any undated version) and dated versions from
+ * 2024-10-21 on, previews included (`2025-01-01-preview`). Earlier versions get no stream_options,
+ * the client's included, and send no usage in streams.
+ */
+export function azureStreamUsage(settings: AzureSettings): StreamUsage {
+  const date = /^(\d{4}-\d{2}-\d{2})/.exec(settings.api_version)?.[1];
+  return date === undefined || date >= STREAM_OPTIONS_SINCE ? "request" : "none";
+}
+
 /** A deployment name is one path segment on the classic API; the v1 API takes it in the body. */
 function deploymentProblem(model: string, settings: AzureSettings): string | undefined {
   if (settings.api_version === "v1" || !model.includes("/")) return undefined;
@@ -41,7 +54,7 @@ export const azure = openAICompatible({
   // Azure lists base models, not the deployment names clients must use: the static list (`models:`) is the truth.
   modelsEndpoint: false,
   staticModels: [],
-  streamUsage: "request",
+  streamUsage: azureStreamUsage,
   endpoint: azureEndpoint,
   modelProblem: deploymentProblem,
   authHeaders: (key) => ({ "api-key": key }),

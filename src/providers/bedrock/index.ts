@@ -12,9 +12,13 @@ import { bedrockHttpError } from "./errors.ts";
 import { bedrockKeyFields, bedrockSettings, type BedrockKeyFields, type BedrockSettings } from "./config.ts";
 import { modelIds, STATIC_MODELS } from "./models.ts";
 import { upstreamBase, urlUnder, type UrlTemplate } from "../shared/upstream-url.ts";
+import { CLAUDE_SAMPLING_RULE, ParameterRules, TEMPERATURE_0_1 } from "../shared/parameters.ts";
 
 // AWS Bedrock through the Converse API (chat), InvokeModel (embeddings) and the control plane
 // (model listing). See README "Bedrock" and providers README §3.
+
+/** Converse takes temperature 0–1 for every model; Claude models that reject temperature with top_p. */
+const PARAMETERS = new ParameterRules({ ranges: TEMPERATURE_0_1, models: [CLAUDE_SAMPLING_RULE] });
 
 const REQUEST_ID = /^[A-Za-z0-9-]{1,64}$/;
 
@@ -31,6 +35,7 @@ class BedrockAdapter implements ProviderAdapter<BedrockKeyFields> {
   readonly credentialMode;
   readonly keys;
   readonly supportsEmbeddings = true;
+  readonly parameters = PARAMETERS;
   readonly staticModels: readonly string[];
   private readonly region: string;
   /** bedrock-runtime: Converse and InvokeModel. */

@@ -1,5 +1,6 @@
 import { openAICompatible } from "../shared/openai-compatible.ts";
 import { dropFields } from "../shared/request-fields.ts";
+import { MISTRAL_TOOL_CALL_IDS } from "../shared/tool-call-ids.ts";
 
 export const mistral = openAICompatible({
   kind: "mistral",
@@ -10,6 +11,8 @@ export const mistral = openAICompatible({
   // Mistral sends usage on its final chunk unasked, and rejects fields it does not know.
   streamUsage: "automatic",
   finishReasons: { model_length: "length", error: "stop" },
+  // Mistral rejects ids other than 9 alphanumerics: foreign ids in a history are rewritten.
+  toolCallIds: MISTRAL_TOOL_CALL_IDS,
   adjustRequest: (body) => {
     if (body.seed !== undefined && body.random_seed === undefined) body.random_seed = body.seed;
     dropFields(body, ["seed", "user", "logit_bias", "logprobs", "top_logprobs", "stream_options"]);

@@ -9,6 +9,8 @@ import { decodeSse } from "./sse-decoder.ts";
 import { openAIStyleError, safeJson } from "./upstream-error.ts";
 import { readJson, readJsonText, sendChecked } from "./http.ts";
 import { upstreamBase, urlUnder, type UrlTemplate } from "./upstream-url.ts";
+import { ParameterRules, type ParameterTable } from "./parameters.ts";
+import { rewriteToolCallIds, type ToolCallIdFormat } from "./tool-call-ids.ts";
 
 /** A provider that speaks OpenAI's wire format, described by its differences. `S`: its own block fields. */
 export interface OpenAICompatibleSpec<S = {}> {
@@ -22,8 +24,16 @@ export interface OpenAICompatibleSpec<S = {}> {
   /** GET {base}/models exists and answers OpenAI's list shape (or a bare array). */
   modelsEndpoint: boolean;
   staticModels: string[];
-  /** "request": ask for usage with stream_options; "automatic": the provider sends it unasked. */
-  streamUsage: "request" | "automatic";
+  /**
+   * "request": ask for usage with stream_options; "automatic": the provider sends it unasked; "none":
+   * the provider has no streamed usage and rejects stream_options (it is not sent, even the client's).
+   * A function decides from the block's settings, once (Azure: by api-version).
+   */
+  streamUsage: StreamUsage | ((settings: S) => StreamUsage);
+  /** Ranges and exclusions that differ from OpenAI's (providers/shared/parameters.ts). */
+  parameters?: ParameterTable;
+  /** The tool-call ids the provider accepts; others are rewritten (providers/shared/tool-call-ids.ts). */
+  toolCallIds?: ToolCallIdFormat;
   /** Non-standard finish reasons this provider uses. */
   finishReasons?: Record<string, FinishReason>;
   /** Rewrites the outgoing body for provider rules (fields it rejects, and so on). */
@@ -43,6 +53,8 @@ export interface OpenAICompatibleSpec<S = {}> {
   /** Rewrites each stream chunk in place before it is relayed (provider quirks). */
   adjustChunk?: (chunk: ChatCompletionChunk) => void;
 }
+
+export type StreamUsage = "request" | "automatic" | "none";
 
 export type Operation = "chat/completions" | "embeddings" | "models";
 
@@ -80,6 +92,8 @@ class OpenAICompatibleAdapter<S> implements ProviderAdapter {
   readonly supportsEmbeddings: boolean;
   readonly staticModels: readonly string[];
   readonly modelProblem?: (model: string) => string | undefined;
+  readonly parameters?: ParameterRules;
+  private readonly streamUsage: StreamUsage;
   private readonly base: string;
   private readonly url: UrlTemplate;
   private readonly finish: Record<string, FinishReason>;
@@ -101,6 +115,8 @@ class OpenAICompatibleAdapter<S> implements ProviderAdapter {
     const modelProblem = spec.modelProblem;
     if (modelProblem) this.modelProblem = (model) => modelProblem(model, config.settings);
     this.finish = { ...STANDARD_FINISH, ...spec.finishReasons };
+    this.streamUsage = typeof spec.streamUsage === "function" ? spec.streamUsage(config.settings) : spec.streamUsage;
+    if (spec.parameters) this.parameters = new ParameterRules(spec.parameters);
     this.headers = { "content-type": "application/json", ...spec.extraHeaders, ...config.headers };
   }
 
@@ -131,9 +147,12 @@ class OpenAICompatibleAdapter<S> implements ProviderAdapter {
   async chat(request: ChatCompletionRequest, ctx: CallContext): Promise<ChatResult> {
     const endpoint = this.endpoint("chat/completions", ctx.model);
     const body = this.bodyFor(request, endpoint, ctx.model);
-    if (request.stream && this.spec.streamUsage === "request") {
+    if (this.streamUsage === "none") delete body.stream_options;
+    else if (request.stream && this.streamUsage === "request") {
       body.stream_options = { ...request.stream_options, include_usage: true };
     }
+    const ids = this.spec.toolCallIds;
+    if (ids !== undefined && Array.isArray(request.messages)) body.messages = rewriteToolCallIds(request.messages, ids);
     this.spec.adjustRequest?.(body);
     const response = await sendChecked(ctx, {
       url: endpoint.url, method: "POST", headers: this.authHeaders(ctx.auth), body: JSON.stringify(body),
