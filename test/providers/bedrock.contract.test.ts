@@ -110,6 +110,45 @@ providerContract({
       usage: { prompt_tokens: 380, completion_tokens: 68, total_tokens: 448 },
     },
   },
+  streamToolsNoArgs: {
+    request: toolsRequest,
+    upstream: { path: `${PATH}/converse-stream` },
+    reply: stream(encodeEventStream([
+      converseEvent("messageStart", { role: "assistant" }),
+      converseEvent("contentBlockStart", { contentBlockIndex: 0, start: { toolUse: { toolUseId: "tooluse_N", name: "get_weather" } } }),
+      converseEvent("contentBlockStop", { contentBlockIndex: 0 }),
+      converseEvent("messageStop", { stopReason: "tool_use" }),
+      converseEvent("metadata", { usage: { inputTokens: 5, outputTokens: 3, totalTokens: 8 } }),
+    ]), EVENT_STREAM),
+    expect: { content: null, finishReason: "tool_calls", toolCalls: [{ id: "tooluse_N", name: "get_weather", arguments: {} }] },
+  },
+  requestMappings: [
+    {
+      name: "system messages only: the last one is the user turn",
+      request: { model: MODEL, messages: [{ role: "system", content: "Be terse." }, { role: "developer", content: "Name a prime." }] },
+      upstream: { path: `${PATH}/converse`, body: { system: [{ text: "Be terse." }], messages: [{ role: "user", content: [{ text: "Name a prime." }] }] } },
+    },
+    {
+      name: "cache_control on a system part and a user part → cachePoint blocks",
+      request: { model: MODEL, messages: [
+        { role: "system", content: [{ type: "text", text: "Manual.", cache_control: { type: "ephemeral" } }] },
+        { role: "user", content: [{ type: "text", text: "Context.", cache_control: { type: "ephemeral", ttl: "1h" } }, { type: "text", text: "Q?" }] },
+      ] },
+      upstream: { path: `${PATH}/converse`, body: {
+        system: [{ text: "Manual." }, { cachePoint: { type: "default" } }],
+        messages: [{ role: "user", content: [{ text: "Context." }, { cachePoint: { type: "default", ttl: "1h" } }, { text: "Q?" }] }],
+      } },
+    },
+    {
+      name: "a PDF file part → a document block",
+      request: { model: MODEL, messages: [{ role: "user", content: [
+        { type: "text", text: "Summarise." }, { type: "file", file: { file_data: "data:application/pdf;base64,JVBERi0=", filename: "notes.v2.pdf" } },
+      ] }] },
+      upstream: { path: `${PATH}/converse`, body: { messages: [{ role: "user", content: [
+        { text: "Summarise." }, { document: { format: "pdf", name: "notes-v2", source: { bytes: "JVBERi0=" } } },
+      ] }] } },
+    },
+  ],
   streamError: { request: streamRequest, reply: eventStreamFixtureReply("bedrock", "converse-stream-exception.bin"), status: 429, type: "rate_limit_error" },
   errors: [
     { name: "400 ValidationException", reply: errorFixtureReply("bedrock", "error-400-validation.json"), status: 400, type: "invalid_request_error", messageIncludes: "roles must alternate" },
