@@ -266,4 +266,32 @@ describe("gemini translation fidelity (issue 10)", () => {
     expect(choices.map((c) => c.delta.reasoning_content).filter(Boolean)).toEqual(["Thinking"]);
     expect(choices.map((c) => c.logprobs).filter(Boolean)).toEqual([{ content: [{ token: "Hi", logprob: -0.25, bytes: [72, 105], top_logprobs: [{ token: "Hi", logprob: -0.25, bytes: [72, 105] }] }], refusal: null }]);
   });
+
+  test("embeddings: 250 inputs go as batches of at most 100, answered in input order", async () => {
+    mock.reset();
+    mock.when("POST", "*", (req) => {
+      const requests = (req.json as { requests: Array<{ content: { parts: Array<{ text: string }> } }> }).requests;
+      return json({ embeddings: requests.map((r) => ({ values: [Number(r.content.parts[0]!.text)] })) });
+    });
+    const input = Array.from({ length: 250 }, (_, i) => String(i));
+    const res = await adapter.embeddings({ model: "gemini-embedding-001", input }, ctx("gemini-embedding-001"));
+    expect(mock.requests.map((r) => (r.json as { requests: unknown[] }).requests.length).sort((a, b) => b - a)).toEqual([100, 100, 50]);
+    for (const r of mock.requests) expect(r.path).toBe("/v1beta/models/gemini-embedding-001:batchEmbedContents");
+    expect(res.data.map((d) => d.index)).toEqual(input.map((_, i) => i));
+    expect(res.data.map((d) => (d.embedding as number[])[0])).toEqual(input.map(Number));
+  });
+
+  test("embeddings: one failing batch fails the request with that batch's error", async () => {
+    mock.reset();
+    mock.when("POST", "*", (req) => {
+      const requests = (req.json as { requests: Array<{ content: { parts: Array<{ text: string }> } }> }).requests;
+      if (requests[0]!.content.parts[0]!.text === "100") return json({ error: { code: 429, message: "Quota exceeded.", status: "RESOURCE_EXHAUSTED" } }, { status: 429 });
+      return json({ embeddings: requests.map(() => ({ values: [0] })) });
+    });
+    const input = Array.from({ length: 201 }, (_, i) => String(i));
+    const err = (await adapter.embeddings({ model: "gemini-embedding-001", input }, ctx("gemini-embedding-001")).catch((e: unknown) => e)) as { status: number; code: string; message: string };
+    expect(err.status).toBe(429);
+    expect(err.code).toBe("rate_limit_exceeded");
+    expect(err.message).toContain("Quota exceeded.");
+  });
 });

@@ -142,3 +142,62 @@ describe("vertex adapter beyond the shared contract", () => {
     }, true);
   });
 });
+
+describe("vertex Gemini translation fidelity (issue 10)", () => {
+  let mock: MockUpstream;
+  let a: ProviderAdapter;
+  const ctx = (model: string): CallContext => {
+    const signal = new AbortController().signal;
+    return { model, auth: { mode: "stored", key: a.keys[0]!, keyIndex: 0 }, signal, send: makeSend({ provider: a.name, signal, timeoutMs: 5000 }), reads: testReads(a.name) };
+  };
+  const predict = (req: RecordedRequest) => {
+    const instances = (req.json as { instances: Array<{ content: string }> }).instances;
+    return { kind: "json" as const, body: { predictions: instances.map((i) => ({ embeddings: { values: [Number(i.content)], statistics: { token_count: 2, truncated: false } } })) } };
+  };
+
+  beforeAll(async () => {
+    mock = await startMockUpstream();
+    const parsed = configSchema.parse({ providers: { v: { type: "vertex", base_url: mock.url, ...config } } });
+    a = buildSnapshot(parsed, providerFactories).providers.get("v")!;
+  });
+  afterAll(() => mock.stop());
+
+  test("embeddings: 600 inputs go as :predict calls of at most 250 instances, in order, token counts summed", async () => {
+    mock.reset();
+    mock.when("POST", "*", predict);
+    const input = Array.from({ length: 600 }, (_, i) => String(i));
+    const res = await a.embeddings({ model: "text-embedding-005", input }, ctx("text-embedding-005"));
+    expect(mock.requests.map((r) => (r.json as { instances: unknown[] }).instances.length).sort((x, y) => y - x)).toEqual([250, 250, 100]);
+    expect(res.data.map((d) => (d.embedding as number[])[0])).toEqual(input.map(Number));
+    expect(res.data.map((d) => d.index)).toEqual(input.map((_, i) => i));
+    expect(res.usage).toEqual({ prompt_tokens: 1200, total_tokens: 1200 });
+  });
+
+  test("embeddings: gemini-embedding-001 on Vertex takes one instance per call", async () => {
+    mock.reset();
+    mock.when("POST", "*", predict);
+    const res = await a.embeddings({ model: "gemini-embedding-001", input: ["0", "1", "2"] }, ctx("gemini-embedding-001"));
+    expect(mock.requests.map((r) => (r.json as { instances: unknown[] }).instances.length)).toEqual([1, 1, 1]);
+    expect(res.data.map((d) => (d.embedding as number[])[0])).toEqual([0, 1, 2]);
+  });
+
+  test("Gemini 3 on Vertex: thinkingLevel, and a foreign tool-call history gets the placeholder signature and its ids", async () => {
+    mock.reset();
+    mock.when("POST", "*", fixtureReply("vertex", "generateContent.response.json"));
+    const model = "gemini-3-pro-preview";
+    await a.chat({
+      model,
+      reasoning_effort: "low",
+      messages: [
+        { role: "user", content: "weather?" },
+        { role: "assistant", content: null, tool_calls: [{ id: "toolu_01X", type: "function", function: { name: "get_weather", arguments: "{\"location\":\"Paris\"}" } }] },
+        { role: "tool", tool_call_id: "toolu_01X", content: "sunny" },
+      ],
+    }, ctx(model));
+    const body = mock.requests[0]!.json as Record<string, any>;
+    expect(mock.requests[0]!.path).toBe(`${ROOT}/google/models/${model}:generateContent`);
+    expect(body.generationConfig).toEqual({ thinkingConfig: { thinkingLevel: "low", includeThoughts: true } });
+    expect(body.contents[1].parts[0]).toEqual({ functionCall: { name: "get_weather", args: { location: "Paris" }, id: "toolu_01X" }, thoughtSignature: "skip_thought_signature_validator" });
+    expect(body.contents[2].parts[0]).toEqual({ functionResponse: { name: "get_weather", response: { output: "sunny" }, id: "toolu_01X" } });
+  });
+});

@@ -6,12 +6,15 @@ import { toGenerateContent } from "../shared/google-genai/request.ts";
 import { toChatCompletion } from "../shared/google-genai/response.ts";
 import { toChunkStream } from "../shared/google-genai/stream.ts";
 import { googleError } from "../shared/google-genai/errors.ts";
-import { fromGeminiEmbedding, toEmbeddingResponse, toGeminiEmbedding } from "../shared/google-genai/embeddings.ts";
+import { embeddingTexts, fromGeminiEmbedding, toEmbeddingResponse, toGeminiBatch, toGeminiEmbedContent } from "../shared/google-genai/embeddings.ts";
+import { embedInBatches } from "../shared/google-genai/batches.ts";
 import { isGenerateContentResponse } from "../shared/google-genai/validate.ts";
 import { upstreamBase, urlUnder, type UrlTemplate } from "../shared/upstream-url.ts";
 import { listGeminiModels } from "./models.ts";
 
 const DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com";
+/** `:batchEmbedContents` takes at most 100 requests; longer OpenAI input lists are split (batches.ts). */
+export const EMBEDDING_BATCH_LIMIT = 100;
 const STATIC_MODELS = ["gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-2.0-flash", "gemini-embedding-001"];
 
 export const gemini: ProviderFactory = {
@@ -74,12 +77,18 @@ class GeminiAdapter implements ProviderAdapter {
   }
 
   async embeddings(request: EmbeddingRequest, ctx: CallContext): Promise<EmbeddingResponse> {
-    const { method, body } = toGeminiEmbedding(request, modelResource(ctx.model));
     const segments = resourceSegments(ctx.model);
-    const url = method === "embedContent" ? this.url`/${segments}:embedContent` : this.url`/${segments}:batchEmbedContents`;
-    const json = await readJson(await this.post(ctx, url, body), ctx.reads);
-    const result = fromGeminiEmbedding(json);
-    if (!result) throw errors.upstreamBadResponse(this.name, "the body has no embedding values");
+    const embed = async (url: string, body: unknown) => {
+      const result = fromGeminiEmbedding(await readJson(await this.post(ctx, url, body), ctx.reads));
+      if (!result) throw errors.upstreamBadResponse(this.name, "the body has no embedding values");
+      return result;
+    };
+    if (typeof request.input === "string") {
+      return toEmbeddingResponse(request, ctx.model, await embed(this.url`/${segments}:embedContent`, toGeminiEmbedContent(request, request.input)));
+    }
+    const resource = modelResource(ctx.model);
+    const url = this.url`/${segments}:batchEmbedContents`;
+    const result = await embedInBatches(this.name, embeddingTexts(request), EMBEDDING_BATCH_LIMIT, (texts) => embed(url, toGeminiBatch(request, texts, resource)));
     return toEmbeddingResponse(request, ctx.model, result);
   }
 

@@ -6,7 +6,8 @@ import { toGenerateContent } from "../shared/google-genai/request.ts";
 import { toChatCompletion } from "../shared/google-genai/response.ts";
 import { toChunkStream } from "../shared/google-genai/stream.ts";
 import { googleError } from "../shared/google-genai/errors.ts";
-import { fromVertexPredict, toEmbeddingResponse, toVertexPredict } from "../shared/google-genai/embeddings.ts";
+import { embeddingTexts, fromVertexPredict, toEmbeddingResponse, toVertexPredict } from "../shared/google-genai/embeddings.ts";
+import { embedInBatches } from "../shared/google-genai/batches.ts";
 import { isGenerateContentResponse } from "../shared/google-genai/validate.ts";
 import { anthropicError, anthropicStream, fromAnthropicResponse, toAnthropicRequest } from "../shared/anthropic-messages/index.ts";
 import { upstreamBase, urlUnder, type UrlTemplate } from "../shared/upstream-url.ts";
@@ -20,6 +21,13 @@ const STATIC_MODELS = [
   "claude-sonnet-4-5@20250929", "claude-opus-4-1@20250805", "claude-3-5-haiku@20241022",
 ];
 const ANTHROPIC_VERSION = "vertex-2023-10-16";
+
+/**
+ * Instances per `:predict` call: 250 for the text-embedding models; Gemini embedding models on Vertex take
+ * one input per request. Longer OpenAI input lists are split (batches.ts).
+ */
+export const EMBEDDING_BATCH_LIMIT = 250;
+export const embeddingBatchLimit = (model: string): number => (model.startsWith("gemini-embedding") ? 1 : EMBEDDING_BATCH_LIMIT);
 /** Gemini models take OpenAI's ranges; Claude models Anthropic's, by model id. */
 const PARAMETERS = new ParameterRules({ models: CLAUDE_RULES });
 
@@ -115,9 +123,12 @@ class VertexAdapter implements ProviderAdapter<VertexKeyFields> {
 
   async embeddings(request: EmbeddingRequest, ctx: CallContext<VertexKeyFields>): Promise<EmbeddingResponse> {
     if (isAnthropicModel(ctx.model)) throw errors.unsupportedOperation(this.name, `embeddings with ${ctx.model}`);
-    const json = await readJson(await this.post(ctx, this.url`/google/models/${ctx.model}:predict`, toVertexPredict(request)), ctx.reads);
-    const result = fromVertexPredict(json);
-    if (!result) throw errors.upstreamBadResponse(this.name, "the body has no `predictions[].embeddings.values`");
+    const url = this.url`/google/models/${ctx.model}:predict`;
+    const result = await embedInBatches(this.name, embeddingTexts(request), embeddingBatchLimit(ctx.model), async (texts) => {
+      const part = fromVertexPredict(await readJson(await this.post(ctx, url, toVertexPredict(request, texts)), ctx.reads));
+      if (!part) throw errors.upstreamBadResponse(this.name, "the body has no `predictions[].embeddings.values`");
+      return part;
+    });
     return toEmbeddingResponse(request, ctx.model, result);
   }
 

@@ -25,10 +25,14 @@ function embedRequest(request: EmbeddingRequest, text: string, model?: string): 
   return out;
 }
 
-/** A single string goes to `:embedContent`; an array to `:batchEmbedContents` (whose requests name the model). */
-export function toGeminiEmbedding(request: EmbeddingRequest, modelResource: string): { method: "embedContent" | "batchEmbedContents"; body: unknown } {
-  if (typeof request.input === "string") return { method: "embedContent", body: embedRequest(request, request.input) };
-  return { method: "batchEmbedContents", body: { requests: embeddingTexts(request).map((t) => embedRequest(request, t, modelResource)) } };
+/** A single string goes to `:embedContent`. */
+export function toGeminiEmbedContent(request: EmbeddingRequest, text: string): EmbedContentRequest {
+  return embedRequest(request, text);
+}
+
+/** An array goes to `:batchEmbedContents` (whose requests name the model), at most the adapter's batch limit at a time. */
+export function toGeminiBatch(request: EmbeddingRequest, texts: readonly string[], modelResource: string): { requests: EmbedContentRequest[] } {
+  return { requests: texts.map((t) => embedRequest(request, t, modelResource)) };
 }
 
 const isVector = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) => typeof x === "number");
@@ -44,10 +48,10 @@ export function fromGeminiEmbedding(json: unknown): { vectors: number[][]; token
   return { vectors, ...(typeof tokens === "number" ? { tokens } : {}) };
 }
 
-export function toVertexPredict(request: EmbeddingRequest): unknown {
+export function toVertexPredict(request: EmbeddingRequest, texts: readonly string[]): unknown {
   const task = taskType(request);
   const body: { instances: Array<{ content: string; task_type?: string }>; parameters?: { outputDimensionality: number } } = {
-    instances: embeddingTexts(request).map((content) => (task ? { content, task_type: task } : { content })),
+    instances: texts.map((content) => (task ? { content, task_type: task } : { content })),
   };
   if (typeof request.dimensions === "number") body.parameters = { outputDimensionality: request.dimensions };
   return body;
