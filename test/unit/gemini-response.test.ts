@@ -66,6 +66,23 @@ describe("reasoning and logprobs → OpenAI", () => {
   });
 });
 
+describe("hostile upstream shapes in the new fields", () => {
+  test("wrong types in functionCall.id, thoughtSignature and logprobsResult are ignored, never a crash", () => {
+    const res = toChatCompletion({ candidates: [{
+      content: { parts: [{ functionCall: { id: 42, name: "f", args: {} }, thoughtSignature: 7 } as never, { text: "x", thoughtSignature: { a: 1 } } as never] },
+      logprobsResult: { chosenCandidates: [null, { token: 5 }], topCandidates: [null, { candidates: [3] }] } as never,
+    }] }, "m");
+    const message = res.choices[0]!.message;
+    expect(message.tool_calls![0]!.id).toMatch(/^call_[A-Za-z0-9]{24}$/);
+    expect(message.extra_content).toBeUndefined();
+    expect(res.choices[0]!.logprobs).toEqual({ content: [
+      { token: "", logprob: 0, bytes: [], top_logprobs: [] },
+      { token: "", logprob: 0, bytes: [], top_logprobs: [{ token: "", logprob: 0, bytes: [] }] },
+    ], refusal: null });
+    expect(toChatCompletion({ candidates: [{ content: { parts: [] }, logprobsResult: "x" as never }] }, "m").choices[0]!.logprobs).toBeNull();
+  });
+});
+
 describe("google.rpc Status errors", () => {
   const err = (status: number, body: unknown, headers: Record<string, string> = {}) => googleError("g", status, JSON.stringify(body), new Headers(headers));
 

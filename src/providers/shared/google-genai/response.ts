@@ -43,8 +43,11 @@ export function createdOf(response: GenerateContentResponse): number {
 
 export function toolCallOf(part: Part): ToolCall | undefined {
   if (!part.functionCall) return undefined;
+  // Upstream fields are not trusted to have their documented types: a wrong one is ignored, never a crash.
+  const signature = typeof part.thoughtSignature === "string" ? part.thoughtSignature : undefined;
+  const id = typeof part.functionCall.id === "string" ? part.functionCall.id : undefined;
   return {
-    id: toolCallIdFor(part.thoughtSignature, part.functionCall.id),
+    id: toolCallIdFor(signature, id),
     type: "function",
     function: { name: part.functionCall.name, arguments: JSON.stringify(part.functionCall.args ?? {}) },
   };
