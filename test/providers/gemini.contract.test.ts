@@ -43,6 +43,34 @@ providerContract({
     request: openai("tool-result.request.json"),
     upstream: { path: `/v1beta/models/${MODEL}:generateContent`, body: gemini("tool-result.request.json") },
   },
+  requestMappings: [
+    {
+      name: "system messages only → the one user turn (Gemini rejects contents: [])",
+      request: { model: MODEL, messages: [{ role: "system", content: "Write a haiku about rain." }] },
+      upstream: { path: `/v1beta/models/${MODEL}:generateContent`, body: { contents: [{ role: "user", parts: [{ text: "Write a haiku about rain." }] }] } },
+    },
+    {
+      name: "reasoning_effort → thinkingBudget + includeThoughts (2.5); logprobs/top_logprobs → responseLogprobs/logprobs",
+      request: { model: MODEL, messages: [{ role: "user", content: "hi" }], reasoning_effort: "medium", logprobs: true, top_logprobs: 5 },
+      upstream: {
+        path: `/v1beta/models/${MODEL}:generateContent`,
+        body: { contents: [{ role: "user", parts: [{ text: "hi" }] }], generationConfig: { thinkingConfig: { thinkingBudget: 8192, includeThoughts: true }, responseLogprobs: true, logprobs: 5 } },
+      },
+    },
+    {
+      name: "tool schema: array without items, const, number enum",
+      request: { model: MODEL, messages: [{ role: "user", content: "x" }], tools: [{ type: "function", function: { name: "f", parameters: { type: "object", properties: { a: { type: "array" }, b: { const: "k" }, c: { enum: [1, 2] } } } } }] },
+      upstream: {
+        path: `/v1beta/models/${MODEL}:generateContent`,
+        body: {
+          contents: [{ role: "user", parts: [{ text: "x" }] }],
+          tools: [{ functionDeclarations: [{ name: "f", parameters: { type: "object", properties: {
+            a: { type: "array", items: { type: "string" } }, b: { type: "string", enum: ["k"] }, c: { type: "integer", description: "Allowed values: 1, 2." },
+          } } }] }],
+        },
+      },
+    },
+  ],
   stream: {
     request: { model: MODEL, messages: [{ role: "user", content: "why is the sky blue?" }] },
     upstream: { path: `/v1beta/models/${MODEL}:streamGenerateContent`, body: gemini("stream.request.json"), check: alt },
@@ -54,6 +82,12 @@ providerContract({
     upstream: { path: `/v1beta/models/${MODEL}:streamGenerateContent`, body: gemini("tools.request.json"), check: alt },
     reply: sseFixtureReply("gemini", "stream-tools.sse"),
     expect: { content: null, finishReason: "tool_calls", toolCalls: [{ id: /^call_/, name: "get_weather", arguments: { location: "Paris" } }], usage: { prompt_tokens: 21, completion_tokens: 6, total_tokens: 27 } },
+  },
+  streamToolsNoArgs: {
+    request: tools,
+    upstream: { path: `/v1beta/models/${MODEL}:streamGenerateContent`, check: alt },
+    reply: sse([{ candidates: [{ content: { role: "model", parts: [{ functionCall: { name: "get_time" } }] }, finishReason: "STOP", index: 0 }], usageMetadata: { promptTokenCount: 5, candidatesTokenCount: 1, totalTokenCount: 6 } }]),
+    expect: { content: null, finishReason: "tool_calls", toolCalls: [{ name: "get_time", arguments: {} }], usage: { total_tokens: 6 } },
   },
   streamError: {
     request: { model: MODEL, messages: [{ role: "user", content: "hi" }] },

@@ -26,6 +26,32 @@ providerContract({
     reply: fixtureReply("vertex", "generateContent.response.json"),
     expect: { content: "low", finishReason: "stop", usage: { prompt_tokens: 9, completion_tokens: 21, total_tokens: 30 } },
   },
+  requestMappings: [
+    {
+      name: "system messages only → the one user turn (Gemini rejects contents: [])",
+      request: { model: MODEL, messages: [{ role: "developer", content: "List three colours." }] },
+      upstream: { path: `${ROOT}/google/models/${MODEL}:generateContent`, body: { contents: [{ role: "user", parts: [{ text: "List three colours." }] }] } },
+    },
+    {
+      name: "Gemini's own call id (and signature) from the tool-call id go back on the call and its response",
+      request: {
+        model: MODEL,
+        messages: [
+          { role: "user", content: "time?" },
+          { role: "assistant", content: null, tool_calls: [{ id: "fc-1__ts_c2ln", type: "function", function: { name: "now", arguments: "{}" } }] },
+          { role: "tool", tool_call_id: "fc-1__ts_c2ln", content: "noon" },
+        ],
+      },
+      upstream: {
+        path: `${ROOT}/google/models/${MODEL}:generateContent`,
+        body: { contents: [
+          { role: "user", parts: [{ text: "time?" }] },
+          { role: "model", parts: [{ functionCall: { name: "now", args: {}, id: "fc-1" }, thoughtSignature: "c2ln" }] },
+          { role: "user", parts: [{ functionResponse: { name: "now", response: { output: "noon" }, id: "fc-1" } }] },
+        ] },
+      },
+    },
+  ],
   stream: {
     request: { model: MODEL, messages: [{ role: "user", content: "why is the sky blue?" }] },
     upstream: {
