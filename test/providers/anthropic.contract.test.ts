@@ -233,6 +233,64 @@ describe("anthropic adapter beyond the shared contract", () => {
     expect(new Set(indexes)).toEqual(new Set([0, 1]));
   });
 
+  // Thinking round trip: the answer's blocks (signatures included) come back unchanged on the next turn.
+  const thinkingAnswer = {
+    id: "msg_think", type: "message", role: "assistant", model: MODEL, stop_reason: "tool_use", stop_sequence: null,
+    content: [
+      { type: "thinking", thinking: "Paris weather needs the tool.", signature: "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds" },
+      { type: "redacted_thinking", data: "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpP" },
+      { type: "tool_use", id: "toolu_think", name: "get_weather", input: { location: "Paris" } },
+    ],
+    usage: { input_tokens: 30, output_tokens: 40, cache_read_input_tokens: 500, cache_creation_input_tokens: 0 },
+  };
+
+  test("reasoning: reasoning_effort → thinking; thinking blocks round-trip with their signatures through reasoning_details", async () => {
+    mock.reset();
+    mock.when("POST", "/v1/messages", { kind: "json", body: thinkingAnswer });
+    const first = await adapter.chat({ ...toolsRequest, reasoning_effort: "low", temperature: 0.3 }, ctx());
+    const sent = mock.requests[0]!.json as Record<string, unknown>;
+    expect(sent.thinking).toEqual({ type: "enabled", budget_tokens: 2048 });
+    expect(sent.max_tokens).toBe(2048 + 1024);
+    expect(sent.temperature).toBeUndefined();
+    if (first.type !== "json") throw new Error("not json");
+    const message = first.body.choices[0]!.message;
+    expect(message.reasoning_content).toBe("Paris weather needs the tool.");
+    expect(first.body.usage!.prompt_tokens_details).toEqual({ cached_tokens: 500, cache_write_tokens: 0 });
+
+    mock.reset();
+    mock.when("POST", "/v1/messages", fixtureReply("anthropic", "chat.response.json"));
+    await adapter.chat({
+      ...toolsRequest, reasoning_effort: "low",
+      messages: [...toolsRequest.messages, message as never, { role: "tool", tool_call_id: "toolu_think", content: "18C" }],
+    }, ctx());
+    const next = mock.requests[0]!.json as { thinking?: unknown; messages: Array<{ role: string; content: unknown }> };
+    expect(next.thinking).toBeDefined();
+    expect(next.messages[1]).toEqual({ role: "assistant", content: thinkingAnswer.content });
+  });
+
+  test("reasoning in a stream: delta.reasoning_content, then the signed block as delta.reasoning_details", async () => {
+    mock.reset();
+    mock.when("POST", "/v1/messages", sse([
+      ev("message_start", { message: { id: "msg_ts", type: "message", role: "assistant", content: [], model: MODEL, stop_reason: null, stop_sequence: null, usage: { input_tokens: 5, cache_read_input_tokens: 7, output_tokens: 1 } } }),
+      ev("content_block_start", { index: 0, content_block: { type: "thinking", thinking: "" } }),
+      ev("content_block_delta", { index: 0, delta: { type: "thinking_delta", thinking: "Hmm." } }),
+      ev("content_block_delta", { index: 0, delta: { type: "signature_delta", signature: "SIG" } }),
+      ev("content_block_stop", { index: 0 }),
+      ev("content_block_start", { index: 1, content_block: { type: "text", text: "" } }),
+      ev("content_block_delta", { index: 1, delta: { type: "text_delta", text: "Hi" } }),
+      ev("content_block_stop", { index: 1 }),
+      ev("message_delta", { delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: 12 } }),
+      ev("message_stop", {}),
+    ]));
+    const result = await adapter.chat({ ...chatRequest, reasoning_effort: "minimal", stream: true, stream_options: { include_usage: true } }, ctx());
+    if (result.type !== "stream") throw new Error("not a stream");
+    const out = await collectSse(result.events, true);
+    expectStreamShape(out, { content: "Hi", finishReason: "stop", usage: { prompt_tokens: 12, completion_tokens: 12, prompt_tokens_details: { cached_tokens: 7 } } }, true);
+    const deltas = out.chunks.flatMap((c) => (c.choices as Array<{ delta: Record<string, unknown> }>).map((ch) => ch.delta));
+    expect(deltas.map((d) => d.reasoning_content ?? "").join("")).toBe("Hmm.");
+    expect(deltas.flatMap((d) => (d.reasoning_details as unknown[]) ?? [])).toEqual([{ type: "reasoning.text", text: "Hmm.", signature: "SIG", format: "anthropic-claude-v1" }]);
+  });
+
   test("a stream cut off before message_stop ends with an error event", async () => {
     mock.reset();
     mock.when("POST", "/v1/messages", sse(twoToolStream.slice(0, 7)));

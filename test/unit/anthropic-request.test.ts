@@ -65,12 +65,11 @@ describe("system and turns", () => {
     expect(toAnthropicRequest(req([{ role: "user", content: "x" }]), M, { defaultMaxTokens: 99 }).body.max_tokens).toBe(99);
   });
 
-  // Ranges and exclusions are the parameter table's (test/unit/parameters.test.ts): the codec sends the value it is given.
-  test("stop → stop_sequences (string or array), user → metadata.user_id, temperature and top_p as given", () => {
+  test("stop → stop_sequences (string or array), user → metadata.user_id, temperature clamped to Anthropic's 0–1", () => {
     const b = body(req([{ role: "user", content: "x" }], { stop: ["END", "STOP"], user: "u-1", temperature: 1.6, top_p: 0.9, seed: 3, presence_penalty: 1 }));
     expect(b.stop_sequences).toEqual(["END", "STOP"]);
     expect(b.metadata).toEqual({ user_id: "u-1" });
-    expect(b.temperature).toBe(1.6);
+    expect(b.temperature).toBe(1);
     expect(b.top_p).toBe(0.9);
     expect(b.seed).toBeUndefined();
     expect(b.presence_penalty).toBeUndefined();
@@ -288,5 +287,97 @@ describe("Vertex form", () => {
     const b = body(req([{ role: "user", content: "x" }], { stream: true, stream_options: { include_usage: true } }));
     expect(b.stream).toBe(true);
     expect(b.stream_options).toBeUndefined();
+  });
+});
+
+describe("reasoning (extended thinking)", () => {
+  const user = [{ role: "user" as const, content: "Why?" }];
+  const thinking = (extra: Partial<ChatCompletionRequest>, messages: ChatMessage[] = user) => body(req(messages, extra));
+
+  test("reasoning_effort → thinking budget; max_tokens keeps room for the answer; none/absent → no thinking", () => {
+    expect(thinking({ reasoning_effort: "minimal" }).thinking).toEqual({ type: "enabled", budget_tokens: 1024 });
+    expect(thinking({ reasoning_effort: "low" }).thinking).toEqual({ type: "enabled", budget_tokens: 2048 });
+    expect(thinking({ reasoning_effort: "high" }).thinking).toEqual({ type: "enabled", budget_tokens: 24576 });
+    const medium = thinking({ reasoning_effort: "medium" });
+    expect(medium.thinking).toEqual({ type: "enabled", budget_tokens: 8192 });
+    expect(medium.max_tokens).toBe(8192 + DEFAULT_MAX_TOKENS);
+    expect(thinking({ reasoning_effort: "medium", max_tokens: 1000 }).max_tokens).toBe(9192);
+    expect(thinking({ reasoning_effort: "medium", max_completion_tokens: 20000 }).max_tokens).toBe(20000);
+    expect(thinking({ reasoning_effort: "none" }).thinking).toBeUndefined();
+    expect(thinking({}).thinking).toBeUndefined();
+  });
+
+  test("with thinking, temperature and top_k are not sent, top_p only from 0.95", () => {
+    const b = thinking({ reasoning_effort: "low", temperature: 0.5, top_k: 5, top_p: 0.9 });
+    expect([b.temperature, b.top_k, b.top_p]).toEqual([undefined, undefined, undefined]);
+    expect(thinking({ reasoning_effort: "low", top_p: 0.97 }).top_p).toBe(0.97);
+    expect(thinking({ temperature: 0.5 }).temperature).toBe(0.5);
+  });
+
+  test("an unknown reasoning_effort is a 400 naming it", () => {
+    rejects(() => thinking({ reasoning_effort: "extreme" }), "reasoning_effort");
+  });
+
+  test("forced tool use wins over thinking; JSON mode with thinking rides on the instruction, not a forced tool", () => {
+    expect(thinking({ reasoning_effort: "low", tools: weather, tool_choice: "required" }).thinking).toBeUndefined();
+    expect(thinking({ reasoning_effort: "low", tools: weather, tool_choice: { type: "function", function: { name: "get_weather" } } }).thinking).toBeUndefined();
+    expect(thinking({ reasoning_effort: "low", tools: weather, tool_choice: "auto" }).thinking).toBeDefined();
+    const call = toAnthropicRequest(req(user, { reasoning_effort: "low", response_format: { type: "json_object" } }), M);
+    expect(call.jsonTool).toBeUndefined();
+    expect(call.body.thinking).toBeDefined();
+    expect(call.body.tool_choice).toBeUndefined();
+    expect(call.body.system).toContain("JSON");
+  });
+
+  const signed: ChatMessage = {
+    role: "assistant", content: "Let me check.", tool_calls: [call("c1")],
+    reasoning_content: "I should call the tool.",
+    reasoning_details: [
+      { type: "reasoning.text", text: "I should call the tool.", signature: "sig-1", format: "anthropic-claude-v1" },
+      { type: "reasoning.encrypted", data: "ENC", format: "anthropic-claude-v1" },
+      { type: "reasoning.text", text: "unsigned" },
+      { type: "reasoning.text", text: "from gemini", signature: "g", format: "google-gemini-v1" },
+      { type: "reasoning.summary", summary: "s" },
+    ],
+  };
+  const loop = (assistant: ChatMessage): ChatMessage[] => [...user, assistant, { role: "tool", tool_call_id: "c1", content: "18C" }];
+
+  test("history reasoning_details go back as thinking / redacted_thinking blocks before text and tool_use", () => {
+    const b = thinking({ reasoning_effort: "low", tools: weather }, loop(signed));
+    expect(b.thinking).toBeDefined();
+    expect(b.messages[1]).toEqual({
+      role: "assistant",
+      content: [
+        { type: "thinking", thinking: "I should call the tool.", signature: "sig-1" },
+        { type: "redacted_thinking", data: "ENC" },
+        { type: "text", text: "Let me check." },
+        { type: "tool_use", id: "c1", name: "get_weather", input: { location: "Paris" } },
+      ],
+    });
+  });
+
+  test("reasoning_content + reasoning_signature is the one-block short form", () => {
+    const b = thinking({ reasoning_effort: "low", tools: weather }, loop({ role: "assistant", content: null, tool_calls: [call("c1")], reasoning_content: "think", reasoning_signature: "sig" }));
+    expect((b.messages[1]!.content as unknown[])[0]).toEqual({ type: "thinking", thinking: "think", signature: "sig" });
+  });
+
+  test("a tool loop whose assistant turn lost its thinking keeps thinking off; without thinking, history thinking is left out", () => {
+    const lost = thinking({ reasoning_effort: "low", tools: weather }, loop({ role: "assistant", content: null, tool_calls: [call("c1")], reasoning_content: "no signature kept" }));
+    expect(lost.thinking).toBeUndefined();
+    const off = thinking({ tools: weather }, loop(signed));
+    expect(off.thinking).toBeUndefined();
+    expect((off.messages[1]!.content as Array<{ type: string }>).map((b) => b.type)).toEqual(["text", "tool_use"]);
+  });
+
+  test("hostile reasoning fields: a 400 naming the param, never a 500", () => {
+    const at = (m: Partial<ChatMessage>) => () => thinking({ reasoning_effort: "low" }, [...user, { role: "assistant", content: "x", ...m } as ChatMessage]);
+    rejects(at({ reasoning_details: "abc" }), "messages[1].reasoning_details");
+    rejects(at({ reasoning_details: [null] }), "messages[1].reasoning_details[0]");
+    rejects(at({ reasoning_details: [[1]] }), "messages[1].reasoning_details[0]");
+    rejects(at({ reasoning_details: [{ type: "reasoning.text", text: 5, signature: "s" }] }), "messages[1].reasoning_details[0].text");
+    rejects(at({ reasoning_details: [{ type: "reasoning.text", text: "t", signature: {} }] }), "messages[1].reasoning_details[0].signature");
+    rejects(at({ reasoning_details: [{ type: "reasoning.encrypted", data: 1 }] }), "messages[1].reasoning_details[0].data");
+    rejects(at({ reasoning_signature: 7 }), "messages[1].reasoning_signature");
+    rejects(at({ reasoning_signature: "s", reasoning_content: ["x"] }), "messages[1].reasoning_content");
   });
 });

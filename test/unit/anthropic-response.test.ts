@@ -66,6 +66,24 @@ describe("response", () => {
     expect(out.choices[0]!.message.content).toBe("42");
   });
 
+  test("every thinking block (with its signature) and redacted block → reasoning_details, in order", () => {
+    const out = fromAnthropicResponse({
+      id: "msg_t", type: "message", role: "assistant", model: "m", stop_reason: "tool_use",
+      content: [
+        { type: "thinking", thinking: "a", signature: "s1" }, { type: "redacted_thinking", data: "ENC" },
+        { type: "tool_use", id: "toolu_1", name: "f", input: {} },
+      ],
+      usage: { input_tokens: 1, output_tokens: 1 },
+    }, opts);
+    expect(out.choices[0]!.message.reasoning_content).toBe("a");
+    expect(out.choices[0]!.message.reasoning_details).toEqual([
+      { type: "reasoning.text", text: "a", signature: "s1", format: "anthropic-claude-v1" },
+      { type: "reasoning.encrypted", data: "ENC", format: "anthropic-claude-v1" },
+    ]);
+    const plain = fromAnthropicResponse({ id: "msg_p", type: "message", role: "assistant", model: "m", stop_reason: "end_turn", content: [{ type: "text", text: "x" }] }, opts);
+    expect("reasoning_details" in plain.choices[0]!.message).toBe(false);
+  });
+
   test("a body without content is a 502 bad_upstream_response", () => {
     expect(() => fromAnthropicResponse({ type: "message" }, opts)).toThrow(expect.objectContaining({ status: 502, code: "bad_upstream_response" }));
   });
@@ -197,6 +215,30 @@ describe("stream mapper", () => {
       ["message_stop", {}],
     ], JSON_TOOL_NAME));
     expect(out.map((c) => c.choices[0]?.delta.content ?? "").join("")).toBe("{}");
+  });
+
+  test("thinking streams as delta.reasoning_content; its block with the signature comes whole as delta.reasoning_details when it stops", () => {
+    const out = chunks(run([
+      start({ input_tokens: 1, output_tokens: 1 }),
+      ["content_block_start", { index: 0, content_block: { type: "thinking", thinking: "" } }],
+      ["content_block_delta", { index: 0, delta: { type: "thinking_delta", thinking: "Let me " } }],
+      ["content_block_delta", { index: 0, delta: { type: "thinking_delta", thinking: "think." } }],
+      ["content_block_delta", { index: 0, delta: { type: "signature_delta", signature: "SIG" } }],
+      ["content_block_stop", { index: 0 }],
+      ["content_block_start", { index: 1, content_block: { type: "redacted_thinking", data: "ENC" } }],
+      ["content_block_stop", { index: 1 }],
+      ["content_block_start", { index: 2, content_block: { type: "text", text: "" } }],
+      ["content_block_delta", { index: 2, delta: { type: "text_delta", text: "42" } }],
+      ["content_block_stop", { index: 2 }],
+      ["message_delta", { delta: { stop_reason: "end_turn" }, usage: { output_tokens: 5 } }],
+      ["message_stop", {}],
+    ]));
+    expect(out.map((c) => c.choices[0]?.delta.reasoning_content ?? "").join("")).toBe("Let me think.");
+    expect(out.flatMap((c) => (c.choices[0]?.delta.reasoning_details as unknown[] | undefined) ?? [])).toEqual([
+      { type: "reasoning.text", text: "Let me think.", signature: "SIG", format: "anthropic-claude-v1" },
+      { type: "reasoning.encrypted", data: "ENC", format: "anthropic-claude-v1" },
+    ]);
+    expect(out.map((c) => c.choices[0]?.delta.content ?? "").join("")).toBe("42");
   });
 
   test("event: error inside a 200 stream → one error event, nothing after it", () => {

@@ -1,5 +1,6 @@
 import { errors } from "../../../core/errors.ts";
 import type { ChatMessage, ContentPart } from "../../../core/openai-types.ts";
+import { historyThinking } from "./thinking.ts";
 import type {
   AnthropicBlock, AnthropicImageBlock, AnthropicMessage, AnthropicTextBlock, AnthropicToolResultBlock, AnthropicToolUseBlock,
 } from "./wire-types.ts";
@@ -10,11 +11,13 @@ export interface ConvertedMessages {
   messages: AnthropicMessage[];
   /** Names of the tools the history calls (Anthropic wants them defined whenever tool blocks appear). */
   historyTools: Set<string>;
+  /** Some assistant turn carries thinking blocks (from its reasoning_details / reasoning_signature). */
+  thinking: boolean;
 }
 
 /** OpenAI messages → Anthropic's alternating user/assistant turns. */
 export function convertMessages(input: readonly ChatMessage[]): ConvertedMessages {
-  const out: ConvertedMessages = { system: [], messages: [], historyTools: new Set() };
+  const out: ConvertedMessages = { system: [], messages: [], historyTools: new Set(), thinking: false };
   /** Legacy `role: "function"` results name their function, not a call id: the last assistant turn's calls by name. */
   let calls: Map<string, string[]> | undefined;
   input.forEach((m, i) => {
@@ -29,7 +32,7 @@ export function convertMessages(input: readonly ChatMessage[]): ConvertedMessage
         return;
       case "assistant":
         calls = undefined;
-        push(out.messages, "assistant", assistantContent(m, i, out.historyTools, (name, id) => {
+        push(out.messages, "assistant", assistantContent(m, i, out, (name, id) => {
           calls ??= new Map();
           const ids = calls.get(name);
           if (ids) ids.push(id);
@@ -157,14 +160,23 @@ function documentBlock(part: ContentPart, param: string): AnthropicBlock {
   return { type: "document", source: { type: "base64", media_type: parsed.mediaType, data: parsed.data } };
 }
 
-function assistantContent(m: ChatMessage, i: number, historyTools: Set<string>, onCall: (name: string, id: string) => void): string | AnthropicBlock[] {
+function assistantContent(m: ChatMessage, i: number, out: ConvertedMessages, onCall: (name: string, id: string) => void): string | AnthropicBlock[] {
   const at = `messages[${i}]`;
+  const historyTools = out.historyTools;
   const calls = m.tool_calls ?? [];
   const legacy = m.function_call as { name: string; arguments: string } | undefined | null;
-  if (calls.length === 0 && !legacy && typeof m.content === "string") return m.content;
-  const blocks: AnthropicBlock[] = typeof m.content === "string"
-    ? (m.content === "" ? [] : [textBlock(m.content)])
-    : (m.content ?? []).filter((p) => p.type !== "refusal").map((p, j) => contentBlock(p, `${at}.content[${j}]`));
+  const reasoned = m.reasoning_details != null || m.reasoning_signature != null;
+  if (calls.length === 0 && !legacy && !reasoned && typeof m.content === "string") return m.content;
+  // Thinking blocks open the turn, before its text and tool_use blocks.
+  const blocks: AnthropicBlock[] = reasoned ? historyThinking(m, at) : [];
+  if (blocks.length > 0) out.thinking = true;
+  if (typeof m.content === "string") {
+    if (m.content !== "") blocks.push(textBlock(m.content));
+  } else {
+    (m.content ?? []).forEach((p, j) => {
+      if (p.type !== "refusal") blocks.push(contentBlock(p, `${at}.content[${j}]`));
+    });
+  }
   calls.forEach((call, j) => {
     if (call.type !== undefined && call.type !== "function") {
       throw errors.invalidRequest("Only function tool calls can be sent to Anthropic.", `${at}.tool_calls[${j}].type`);

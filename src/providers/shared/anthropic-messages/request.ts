@@ -2,6 +2,7 @@ import { errors } from "../../../core/errors.ts";
 import { JSON_TOOL, jsonModeOf } from "../json-mode.ts";
 import type { ChatCompletionRequest, FunctionTool, ResponseFormat, ToolChoice } from "../../../core/openai-types.ts";
 import { convertMessages } from "./messages.ts";
+import { enableThinking, stripThinking, thinkingBudget, toolLoopLacksThinking } from "./thinking.ts";
 import type { AnthropicRequest, AnthropicTextBlock, AnthropicTool, AnthropicToolChoice } from "./wire-types.ts";
 
 /** Anthropic requires max_tokens; this is what a request without one gets. */
@@ -29,8 +30,10 @@ export interface AnthropicCall {
  */
 export function toAnthropicRequest(req: ChatCompletionRequest, model: string | undefined, opts: AnthropicRequestOptions = {}): AnthropicCall {
   if (req.n != null && req.n !== 1) throw errors.invalidRequest("Anthropic models return one choice; `n` must be 1.", "n");
-  const { system, messages, historyTools } = convertMessages(req.messages);
-  const body: AnthropicRequest = { max_tokens: req.max_completion_tokens ?? req.max_tokens ?? opts.defaultMaxTokens ?? DEFAULT_MAX_TOKENS, messages };
+  const { system, messages, historyTools, thinking } = convertMessages(req.messages);
+  const asked = req.max_completion_tokens ?? req.max_tokens;
+  const fallbackMax = opts.defaultMaxTokens ?? DEFAULT_MAX_TOKENS;
+  const body: AnthropicRequest = { max_tokens: asked ?? fallbackMax, messages };
   if (model !== undefined) body.model = model;
 
   let tools = (req.tools ?? []).map(toTool);
@@ -45,10 +48,15 @@ export function toAnthropicRequest(req: ChatCompletionRequest, model: string | u
   } else if (tools.length > 0) {
     toolChoice = mapToolChoice(req.tool_choice, req.parallel_tool_calls);
   }
+  // Thinking cannot run with forced tool use (the client's forcing wins) or answer a tool result
+  // whose assistant turn lost its thinking block.
+  let budget = thinkingBudget(req.reasoning_effort);
+  if (budget !== undefined && (toolChoice?.type === "any" || toolChoice?.type === "tool" || toolLoopLacksThinking(messages))) budget = undefined;
   let jsonTool: string | undefined;
   const json = jsonModeOf(req.response_format);
   if (json) {
-    if (tools.length === 0 && (json.schema.type === undefined || json.schema.type === "object")) {
+    // With thinking on, JSON mode cannot force a tool: it falls back to the instruction.
+    if (tools.length === 0 && budget === undefined && (json.schema.type === undefined || json.schema.type === "object")) {
       // A forced tool is the reliable JSON mode on the Messages API: its input is always a JSON object.
       tools = [{ name: JSON_TOOL_NAME, description: json.description, input_schema: { type: "object", ...json.schema } }];
       toolChoice = { type: "tool", name: JSON_TOOL_NAME };
@@ -70,13 +78,14 @@ export function toAnthropicRequest(req: ChatCompletionRequest, model: string | u
   if (toolChoice) body.tool_choice = toolChoice;
   const stop = typeof req.stop === "string" ? [req.stop] : req.stop;
   if (stop && stop.length > 0) body.stop_sequences = stop;
-  // Ranges (Anthropic's temperature is 0–1) and exclusions are applied before this, by the
-  // provider's parameter table (providers/shared/parameters.ts).
-  if (typeof req.temperature === "number") body.temperature = req.temperature;
+  // OpenAI's range is 0–2, Anthropic's 0–1.
+  if (typeof req.temperature === "number") body.temperature = Math.min(req.temperature, 1);
   if (typeof req.top_p === "number") body.top_p = req.top_p;
   if (typeof req.top_k === "number") body.top_k = req.top_k;
   if (typeof req.user === "string" && req.user !== "") body.metadata = { user_id: req.user };
   if (req.stream) body.stream = true;
+  if (budget !== undefined) enableThinking(body, budget, asked, fallbackMax);
+  else if (thinking) stripThinking(messages);
   if (opts.extra) Object.assign(body, opts.extra);
   return { body, jsonTool };
 }

@@ -1,6 +1,7 @@
 import { errors } from "../../../core/errors.ts";
 import { newCompletionId, nowSeconds } from "../../../core/ids.ts";
 import type { ChatCompletion, FinishReason, ToolCall } from "../../../core/openai-types.ts";
+import { encryptedDetail, textDetail, type ReasoningDetail } from "./thinking.ts";
 import { finishReason, toOpenAIUsage } from "./usage.ts";
 import type { AnthropicResponse, AnthropicToolUseBlock } from "./wire-types.ts";
 
@@ -30,6 +31,7 @@ export function fromAnthropicResponse(json: unknown, opts: AnthropicResponseOpti
   let text = "";
   let hasText = false;
   let reasoning: string | undefined;
+  let details: ReasoningDetail[] | undefined;
   let jsonContent: string | undefined;
   const toolCalls: ToolCall[] = [];
   for (const block of msg.content) {
@@ -43,6 +45,9 @@ export function fromAnthropicResponse(json: unknown, opts: AnthropicResponseOpti
       else toolCalls.push({ id: use.id, type: "function", function: { name: use.name, arguments: args } });
     } else if (block.type === "thinking" && typeof block.thinking === "string") {
       reasoning = (reasoning ?? "") + block.thinking;
+      (details ??= []).push(textDetail(block.thinking, typeof block.signature === "string" ? block.signature : undefined));
+    } else if (block.type === "redacted_thinking" && typeof block.data === "string") {
+      (details ??= []).push(encryptedDetail(block.data));
     }
   }
   let finish: FinishReason | null = finishReason(msg.stop_reason);
@@ -52,6 +57,8 @@ export function fromAnthropicResponse(json: unknown, opts: AnthropicResponseOpti
   const message: ChatCompletion["choices"][number]["message"] = { role: "assistant", content, refusal: null };
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
   if (reasoning !== undefined) message.reasoning_content = reasoning;
+  // Every block with its signature, in order: what a client sends back to continue the conversation.
+  if (details !== undefined) message.reasoning_details = details;
   const out: ChatCompletion = {
     id: typeof msg.id === "string" ? completionId(msg.id) : newCompletionId(),
     object: "chat.completion",

@@ -7,6 +7,7 @@ import { decodeSse } from "../sse-decoder.ts";
 import { safeJson } from "../upstream-error.ts";
 import { anthropicStreamError } from "./errors.ts";
 import { completionId } from "./response.ts";
+import { encryptedDetail, textDetail } from "./thinking.ts";
 import { finishReason, mergeUsage, toOpenAIUsage } from "./usage.ts";
 import type { AnthropicUsage } from "./wire-types.ts";
 
@@ -21,14 +22,18 @@ export interface AnthropicStreamOptions {
 }
 
 /** What a content block index is, so its deltas go to the right place. */
-type Block = { kind: "tool"; ordinal: number; args: boolean } | { kind: "json"; args: boolean } | { kind: "other" };
+type Block =
+  | { kind: "tool"; ordinal: number; args: boolean }
+  | { kind: "json"; args: boolean }
+  | { kind: "thinking"; text: string; signature: string | undefined }
+  | { kind: "other" };
 
 interface Payload {
   type?: string;
   index?: number;
   message?: { id?: string; model?: string; usage?: AnthropicUsage };
-  content_block?: { type?: string; id?: string; name?: string; text?: string; input?: unknown };
-  delta?: { type?: string; text?: string; partial_json?: string; thinking?: string; stop_reason?: string | null };
+  content_block?: { type?: string; id?: string; name?: string; text?: string; input?: unknown; thinking?: string; data?: string };
+  delta?: { type?: string; text?: string; partial_json?: string; thinking?: string; signature?: string; stop_reason?: string | null };
   usage?: AnthropicUsage;
 }
 
@@ -37,6 +42,8 @@ interface Payload {
  * Anthropic `index` (tool_use blocks stream one after another); the OpenAI tool index is the ordinal
  * of the tool call. One id and created for the whole stream; usage is merged from message_start
  * (input, cache) and message_delta (cumulative output) and sent on a final `choices: []` chunk.
+ * Thinking streams as `delta.reasoning_content`; when a thinking block stops, its text and
+ * signature come as one `delta.reasoning_details` item (redacted blocks as they start).
  */
 export class AnthropicStreamMapper {
   private id: string | undefined;
@@ -120,8 +127,14 @@ export class AnthropicStreamMapper {
       this.blocks.set(index, { kind: "tool", ordinal, args: input !== "" });
       return this.chunk({ tool_calls: [{ index: ordinal, id: block.id ?? "", type: "function", function: { name: block.name ?? "", arguments: input } }] });
     }
+    if (block.type === "thinking") {
+      const text = typeof block.thinking === "string" ? block.thinking : "";
+      this.blocks.set(index, { kind: "thinking", text, signature: undefined });
+      return text ? this.chunk({ reasoning_content: text }) : undefined;
+    }
     this.blocks.set(index, { kind: "other" });
     if (block.type === "text" && block.text && this.opts.jsonTool === undefined) return this.chunk({ content: block.text });
+    if (block.type === "redacted_thinking" && typeof block.data === "string") return this.chunk({ reasoning_details: [encryptedDetail(block.data)] });
     return undefined;
   }
 
@@ -133,13 +146,22 @@ export class AnthropicStreamMapper {
         return this.chunk({ content: delta.text });
       case "input_json_delta": {
         const block = this.blocks.get(index);
-        if (!delta.partial_json || !block || block.kind === "other") return undefined;
+        if (!delta.partial_json || !block || (block.kind !== "tool" && block.kind !== "json")) return undefined;
         block.args = true;
         if (block.kind === "json") return this.chunk({ content: delta.partial_json });
         return this.chunk({ tool_calls: [{ index: block.ordinal, function: { arguments: delta.partial_json } }] });
       }
-      case "thinking_delta":
-        return delta.thinking ? this.chunk({ reasoning_content: delta.thinking }) : undefined;
+      case "thinking_delta": {
+        if (typeof delta.thinking !== "string" || !delta.thinking) return undefined;
+        const block = this.blocks.get(index);
+        if (block?.kind === "thinking") block.text += delta.thinking;
+        return this.chunk({ reasoning_content: delta.thinking });
+      }
+      case "signature_delta": {
+        const block = this.blocks.get(index);
+        if (block?.kind === "thinking" && typeof delta.signature === "string") block.signature = (block.signature ?? "") + delta.signature;
+        return undefined;
+      }
       default:
         return undefined;
     }
@@ -151,7 +173,13 @@ export class AnthropicStreamMapper {
    */
   private blockStop(index: number): StreamEvent | undefined {
     const block = this.blocks.get(index);
-    if (!block || block.kind === "other" || block.args) return undefined;
+    if (!block || block.kind === "other") return undefined;
+    if (block.kind === "thinking") {
+      // The whole block, with its signature, as the JSON answer's reasoning_details item.
+      this.blocks.set(index, { kind: "other" });
+      return this.chunk({ reasoning_details: [textDetail(block.text, block.signature)] });
+    }
+    if (block.args) return undefined;
     block.args = true;
     if (block.kind === "json") return this.chunk({ content: "{}" });
     return this.chunk({ tool_calls: [{ index: block.ordinal, function: { arguments: "{}" } }] });
