@@ -124,6 +124,25 @@ providerContract({
       },
     },
     {
+      name: "cache_control on content parts and tools still reaches Anthropic",
+      request: {
+        model: MODEL, max_tokens: 64,
+        tools: [{ ...weatherTool, cache_control: { type: "ephemeral" } } as never],
+        messages: [
+          { role: "system", content: [{ type: "text", text: "Long manual.", cache_control: { type: "ephemeral" } }] },
+          { role: "user", content: [{ type: "text", text: "Question", cache_control: { type: "ephemeral", ttl: "1h" } }] },
+        ],
+      },
+      upstream: {
+        path: "/v1/messages", check: (req) => {
+          const sent = req.json as { system: unknown; messages: Array<{ content: unknown }>; tools: Array<Record<string, unknown>> };
+          expect(sent.system).toEqual([{ type: "text", text: "Long manual.", cache_control: { type: "ephemeral" } }]);
+          expect(sent.messages[0]!.content).toEqual([{ type: "text", text: "Question", cache_control: { type: "ephemeral", ttl: "1h" } }]);
+          expect(sent.tools[0]!.cache_control).toEqual({ type: "ephemeral" });
+        },
+      },
+    },
+    {
       name: "data:image/jpg → image/jpeg; replayed arguments that are not JSON → {_raw}",
       request: {
         model: MODEL, max_tokens: 64, tools: openaiTools, messages: [

@@ -106,6 +106,18 @@ describe("images and files", () => {
     expect(b.messages[0]!.content).toEqual([{ type: "image", source: { type: "base64", media_type: "image/jpeg", data: "/9j/4AAQ" } }]);
   });
 
+  test("cache_control on image, file and text parts and on tools reaches Anthropic", () => {
+    const cc = { type: "ephemeral" };
+    const b = body(req([{ role: "user", content: [
+      { type: "image_url", image_url: { url: "https://x/y.png" }, cache_control: cc },
+      { type: "file", file: { file_data: "data:application/pdf;base64,JVBERi0=" }, cache_control: cc },
+      { type: "text", text: "t", cache_control: cc },
+    ] }], { tools: [{ ...weather[0]!, cache_control: cc } as never] }));
+    expect((b.messages[0]!.content as Array<{ cache_control?: unknown }>).map((x) => x.cache_control)).toEqual([cc, cc, cc]);
+    expect(b.tools![0]!.cache_control).toEqual(cc);
+    expect("cache_control" in body(req([{ role: "user", content: "x" }], { tools: weather })).tools![0]!).toBe(false);
+  });
+
   test("a PDF file part becomes a document block", () => {
     const b = body(req([{ role: "user", content: [{ type: "file", file: { filename: "a.pdf", file_data: "data:application/pdf;base64,JVBERi0=" } }] }]));
     expect(b.messages[0]!.content).toEqual([{ type: "document", source: { type: "base64", media_type: "application/pdf", data: "JVBERi0=" } }]);

@@ -101,6 +101,12 @@ function textBlock(text: string, part?: ContentPart): AnthropicTextBlock {
   return block;
 }
 
+/** A prompt-cache breakpoint set on an OpenAI part is kept on the block made from it. */
+function withCache<B extends AnthropicBlock>(block: B, part: ContentPart): B {
+  if ("cache_control" in part && part.cache_control !== undefined) (block as { cache_control?: unknown }).cache_control = part.cache_control;
+  return block;
+}
+
 function textOnly(content: ChatMessage["content"], param: string): AnthropicTextBlock[] {
   if (content == null || content === "") return [];
   if (typeof content === "string") return [textBlock(content)];
@@ -122,9 +128,9 @@ function contentBlock(part: ContentPart, param: string): AnthropicBlock {
       if (typeof part.text !== "string") throw errors.invalidRequest("A text part needs a `text` string.", param);
       return textBlock(part.text, part);
     case "image_url":
-      return imageBlock(part, param);
+      return withCache(imageBlock(part, param), part);
     case "file":
-      return documentBlock(part, param);
+      return withCache(documentBlock(part, param), part);
     default:
       throw errors.invalidRequest(`Content parts of type '${part.type}' cannot be sent to Anthropic.`, `${param}.type`);
   }

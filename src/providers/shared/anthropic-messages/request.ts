@@ -101,6 +101,9 @@ function toTool(tool: FunctionTool, i: number): AnthropicTool {
   const schema = params && typeof params === "object" && Object.keys(params).length > 0 ? params : { properties: {} };
   const out: AnthropicTool = { name: tool.function.name, input_schema: { type: "object", ...schema } };
   if (tool.function.description) out.description = tool.function.description;
+  // A cache breakpoint on a tool (Anthropic-aware clients put it beside `function`) caches the tool list up to it.
+  const cache = (tool as { cache_control?: unknown }).cache_control;
+  if (cache !== undefined && cache !== null) out.cache_control = cache;
   return out;
 }
 
