@@ -50,7 +50,7 @@ describe("embedding batches: split, bounded concurrency, reassembled in order", 
     expect(started).toEqual(["t0", "t2"]);
   });
 
-  test("a part answering with the wrong number of vectors is a bad upstream response", async () => {
+  test("split, a part answering with the wrong number of vectors is a bad upstream response", async () => {
     const err = (await embedInBatches("p", texts(4), 2, async (part) => ({ vectors: part.slice(1).map(vectorOf) })).catch((e: unknown) => e)) as GatewayError;
     expect(err).toBeInstanceOf(GatewayError);
     expect(err.status).toBe(502);

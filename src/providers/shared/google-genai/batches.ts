@@ -29,7 +29,9 @@ export async function embedInBatches(
     }
     return result;
   };
-  if (texts.length <= size) return checked(texts);
+  // Unsplit, the answer is the upstream's as it is (as before batching existed); split, every part must
+  // answer one vector per input, or the reassembled indexes would point at the wrong inputs.
+  if (texts.length <= size) return embed(texts);
 
   const parts: Array<readonly string[]> = [];
   for (let start = 0; start < texts.length; start += size) parts.push(texts.slice(start, start + size));
