@@ -140,6 +140,15 @@ providerContract({
       } },
     },
     {
+      name: "Claude: reasoning_effort → additionalModelRequestFields.thinking, maxTokens above the budget, temperature left out",
+      request: { model: MODEL, reasoning_effort: "low", max_tokens: 512, temperature: 0.5, messages: [{ role: "user", content: "Why is the sky blue?" }] },
+      upstream: { path: `${PATH}/converse`, body: {
+        messages: [{ role: "user", content: [{ text: "Why is the sky blue?" }] }],
+        inferenceConfig: { maxTokens: 2560 },
+        additionalModelRequestFields: { thinking: { type: "enabled", budget_tokens: 2048 } },
+      } },
+    },
+    {
       name: "a PDF file part → a document block",
       request: { model: MODEL, messages: [{ role: "user", content: [
         { type: "text", text: "Summarise." }, { type: "file", file: { file_data: "data:application/pdf;base64,JVBERi0=", filename: "notes.v2.pdf" } },
@@ -367,6 +376,34 @@ describe("bedrock adapter", () => {
       expect(result.body.usage).toEqual({
         prompt_tokens: 2068, completion_tokens: 40, total_tokens: 2108, prompt_tokens_details: { cached_tokens: 2048, cache_write_tokens: 0 },
       });
+    });
+
+    test("Claude reasoning: reasoningContent → reasoning_content and reasoning_details, JSON and streamed", async () => {
+      const result = await chat({ reasoning_effort: "low" }, json({
+        output: { message: { role: "assistant", content: [{ reasoningContent: { reasoningText: { text: "Rayleigh.", signature: "sig" } } }, { text: "Scattering." }] } },
+        stopReason: "end_turn", usage: { inputTokens: 9, outputTokens: 30, totalTokens: 39 },
+      }));
+      if (result.type !== "json") throw new Error("not json");
+      expect(result.body.choices[0]!.message).toMatchObject({
+        content: "Scattering.", reasoning_content: "Rayleigh.",
+        reasoning_details: [{ type: "reasoning.text", text: "Rayleigh.", signature: "sig", format: "anthropic-claude-v1" }],
+      });
+      const out = await streamOf(stream(encodeEventStream([
+        converseEvent("messageStart", { role: "assistant" }),
+        converseEvent("contentBlockDelta", { contentBlockIndex: 0, delta: { reasoningContent: { text: "Rayleigh." } } }),
+        converseEvent("contentBlockDelta", { contentBlockIndex: 0, delta: { reasoningContent: { signature: "sig" } } }),
+        converseEvent("contentBlockStop", { contentBlockIndex: 0 }),
+        converseEvent("contentBlockDelta", { contentBlockIndex: 1, delta: { text: "Scattering." } }),
+        converseEvent("messageStop", { stopReason: "end_turn" }),
+        converseEvent("metadata", { usage: { inputTokens: 9, outputTokens: 30, totalTokens: 39 } }),
+      ]), EVENT_STREAM));
+      expectStreamShape(out, { content: "Scattering.", finishReason: "stop" }, true);
+      const reasoningDeltas = out.chunks.flatMap((c) => (c.choices as Array<{ delta: Record<string, unknown> }>).map((ch) => ch.delta))
+        .filter((d) => d.reasoning_content !== undefined || d.reasoning_details !== undefined);
+      expect(reasoningDeltas).toEqual([
+        { reasoning_content: "Rayleigh." },
+        { reasoning_details: [{ type: "reasoning.text", text: "Rayleigh.", signature: "sig", format: "anthropic-claude-v1" }] },
+      ]);
     });
 
     test("cached tokens: cached_tokens is 0 when Bedrock reports no cache; streams carry the cache counts too", async () => {

@@ -281,3 +281,114 @@ describe("toConverse: documents (file parts)", () => {
     }
   });
 });
+
+describe("Claude reasoning (reasoning_effort, reasoningContent)", () => {
+  const ask = (extra: Partial<ChatCompletionRequest>, model = CLAUDE) => toConverse({ model: "m", messages: [{ role: "user", content: "Think." }], ...extra }, model).body;
+
+  test("reasoning_effort → additionalModelRequestFields.thinking; maxTokens above the budget; temperature, top_k and a low top_p left out", () => {
+    const body = ask({ reasoning_effort: "medium", temperature: 0.3, top_p: 0.5, top_k: 40, max_tokens: 1000 });
+    expect(body.additionalModelRequestFields).toEqual({ thinking: { type: "enabled", budget_tokens: 8192 } });
+    expect(body.inferenceConfig).toEqual({ maxTokens: 9192 });
+    expect(ask({ reasoning_effort: "low" }).inferenceConfig).toEqual({ maxTokens: 2048 + 4096 });
+    expect(ask({ reasoning_effort: "high", max_completion_tokens: 30000, top_p: 0.97 }).inferenceConfig).toEqual({ maxTokens: 30000, topP: 0.97 });
+  });
+
+  test("none, a non-Claude model, or a forced tool choice: no thinking; an unknown effort is a 400", () => {
+    expect(ask({ reasoning_effort: "none" }).additionalModelRequestFields).toBeUndefined();
+    expect(ask({ reasoning_effort: "high" }, "amazon.nova-pro-v1:0").additionalModelRequestFields).toBeUndefined();
+    expect(ask({ reasoning_effort: "high" }, "us.anthropic.claude-3-7-sonnet-20250219-v1:0").additionalModelRequestFields).toEqual({ thinking: { type: "enabled", budget_tokens: 24576 } });
+    const tools = [{ type: "function" as const, function: { name: "f" } }];
+    expect(ask({ reasoning_effort: "high", tools, tool_choice: "required" }).additionalModelRequestFields).toBeUndefined();
+    const err = refused(() => ask({ reasoning_effort: "maximum" }));
+    expect([err.status, err.param]).toEqual([400, "reasoning_effort"]);
+  });
+
+  test("JSON mode with thinking is an instruction, not a forced tool", () => {
+    const body = ask({ reasoning_effort: "low", response_format: { type: "json_object" } });
+    expect(body.toolConfig).toBeUndefined();
+    expect((body.system as Array<{ text: string }>)[0]!.text).toContain("JSON");
+  });
+
+  test("history: reasoning_details go back as reasoningContent blocks opening the assistant turn; foreign or unsigned ones are left out", () => {
+    const body = ask({ reasoning_effort: "low", messages: [
+      { role: "user", content: "Weather?" },
+      { role: "assistant", content: null, reasoning_details: [
+        { type: "reasoning.text", text: "Need the tool.", signature: "sig1", format: "anthropic-claude-v1" },
+        { type: "reasoning.encrypted", data: "ENC", format: "anthropic-claude-v1" },
+        { type: "reasoning.text", text: "other", signature: "x", format: "google-gemini-v1" },
+        { type: "reasoning.text", text: "unsigned" },
+      ], tool_calls: [{ id: "t1", type: "function", function: { name: "w", arguments: "{}" } }] },
+      { role: "tool", tool_call_id: "t1", content: "sunny" },
+    ] });
+    expect(body.messages[1]!.content).toEqual([
+      { reasoningContent: { reasoningText: { text: "Need the tool.", signature: "sig1" } } },
+      { reasoningContent: { redactedContent: "ENC" } },
+      { toolUse: { toolUseId: "t1", name: "w", input: {} } },
+    ]);
+    expect(body.additionalModelRequestFields).toEqual({ thinking: { type: "enabled", budget_tokens: 2048 } });
+  });
+
+  test("a tool result whose assistant turn lost its reasoning: thinking stays off; thinking off strips history reasoning", () => {
+    const loop = [
+      { role: "user" as const, content: "Weather?" },
+      { role: "assistant" as const, content: null, tool_calls: [{ id: "t1", type: "function" as const, function: { name: "w", arguments: "{}" } }] },
+      { role: "tool" as const, tool_call_id: "t1", content: "sunny" },
+    ];
+    expect(ask({ reasoning_effort: "low", messages: loop }).additionalModelRequestFields).toBeUndefined();
+    const body = ask({ messages: [
+      { role: "user", content: "Hi" }, { role: "assistant", content: "Hello", reasoning_content: "greet", reasoning_signature: "s" }, { role: "user", content: "Again" },
+    ] });
+    expect(body.messages[1]!.content).toEqual([{ text: "Hello" }]);
+  });
+
+  test("hostile reasoning fields are 400s naming them", () => {
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ reasoning_details: "x" }, "messages[1].reasoning_details"],
+      [{ reasoning_details: [5] }, "messages[1].reasoning_details[0]"],
+      [{ reasoning_details: [{ type: "reasoning.text", text: 1, signature: "s" }] }, "messages[1].reasoning_details[0].text"],
+      [{ reasoning_details: [{ type: "reasoning.encrypted", data: {} }] }, "messages[1].reasoning_details[0].data"],
+      [{ reasoning_signature: 7 }, "messages[1].reasoning_signature"],
+    ];
+    for (const [extra, param] of cases) {
+      const err = refused(() => ask({ reasoning_effort: "low", messages: [{ role: "user", content: "a" }, { role: "assistant", content: "b", ...extra }, { role: "user", content: "c" }] }));
+      expect([err.status, err.param]).toEqual([400, param]);
+    }
+  });
+
+  test("answers: reasoning text → reasoning_content, blocks with signatures and redacted ones → reasoning_details", () => {
+    const body = fromConverse({ output: { message: { role: "assistant", content: [
+      { reasoningContent: { reasoningText: { text: "Let me think.", signature: "sig" } } },
+      { reasoningContent: { redactedContent: "RED" } },
+      { text: "42" },
+    ] } }, stopReason: "end_turn" }, { id: "x", created: 0, model: "m", jsonTool: false });
+    const message = body.choices[0]!.message;
+    expect([message.content, message.reasoning_content]).toEqual(["42", "Let me think."]);
+    expect(message.reasoning_details).toEqual([
+      { type: "reasoning.text", text: "Let me think.", signature: "sig", format: "anthropic-claude-v1" },
+      { type: "reasoning.encrypted", data: "RED", format: "anthropic-claude-v1" },
+    ]);
+  });
+
+  test("streams: reasoning deltas → delta.reasoning_content; at the block's stop one reasoning_details item with the signature", async () => {
+    const events = await streamed([
+      converseEvent("messageStart", { role: "assistant" }),
+      converseEvent("contentBlockDelta", { contentBlockIndex: 0, delta: { reasoningContent: { text: "Let me " } } }),
+      converseEvent("contentBlockDelta", { contentBlockIndex: 0, delta: { reasoningContent: { text: "think." } } }),
+      converseEvent("contentBlockDelta", { contentBlockIndex: 0, delta: { reasoningContent: { signature: "sig" } } }),
+      converseEvent("contentBlockStop", { contentBlockIndex: 0 }),
+      converseEvent("contentBlockDelta", { contentBlockIndex: 1, delta: { reasoningContent: { redactedContent: "RED" } } }),
+      converseEvent("contentBlockStop", { contentBlockIndex: 1 }),
+      converseEvent("contentBlockDelta", { contentBlockIndex: 2, delta: { text: "42" } }),
+      converseEvent("messageStop", { stopReason: "end_turn" }),
+    ]);
+    expect(deltas(events)).toEqual([
+      { role: "assistant", content: "" },
+      { reasoning_content: "Let me " },
+      { reasoning_content: "think." },
+      { reasoning_details: [{ type: "reasoning.text", text: "Let me think.", signature: "sig", format: "anthropic-claude-v1" }] },
+      { reasoning_details: [{ type: "reasoning.encrypted", data: "RED", format: "anthropic-claude-v1" }] },
+      { content: "42" },
+      {},
+    ]);
+  });
+});

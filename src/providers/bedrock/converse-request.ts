@@ -2,6 +2,7 @@ import { errors } from "../../core/errors.ts";
 import type { ChatCompletionRequest, FunctionTool, ToolChoice } from "../../core/openai-types.ts";
 import { cachePointOf, textBlocks, toolResultContent, userContent, type Block, type PartState } from "./converse-content.ts";
 import { forcedToolSupported, JSON_TOOL, jsonModeOf } from "./json-mode.ts";
+import { enableThinking, historyReasoning, isClaude, stripReasoning, thinkingBudget, toolLoopLacksThinking } from "./reasoning.ts";
 
 // OpenAI chat request → Bedrock ConverseRequest body (providers README §3.2).
 
@@ -39,6 +40,9 @@ export function toConverse(request: ChatCompletionRequest, modelId: string): Con
   /** Where the last non-empty system/developer message's blocks begin in `system`. */
   let lastSystemAt = -1;
   const parts: PartState = { docNames: undefined };
+  const claude = isClaude(modelId);
+  /** Some assistant turn of the history carries reasoning blocks (Claude only). */
+  let historyReasons = false;
 
   const push = (role: "user" | "assistant", content: Block[]) => {
     if (content.length === 0) return;
@@ -61,7 +65,15 @@ export function toConverse(request: ChatCompletionRequest, modelId: string): Con
         push("user", userContent(m.content, `messages[${i}].content`, parts));
         break;
       case "assistant": {
-        const content: Block[] = textBlocks(m, i);
+        // Reasoning blocks open the turn, before its text and toolUse blocks.
+        let content: Block[] = textBlocks(m, i);
+        if (claude && (m.reasoning_details != null || m.reasoning_signature != null)) {
+          const reasons = historyReasoning(m, `messages[${i}]`);
+          if (reasons.length > 0) {
+            historyReasons = true;
+            content = [...reasons, ...content];
+          }
+        }
         for (const [j, call] of (m.tool_calls ?? []).entries()) {
           if (call.type !== undefined && call.type !== "function") {
             throw errors.invalidRequest("Only function tool calls can be sent to Bedrock.", `messages[${i}].tool_calls[${j}].type`);
@@ -97,11 +109,16 @@ export function toConverse(request: ChatCompletionRequest, modelId: string): Con
   if (parts.docNames !== undefined) textWithDocuments(messages);
 
   let toolConfig = buildToolConfig(request.tools, request.tool_choice, historyHasToolBlocks, historyTools);
+  // Claude thinking cannot run with a forced tool (the client's forcing wins) or answer a tool
+  // result whose assistant turn lost its reasoning block. Other models take no thinking field.
+  let budget = thinkingBudget(request.reasoning_effort);
+  if (!claude || (budget !== undefined && (toolConfig?.toolChoice?.any !== undefined || toolConfig?.toolChoice?.tool !== undefined || toolLoopLacksThinking(messages)))) budget = undefined;
   let jsonTool = false;
   const json = jsonModeOf(request.response_format);
   if (json) {
     const objectSchema = json.schema.type === undefined || json.schema.type === "object";
-    if (!toolConfig && objectSchema && forcedToolSupported(modelId)) {
+    // With thinking on, JSON mode cannot force a tool either: it is asked in words.
+    if (!toolConfig && objectSchema && budget === undefined && forcedToolSupported(modelId)) {
       const schema = { type: "object", ...json.schema };
       toolConfig = { tools: [{ toolSpec: { name: JSON_TOOL, description: json.description, inputSchema: { json: schema } } }], toolChoice: { tool: { name: JSON_TOOL } } };
       jsonTool = true;
@@ -117,6 +134,8 @@ export function toConverse(request: ChatCompletionRequest, modelId: string): Con
   if (inference) body.inferenceConfig = inference;
   if (toolConfig) body.toolConfig = toolConfig;
   if (typeof request.top_k === "number") body.additionalModelRequestFields = { top_k: request.top_k };
+  if (budget !== undefined) enableThinking(body, budget, request.max_completion_tokens ?? request.max_tokens);
+  else if (historyReasons) stripReasoning(messages);
   return { body, jsonTool };
 }
 

@@ -1,5 +1,6 @@
 import type { ChatCompletion, FinishReason, ToolCall, Usage } from "../../core/openai-types.ts";
 import { JSON_TOOL } from "./json-mode.ts";
+import { encryptedDetail, textDetail, type ReasoningDetail } from "./reasoning.ts";
 
 // Bedrock ConverseResponse → OpenAI chat.completion (providers README §3.3). Shared by the stream mapper.
 
@@ -55,7 +56,7 @@ export function mapUsage(u: TokenUsage | undefined): Usage | undefined {
 interface ContentBlock {
   text?: string;
   toolUse?: { toolUseId?: string; name?: string; input?: unknown };
-  reasoningContent?: { reasoningText?: { text?: string } };
+  reasoningContent?: { reasoningText?: { text?: string; signature?: string }; redactedContent?: string };
 }
 
 export interface ConverseResponse {
@@ -75,6 +76,7 @@ export function isConverseResponse(json: unknown): json is ConverseResponse {
 export function fromConverse(json: ConverseResponse, meta: { id: string; created: number; model: string; jsonTool: boolean }): ChatCompletion {
   let text: string | null = null;
   let reasoning: string | undefined;
+  let details: ReasoningDetail[] | undefined;
   const toolCalls: ToolCall[] = [];
   for (const block of json.output!.message!.content!) {
     if (typeof block.text === "string") text = (text ?? "") + block.text;
@@ -87,12 +89,20 @@ export function fromConverse(json: ConverseResponse, meta: { id: string; created
         type: "function",
         function: { name: block.toolUse.name ?? "", arguments: JSON.stringify(block.toolUse.input ?? {}) },
       });
-    } else if (typeof block.reasoningContent?.reasoningText?.text === "string") {
-      reasoning = (reasoning ?? "") + block.reasoningContent.reasoningText.text;
+    } else if (block.reasoningContent) {
+      const r = block.reasoningContent;
+      if (typeof r.reasoningText?.text === "string") {
+        reasoning = (reasoning ?? "") + r.reasoningText.text;
+        (details ??= []).push(textDetail(r.reasoningText.text, typeof r.reasoningText.signature === "string" ? r.reasoningText.signature : undefined));
+      } else if (typeof r.redactedContent === "string") {
+        (details ??= []).push(encryptedDetail(r.redactedContent));
+      }
     }
   }
   const message: ChatCompletion["choices"][number]["message"] = { role: "assistant", content: text, refusal: null };
   if (reasoning !== undefined) message.reasoning_content = reasoning;
+  // Every block with its signature, in order: what a client sends back to continue the conversation.
+  if (details !== undefined) message.reasoning_details = details;
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
   const completion: ChatCompletion = {
     id: meta.id,

@@ -6,6 +6,7 @@ import { decodeEventStream, EventStreamError, type EventStreamMessage } from "./
 import { bedrockException, exceptionName } from "./errors.ts";
 import { finishReason, mapUsage, type TokenUsage } from "./converse-response.ts";
 import { JSON_TOOL } from "./json-mode.ts";
+import { encryptedDetail, textDetail } from "./reasoning.ts";
 
 // ConverseStream (binary event stream) → OpenAI chunks (providers README §3.4):
 // messageStart → role chunk; text deltas → content; contentBlockStart.toolUse → first delta of a tool
@@ -17,7 +18,7 @@ export interface StreamMeta { provider: string; id: string; created: number; mod
 interface Payload {
   contentBlockIndex?: number;
   start?: { toolUse?: { toolUseId?: string; name?: string } };
-  delta?: { text?: string; toolUse?: { input?: string }; reasoningContent?: { text?: string } };
+  delta?: { text?: string; toolUse?: { input?: string }; reasoningContent?: { text?: string; signature?: string; redactedContent?: string } };
   stopReason?: string;
   usage?: TokenUsage;
   message?: string;
@@ -42,6 +43,17 @@ export async function* converseStream(body: ReadableStream<Uint8Array>, meta: St
   /** The content block of the forced JSON-mode tool, whose input streams out as content. */
   let jsonBlock: ToolBlock | undefined;
   let finished = false;
+  /**
+   * Reasoning blocks by contentBlockIndex: their text streams as `delta.reasoning_content`; when the
+   * block stops, text and signature go out as one `delta.reasoning_details` item (as on the Anthropic path).
+   */
+  let reasoning: Map<number, { text: string; signature: string | undefined }> | undefined;
+  const closeReasoning = (at: number): StreamEvent | undefined => {
+    const r = reasoning?.get(at);
+    if (!r) return undefined;
+    reasoning!.delete(at);
+    return chunk({ reasoning_details: [textDetail(r.text, r.signature)] });
+  };
   /** The closing `{}` of a tool block that streamed no input (undefined when it needs none). */
   const close = (block: ToolBlock | undefined): StreamEvent | undefined => {
     if (!block || block.sent) return undefined;
@@ -95,20 +107,36 @@ export async function* converseStream(body: ReadableStream<Uint8Array>, meta: St
             if (block === undefined || typeof fragment !== "string" || fragment === "") break;
             block.sent = true;
             yield block.ordinal < 0 ? chunk({ content: fragment }) : chunk({ tool_calls: [{ index: block.ordinal, function: { arguments: fragment } }] });
-          } else if (typeof delta?.reasoningContent?.text === "string") {
-            yield chunk({ reasoning_content: delta.reasoningContent.text });
+          } else if (delta?.reasoningContent) {
+            const r = delta.reasoningContent;
+            if (typeof r.redactedContent === "string") {
+              yield chunk({ reasoning_details: [encryptedDetail(r.redactedContent)] });
+              break;
+            }
+            const at = payload.contentBlockIndex ?? -1;
+            let block = reasoning?.get(at);
+            if (!block) (reasoning ??= new Map()).set(at, block = { text: "", signature: undefined });
+            if (typeof r.signature === "string") block.signature = (block.signature ?? "") + r.signature;
+            if (typeof r.text === "string" && r.text !== "") {
+              block.text += r.text;
+              yield chunk({ reasoning_content: r.text });
+            }
           }
           break;
         }
         case "contentBlockStop": {
           const at = payload.contentBlockIndex ?? -1;
-          const closing = close(jsonBlock !== undefined && jsonBlock.block === at ? jsonBlock : tools.get(at));
+          const closing = close(jsonBlock !== undefined && jsonBlock.block === at ? jsonBlock : tools.get(at)) ?? closeReasoning(at);
           if (closing) yield closing;
           break;
         }
         case "messageStop": {
           // Blocks the model never stopped are closed before the finish chunk.
           if (!finished) {
+            for (const at of reasoning?.keys() ?? []) {
+              const closing = closeReasoning(at);
+              if (closing) yield closing;
+            }
             for (const block of tools.values()) {
               const closing = close(block);
               if (closing) yield closing;
