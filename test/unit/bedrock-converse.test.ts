@@ -1,6 +1,7 @@
 // Bedrock Converse translation, unit level: toConverse (request), fromConverse (answer) and the
 // ConverseStream mapper, without HTTP. The contract suite covers the same paths end to end.
 import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
 import type { ChatCompletionRequest } from "../../src/core/openai-types.ts";
 import type { StreamEvent } from "../../src/core/stream-event.ts";
 import { GatewayError } from "../../src/core/errors.ts";
@@ -390,5 +391,31 @@ describe("Claude reasoning (reasoning_effort, reasoningContent)", () => {
       { content: "42" },
       {},
     ]);
+  });
+});
+
+describe("hostile values in the new fields: a 400 naming a param, never another error", () => {
+  test("any JSON at cache_control, file, reasoning_details, reasoning_signature, tool cache_control", () => {
+    fc.assert(fc.property(fc.jsonValue(), fc.constantFrom("cache", "file", "filename", "details", "signature", "tool"), (value, where) => {
+      const part: Record<string, unknown> = { type: "text", text: "x" };
+      const file: Record<string, unknown> = { file_data: "data:application/pdf;base64,QQ==" };
+      const assistant: Record<string, unknown> = { role: "assistant", content: "b" };
+      const tool: Record<string, unknown> = { type: "function", function: { name: "f" } };
+      if (where === "cache") part.cache_control = value;
+      if (where === "file") part.type = "file", part.file = { file_data: value };
+      if (where === "filename") part.type = "file", part.file = { ...file, filename: typeof value === "string" ? value : JSON.stringify(value) };
+      if (where === "details") assistant.reasoning_details = value;
+      if (where === "signature") assistant.reasoning_signature = value;
+      if (where === "tool") tool.cache_control = value;
+      const request = {
+        model: "m", reasoning_effort: "low", tools: [tool],
+        messages: [{ role: "user", content: [part] }, assistant, { role: "user", content: "c" }],
+      } as unknown as ChatCompletionRequest;
+      try {
+        JSON.stringify(toConverse(request, CLAUDE).body);
+      } catch (err) {
+        if (!(err instanceof GatewayError) || err.status !== 400 || typeof err.param !== "string") throw err;
+      }
+    }), { numRuns: 600, seed: 20251130 });
   });
 });
