@@ -373,12 +373,24 @@ describe("reasoning (extended thinking)", () => {
     expect((b.messages[1]!.content as unknown[])[0]).toEqual({ type: "thinking", thinking: "think", signature: "sig" });
   });
 
-  test("a tool loop whose assistant turn lost its thinking keeps thinking off; without thinking, history thinking is left out", () => {
+  test("a tool loop whose assistant turn lost its thinking, or a prefilled assistant turn, keeps thinking off; without thinking, history thinking is left out", () => {
     const lost = thinking({ reasoning_effort: "low", tools: weather }, loop({ role: "assistant", content: null, tool_calls: [call("c1")], reasoning_content: "no signature kept" }));
     expect(lost.thinking).toBeUndefined();
+    expect(thinking({ reasoning_effort: "low" }, [...user, { role: "assistant", content: "Because" }]).thinking).toBeUndefined();
     const off = thinking({ tools: weather }, loop(signed));
     expect(off.thinking).toBeUndefined();
     expect((off.messages[1]!.content as Array<{ type: string }>).map((b) => b.type)).toEqual(["text", "tool_use"]);
+  });
+
+  test("legacy functions / function_call are tools / tool_choice when tools is absent", () => {
+    const fn = weather[0]!.function;
+    const b = thinking({ functions: [fn], function_call: { name: "get_weather" } });
+    expect(b.tools).toEqual([{ name: "get_weather", description: fn.description, input_schema: fn.parameters! }]);
+    expect(b.tool_choice).toEqual({ type: "tool", name: "get_weather" });
+    expect(thinking({ functions: [fn], function_call: "none" }).tool_choice).toEqual({ type: "none" });
+    expect(thinking({ functions: [fn] }).tool_choice).toBeUndefined();
+    expect(thinking({ tools: weather, functions: [{ name: "other" }], function_call: "none" }).tools!.map((t) => t.name)).toEqual(["get_weather"]);
+    rejects(() => thinking({ functions: [fn], function_call: "sometimes" }), "function_call");
   });
 
   test("hostile reasoning fields: a 400 naming the param, never a 500", () => {

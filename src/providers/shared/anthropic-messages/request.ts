@@ -2,7 +2,7 @@ import { errors } from "../../../core/errors.ts";
 import { JSON_TOOL, jsonModeOf } from "../json-mode.ts";
 import type { ChatCompletionRequest, FunctionTool, ResponseFormat, ToolChoice } from "../../../core/openai-types.ts";
 import { convertMessages } from "./messages.ts";
-import { enableThinking, stripThinking, thinkingBudget, toolLoopLacksThinking } from "./thinking.ts";
+import { enableThinking, stripThinking, thinkingBudget, thinkingRuledOut } from "./thinking.ts";
 import type { AnthropicRequest, AnthropicTextBlock, AnthropicTool, AnthropicToolChoice } from "./wire-types.ts";
 
 /** Anthropic requires max_tokens; this is what a request without one gets. */
@@ -36,7 +36,7 @@ export function toAnthropicRequest(req: ChatCompletionRequest, model: string | u
   const body: AnthropicRequest = { max_tokens: asked ?? fallbackMax, messages };
   if (model !== undefined) body.model = model;
 
-  let tools = (req.tools ?? []).map(toTool);
+  let tools = (req.tools ?? legacyFunctions(req.functions)).map(toTool);
   let toolChoice: AnthropicToolChoice | undefined;
   const allowed = allowedTools(req.tool_choice);
   if (allowed) {
@@ -46,12 +46,12 @@ export function toAnthropicRequest(req: ChatCompletionRequest, model: string | u
     }
     if (tools.length > 0) toolChoice = withParallel({ type: allowed.required ? "any" : "auto" }, req.parallel_tool_calls);
   } else if (tools.length > 0) {
-    toolChoice = mapToolChoice(req.tool_choice, req.parallel_tool_calls);
+    toolChoice = mapToolChoice(req.tool_choice ?? legacyFunctionCall(req), req.parallel_tool_calls);
   }
   // Thinking cannot run with forced tool use (the client's forcing wins) or answer a tool result
   // whose assistant turn lost its thinking block.
   let budget = thinkingBudget(req.reasoning_effort);
-  if (budget !== undefined && (toolChoice?.type === "any" || toolChoice?.type === "tool" || toolLoopLacksThinking(messages))) budget = undefined;
+  if (budget !== undefined && (toolChoice?.type === "any" || toolChoice?.type === "tool" || thinkingRuledOut(messages))) budget = undefined;
   let jsonTool: string | undefined;
   const json = jsonModeOf(req.response_format);
   if (json) {
@@ -105,6 +105,21 @@ function toTool(tool: FunctionTool, i: number): AnthropicTool {
   const cache = (tool as { cache_control?: unknown }).cache_control;
   if (cache !== undefined && cache !== null) out.cache_control = cache;
   return out;
+}
+
+/** Legacy `functions` (used when `tools` is absent) are function tools. */
+function legacyFunctions(functions: unknown): FunctionTool[] {
+  if (!Array.isArray(functions)) return [];
+  return functions.map((f: FunctionTool["function"]) => ({ type: "function", function: f }));
+}
+
+/** Legacy `function_call` ("none" | "auto" | {name}) is the tool_choice of legacy `functions`. */
+function legacyFunctionCall(req: ChatCompletionRequest): ToolChoice | undefined {
+  const fc = req.function_call as string | { name?: unknown } | undefined;
+  if (req.tools !== undefined || fc === undefined) return undefined;
+  if (fc === "none" || fc === "auto") return fc;
+  if (typeof fc === "object" && fc !== null && typeof fc.name === "string") return { type: "function", function: { name: fc.name } };
+  throw errors.invalidRequest("`function_call` must be 'none', 'auto' or {\"name\": ...}.", "function_call");
 }
 
 interface Allowed { required: boolean; names: Array<{ name: string; param: string }> }

@@ -44,12 +44,14 @@ export function enableThinking(body: AnthropicRequest, budget: number, asked: nu
 }
 
 /**
- * With thinking on, Anthropic requires the assistant turn a tool result answers to start with its
- * thinking block. A client that did not keep the reasoning cannot give it back: thinking stays off
- * for that request rather than failing it.
+ * Whether the conversation rules thinking out. With thinking on, Anthropic requires the assistant
+ * turn a tool result answers to start with its thinking block (a client that did not keep the
+ * reasoning cannot give it back), and refuses a prefilled (final) assistant turn. Thinking stays
+ * off for such a request rather than failing it.
  */
-export function toolLoopLacksThinking(messages: readonly AnthropicMessage[]): boolean {
+export function thinkingRuledOut(messages: readonly AnthropicMessage[]): boolean {
   const last = messages.at(-1);
+  if (last?.role === "assistant") return true;
   const prev = messages.at(-2);
   if (!last || !prev || last.role !== "user" || prev.role !== "assistant" || typeof last.content === "string") return false;
   if (last.content[0]?.type !== "tool_result" || typeof prev.content === "string") return false;
