@@ -273,6 +273,7 @@ describe("gemini translation fidelity (issue 10)", () => {
     expect(message.content).toBe("Yes.");
     expect(message.reasoning_content).toBe("Weighing it.");
     expect(message.extra_content).toEqual({ google: { thought_signature: "c2ln" } });
+    expect(message.reasoning_details).toEqual([{ type: "reasoning.encrypted", data: "c2ln", format: "google-gemini-v1" }]);
     expect(result.body.usage).toEqual({
       prompt_tokens: 100, completion_tokens: 14, total_tokens: 114,
       prompt_tokens_details: { cached_tokens: 80 }, completion_tokens_details: { reasoning_tokens: 12 },
@@ -283,7 +284,7 @@ describe("gemini translation fidelity (issue 10)", () => {
     mock.reset();
     mock.when("POST", "*", sse([
       { candidates: [{ content: { role: "model", parts: [{ text: "Thinking", thought: true }] } }], usageMetadata: { promptTokenCount: 50, cachedContentTokenCount: 40, totalTokenCount: 50 } },
-      { candidates: [{ content: { role: "model", parts: [{ text: "Hi" }] }, logprobsResult: { chosenCandidates: [{ token: "Hi", logProbability: -0.25 }], topCandidates: [{ candidates: [{ token: "Hi", logProbability: -0.25 }] }] } }] },
+      { candidates: [{ content: { role: "model", parts: [{ text: "Hi", thoughtSignature: "dHh0" }] }, logprobsResult: { chosenCandidates: [{ token: "Hi", logProbability: -0.25 }], topCandidates: [{ candidates: [{ token: "Hi", logProbability: -0.25 }] }] } }] },
       { candidates: [{ content: { role: "model", parts: [{ functionCall: { id: "fc1", name: "get_weather", args: { location: "Paris" } }, thoughtSignature: "c2ln" }] }, finishReason: "STOP" }],
         usageMetadata: { promptTokenCount: 50, cachedContentTokenCount: 40, candidatesTokenCount: 5, thoughtsTokenCount: 3, totalTokenCount: 58 } },
     ]));
@@ -298,6 +299,9 @@ describe("gemini translation fidelity (issue 10)", () => {
     }, true);
     const choices = out.chunks.flatMap((c) => (c as { choices: Array<{ delta: Record<string, unknown>; logprobs?: unknown }> }).choices);
     expect(choices.map((c) => c.delta.reasoning_content).filter(Boolean)).toEqual(["Thinking"]);
+    const signed = choices.find((c) => c.delta.content === "Hi")!.delta;
+    expect(signed.extra_content).toEqual({ google: { thought_signature: "dHh0" } });
+    expect(signed.reasoning_details).toEqual([{ type: "reasoning.encrypted", data: "dHh0", format: "google-gemini-v1" }]);
     expect(choices.map((c) => c.logprobs).filter(Boolean)).toEqual([{ content: [{ token: "Hi", logprob: -0.25, bytes: [72, 105], top_logprobs: [{ token: "Hi", logprob: -0.25, bytes: [72, 105] }] }], refusal: null }]);
   });
 

@@ -219,7 +219,14 @@ describe("thoughtSignature round trip", () => {
     const message = response.choices[0]!.message;
     expect(message.content).toBe("Hello there");
     expect(message.extra_content).toEqual({ google: { thought_signature: "dGV4dA==" } });
+    expect(message.reasoning_details).toEqual([{ type: "reasoning.encrypted", data: "dGV4dA==", format: "google-gemini-v1" }]);
     const next = toGenerateContent({ model: "m", messages: [user("hi"), { role: "assistant", content: message.content, extra_content: message.extra_content }, user("and?")] });
     expect(next.contents[1]).toEqual({ role: "model", parts: [{ text: "Hello there", thoughtSignature: "dGV4dA==" }] });
+    // A client that keeps OpenRouter-style reasoning_details (and drops extra_content) round-trips it too;
+    // another provider's items and odd shapes are left out, never an error.
+    const viaDetails = toGenerateContent({ model: "m", messages: [user("hi"), { role: "assistant", content: "Hello there", reasoning_details: [null, { type: "reasoning.text", text: "t", format: "anthropic-claude-v1", signature: "x" }, ...message.reasoning_details as unknown[]] }, user("and?")] });
+    expect(viaDetails.contents[1]).toEqual({ role: "model", parts: [{ text: "Hello there", thoughtSignature: "dGV4dA==" }] });
+    const foreign = toGenerateContent({ model: "m", messages: [user("hi"), { role: "assistant", content: "x", reasoning_details: "nope", extra_content: 5 }, user("and?")] });
+    expect(foreign.contents[1]).toEqual({ role: "model", parts: [{ text: "x" }] });
   });
 });

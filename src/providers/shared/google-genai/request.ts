@@ -1,6 +1,7 @@
 import { errors } from "../../../core/errors.ts";
 import type { ChatCompletionRequest, ChatMessage, ContentPart, FunctionTool } from "../../../core/openai-types.ts";
 import { cleanFunctionParameters } from "./schema.ts";
+import { GEMINI_REASONING_FORMAT } from "./response.ts";
 import { thinkingConfig, geminiGeneration } from "./thinking.ts";
 import { geminiCallIdOf, thoughtSignatureOf } from "./tool-call-id.ts";
 import type { Content, FunctionCall, FunctionCallingMode, FunctionResponse, GenerateContentBody, GenerationConfig, Part } from "./wire.ts";
@@ -64,9 +65,9 @@ function toContents(messages: readonly ChatMessage[], signaturesRequired: boolea
         return push("user", userParts(m.content, i));
       case "assistant": {
         const parts = textParts(m.content, i);
-        // A text part's signature travels in the message's extra_content (what Butter answered with).
-        const textSignature = (m.extra_content as { google?: { thought_signature?: unknown } } | undefined)?.google?.thought_signature;
-        if (typeof textSignature === "string" && textSignature !== "" && parts.length > 0) parts[parts.length - 1]!.thoughtSignature = textSignature;
+        // A text part's signature travels in the message's extra_content or reasoning_details (what Butter answered with).
+        const textSignature = textSignatureOf(m);
+        if (textSignature !== undefined && parts.length > 0) parts[parts.length - 1]!.thoughtSignature = textSignature;
         let firstCall = true;
         (m.tool_calls ?? []).forEach((call, j) => {
           if (call?.type !== undefined && call.type !== "function") return;
@@ -103,6 +104,22 @@ function toContents(messages: readonly ChatMessage[], signaturesRequired: boolea
     }
   });
   return contents;
+}
+
+/**
+ * The signature of an assistant message's text: Google's `extra_content.google.thought_signature`, else a
+ * Gemini-format `reasoning.encrypted` item of `reasoning_details`. Anything else there (another provider's
+ * reasoning, odd shapes) is not Gemini's to judge and is left out.
+ */
+function textSignatureOf(m: ChatMessage): string | undefined {
+  const extra = (m.extra_content as { google?: { thought_signature?: unknown } } | null | undefined)?.google?.thought_signature;
+  if (typeof extra === "string" && extra !== "") return extra;
+  const details = m.reasoning_details;
+  if (!Array.isArray(details)) return undefined;
+  for (const d of details as Array<{ type?: unknown; data?: unknown; format?: unknown } | null>) {
+    if (d?.type === "reasoning.encrypted" && d.format === GEMINI_REASONING_FORMAT && typeof d.data === "string" && d.data !== "") return d.data;
+  }
+  return undefined;
 }
 
 /** Gemini wants an object; a JSON object result is sent as it is, anything else under `output`. */

@@ -84,6 +84,18 @@ export function readParts(parts: readonly Part[] | undefined): PartsRead {
 /** Google's OpenAI-compatibility field for a thought signature, on the message (or delta) it belongs to. */
 export const signatureField = (signature: string) => ({ google: { thought_signature: signature } });
 
+/**
+ * The `format` of the reasoning_details items written for Gemini (OpenRouter's name for Gemini's). The
+ * gateway's Anthropic and Bedrock paths write their signed reasoning in OpenRouter's reasoning_details shape
+ * too, and skip items of another format, so a conversation that moves between providers stays valid.
+ */
+export const GEMINI_REASONING_FORMAT = "google-gemini-v1";
+
+/** A text part's signature, as the two fields a client may keep: Google's extra_content and reasoning_details. */
+export function signatureFields(signature: string): { extra_content: ReturnType<typeof signatureField>; reasoning_details: Array<{ type: "reasoning.encrypted"; data: string; format: string }> } {
+  return { extra_content: signatureField(signature), reasoning_details: [{ type: "reasoning.encrypted", data: signature, format: GEMINI_REASONING_FORMAT }] };
+}
+
 export interface TokenLogprob { token: string; logprob: number; bytes: number[] | null }
 export interface ChoiceLogprobs { content: Array<TokenLogprob & { top_logprobs: TokenLogprob[] }>; refusal: null }
 
@@ -112,7 +124,7 @@ function toChoice(candidate: Candidate, position: number): ChatCompletion["choic
   const message: ChatCompletion["choices"][number]["message"] = { role: "assistant", content: read.text ?? null, refusal: null };
   if (read.reasoning !== undefined) message.reasoning_content = read.reasoning;
   if (read.calls.length > 0) message.tool_calls = read.calls;
-  if (read.signature !== undefined) message.extra_content = signatureField(read.signature);
+  if (read.signature !== undefined) Object.assign(message, signatureFields(read.signature));
   return {
     index: candidate.index ?? position,
     message,

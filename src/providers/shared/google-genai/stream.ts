@@ -6,14 +6,14 @@ import { decodeSse } from "../sse-decoder.ts";
 import { safeJson } from "../upstream-error.ts";
 import { googleError } from "./errors.ts";
 import { hasWellFormedCandidates } from "./validate.ts";
-import { completionId, createdOf, mapFinishReason, mapLogprobs, mapUsage, readParts, signatureField } from "./response.ts";
+import { completionId, createdOf, mapFinishReason, mapLogprobs, mapUsage, readParts, signatureFields } from "./response.ts";
 import type { GenerateContentResponse } from "./wire.ts";
 
 /**
  * `:streamGenerateContent?alt=sse` → OpenAI chunks. Google's SSE has CRLF separators and no [DONE]: the
  * body simply ends. Function calls arrive whole, so each becomes one tool-call delta with its full
  * arguments. Thought parts stream as `delta.reasoning_content`; a text part's thoughtSignature as
- * `delta.extra_content.google.thought_signature`; `logprobsResult` as the choice's `logprobs`. Usage is
+ * `delta.extra_content.google.thought_signature` and a `delta.reasoning_details` item; `logprobsResult` as the choice's `logprobs`. Usage is
  * cumulative on every chunk (on Vertex only the last has counts): the last one seen
  * is sent at the end as a `choices: []` chunk, after the finish chunk.
  */
@@ -70,7 +70,7 @@ export async function* toChunkStream(body: ReadableStream<Uint8Array>, provider:
           if (read.reasoning) delta.reasoning_content = read.reasoning;
           if (read.text) delta.content = read.text;
           if (calls.length > 0) delta.tool_calls = calls;
-          if (read.signature !== undefined) delta.extra_content = signatureField(read.signature);
+          if (read.signature !== undefined) Object.assign(delta, signatureFields(read.signature));
           deltas.push({ index, delta, logprobs, finish_reason: null });
         }
         if (candidate.finishReason) {
