@@ -40,7 +40,6 @@ export function toConverse(request: ChatCompletionRequest, modelId: string): Con
   /** Where the last non-empty system/developer message's blocks begin in `system`. */
   let lastSystemAt = -1;
   const parts: PartState = { docNames: undefined };
-  const claude = isClaude(modelId);
   /** Some assistant turn of the history carries reasoning blocks (Claude only). */
   let historyReasons = false;
 
@@ -67,7 +66,7 @@ export function toConverse(request: ChatCompletionRequest, modelId: string): Con
       case "assistant": {
         // Reasoning blocks open the turn, before its text and toolUse blocks.
         let content: Block[] = textBlocks(m, i);
-        if (claude && (m.reasoning_details != null || m.reasoning_signature != null)) {
+        if ((m.reasoning_details != null || m.reasoning_signature != null) && isClaude(modelId)) {
           const reasons = historyReasoning(m, `messages[${i}]`);
           if (reasons.length > 0) {
             historyReasons = true;
@@ -112,7 +111,7 @@ export function toConverse(request: ChatCompletionRequest, modelId: string): Con
   // Claude thinking cannot run with a forced tool (the client's forcing wins) or answer a tool
   // result whose assistant turn lost its reasoning block. Other models take no thinking field.
   let budget = thinkingBudget(request.reasoning_effort);
-  if (!claude || (budget !== undefined && (toolConfig?.toolChoice?.any !== undefined || toolConfig?.toolChoice?.tool !== undefined || toolLoopLacksThinking(messages)))) budget = undefined;
+  if (budget !== undefined && (!isClaude(modelId) || toolConfig?.toolChoice?.any !== undefined || toolConfig?.toolChoice?.tool !== undefined || toolLoopLacksThinking(messages))) budget = undefined;
   let jsonTool = false;
   const json = jsonModeOf(request.response_format);
   if (json) {
@@ -201,6 +200,7 @@ function inferenceConfig(r: ChatCompletionRequest): ConverseBody["inferenceConfi
  * names it uses (as LiteLLM and Portkey do); the model sees no new capability, only what it used.
  */
 function buildToolConfig(tools: FunctionTool[] | undefined, choice: ToolChoice | undefined, historyNeedsTools: boolean, historyTools: Set<string>): ConverseBody["toolConfig"] {
+  if ((tools === undefined || tools.length === 0) && !historyNeedsTools) return undefined;
   // A tool marked `cache_control` is followed by a cachePoint: the tool list up to it is cached.
   const specs: ToolEntry[] = [];
   const declared = new Set<string>();
