@@ -18,8 +18,8 @@ export interface ConvertedMessages {
 /** OpenAI messages → Anthropic's alternating user/assistant turns. */
 export function convertMessages(input: readonly ChatMessage[]): ConvertedMessages {
   const out: ConvertedMessages = { system: [], messages: [], historyTools: new Set(), thinking: false };
-  /** Legacy `role: "function"` results name their function, not a call id: the last assistant turn's calls by name. */
-  let calls: Map<string, string[]> | undefined;
+  /** The last assistant message and the call ids legacy function results have answered since (a rare path: built lazily). */
+  let lastAssistant: { m: ChatMessage; i: number; used?: Set<string> } | undefined;
   input.forEach((m, i) => {
     const at = `messages[${i}]`;
     switch (m.role) {
@@ -31,13 +31,8 @@ export function convertMessages(input: readonly ChatMessage[]): ConvertedMessage
         push(out.messages, "user", userContent(m.content, `${at}.content`));
         return;
       case "assistant":
-        calls = undefined;
-        push(out.messages, "assistant", assistantContent(m, i, out, (name, id) => {
-          calls ??= new Map();
-          const ids = calls.get(name);
-          if (ids) ids.push(id);
-          else calls.set(name, [id]);
-        }));
+        lastAssistant = { m, i };
+        push(out.messages, "assistant", assistantContent(m, i, out));
         return;
       case "tool":
         push(out.messages, "user", [toolResult(m, m.tool_call_id, at)]);
@@ -47,7 +42,7 @@ export function convertMessages(input: readonly ChatMessage[]): ConvertedMessage
         let id = typeof m.tool_call_id === "string" && m.tool_call_id !== "" ? m.tool_call_id : undefined;
         if (id === undefined) {
           if (typeof m.name !== "string" || m.name === "") throw errors.invalidRequest("A function message needs `name`.", `${at}.name`);
-          id = calls?.get(m.name)?.shift();
+          id = lastAssistant && callFor(lastAssistant, m.name);
           if (id === undefined) {
             throw errors.invalidRequest(`No earlier assistant turn calls the function '${m.name}' that this function message answers.`, `${at}.name`);
           }
@@ -62,6 +57,20 @@ export function convertMessages(input: readonly ChatMessage[]): ConvertedMessage
   if (out.messages.length === 0) systemOnly(out);
   return out;
 }
+
+/** The id of the assistant's first call of `name` not yet answered by a legacy function message. */
+function callFor(last: { m: ChatMessage; i: number; used?: Set<string> }, name: string): string | undefined {
+  const used = (last.used ??= new Set());
+  const ids = (last.m.tool_calls ?? []).filter((c) => c.function?.name === name).map((c) => c.id);
+  const legacy = last.m.function_call as { name?: unknown } | undefined | null;
+  if (legacy && legacy.name === name) ids.push(legacyCallId(last.i));
+  const id = ids.find((x) => !used.has(x));
+  if (id !== undefined) used.add(id);
+  return id;
+}
+
+/** Legacy function_call has no id: one is made from the message's position. */
+const legacyCallId = (i: number): string => `call_fn_${i}`;
 
 /**
  * A conversation of system messages only: OpenAI answers it, Anthropic rejects `messages: []`. The
@@ -166,7 +175,7 @@ function documentBlock(part: ContentPart, param: string): AnthropicBlock {
   return { type: "document", source: { type: "base64", media_type: parsed.mediaType, data: parsed.data } };
 }
 
-function assistantContent(m: ChatMessage, i: number, out: ConvertedMessages, onCall: (name: string, id: string) => void): string | AnthropicBlock[] {
+function assistantContent(m: ChatMessage, i: number, out: ConvertedMessages): string | AnthropicBlock[] {
   const at = `messages[${i}]`;
   const historyTools = out.historyTools;
   const calls = m.tool_calls ?? [];
@@ -188,14 +197,12 @@ function assistantContent(m: ChatMessage, i: number, out: ConvertedMessages, onC
       throw errors.invalidRequest("Only function tool calls can be sent to Anthropic.", `${at}.tool_calls[${j}].type`);
     }
     historyTools.add(call.function.name);
-    onCall(call.function.name, call.id);
     blocks.push(toolUse(call.id, call.function.name, call.function.arguments));
   });
   if (legacy) {
-    // Legacy function_call has no id; the function message after it is matched by name.
-    const id = `call_fn_${i}`;
+    // The function message after it is matched by name.
+    const id = legacyCallId(i);
     historyTools.add(legacy.name);
-    onCall(legacy.name, id);
     blocks.push(toolUse(id, legacy.name, legacy.arguments));
   }
   return blocks.filter((b) => b.type !== "text" || (b as AnthropicTextBlock).text !== "");
