@@ -181,3 +181,33 @@ test("a signature rejected by AWS (403 InvalidSignatureException) is an Authenti
   expect(JSON.stringify((err as AuthenticationError).error)).not.toContain(SECRET);
   expect(gw.logs.join("\n")).not.toContain(SECRET);
 });
+
+test("translation refusals reach the SDK as 400s in the OpenAI envelope, naming the param, with nothing sent upstream", async () => {
+  const cases: Array<[Record<string, unknown>, string]> = [
+    [{ n: 2 }, "n"],
+    [{ messages: [{ role: "user", content: [{ type: "text", text: "x", cache_control: { type: "forever" } }] }] }, "messages[0].content[0].cache_control"],
+    [{ messages: [{ role: "user", content: [{ type: "file", file: { file_data: "data:application/zip;base64,UEsDBA==", filename: "a.zip" } }] }] }, "messages[0].content[0].file.file_data"],
+    [{ reasoning_effort: "extreme" }, "reasoning_effort"],
+  ];
+  for (const [extra, param] of cases) {
+    const err = await client.chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "Hi" }], ...extra } as never).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(APIError);
+    expect([(err as APIError).status, (err as APIError).type, (err as APIError).param]).toEqual([400, "invalid_request_error", param]);
+  }
+  expect(mock.requests.length).toBe(0);
+});
+
+test("a PDF with a cache mark: document and cachePoint sent; cached tokens come back in usage", async () => {
+  mock.when("POST", `${PATH}/converse`, fixtureReply("bedrock", "converse-cache.response.json"));
+  const data = await client.chat.completions.create({
+    model: MODEL,
+    messages: [{ role: "user", content: [
+      { type: "file", file: { file_data: "data:application/pdf;base64,JVBERi0=", filename: "contract.pdf" } },
+      { type: "text", text: "Summarise.", cache_control: { type: "ephemeral" } } as never,
+    ] }],
+  });
+  expect(mock.requests[0]!.json).toMatchObject({ messages: [{ role: "user", content: [
+    { document: { format: "pdf", name: "contract", source: { bytes: "JVBERi0=" } } }, { text: "Summarise." }, { cachePoint: { type: "default" } },
+  ] }] });
+  expect(data.usage).toEqual({ prompt_tokens: 2068, completion_tokens: 40, total_tokens: 2108, prompt_tokens_details: { cached_tokens: 2048, cache_write_tokens: 0 } });
+});
