@@ -118,6 +118,13 @@ describe("images and files", () => {
     expect("cache_control" in body(req([{ role: "user", content: "x" }], { tools: weather })).tools![0]!).toBe(false);
   });
 
+  test("a cache_control that is not Anthropic's object is a 400 naming it", () => {
+    rejects(() => body(req([{ role: "user", content: [{ type: "text", text: "t", cache_control: "yes" }] }])), "messages[0].content[0].cache_control");
+    rejects(() => body(req([{ role: "system", content: [{ type: "text", text: "t", cache_control: [1] }] }, { role: "user", content: "x" }])), "messages[0].content[0].cache_control");
+    rejects(() => body(req([{ role: "user", content: [{ type: "image_url", image_url: { url: "https://x/y.png" }, cache_control: { ttl: "1h" } }] }])), "messages[0].content[0].cache_control");
+    rejects(() => body(req([{ role: "user", content: "x" }], { tools: [{ ...weather[0]!, cache_control: 5 } as never] })), "tools[0].cache_control");
+  });
+
   test("a PDF file part becomes a document block", () => {
     const b = body(req([{ role: "user", content: [{ type: "file", file: { filename: "a.pdf", file_data: "data:application/pdf;base64,JVBERi0=" } }] }]));
     expect(b.messages[0]!.content).toEqual([{ type: "document", source: { type: "base64", media_type: "application/pdf", data: "JVBERi0=" } }]);

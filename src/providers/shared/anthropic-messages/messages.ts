@@ -103,17 +103,25 @@ function push(messages: AnthropicMessage[], role: "user" | "assistant", content:
 const isToolResult = (b: AnthropicBlock): boolean => b.type === "tool_result";
 const asBlocks = (c: string | AnthropicBlock[]): AnthropicBlock[] => (typeof c === "string" ? [{ type: "text", text: c }] : c);
 
-function textBlock(text: string, part?: ContentPart): AnthropicTextBlock {
+function textBlock(text: string, part?: ContentPart, param?: string): AnthropicTextBlock {
   const block: AnthropicTextBlock = { type: "text", text };
   // Clients that know Anthropic mark prompt-cache breakpoints on their parts; keep them.
-  if (part && "cache_control" in part && part.cache_control !== undefined) block.cache_control = part.cache_control;
-  return block;
+  return part ? withCache(block, part, param) : block;
 }
 
 /** A prompt-cache breakpoint set on an OpenAI part is kept on the block made from it. */
-function withCache<B extends AnthropicBlock>(block: B, part: ContentPart): B {
-  if ("cache_control" in part && part.cache_control !== undefined) (block as { cache_control?: unknown }).cache_control = part.cache_control;
+function withCache<B extends AnthropicBlock>(block: B, part: ContentPart, param = "messages"): B {
+  const cache = (part as { cache_control?: unknown }).cache_control;
+  if (cache !== undefined && cache !== null) (block as { cache_control?: unknown }).cache_control = cacheControl(cache, `${param}.cache_control`);
   return block;
+}
+
+/** `cache_control` must be Anthropic's object (`{type: "ephemeral", ttl?}`): anything else is a 400 here, not upstream. */
+export function cacheControl(value: unknown, param: string): unknown {
+  if (typeof value !== "object" || value === null || Array.isArray(value) || typeof (value as { type?: unknown }).type !== "string") {
+    throw errors.invalidRequest("`cache_control` must be an object such as {\"type\": \"ephemeral\"}.", param);
+  }
+  return value;
 }
 
 function textOnly(content: ChatMessage["content"], param: string): AnthropicTextBlock[] {
@@ -121,7 +129,7 @@ function textOnly(content: ChatMessage["content"], param: string): AnthropicText
   if (typeof content === "string") return [textBlock(content)];
   return content.map((part, j) => {
     if (part.type !== "text" || typeof part.text !== "string") throw errors.invalidRequest("Only text parts are allowed here.", `${param}[${j}]`);
-    return textBlock(part.text, part);
+    return textBlock(part.text, part, `${param}[${j}]`);
   }).filter((b) => b.text !== "");
 }
 
@@ -135,11 +143,11 @@ function contentBlock(part: ContentPart, param: string): AnthropicBlock {
   switch (part.type) {
     case "text":
       if (typeof part.text !== "string") throw errors.invalidRequest("A text part needs a `text` string.", param);
-      return textBlock(part.text, part);
+      return textBlock(part.text, part, param);
     case "image_url":
-      return withCache(imageBlock(part, param), part);
+      return withCache(imageBlock(part, param), part, param);
     case "file":
-      return withCache(documentBlock(part, param), part);
+      return withCache(documentBlock(part, param), part, param);
     default:
       throw errors.invalidRequest(`Content parts of type '${part.type}' cannot be sent to Anthropic.`, `${param}.type`);
   }

@@ -1,7 +1,7 @@
 import { errors } from "../../../core/errors.ts";
 import { JSON_TOOL, jsonModeOf } from "../json-mode.ts";
 import type { ChatCompletionRequest, FunctionTool, ResponseFormat, ToolChoice } from "../../../core/openai-types.ts";
-import { convertMessages } from "./messages.ts";
+import { cacheControl, convertMessages } from "./messages.ts";
 import { enableThinking, stripThinking, thinkingBudget, thinkingRuledOut } from "./thinking.ts";
 import type { AnthropicRequest, AnthropicTextBlock, AnthropicTool, AnthropicToolChoice } from "./wire-types.ts";
 
@@ -103,7 +103,7 @@ function toTool(tool: FunctionTool, i: number): AnthropicTool {
   if (tool.function.description) out.description = tool.function.description;
   // A cache breakpoint on a tool (Anthropic-aware clients put it beside `function`) caches the tool list up to it.
   const cache = (tool as { cache_control?: unknown }).cache_control;
-  if (cache !== undefined && cache !== null) out.cache_control = cache;
+  if (cache !== undefined && cache !== null) out.cache_control = cacheControl(cache, `tools[${i}].cache_control`);
   return out;
 }
 
