@@ -192,7 +192,7 @@ describe("gemini adapter beyond the shared contract", () => {
     if (result.type !== "json") throw new Error("not json");
     expect(result.body.choices[0]!.finish_reason).toBe("content_filter");
     expect(result.body.choices[0]!.message.content).toBeNull();
-    expect(result.body.usage).toEqual({ prompt_tokens: 8, completion_tokens: 0, total_tokens: 8 });
+    expect(result.body.usage).toEqual({ prompt_tokens: 8, completion_tokens: 0, total_tokens: 8, prompt_tokens_details: { cached_tokens: 0 } });
   });
 
   test("models listing follows nextPageToken", async () => {

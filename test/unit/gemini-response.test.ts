@@ -16,6 +16,8 @@ describe("generateContent response → OpenAI", () => {
       prompt_tokens: 105, completion_tokens: 17, total_tokens: 122,
       prompt_tokens_details: { cached_tokens: 60 }, completion_tokens_details: { reasoning_tokens: 7 },
     });
+    // Proto3 JSON leaves zero counts out: no cachedContentTokenCount is 0 cached, reported as OpenAI does.
+    expect(mapUsage({ promptTokenCount: 4, candidatesTokenCount: 2, totalTokenCount: 6 })).toEqual({ prompt_tokens: 4, completion_tokens: 2, total_tokens: 6, prompt_tokens_details: { cached_tokens: 0 } });
     expect(mapUsage({ trafficType: "ON_DEMAND" })).toBeUndefined();
     expect(mapUsage(undefined)).toBeUndefined();
   });

@@ -25,8 +25,9 @@ export function mapUsage(meta: UsageMetadata | undefined): Usage | undefined {
   const prompt = (meta.promptTokenCount ?? 0) + (meta.toolUsePromptTokenCount ?? 0);
   const completion = (meta.candidatesTokenCount ?? 0) + (meta.thoughtsTokenCount ?? 0);
   const usage: Usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: meta.totalTokenCount ?? prompt + completion };
-  // Gemini counts cached tokens inside promptTokenCount, as OpenAI does: nothing to add back.
-  if (meta.cachedContentTokenCount !== undefined) usage.prompt_tokens_details = { cached_tokens: meta.cachedContentTokenCount };
+  // Gemini counts cached tokens inside promptTokenCount, as OpenAI does: nothing to add back. Always
+  // reported (an absent count is 0), as OpenAI and the gateway's Anthropic and Bedrock paths report it.
+  usage.prompt_tokens_details = { cached_tokens: meta.cachedContentTokenCount ?? 0 };
   if (meta.thoughtsTokenCount !== undefined) usage.completion_tokens_details = { reasoning_tokens: meta.thoughtsTokenCount };
   return usage;
 }
