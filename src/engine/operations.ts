@@ -3,7 +3,7 @@
 // and at the ingress, not a new method on every layer.
 import type { ChatCompletion, ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse } from "../core/openai-types.ts";
 import type { LlmResult, ProviderAdapter } from "../providers/types.ts";
-import { OPENAI_PARAMETERS } from "../providers/shared/parameters.ts";
+import { fitChatRequest } from "../providers/shared/fit-request.ts";
 import type { Attempt } from "./attempt.ts";
 import { peekStream, type StreamOwner } from "./stream-peek.ts";
 
@@ -29,8 +29,8 @@ export interface EngineOperation<Req extends { model: string }, B> {
 export const CHAT: EngineOperation<ChatCompletionRequest, ChatCompletion> = {
   name: "chat",
   async call(adapter, request, attempt, owner) {
-    // Parameter ranges and exclusions, per the target's table: the one place they are applied.
-    const fitted = (adapter.parameters ?? OPENAI_PARAMETERS).fit(request, attempt.model);
+    // Parameter ranges and exclusions, tool-call ids, per the target's declarations: the one place they are applied.
+    const fitted = fitChatRequest(adapter, request, attempt.model);
     const result = await adapter.chat(fitted, attempt);
     if (result.type !== "stream") return result;
     return { type: "stream", events: await peekStream(result.events, attempt, owner) };

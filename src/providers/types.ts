@@ -5,6 +5,7 @@ import type { StreamEvent } from "../core/stream-event.ts";
 import type { GatewayError } from "../core/errors.ts";
 import type { ProviderBlock, ProviderConfigSchema, StoredKey } from "../config/provider-block.ts";
 import type { ParameterRules } from "./shared/parameters.ts";
+import type { ToolCallIdFormat } from "./shared/tool-call-ids.ts";
 
 export type { ProviderBlock, StoredKey };
 
@@ -88,6 +89,8 @@ export interface ProviderAdapter<K = {}> {
    * chat request to it before the attempt; none: OpenAI's ranges.
    */
   readonly parameters?: ParameterRules;
+  /** The tool-call ids the provider accepts; the engine rewrites others (providers/shared/tool-call-ids.ts). */
+  readonly toolCallIds?: ToolCallIdFormat;
   chat(request: ChatCompletionRequest, ctx: CallContext<K>): Promise<ChatResult>;
   embeddings(request: EmbeddingRequest, ctx: CallContext<K>): Promise<EmbeddingResponse>;
   listModels(ctx: CallContext<K>): Promise<string[]>;

@@ -53,6 +53,25 @@ const geminiThinking: Reply = json({
   usageMetadata: { promptTokenCount: 20, candidatesTokenCount: 10, totalTokenCount: 30 },
 });
 
+/** Gemini 3 style: Gemini's own call id and a real-length signature (the Butter id carrying it passes 64 characters). */
+const geminiLongSignature: Reply = json({
+  candidates: [{
+    content: { role: "model", parts: [{ functionCall: { id: "fc_7b1x9q", name: "get_weather", args: { location: "Paris" } }, thoughtSignature: "Cr0CAdHtim9".padEnd(400, "xQ2+/") }] },
+    finishReason: "STOP",
+  }],
+  modelVersion: "gemini-3-pro-preview",
+  usageMetadata: { promptTokenCount: 20, candidatesTokenCount: 10, totalTokenCount: 30 },
+});
+
+/** Kimi K2 on an OpenAI-compatible host: ids like `functions.get_weather:0`. */
+const kimiStyle: Reply = json({
+  id: "chatcmpl-kimi", object: "chat.completion", created: 1742425051, model: "moonshotai/kimi-k2-instruct",
+  choices: [{ index: 0, finish_reason: "tool_calls", message: { role: "assistant", content: null, tool_calls: [
+    { id: "functions.get_weather:0", type: "function", function: { name: "get_weather", arguments: "{\"location\":\"Paris\"}" } },
+  ] } }],
+  usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+});
+
 interface Source {
   label: string;
   provider: ProviderName;
@@ -66,6 +85,8 @@ const SOURCES: Source[] = [
   { label: "anthropic", provider: "anthropic", model: GOOD_MODEL.anthropic, reply: fixtureReply("anthropic", "tools.response.json") },
   { label: "gemini (thinking, parallel calls)", provider: "gemini", model: "gemini-2.5-flash", reply: geminiThinking },
   { label: "gemini", provider: "gemini", model: GOOD_MODEL.gemini, reply: fixtureReply("gemini", "tools.response.json") },
+  { label: "gemini 3 (own id, real-length signature)", provider: "gemini", model: "gemini-3-pro-preview", reply: geminiLongSignature },
+  { label: "groq (Kimi-style ids)", provider: "groq", model: "moonshotai/kimi-k2-instruct", reply: kimiStyle },
   { label: "bedrock", provider: "bedrock", model: GOOD_MODEL.bedrock, reply: fixtureReply("bedrock", "tools.response.json") },
   { label: "mistral", provider: "mistral", model: GOOD_MODEL.mistral, reply: fixtureReply("mistral", "tools.response.json") },
 ];

@@ -168,7 +168,7 @@ describe("every valid chat request translates for every provider, or is a 400 na
     test(name, async () => {
       await fc.assert(
         fc.asyncProperty(request, async (generated) => {
-          const body = { ...generated, model: `${name}/${GOOD_MODEL[name as ProviderName]}` };
+          const body: Record<string, any> = { ...generated, model: `${name}/${GOOD_MODEL[name as ProviderName]}` };
           mock.clearRequests();
           const answer = await send(body);
           const context = `${answer.status} from ${name} for ${JSON.stringify(body).slice(0, 800)}\n→ ${answer.text.slice(0, 400)}`;

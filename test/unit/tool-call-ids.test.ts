@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { hashedId, MISTRAL_TOOL_CALL_IDS, rewriteToolCallIds } from "../../src/providers/shared/tool-call-ids.ts";
+import { ANTHROPIC_TOOL_CALL_IDS, BEDROCK_TOOL_CALL_IDS, hashedId, MISTRAL_TOOL_CALL_IDS, rewriteToolCallIds } from "../../src/providers/shared/tool-call-ids.ts";
 
 const history = [
   { role: "user", content: "weather?" },
@@ -41,5 +41,23 @@ describe("tool-call id rewriting", () => {
       seen.add(id);
     }
     expect(seen.size).toBe(5000);
+  });
+});
+
+describe("Anthropic and Bedrock id formats", () => {
+  test("ids outside [a-zA-Z0-9_-] (Kimi-style) or over 64 characters (Bedrock) are rewritten, readable and distinct", () => {
+    const kimi = ANTHROPIC_TOOL_CALL_IDS.rewrite("functions.get_weather:0");
+    expect(kimi).toMatch(/^functions_get_weather_0_[a-zA-Z0-9]{9}$/);
+    expect(ANTHROPIC_TOOL_CALL_IDS.rewrite("functions.get_weather:1")).not.toBe(kimi);
+    expect(ANTHROPIC_TOOL_CALL_IDS.accepts.test("call_x__ts_Cr0CAdHtim9".padEnd(400, "a"))).toBe(true);
+    const long = "call_x__ts_Cr0CAdHtim9".padEnd(400, "a");
+    expect(BEDROCK_TOOL_CALL_IDS.accepts.test(long)).toBe(false);
+    const rewritten = BEDROCK_TOOL_CALL_IDS.rewrite(long);
+    expect(rewritten).toMatch(BEDROCK_TOOL_CALL_IDS.accepts);
+    expect(BEDROCK_TOOL_CALL_IDS.rewrite(long.slice(0, -1) + "b")).not.toBe(rewritten);
+    for (const id of ["call_DdmO9pD3xa9XTPNJ32zg2hcA", "toolu_01A09q90qw90lq917835lq9", "tooluse_kZJMlvQmRJ6eAyJE5GIl7Q", "D681PevKs"]) {
+      expect(ANTHROPIC_TOOL_CALL_IDS.accepts.test(id)).toBe(true);
+      expect(BEDROCK_TOOL_CALL_IDS.accepts.test(id)).toBe(true);
+    }
   });
 });

@@ -4,6 +4,7 @@ import type { Auth, CallContext, ChatResult, ProviderAdapter, ProviderBlock, Pro
 import { readJson, sendChecked } from "../shared/http.ts";
 import { upstreamBase, urlUnder, type UrlTemplate } from "../shared/upstream-url.ts";
 import { CLAUDE_SAMPLING_RULE, ParameterRules, TEMPERATURE_0_1 } from "../shared/parameters.ts";
+import { ANTHROPIC_TOOL_CALL_IDS } from "../shared/tool-call-ids.ts";
 import {
   anthropicError, anthropicStream, fromAnthropicModels, fromAnthropicResponse, toAnthropicRequest,
 } from "../shared/anthropic-messages/index.ts";
@@ -28,6 +29,7 @@ class AnthropicAdapter implements ProviderAdapter {
   readonly keys;
   readonly supportsEmbeddings = false;
   readonly parameters = PARAMETERS;
+  readonly toolCallIds = ANTHROPIC_TOOL_CALL_IDS;
   readonly staticModels: readonly string[];
   private readonly url: UrlTemplate;
   private readonly headers: Record<string, string>;

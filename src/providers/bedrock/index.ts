@@ -13,6 +13,7 @@ import { bedrockKeyFields, bedrockSettings, type BedrockKeyFields, type BedrockS
 import { modelIds, STATIC_MODELS } from "./models.ts";
 import { upstreamBase, urlUnder, type UrlTemplate } from "../shared/upstream-url.ts";
 import { CLAUDE_SAMPLING_RULE, ParameterRules, TEMPERATURE_0_1 } from "../shared/parameters.ts";
+import { BEDROCK_TOOL_CALL_IDS } from "../shared/tool-call-ids.ts";
 
 // AWS Bedrock through the Converse API (chat), InvokeModel (embeddings) and the control plane
 // (model listing). See README "Bedrock" and providers README §3.
@@ -36,6 +37,7 @@ class BedrockAdapter implements ProviderAdapter<BedrockKeyFields> {
   readonly keys;
   readonly supportsEmbeddings = true;
   readonly parameters = PARAMETERS;
+  readonly toolCallIds = BEDROCK_TOOL_CALL_IDS;
   readonly staticModels: readonly string[];
   private readonly region: string;
   /** bedrock-runtime: Converse and InvokeModel. */

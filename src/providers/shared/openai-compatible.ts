@@ -10,7 +10,7 @@ import { openAIStyleError, safeJson } from "./upstream-error.ts";
 import { readJson, readJsonText, sendChecked } from "./http.ts";
 import { upstreamBase, urlUnder, type UrlTemplate } from "./upstream-url.ts";
 import { ParameterRules, type ParameterTable } from "./parameters.ts";
-import { rewriteToolCallIds, type ToolCallIdFormat } from "./tool-call-ids.ts";
+import type { ToolCallIdFormat } from "./tool-call-ids.ts";
 
 /** A provider that speaks OpenAI's wire format, described by its differences. `S`: its own block fields. */
 export interface OpenAICompatibleSpec<S = {}> {
@@ -93,6 +93,7 @@ class OpenAICompatibleAdapter<S> implements ProviderAdapter {
   readonly staticModels: readonly string[];
   readonly modelProblem?: (model: string) => string | undefined;
   readonly parameters?: ParameterRules;
+  readonly toolCallIds?: ToolCallIdFormat;
   private readonly streamUsage: StreamUsage;
   private readonly base: string;
   private readonly url: UrlTemplate;
@@ -117,6 +118,7 @@ class OpenAICompatibleAdapter<S> implements ProviderAdapter {
     this.finish = { ...STANDARD_FINISH, ...spec.finishReasons };
     this.streamUsage = typeof spec.streamUsage === "function" ? spec.streamUsage(config.settings) : spec.streamUsage;
     if (spec.parameters) this.parameters = new ParameterRules(spec.parameters);
+    if (spec.toolCallIds) this.toolCallIds = spec.toolCallIds;
     this.headers = { "content-type": "application/json", ...spec.extraHeaders, ...config.headers };
   }
 
@@ -151,8 +153,6 @@ class OpenAICompatibleAdapter<S> implements ProviderAdapter {
     else if (request.stream && this.streamUsage === "request") {
       body.stream_options = { ...request.stream_options, include_usage: true };
     }
-    const ids = this.spec.toolCallIds;
-    if (ids !== undefined && Array.isArray(request.messages)) body.messages = rewriteToolCallIds(request.messages, ids);
     this.spec.adjustRequest?.(body);
     const response = await sendChecked(ctx, {
       url: endpoint.url, method: "POST", headers: this.authHeaders(ctx.auth), body: JSON.stringify(body),

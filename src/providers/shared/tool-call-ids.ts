@@ -49,6 +49,23 @@ export const MISTRAL_TOOL_CALL_IDS: ToolCallIdFormat = {
   rewrite: (id) => hashedId(id, 9),
 };
 
+/** Up to `max` characters: the id with characters outside [a-zA-Z0-9_-] made `_`, cut short, and a hash of the whole id. */
+function safeId(id: string, max: number): string {
+  return `${id.replace(/[^a-zA-Z0-9_-]/g, "_").slice(0, max - 10)}_${hashedId(id, 9)}`;
+}
+
+/** Anthropic's tool_use ids (direct and on Vertex): [a-zA-Z0-9_-]+. Kimi-style `functions.get_weather:0` is not. */
+export const ANTHROPIC_TOOL_CALL_IDS: ToolCallIdFormat = {
+  accepts: /^[a-zA-Z0-9_-]+$/,
+  rewrite: (id) => safeId(id, 64),
+};
+
+/** Bedrock Converse toolUseId: 1 to 64 of [a-zA-Z0-9_-] (a Gemini id carrying a thought signature is longer). */
+export const BEDROCK_TOOL_CALL_IDS: ToolCallIdFormat = {
+  accepts: /^[a-zA-Z0-9_-]{1,64}$/,
+  rewrite: (id) => safeId(id, 64),
+};
+
 /**
  * The messages with every id the format does not accept rewritten; the same array when none needs
  * it (no copy for a history without foreign ids).

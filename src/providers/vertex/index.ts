@@ -12,6 +12,7 @@ import { isGenerateContentResponse } from "../shared/google-genai/validate.ts";
 import { anthropicError, anthropicStream, fromAnthropicResponse, toAnthropicRequest } from "../shared/anthropic-messages/index.ts";
 import { upstreamBase, urlUnder, type UrlTemplate } from "../shared/upstream-url.ts";
 import { CLAUDE_RULES, ParameterRules } from "../shared/parameters.ts";
+import { ANTHROPIC_TOOL_CALL_IDS } from "../shared/tool-call-ids.ts";
 import { TokenSource } from "./token-source.ts";
 import { vertexKeyFields, vertexSettings, type VertexKeyFields, type VertexSettings } from "./config.ts";
 
@@ -55,6 +56,8 @@ class VertexAdapter implements ProviderAdapter<VertexKeyFields> {
   readonly keys;
   readonly supportsEmbeddings = true;
   readonly parameters = PARAMETERS;
+  /** Claude's id format; Gemini's own ids (base64url signatures included) are within it too. */
+  readonly toolCallIds = ANTHROPIC_TOOL_CALL_IDS;
   readonly staticModels: readonly string[];
   /** URLs under `{host}/v1/projects/{project}/locations/{region}/publishers`. */
   private readonly url: UrlTemplate;
