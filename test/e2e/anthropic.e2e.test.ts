@@ -210,3 +210,26 @@ test("models: Anthropic's listing appears as anthropic/<id>", async () => {
   expect(ids).toContain(`anthropic/${MODEL}`);
   expect(ids).toContain("anthropic/claude-3-5-haiku-20241022");
 });
+
+test("reasoning round trip through the SDK: reasoning_effort → thinking; the signed thinking comes back as reasoning_details and goes up again unchanged", async () => {
+  const content = [
+    { type: "thinking", thinking: "Need the weather tool.", signature: "EqQBCgIYAhIMsig" },
+    { type: "tool_use", id: "toolu_r1", name: "get_weather", input: { location: "Paris" } },
+  ];
+  mock.when("POST", "/v1/messages").replyOnce(
+    json({ id: "msg_r", type: "message", role: "assistant", model: MODEL, content, stop_reason: "tool_use", stop_sequence: null, usage: { input_tokens: 10, output_tokens: 20 } }),
+    fixtureReply("anthropic", "chat.response.json"),
+  );
+  const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: "user", content: "What's the weather in Paris?" }];
+  const first = await client.chat.completions.create({ model: `anthropic/${MODEL}`, messages, tools, reasoning_effort: "low" });
+  expect((sent(0) as unknown as { thinking: unknown }).thinking).toEqual({ type: "enabled", budget_tokens: 2048 });
+  const message = first.choices[0]!.message as OpenAI.ChatCompletionMessage & { reasoning_content?: string; reasoning_details?: unknown };
+  expect(message.reasoning_content).toBe("Need the weather tool.");
+  expect(message.reasoning_details).toEqual([{ type: "reasoning.text", text: "Need the weather tool.", signature: "EqQBCgIYAhIMsig", format: "anthropic-claude-v1" }]);
+  await client.chat.completions.create({
+    model: `anthropic/${MODEL}`, tools, reasoning_effort: "low",
+    messages: [...messages, message as OpenAI.ChatCompletionAssistantMessageParam, { role: "tool", tool_call_id: "toolu_r1", content: "18C" }],
+  });
+  expect(sent(1).messages[1]).toEqual({ role: "assistant", content });
+  expect((sent(1) as unknown as { thinking?: unknown }).thinking).toBeDefined();
+});
