@@ -129,6 +129,8 @@ describe("OpenAI → generateContent request", () => {
     expect(thinking("minimal", "gemini-3-flash-preview")).toEqual({ thinkingLevel: "minimal", includeThoughts: true });
     expect(thinking("medium", "gemini-3-flash-preview")).toEqual({ thinkingLevel: "medium", includeThoughts: true });
     expect(toGenerateContent({ model: "x", messages: [user("x")] }, "gemini-3-pro-preview").generationConfig).toBeUndefined();
+    expect(thinking("high", "gemini-2.0-flash")).toBeUndefined();
+    expect(thinking("high", "models/gemini-1.5-pro")).toBeUndefined();
     let err: GatewayError | undefined;
     try { thinking("extreme", "gemini-2.5-flash"); } catch (e) { err = e as GatewayError; }
     expect(err?.status).toBe(400);
