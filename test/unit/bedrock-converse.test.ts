@@ -419,3 +419,16 @@ describe("hostile values in the new fields: a 400 naming a param, never another 
     }), { numRuns: 600, seed: 20251130 });
   });
 });
+
+describe("blank text", () => {
+  test("empty or whitespace-only text (Converse rejects it) is left out of system, user and assistant turns", () => {
+    const body = toConverse({ model: "m", messages: [
+      { role: "system", content: " \n" }, { role: "system", content: "S" },
+      { role: "user", content: [{ type: "text", text: "\t" }, { type: "text", text: "Q" }] },
+      { role: "assistant", content: "  " }, { role: "user", content: "again" },
+    ] }, CLAUDE).body;
+    expect(body).toEqual({ system: [{ text: "S" }], messages: [{ role: "user", content: [{ text: "Q" }, { text: "again" }] }] });
+    const err = refused(() => toConverse({ model: "m", messages: [{ role: "user", content: "   " }] }, CLAUDE));
+    expect(err.param).toBe("messages");
+  });
+});

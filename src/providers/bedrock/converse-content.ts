@@ -53,7 +53,7 @@ export function cachePointOf(holder: object, param: string): Block | undefined {
 export function textBlocks(m: ChatMessage, i: number): Block[] {
   const content = m.content;
   if (content == null) return [];
-  if (typeof content === "string") return content === "" ? [] : [{ text: content }];
+  if (typeof content === "string") return blank(content) ? [] : [{ text: content }];
   const out: Block[] = [];
   for (let j = 0; j < content.length; j++) {
     const part = content[j]!;
@@ -67,8 +67,7 @@ export function textBlocks(m: ChatMessage, i: number): Block[] {
 
 export function userContent(content: ChatMessage["content"], param: string, state: PartState): Block[] {
   if (content == null) return [];
-  // Bedrock rejects blank text blocks; an empty string has nothing to say anyway.
-  if (typeof content === "string") return content === "" ? [] : [{ text: content }];
+  if (typeof content === "string") return blank(content) ? [] : [{ text: content }];
   const out: Block[] = [];
   for (let j = 0; j < content.length; j++) partBlocks(out, content[j]!, `${param}[${j}]`, state);
   return out;
@@ -104,10 +103,16 @@ export function toolResultContent(content: ChatMessage["content"], param: string
   return { content: kept.length > 0 ? kept : [{ text: "" }], cache };
 }
 
+/**
+ * Converse rejects text blocks that are empty or only whitespace ("must contain non-whitespace
+ * text"); such a part says nothing to the model, so it is left out rather than failing the request.
+ */
+const blank = (text: string): boolean => text === "" || !/\S/.test(text);
+
 function pushText(out: Block[], part: ContentPart, param: string): void {
   const text = (part as { text: string }).text;
   const cache = cachePointOf(part, param);
-  if (text === "") return;
+  if (blank(text)) return;
   out.push({ text });
   if (cache) out.push(cache);
 }
