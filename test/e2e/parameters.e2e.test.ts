@@ -72,3 +72,19 @@ describe("Claude models that reject temperature with top_p", () => {
     }
   });
 });
+
+describe("Gemini penalties", () => {
+  test("presence_penalty 2 reaches Gemini (and Gemini on Vertex) as 1.99, OpenAI as 2", async () => {
+    for (const [model, expected] of [["gemini/gemini-2.5-pro", 1.99], ["vertex/gemini-2.5-pro", 1.99], ["openai/gpt-4o-mini", 2]] as const) {
+      mock.clearRequests();
+      const res = await fetch(`${gw.baseURL}/v1/chat/completions`, {
+        method: "POST", headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model, messages: [{ role: "user", content: "Hi" }], presence_penalty: 2, frequency_penalty: -2 }),
+      });
+      expect(res.status).toBe(200);
+      const body = mock.requests[0]!.json as Obj;
+      const config = body.generationConfig ?? body;
+      expect({ model, p: config.presencePenalty ?? config.presence_penalty, f: config.frequencyPenalty ?? config.frequency_penalty }).toEqual({ model, p: expected, f: -2 });
+    }
+  });
+});

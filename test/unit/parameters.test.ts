@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { ChatCompletionRequest } from "../../src/core/openai-types.ts";
 import { GatewayError } from "../../src/core/errors.ts";
 import {
-  CLAUDE_RULES, CLAUDE_SAMPLING_EXCLUSIVE, CLAUDE_SAMPLING_RULE, OPENAI_PARAMETERS, ParameterRules, TEMPERATURE_0_1,
+  CLAUDE_RULES, CLAUDE_SAMPLING_EXCLUSIVE, CLAUDE_SAMPLING_RULE, GEMINI_RANGES, OPENAI_PARAMETERS, ParameterRules, TEMPERATURE_0_1,
 } from "../../src/providers/shared/parameters.ts";
 
 const req = (extra: Partial<ChatCompletionRequest> = {}): ChatCompletionRequest => ({ model: "m", messages: [{ role: "user", content: "x" }], ...extra });
@@ -82,5 +82,15 @@ describe("the parameter rule", () => {
   test("a lower bound clamps up", () => {
     const rules = new ParameterRules({ ranges: { presence_penalty: { min: 0, max: 2 } } });
     expect(rules.fit(req({ presence_penalty: -1 }), "m").presence_penalty).toBe(0);
+  });
+});
+
+describe("Gemini penalties", () => {
+  test("presence/frequency penalty 2 (Gemini takes up to, not including, 2.0) goes as 1.99; -2 and 1.5 as sent", () => {
+    const gemini = new ParameterRules({ ranges: GEMINI_RANGES });
+    const out = gemini.fit(req({ presence_penalty: 2, frequency_penalty: 2 }), "gemini-2.5-pro");
+    expect(out).toMatchObject({ presence_penalty: 1.99, frequency_penalty: 1.99 });
+    const inside = req({ presence_penalty: -2, frequency_penalty: 1.5 });
+    expect(gemini.fit(inside, "gemini-2.5-pro")).toBe(inside);
   });
 });

@@ -11,6 +11,10 @@ import { embedInBatches } from "../shared/google-genai/batches.ts";
 import { isGenerateContentResponse } from "../shared/google-genai/validate.ts";
 import { upstreamBase, urlUnder, type UrlTemplate } from "../shared/upstream-url.ts";
 import { listGeminiModels } from "./models.ts";
+import { GEMINI_RANGES, ParameterRules } from "../shared/parameters.ts";
+
+/** Penalties below 2 (see README "Parameters across providers"). */
+const PARAMETERS = new ParameterRules({ ranges: GEMINI_RANGES });
 
 const DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com";
 /** `:batchEmbedContents` takes at most 100 requests; longer OpenAI input lists are split (batches.ts). */
@@ -39,6 +43,7 @@ class GeminiAdapter implements ProviderAdapter {
   readonly credentialMode;
   readonly keys;
   readonly supportsEmbeddings = true;
+  readonly parameters = PARAMETERS;
   readonly staticModels: readonly string[];
   /** URLs under `{base_url}/v1beta`. */
   private readonly url: UrlTemplate;

@@ -73,6 +73,15 @@ export const CLAUDE_RULES: readonly ModelParameterRule[] = [
   CLAUDE_SAMPLING_RULE,
 ];
 
+/**
+ * Gemini's generationConfig (Gemini API and Vertex): presencePenalty and frequencyPenalty from -2.0 up
+ * to, but not including, 2.0; 2 is sent as 1.99.
+ */
+export const GEMINI_RANGES: Ranges = {
+  presence_penalty: { min: -2, max: 1.99 },
+  frequency_penalty: { min: -2, max: 1.99 },
+};
+
 interface Resolved {
   /** The provider's ranges that differ from OpenAI's, per parameter. */
   readonly ranges: Ranges;

@@ -11,7 +11,7 @@ import { embedInBatches } from "../shared/google-genai/batches.ts";
 import { isGenerateContentResponse } from "../shared/google-genai/validate.ts";
 import { anthropicError, anthropicStream, fromAnthropicResponse, toAnthropicRequest } from "../shared/anthropic-messages/index.ts";
 import { upstreamBase, urlUnder, type UrlTemplate } from "../shared/upstream-url.ts";
-import { CLAUDE_RULES, ParameterRules } from "../shared/parameters.ts";
+import { CLAUDE_RULES, GEMINI_RANGES, ParameterRules } from "../shared/parameters.ts";
 import { ANTHROPIC_TOOL_CALL_IDS } from "../shared/tool-call-ids.ts";
 import { TokenSource } from "./token-source.ts";
 import { vertexKeyFields, vertexSettings, type VertexKeyFields, type VertexSettings } from "./config.ts";
@@ -29,8 +29,8 @@ const ANTHROPIC_VERSION = "vertex-2023-10-16";
  */
 export const EMBEDDING_BATCH_LIMIT = 250;
 export const embeddingBatchLimit = (model: string): number => (model.startsWith("gemini-embedding") ? 1 : EMBEDDING_BATCH_LIMIT);
-/** Gemini models take OpenAI's ranges; Claude models Anthropic's, by model id. */
-const PARAMETERS = new ParameterRules({ models: CLAUDE_RULES });
+/** Gemini models take Gemini's ranges, Claude models Anthropic's, by model id. */
+const PARAMETERS = new ParameterRules({ models: [{ models: /^gemini/, ranges: GEMINI_RANGES }, ...CLAUDE_RULES] });
 
 /** Anthropic models on Vertex (`claude-sonnet-4-5@20250929`) go to the Anthropic publisher's rawPredict. */
 export const isAnthropicModel = (model: string): boolean => model.startsWith("claude");
