@@ -41,6 +41,9 @@ describe("temperature above a provider's range is clamped; outside OpenAI's rang
       expect({ name, ...out }).toEqual({ name, status: 200, sampling: { temperature: CLAMPED.has(name) ? 1 : 1.5, top_p: undefined } });
     }
     expect((await sent("vertex/gemini-2.5-flash", { temperature: 1.5 })).sampling?.temperature).toBe(1.5);
+    // Perplexity takes temperature below 2.
+    expect((await sent(`perplexity/${GOOD_MODEL.perplexity}`, { temperature: 2 })).sampling?.temperature).toBe(1.99);
+    expect((await sent(`openai/${GOOD_MODEL.openai}`, { temperature: 2 })).sampling?.temperature).toBe(2);
     expect((await sent("bedrock/meta.llama3-1-70b-instruct-v1:0", { temperature: 1.5 })).sampling?.temperature).toBe(1);
   });
 

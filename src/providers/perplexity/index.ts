@@ -10,6 +10,8 @@ export const perplexity = openAICompatible({
   staticModels: ["sonar", "sonar-pro", "sonar-reasoning", "sonar-reasoning-pro", "sonar-deep-research"],
   // Usage rides on every chunk and [DONE] is not guaranteed: the stream ends at the finish_reason.
   streamUsage: "automatic",
+  // Perplexity takes temperature from 0 up to, not including, 2: 2 is sent as 1.99.
+  parameters: { ranges: { temperature: { min: 0, max: 1.99 } } },
   adjustRequest: (body) => {
     if (Array.isArray(body.tools) && body.tools.length > 0) {
       throw errors.invalidRequest("Perplexity models do not support tool calling; remove `tools` or pick another model.", "tools");
