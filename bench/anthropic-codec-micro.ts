@@ -17,6 +17,13 @@ const toolsRequest: ChatCompletionRequest = {
     { role: "tool", tool_call_id: "toolu_1", content: "18C" },
   ],
 };
+// A tool loop continued with thinking on: the assistant turn carries its signed reasoning back.
+const reasoningRequest: ChatCompletionRequest = {
+  ...toolsRequest, reasoning_effort: "low",
+  messages: toolsRequest.messages.map((m) => m.role === "assistant"
+    ? { ...m, reasoning_details: [{ type: "reasoning.text", text: "The weather tool answers this.", signature: "EqQBCgIYAhIM1gbcDa9GJwZA2b3h", format: "anthropic-claude-v1" }] }
+    : m),
+};
 const openaiResponse = JSON.stringify(JSON.parse(text("openai/chat.response.json")));
 const anthropicResponse = JSON.stringify(JSON.parse(text("anthropic/chat.response.json")));
 const events = text("anthropic/stream.sse").split("\n\n").filter((e) => e.trim() !== "").map((e) => {
@@ -45,6 +52,7 @@ console.log("per request (request body out + response body in):");
 const oaReq = measure("openai pass-through: {...req, model} + stringify", () => JSON.stringify({ ...request, model: "gpt-4o-mini" }).length);
 const anReq = measure("anthropic: toAnthropicRequest + stringify", () => JSON.stringify(toAnthropicRequest(request, "claude-sonnet-4-5").body).length);
 measure("anthropic: toAnthropicRequest + stringify (tools + result turn)", () => JSON.stringify(toAnthropicRequest(toolsRequest, "claude-sonnet-4-5").body).length);
+measure("anthropic: toAnthropicRequest + stringify (reasoning + signed history)", () => JSON.stringify(toAnthropicRequest(reasoningRequest, "claude-sonnet-4-5").body).length);
 const oaRes = measure("openai pass-through: parse response", () => JSON.parse(openaiResponse));
 const anRes = measure("anthropic: parse + fromAnthropicResponse", () => fromAnthropicResponse(JSON.parse(anthropicResponse), { provider: "anthropic" }));
 
