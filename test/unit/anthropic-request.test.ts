@@ -65,12 +65,11 @@ describe("system and turns", () => {
     expect(toAnthropicRequest(req([{ role: "user", content: "x" }]), M, { defaultMaxTokens: 99 }).body.max_tokens).toBe(99);
   });
 
-  // Ranges and exclusions are the parameter table's (test/unit/parameters.test.ts): the codec sends the value it is given.
-  test("stop → stop_sequences (string or array), user → metadata.user_id, temperature and top_p as given", () => {
+  test("stop → stop_sequences (string or array), user → metadata.user_id, temperature clamped to Anthropic's 0–1", () => {
     const b = body(req([{ role: "user", content: "x" }], { stop: ["END", "STOP"], user: "u-1", temperature: 1.6, top_p: 0.9, seed: 3, presence_penalty: 1 }));
     expect(b.stop_sequences).toEqual(["END", "STOP"]);
     expect(b.metadata).toEqual({ user_id: "u-1" });
-    expect(b.temperature).toBe(1.6);
+    expect(b.temperature).toBe(1);
     expect(b.top_p).toBe(0.9);
     expect(b.seed).toBeUndefined();
     expect(b.presence_penalty).toBeUndefined();
@@ -399,6 +398,7 @@ describe("reasoning (extended thinking)", () => {
     expect(thinking({ functions: [fn] }).tool_choice).toBeUndefined();
     expect(thinking({ tools: weather, functions: [{ name: "other" }], function_call: "none" }).tools!.map((t) => t.name)).toEqual(["get_weather"]);
     rejects(() => thinking({ functions: [fn], function_call: "sometimes" }), "function_call");
+    rejects(() => thinking({ functions: [fn, { name: "" }] }), "functions[1]");
   });
 
   test("hostile reasoning fields: a 400 naming the param, never a 500", () => {

@@ -36,7 +36,7 @@ export function toAnthropicRequest(req: ChatCompletionRequest, model: string | u
   const body: AnthropicRequest = { max_tokens: asked ?? fallbackMax, messages };
   if (model !== undefined) body.model = model;
 
-  let tools = (req.tools ?? legacyFunctions(req.functions)).map(toTool);
+  let tools = req.tools ? req.tools.map((t, i) => toTool(t, `tools[${i}]`)) : legacyFunctions(req.functions).map((t, i) => toTool(t, `functions[${i}]`));
   let toolChoice: AnthropicToolChoice | undefined;
   const allowed = allowedTools(req.tool_choice);
   if (allowed) {
@@ -78,9 +78,8 @@ export function toAnthropicRequest(req: ChatCompletionRequest, model: string | u
   if (toolChoice) body.tool_choice = toolChoice;
   const stop = typeof req.stop === "string" ? [req.stop] : req.stop;
   if (stop && stop.length > 0) body.stop_sequences = stop;
-  // Ranges (Anthropic's temperature is 0–1) and exclusions are applied before this, by the
-  // provider's parameter table (providers/shared/parameters.ts).
-  if (typeof req.temperature === "number") body.temperature = req.temperature;
+  // OpenAI's range is 0–2, Anthropic's 0–1.
+  if (typeof req.temperature === "number") body.temperature = Math.min(req.temperature, 1);
   if (typeof req.top_p === "number") body.top_p = req.top_p;
   if (typeof req.top_k === "number") body.top_k = req.top_k;
   if (typeof req.user === "string" && req.user !== "") body.metadata = { user_id: req.user };
@@ -96,15 +95,15 @@ function systemField(blocks: AnthropicTextBlock[]): string | AnthropicTextBlock[
   return blocks.length === 1 && blocks[0]!.cache_control === undefined ? blocks[0]!.text : blocks;
 }
 
-function toTool(tool: FunctionTool, i: number): AnthropicTool {
-  if (tool.type !== "function" || !tool.function?.name) throw errors.invalidRequest("Only function tools can be sent to Anthropic.", `tools[${i}]`);
+function toTool(tool: FunctionTool, at: string): AnthropicTool {
+  if (tool.type !== "function" || !tool.function?.name) throw errors.invalidRequest("Only function tools can be sent to Anthropic.", at);
   const params = tool.function.parameters;
   const schema = params && typeof params === "object" && Object.keys(params).length > 0 ? params : { properties: {} };
   const out: AnthropicTool = { name: tool.function.name, input_schema: { type: "object", ...schema } };
   if (tool.function.description) out.description = tool.function.description;
   // A cache breakpoint on a tool (Anthropic-aware clients put it beside `function`) caches the tool list up to it.
   const cache = (tool as { cache_control?: unknown }).cache_control;
-  if (cache !== undefined && cache !== null) out.cache_control = cacheControl(cache, `tools[${i}].cache_control`);
+  if (cache !== undefined && cache !== null) out.cache_control = cacheControl(cache, `${at}.cache_control`);
   return out;
 }
 
