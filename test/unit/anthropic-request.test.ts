@@ -65,11 +65,12 @@ describe("system and turns", () => {
     expect(toAnthropicRequest(req([{ role: "user", content: "x" }]), M, { defaultMaxTokens: 99 }).body.max_tokens).toBe(99);
   });
 
-  test("stop → stop_sequences (string or array), user → metadata.user_id, temperature clamped to Anthropic's 0–1", () => {
+  // Ranges and exclusions are the parameter table's (test/unit/parameters.test.ts): the codec sends the value it is given.
+  test("stop → stop_sequences (string or array), user → metadata.user_id, temperature and top_p as given", () => {
     const b = body(req([{ role: "user", content: "x" }], { stop: ["END", "STOP"], user: "u-1", temperature: 1.6, top_p: 0.9, seed: 3, presence_penalty: 1 }));
     expect(b.stop_sequences).toEqual(["END", "STOP"]);
     expect(b.metadata).toEqual({ user_id: "u-1" });
-    expect(b.temperature).toBe(1);
+    expect(b.temperature).toBe(1.6);
     expect(b.top_p).toBe(0.9);
     expect(b.seed).toBeUndefined();
     expect(b.presence_penalty).toBeUndefined();

@@ -78,8 +78,9 @@ export function toAnthropicRequest(req: ChatCompletionRequest, model: string | u
   if (toolChoice) body.tool_choice = toolChoice;
   const stop = typeof req.stop === "string" ? [req.stop] : req.stop;
   if (stop && stop.length > 0) body.stop_sequences = stop;
-  // OpenAI's range is 0–2, Anthropic's 0–1.
-  if (typeof req.temperature === "number") body.temperature = Math.min(req.temperature, 1);
+  // Ranges (Anthropic's temperature is 0–1) and exclusions are applied before this, by the
+  // provider's parameter table (providers/shared/parameters.ts).
+  if (typeof req.temperature === "number") body.temperature = req.temperature;
   if (typeof req.top_p === "number") body.top_p = req.top_p;
   if (typeof req.top_k === "number") body.top_k = req.top_k;
   if (typeof req.user === "string" && req.user !== "") body.metadata = { user_id: req.user };
