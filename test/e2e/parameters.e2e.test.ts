@@ -91,3 +91,40 @@ describe("Gemini penalties", () => {
     }
   });
 });
+
+describe("parameters a provider has no equivalent for are never silently dropped", () => {
+  const NONE: Record<string, readonly string[]> = {
+    anthropic: ["presence_penalty", "frequency_penalty", "logprobs", "top_logprobs", "logit_bias"],
+    bedrock: ["presence_penalty", "frequency_penalty", "logprobs", "top_logprobs", "logit_bias"],
+    vertex: ["presence_penalty", "frequency_penalty", "logprobs", "top_logprobs", "logit_bias"], // GOOD_MODEL is Claude
+    groq: ["logprobs", "top_logprobs", "logit_bias"],
+    mistral: ["logprobs", "top_logprobs", "logit_bias"],
+  };
+  const asked: Record<string, unknown> = { presence_penalty: 0.5, frequency_penalty: -1, logprobs: true, top_logprobs: 3, logit_bias: { "50256": -100 } };
+  const neutral: Record<string, unknown> = { presence_penalty: 0, frequency_penalty: 0, logprobs: false, top_logprobs: 0, logit_bias: {} };
+
+  test("a meaningful value is a 400 naming the parameter, and nothing goes upstream", async () => {
+    for (const [name, params] of Object.entries(NONE)) {
+      for (const param of params) {
+        const out = await sent(`${name}/${GOOD_MODEL[name as ProviderName]}`, { [param]: asked[param] });
+        expect({ name, status: out.status, param: out.error?.param }).toEqual({ name, status: 400, param });
+        expect(out.error?.message).toContain(`provider '${name}'`);
+        expect(mock.requests.length).toBe(0);
+      }
+    }
+  });
+
+  test("a neutral value (0, false, {}) means nothing asked: the request goes through without it", async () => {
+    for (const [name, params] of Object.entries(NONE)) {
+      const out = await sent(`${name}/${GOOD_MODEL[name as ProviderName]}`, Object.fromEntries(params.map((p) => [p, neutral[p]])));
+      expect({ name, status: out.status }).toEqual({ name, status: 200 });
+      const body = mock.requests[0]!.json as Obj;
+      for (const p of params) expect(body).not.toHaveProperty(p);
+    }
+  });
+
+  test("Gemini on Vertex and OpenAI take them", async () => {
+    expect((await sent("vertex/gemini-2.5-flash", { presence_penalty: 0.5 })).status).toBe(200);
+    expect((await sent(`openai/${GOOD_MODEL.openai}`, { logprobs: true, top_logprobs: 3, presence_penalty: 0.5 })).status).toBe(200);
+  });
+});

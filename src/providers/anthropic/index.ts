@@ -3,7 +3,7 @@ import type { ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse } from 
 import type { Auth, CallContext, ChatResult, ProviderAdapter, ProviderBlock, ProviderFactory } from "../types.ts";
 import { readJson, sendChecked } from "../shared/http.ts";
 import { upstreamBase, urlUnder, type UrlTemplate } from "../shared/upstream-url.ts";
-import { CLAUDE_SAMPLING_RULE, ParameterRules, TEMPERATURE_0_1 } from "../shared/parameters.ts";
+import { CLAUDE_SAMPLING_RULE, NO_LOGPROBS, NO_PENALTIES, ParameterRules, TEMPERATURE_0_1 } from "../shared/parameters.ts";
 import { ANTHROPIC_TOOL_CALL_IDS } from "../shared/tool-call-ids.ts";
 import {
   anthropicError, anthropicStream, fromAnthropicModels, fromAnthropicResponse, toAnthropicRequest,
@@ -13,7 +13,7 @@ const DEFAULT_BASE_URL = "https://api.anthropic.com";
 const API_VERSION = "2023-06-01";
 const STATIC_MODELS = ["claude-sonnet-4-5", "claude-opus-4-1", "claude-3-7-sonnet-latest", "claude-3-5-haiku-latest"];
 /** Anthropic's ranges and the Claude models that reject temperature with top_p (see README "Parameters across providers"). */
-const PARAMETERS = new ParameterRules({ ranges: TEMPERATURE_0_1, models: [CLAUDE_SAMPLING_RULE] });
+const PARAMETERS = new ParameterRules({ ranges: TEMPERATURE_0_1, unsupported: [...NO_PENALTIES, ...NO_LOGPROBS], models: [CLAUDE_SAMPLING_RULE] });
 /** Listing pages are followed up to this many (1,000 models each): a bound against a cursor loop. */
 const MAX_MODEL_PAGES = 5;
 

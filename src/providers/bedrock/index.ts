@@ -12,14 +12,14 @@ import { bedrockHttpError } from "./errors.ts";
 import { bedrockKeyFields, bedrockSettings, type BedrockKeyFields, type BedrockSettings } from "./config.ts";
 import { modelIds, STATIC_MODELS } from "./models.ts";
 import { upstreamBase, urlUnder, type UrlTemplate } from "../shared/upstream-url.ts";
-import { CLAUDE_SAMPLING_RULE, ParameterRules, TEMPERATURE_0_1 } from "../shared/parameters.ts";
+import { CLAUDE_SAMPLING_RULE, NO_LOGPROBS, NO_PENALTIES, ParameterRules, TEMPERATURE_0_1 } from "../shared/parameters.ts";
 import { BEDROCK_TOOL_CALL_IDS } from "../shared/tool-call-ids.ts";
 
 // AWS Bedrock through the Converse API (chat), InvokeModel (embeddings) and the control plane
 // (model listing). See README "Bedrock" and providers README §3.
 
 /** Converse takes temperature 0–1 for every model; Claude models that reject temperature with top_p. */
-const PARAMETERS = new ParameterRules({ ranges: TEMPERATURE_0_1, models: [CLAUDE_SAMPLING_RULE] });
+const PARAMETERS = new ParameterRules({ ranges: TEMPERATURE_0_1, unsupported: [...NO_PENALTIES, ...NO_LOGPROBS], models: [CLAUDE_SAMPLING_RULE] });
 
 const REQUEST_ID = /^[A-Za-z0-9-]{1,64}$/;
 

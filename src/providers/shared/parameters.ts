@@ -12,6 +12,9 @@ import type { ChatCompletionRequest } from "../../core/openai-types.ts";
 //    clamped to the provider's nearest bound. Clamping is documented behaviour, not an error.
 // 3. For models that reject two parameters together (Claude Sonnet/Haiku 4.5, Opus 4.1 and later
 //    reject temperature with top_p), the second is dropped when both are given.
+// 4. A parameter the provider has no equivalent for is removed when its value means nothing (a
+//    penalty of 0, `logprobs: false`, an empty `logit_bias`) and is a 400 naming it otherwise:
+//    never silently dropped.
 // The request is copied only when something changes (it is shared by the request's attempts).
 
 export type RangedParameter = "temperature" | "top_p" | "presence_penalty" | "frequency_penalty";
@@ -23,11 +26,36 @@ export interface Range {
 
 export type Ranges = Readonly<Partial<Record<RangedParameter, Range>>>;
 
+/** A request field the provider cannot express, and which of its values mean "nothing asked". */
+export interface UnsupportedParameter {
+  readonly name: keyof ChatCompletionRequest & string;
+  neutral(value: unknown): boolean;
+}
+
+const isZero = (v: unknown) => v === 0;
+const isFalse = (v: unknown) => v === false;
+const isEmptyObject = (v: unknown) => typeof v === "object" && v !== null && Object.keys(v).length === 0;
+
+/** Presence and frequency penalties (Anthropic, Bedrock Converse). */
+export const NO_PENALTIES: readonly UnsupportedParameter[] = [
+  { name: "presence_penalty", neutral: isZero },
+  { name: "frequency_penalty", neutral: isZero },
+];
+
+/** Token log-probabilities and biases. */
+export const NO_LOGPROBS: readonly UnsupportedParameter[] = [
+  { name: "logprobs", neutral: isFalse },
+  { name: "top_logprobs", neutral: isZero },
+  { name: "logit_bias", neutral: isEmptyObject },
+];
+
 /** Rules for the models whose id (as the provider knows it) matches `models`. */
 export interface ModelParameterRule {
   readonly models: RegExp;
   /** Ranges for these models, over the provider's own. */
   readonly ranges?: Ranges;
+  /** Parameters these models cannot take, over the provider's own. */
+  readonly unsupported?: readonly UnsupportedParameter[];
   /** Parameters these models reject together: when both are given, `drop` is removed and `keep` is sent. */
   readonly exclusive?: { readonly keep: RangedParameter; readonly drop: RangedParameter };
 }
@@ -35,6 +63,7 @@ export interface ModelParameterRule {
 /** One provider kind's declaration. Parameters it does not name follow OpenAI's ranges. */
 export interface ParameterTable {
   readonly ranges?: Ranges;
+  readonly unsupported?: readonly UnsupportedParameter[];
   /** Every matching rule applies, in order. */
   readonly models?: readonly ModelParameterRule[];
 }
@@ -69,7 +98,7 @@ export const CLAUDE_SAMPLING_RULE: ModelParameterRule = {
 
 /** Claude on a host that also serves other models (Vertex): the range and the exclusion, by model id. */
 export const CLAUDE_RULES: readonly ModelParameterRule[] = [
-  { models: /claude/, ranges: TEMPERATURE_0_1 },
+  { models: /claude/, ranges: TEMPERATURE_0_1, unsupported: [...NO_PENALTIES, ...NO_LOGPROBS] },
   CLAUDE_SAMPLING_RULE,
 ];
 
@@ -85,6 +114,7 @@ export const GEMINI_RANGES: Ranges = {
 interface Resolved {
   /** The provider's ranges that differ from OpenAI's, per parameter. */
   readonly ranges: Ranges;
+  readonly unsupported: readonly UnsupportedParameter[];
   readonly exclusive: ReadonlyArray<{ keep: RangedParameter; drop: RangedParameter }>;
 }
 
@@ -95,17 +125,37 @@ const MEMO_LIMIT = 512;
 export class ParameterRules {
   private readonly memo = new Map<string, Resolved>();
   private readonly base: Resolved;
+  /** Every field some rule of this table may refuse: looked at first, so the common request stays a few reads. */
+  private readonly watched: readonly string[];
 
   constructor(private readonly table: ParameterTable = {}) {
-    this.base = { ranges: table.ranges ?? {}, exclusive: [] };
+    this.base = { ranges: table.ranges ?? {}, unsupported: table.unsupported ?? [], exclusive: [] };
+    const names = new Set<string>((table.unsupported ?? []).map((u) => u.name));
+    for (const rule of table.models ?? []) for (const u of rule.unsupported ?? []) names.add(u.name);
+    this.watched = [...names];
   }
 
-  /** The request this provider can take: unchanged when nothing applies (the common case costs four property reads). */
-  fit(request: ChatCompletionRequest, model: string): ChatCompletionRequest {
-    if (request.temperature === undefined && request.top_p === undefined
+  /**
+   * The request this provider can take: unchanged when nothing applies (the common case costs a few
+   * property reads). `provider` names the provider in a refusal.
+   */
+  fit(request: ChatCompletionRequest, model: string, provider?: string): ChatCompletionRequest {
+    let unsupported = false;
+    for (const name of this.watched) if ((request as Record<string, unknown>)[name] !== undefined) unsupported = true;
+    if (!unsupported && request.temperature === undefined && request.top_p === undefined
       && request.presence_penalty === undefined && request.frequency_penalty === undefined) return request;
     const rules = this.resolve(model);
     let out = request;
+    for (const u of rules.unsupported) {
+      const value = (request as Record<string, unknown>)[u.name];
+      if (value === undefined) continue;
+      if (!u.neutral(value)) {
+        const where = provider === undefined ? "this provider" : `provider '${provider}'`;
+        throw errors.invalidRequest(`'${u.name}' has no equivalent on ${where} for model '${model}'; leave it out (or send its neutral value) to use this model.`, u.name);
+      }
+      if (out === request) out = { ...request };
+      delete (out as Record<string, unknown>)[u.name];
+    }
     for (const name of PARAMETERS) {
       const value = request[name];
       if (typeof value !== "number") continue;
@@ -132,13 +182,17 @@ export class ParameterRules {
     let resolved = this.memo.get(model);
     if (resolved !== undefined) return resolved;
     let ranges: Ranges | undefined;
+    let unsupported = this.base.unsupported;
     const exclusive: Array<{ keep: RangedParameter; drop: RangedParameter }> = [];
     for (const rule of models) {
       if (!rule.models.test(model)) continue;
       if (rule.ranges) ranges = { ...(ranges ?? this.base.ranges), ...rule.ranges };
+      if (rule.unsupported) unsupported = [...unsupported, ...rule.unsupported];
       if (rule.exclusive) exclusive.push(rule.exclusive);
     }
-    resolved = ranges === undefined && exclusive.length === 0 ? this.base : { ranges: ranges ?? this.base.ranges, exclusive };
+    resolved = ranges === undefined && exclusive.length === 0 && unsupported === this.base.unsupported
+      ? this.base
+      : { ranges: ranges ?? this.base.ranges, unsupported, exclusive };
     if (this.memo.size >= MEMO_LIMIT) this.memo.clear();
     this.memo.set(model, resolved);
     return resolved;
