@@ -8,4 +8,6 @@ export const openrouter = openAICompatible({
   staticModels: ["openai/gpt-4o-mini", "anthropic/claude-sonnet-4.5", "meta-llama/llama-3.1-70b-instruct"],
   streamUsage: "request",
   finishReasons: { error: "stop" },
+  // OpenRouter takes reasoning back in the history (its own `reasoning_details` shape, which Butter uses).
+  historyExtensions: ["reasoning_details"],
 });

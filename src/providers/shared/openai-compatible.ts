@@ -11,6 +11,7 @@ import { readJson, readJsonText, sendChecked } from "./http.ts";
 import { upstreamBase, urlUnder, type UrlTemplate } from "./upstream-url.ts";
 import { ParameterRules, type ParameterTable } from "./parameters.ts";
 import type { ToolCallIdFormat } from "./tool-call-ids.ts";
+import { withoutForeignExtensions, type HistoryExtension } from "./history-extensions.ts";
 
 /** A provider that speaks OpenAI's wire format, described by its differences. `S`: its own block fields. */
 export interface OpenAICompatibleSpec<S = {}> {
@@ -34,6 +35,8 @@ export interface OpenAICompatibleSpec<S = {}> {
   parameters?: ParameterTable;
   /** The tool-call ids the provider accepts; others are rewritten (providers/shared/tool-call-ids.ts). */
   toolCallIds?: ToolCallIdFormat;
+  /** Reasoning fields of other providers' answers this provider takes back in a history (others are removed). */
+  historyExtensions?: readonly HistoryExtension[];
   /** Non-standard finish reasons this provider uses. */
   finishReasons?: Record<string, FinishReason>;
   /** Rewrites the outgoing body for provider rules (fields it rejects, and so on). */
@@ -101,6 +104,7 @@ class OpenAICompatibleAdapter<S> implements ProviderAdapter {
   private readonly headers: Record<string, string>;
 
   private readonly settings: S;
+  private readonly historyExtensions: ReadonlySet<HistoryExtension> | undefined;
   /** The endpoints of providers whose URLs do not hold the model: built once, not per request. */
   private readonly fixed: Partial<Record<Operation, Endpoint>> = {};
 
@@ -116,6 +120,7 @@ class OpenAICompatibleAdapter<S> implements ProviderAdapter {
     const modelProblem = spec.modelProblem;
     if (modelProblem) this.modelProblem = (model) => modelProblem(model, config.settings);
     this.finish = { ...STANDARD_FINISH, ...spec.finishReasons };
+    this.historyExtensions = spec.historyExtensions === undefined ? undefined : new Set(spec.historyExtensions);
     this.streamUsage = typeof spec.streamUsage === "function" ? spec.streamUsage(config.settings) : spec.streamUsage;
     if (spec.parameters) this.parameters = new ParameterRules(spec.parameters);
     if (spec.toolCallIds) this.toolCallIds = spec.toolCallIds;
@@ -149,6 +154,10 @@ class OpenAICompatibleAdapter<S> implements ProviderAdapter {
   async chat(request: ChatCompletionRequest, ctx: CallContext): Promise<ChatResult> {
     const endpoint = this.endpoint("chat/completions", ctx.model);
     const body = this.bodyFor(request, endpoint, ctx.model);
+    if (Array.isArray(request.messages)) {
+      const messages = withoutForeignExtensions(request.messages, this.historyExtensions);
+      if (messages !== request.messages) body.messages = messages;
+    }
     if (this.streamUsage === "none") delete body.stream_options;
     else if (request.stream && this.streamUsage === "request") {
       body.stream_options = { ...request.stream_options, include_usage: true };
