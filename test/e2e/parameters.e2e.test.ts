@@ -99,6 +99,7 @@ describe("parameters a provider has no equivalent for are never silently dropped
     vertex: ["presence_penalty", "frequency_penalty", "logprobs", "top_logprobs", "logit_bias"], // GOOD_MODEL is Claude
     groq: ["logprobs", "top_logprobs", "logit_bias"],
     mistral: ["logprobs", "top_logprobs", "logit_bias"],
+    gemini: ["logit_bias"],
   };
   const asked: Record<string, unknown> = { presence_penalty: 0.5, frequency_penalty: -1, logprobs: true, top_logprobs: 3, logit_bias: { "50256": -100 } };
   const neutral: Record<string, unknown> = { presence_penalty: 0, frequency_penalty: 0, logprobs: false, top_logprobs: 0, logit_bias: {} };
@@ -123,8 +124,9 @@ describe("parameters a provider has no equivalent for are never silently dropped
     }
   });
 
-  test("Gemini on Vertex and OpenAI take them", async () => {
+  test("Gemini on Vertex and OpenAI take them (Gemini has no logit bias)", async () => {
     expect((await sent("vertex/gemini-2.5-flash", { presence_penalty: 0.5 })).status).toBe(200);
+    expect((await sent("vertex/gemini-2.5-flash", { logit_bias: { "1": 2 } })).error?.param).toBe("logit_bias");
     expect((await sent(`openai/${GOOD_MODEL.openai}`, { logprobs: true, top_logprobs: 3, presence_penalty: 0.5 })).status).toBe(200);
   });
 });

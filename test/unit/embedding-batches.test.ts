@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { embedInBatches } from "../../src/providers/shared/google-genai/batches.ts";
+import { embedInBatches } from "../../src/providers/shared/embedding-batches.ts";
 import { errors, GatewayError } from "../../src/core/errors.ts";
 
 const texts = (n: number) => Array.from({ length: n }, (_, i) => `t${i}`);

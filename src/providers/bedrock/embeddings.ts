@@ -1,5 +1,6 @@
 import { errors } from "../../core/errors.ts";
 import type { EmbeddingRequest, EmbeddingResponse } from "../../core/openai-types.ts";
+import { embedInBatches } from "../shared/embedding-batches.ts";
 
 // Embeddings through InvokeModel with model-native bodies (providers README §3.8). The family is
 // chosen by model id: Titan takes one text per call, Cohere v3 a batch of up to 96.
@@ -7,8 +8,9 @@ import type { EmbeddingRequest, EmbeddingResponse } from "../../core/openai-type
 /** One InvokeModel call: body in, parsed JSON and the token-count header out. */
 export type Invoke = (body: Record<string, unknown>) => Promise<{ json: unknown; inputTokens: number | undefined }>;
 
+/** Cohere embed v3 takes at most 96 texts a call; Titan one (split and reassembled by providers/shared/embedding-batches.ts). */
 const COHERE_BATCH = 96;
-/** Titan calls in flight at once for one client request. */
+/** Titan calls in flight at once for one client request (one text each). */
 const TITAN_CONCURRENCY = 8;
 
 export type EmbeddingFamily = "titan" | "titan-v1" | "cohere";
@@ -48,27 +50,19 @@ export async function embed(provider: string, request: EmbeddingRequest, model: 
 interface Result { vectors: number[][]; tokens: number }
 
 async function titan(provider: string, request: EmbeddingRequest, texts: string[], invoke: Invoke, v2: boolean): Promise<Result> {
-  const vectors: number[][] = new Array(texts.length);
-  let tokens = 0;
-  let next = 0;
-  const worker = async () => {
-    while (next < texts.length) {
-      const i = next++;
-      const body: Record<string, unknown> = { inputText: texts[i] };
-      // v2 options; OpenAI's embeddings are unit vectors, so normalise like them.
-      if (v2) {
-        if (request.dimensions !== undefined) body.dimensions = request.dimensions;
-        body.normalize = true;
-      }
-      const { json, inputTokens } = await invoke(body);
-      const r = json as { embedding?: unknown; inputTextTokenCount?: unknown } | null;
-      if (!r || !isVector(r.embedding)) throw errors.upstreamBadResponse(provider, "the Titan response has no `embedding` array");
-      vectors[i] = r.embedding;
-      tokens += typeof r.inputTextTokenCount === "number" ? r.inputTextTokenCount : (inputTokens ?? 0);
+  const { vectors, tokens } = await embedInBatches(provider, texts, 1, async ([text]) => {
+    const body: Record<string, unknown> = { inputText: text };
+    // v2 options; OpenAI's embeddings are unit vectors, so normalise like them.
+    if (v2) {
+      if (request.dimensions !== undefined) body.dimensions = request.dimensions;
+      body.normalize = true;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(TITAN_CONCURRENCY, texts.length) }, worker));
-  return { vectors, tokens };
+    const { json, inputTokens } = await invoke(body);
+    const r = json as { embedding?: unknown; inputTextTokenCount?: unknown } | null;
+    if (!r || !isVector(r.embedding)) throw errors.upstreamBadResponse(provider, "the Titan response has no `embedding` array");
+    return { vectors: [r.embedding], tokens: typeof r.inputTextTokenCount === "number" ? r.inputTextTokenCount : (inputTokens ?? 0) };
+  }, TITAN_CONCURRENCY);
+  return { vectors, tokens: tokens ?? 0 };
 }
 
 async function cohere(provider: string, request: EmbeddingRequest, texts: string[], invoke: Invoke): Promise<Result> {
@@ -77,23 +71,18 @@ async function cohere(provider: string, request: EmbeddingRequest, texts: string
   }
   // OpenAI has no input_type; documents is the common case, and a client may say otherwise.
   const inputType = typeof request.input_type === "string" ? request.input_type : "search_document";
-  const batches: string[][] = [];
-  for (let i = 0; i < texts.length; i += COHERE_BATCH) batches.push(texts.slice(i, i + COHERE_BATCH));
-  const results = await Promise.all(batches.map((batch) => invoke({ texts: batch, input_type: inputType })));
-  const vectors: number[][] = [];
-  let tokens = 0;
-  for (const [b, { json, inputTokens }] of results.entries()) {
+  const { vectors, tokens } = await embedInBatches(provider, texts, COHERE_BATCH, async (batch) => {
+    const { json, inputTokens } = await invoke({ texts: batch, input_type: inputType });
     const r = json as { embeddings?: unknown } | null;
     // `embeddings` is a list of vectors, or `{float: [...]}` when embedding types were asked for.
     const list = Array.isArray(r?.embeddings) ? r.embeddings : (r?.embeddings as { float?: unknown } | undefined)?.float;
-    if (!Array.isArray(list) || list.length !== batches[b]!.length || !list.every(isVector)) {
+    if (!Array.isArray(list) || list.length !== batch.length || !list.every(isVector)) {
       throw errors.upstreamBadResponse(provider, "the Cohere response has no `embeddings` list matching the input");
     }
-    vectors.push(...list);
     // Cohere returns no token count in the body; Bedrock's header has it. Without it: 0 (documented).
-    tokens += inputTokens ?? 0;
-  }
-  return { vectors, tokens };
+    return { vectors: list as number[][], tokens: inputTokens ?? 0 };
+  });
+  return { vectors, tokens: tokens ?? 0 };
 }
 
 const isVector = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) => typeof x === "number");

@@ -7,14 +7,14 @@ import { toChatCompletion } from "../shared/google-genai/response.ts";
 import { toChunkStream } from "../shared/google-genai/stream.ts";
 import { googleError } from "../shared/google-genai/errors.ts";
 import { embeddingTexts, fromGeminiEmbedding, toEmbeddingResponse, toGeminiBatch, toGeminiEmbedContent } from "../shared/google-genai/embeddings.ts";
-import { embedInBatches } from "../shared/google-genai/batches.ts";
+import { embedInBatches } from "../shared/embedding-batches.ts";
 import { isGenerateContentResponse } from "../shared/google-genai/validate.ts";
 import { upstreamBase, urlUnder, type UrlTemplate } from "../shared/upstream-url.ts";
 import { listGeminiModels } from "./models.ts";
-import { GEMINI_RANGES, ParameterRules } from "../shared/parameters.ts";
+import { GEMINI_RANGES, NO_LOGIT_BIAS, ParameterRules } from "../shared/parameters.ts";
 
 /** Penalties below 2 (see README "Parameters across providers"). */
-const PARAMETERS = new ParameterRules({ ranges: GEMINI_RANGES });
+const PARAMETERS = new ParameterRules({ ranges: GEMINI_RANGES, unsupported: NO_LOGIT_BIAS });
 
 const DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com";
 /** `:batchEmbedContents` takes at most 100 requests; longer OpenAI input lists are split (batches.ts). */

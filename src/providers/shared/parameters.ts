@@ -42,11 +42,14 @@ export const NO_PENALTIES: readonly UnsupportedParameter[] = [
   { name: "frequency_penalty", neutral: isZero },
 ];
 
+/** Token biases (Gemini takes log-probabilities but has no logit bias). */
+export const NO_LOGIT_BIAS: readonly UnsupportedParameter[] = [{ name: "logit_bias", neutral: isEmptyObject }];
+
 /** Token log-probabilities and biases. */
 export const NO_LOGPROBS: readonly UnsupportedParameter[] = [
   { name: "logprobs", neutral: isFalse },
   { name: "top_logprobs", neutral: isZero },
-  { name: "logit_bias", neutral: isEmptyObject },
+  ...NO_LOGIT_BIAS,
 ];
 
 /** Rules for the models whose id (as the provider knows it) matches `models`. */

@@ -7,11 +7,11 @@ import { toChatCompletion } from "../shared/google-genai/response.ts";
 import { toChunkStream } from "../shared/google-genai/stream.ts";
 import { googleError } from "../shared/google-genai/errors.ts";
 import { embeddingTexts, fromVertexPredict, toEmbeddingResponse, toVertexPredict } from "../shared/google-genai/embeddings.ts";
-import { embedInBatches } from "../shared/google-genai/batches.ts";
+import { embedInBatches } from "../shared/embedding-batches.ts";
 import { isGenerateContentResponse } from "../shared/google-genai/validate.ts";
 import { anthropicError, anthropicStream, fromAnthropicResponse, toAnthropicRequest } from "../shared/anthropic-messages/index.ts";
 import { upstreamBase, urlUnder, type UrlTemplate } from "../shared/upstream-url.ts";
-import { CLAUDE_RULES, GEMINI_RANGES, ParameterRules } from "../shared/parameters.ts";
+import { CLAUDE_RULES, GEMINI_RANGES, NO_LOGIT_BIAS, ParameterRules } from "../shared/parameters.ts";
 import { ANTHROPIC_TOOL_CALL_IDS } from "../shared/tool-call-ids.ts";
 import { TokenSource } from "./token-source.ts";
 import { vertexKeyFields, vertexSettings, type VertexKeyFields, type VertexSettings } from "./config.ts";
@@ -30,7 +30,7 @@ const ANTHROPIC_VERSION = "vertex-2023-10-16";
 export const EMBEDDING_BATCH_LIMIT = 250;
 export const embeddingBatchLimit = (model: string): number => (model.startsWith("gemini-embedding") ? 1 : EMBEDDING_BATCH_LIMIT);
 /** Gemini models take Gemini's ranges, Claude models Anthropic's, by model id. */
-const PARAMETERS = new ParameterRules({ models: [{ models: /^gemini/, ranges: GEMINI_RANGES }, ...CLAUDE_RULES] });
+const PARAMETERS = new ParameterRules({ models: [{ models: /^gemini/, ranges: GEMINI_RANGES, unsupported: NO_LOGIT_BIAS }, ...CLAUDE_RULES] });
 
 /** Anthropic models on Vertex (`claude-sonnet-4-5@20250929`) go to the Anthropic publisher's rawPredict. */
 export const isAnthropicModel = (model: string): boolean => model.startsWith("claude");

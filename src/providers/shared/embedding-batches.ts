@@ -1,7 +1,7 @@
-import { errors } from "../../../core/errors.ts";
+import { errors } from "../../core/errors.ts";
 
 // Embedding inputs split into the upstream's batch size, run with bounded concurrency and put back together
-// in input order. OpenAI clients send up to 2,048 inputs in one request; Google's endpoints take fewer per
+// in input order. OpenAI clients send up to 2,048 inputs in one request; most upstreams take fewer per
 // call (each adapter declares its limit). Any part failing fails the whole request with that part's error
 // (the first to fail): a partial list of vectors would silently misalign with the client's inputs.
 
