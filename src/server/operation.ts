@@ -25,6 +25,11 @@ export interface Operation<Req extends { model: string }, B> {
    * delta, usage only when asked for) and filling `stats`; undefined when the operation never streams.
    */
   shapeStream?(events: AsyncIterable<StreamEvent>, request: Req, stats: StreamStats): AsyncIterable<StreamEvent>;
+  /**
+   * The JSON answer's text in this API's shape; undefined: the internal (OpenAI) body as it is, the
+   * upstream's own text when it came in that shape.
+   */
+  encodeJson?(body: B, request: Req): string;
 }
 
 export function operationHandler<Req extends { model: string }, B>(op: Operation<Req, B>): Handler {
@@ -49,7 +54,8 @@ export function operationHandler<Req extends { model: string }, B>(op: Operation
     }
     const result = outcome.value;
     if (result.type === "json") {
-      return new Response(result.raw ?? JSON.stringify(result.body), { headers: proxiedHeaders(ex, outcome, "application/json") });
+      const text = op.encodeJson !== undefined ? op.encodeJson(result.body, request) : result.raw ?? JSON.stringify(result.body);
+      return new Response(text, { headers: proxiedHeaders(ex, outcome, "application/json") });
     }
     if (op.shapeStream === undefined) throw errors.internal(new Error(`${op.engine.name} answered with a stream`));
     const stats: StreamStats = { chunks: 0 };
@@ -61,7 +67,7 @@ export function operationHandler<Req extends { model: string }, B>(op: Operation
         ex.recorder?.streamEnded(stats, end);
         endExchange(ex);
       },
-    });
+    }, { model: request.model, requestId: ex.requestId });
     ex.streaming = true;
     const headers = proxiedHeaders(ex, outcome, op.ingress.streamHeaders["content-type"]!);
     for (const name in op.ingress.streamHeaders) headers[name] = op.ingress.streamHeaders[name]!;

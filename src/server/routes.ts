@@ -4,6 +4,7 @@ import { handleHealth, handleModels } from "./handlers/models.ts";
 import { operationHandler } from "./operation.ts";
 import { chatCompletions } from "./operations/chat.ts";
 import { embeddings } from "./operations/embeddings.ts";
+import { messages } from "./operations/messages.ts";
 
 export type Handler = (gen: Generation, ex: Exchange) => Response | Promise<Response>;
 
@@ -13,6 +14,7 @@ const one = (method: string, handler: Handler): ReadonlyMap<string, Handler> => 
 export const routeTable: ReadonlyMap<string, ReadonlyMap<string, Handler>> = new Map([
   ["/v1/chat/completions", one("POST", operationHandler(chatCompletions))],
   ["/v1/embeddings", one("POST", operationHandler(embeddings))],
+  ["/v1/messages", one("POST", operationHandler(messages))],
   ["/v1/models", one("GET", handleModels)],
   ["/healthz", one("GET", handleHealth)],
   ["/metrics", one("GET", handleMetrics)],

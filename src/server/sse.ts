@@ -1,4 +1,4 @@
-import { toGatewayError } from "../core/errors.ts";
+import { toGatewayError, type GatewayError } from "../core/errors.ts";
 import type { StreamEvent } from "../core/stream-event.ts";
 import { errorBody } from "./error-response.ts";
 
@@ -22,12 +22,33 @@ interface DirectController {
   close(): void;
 }
 
+/** How one client API writes a stream's events as SSE text (one encoder per stream: it may keep state). */
+export interface SseEncoder {
+  /** The text for one chunk ("" for none). */
+  chunk(event: Extract<StreamEvent, { type: "chunk" }>): string;
+  /** The text for an error that ends the stream. */
+  error(err: GatewayError): string;
+  /** The stream's last text, after its last event or its error. */
+  end(outcome: "done" | "error"): string;
+}
+
+const openaiEncoder: SseEncoder = {
+  chunk: (event) => `data: ${event.raw ?? JSON.stringify(event.chunk)}\n\n`,
+  error: (err) => `data: ${JSON.stringify(errorBody(err))}\n\n`,
+  end: () => DONE,
+};
+
+/** OpenAI's stream: every chunk as `data:`, an error as an error envelope, and [DONE] at the end. */
+export function sseBody(events: AsyncIterable<StreamEvent>, hooks: SseHooks): ReadableStream<Uint8Array> {
+  return sseStream(events, hooks, openaiEncoder);
+}
+
 /**
  * The only place stream events become bytes: each event is written and flushed to the socket as
  * soon as it exists (Bun's direct stream: no queue between us and the socket), an error ends the
- * stream with an error event, and every stream ends with [DONE].
+ * stream with the API's error event, and the encoder writes the stream's end.
  */
-export function sseBody(events: AsyncIterable<StreamEvent>, hooks: SseHooks): ReadableStream<Uint8Array> {
+export function sseStream(events: AsyncIterable<StreamEvent>, hooks: SseHooks, encoder: SseEncoder): ReadableStream<Uint8Array> {
   const iterator = events[Symbol.asyncIterator]();
   let ended = false;
   const end = (outcome: "done" | "error" | "cancelled") => {
@@ -45,20 +66,23 @@ export function sseBody(events: AsyncIterable<StreamEvent>, hooks: SseHooks): Re
           if (next.done) break;
           if (ended) return;
           if (next.value.type === "chunk") {
-            controller.write(`data: ${next.value.raw ?? JSON.stringify(next.value.chunk)}\n\n`);
+            const text = encoder.chunk(next.value);
+            if (text === "") continue;
+            controller.write(text);
             await controller.flush();
           } else {
-            controller.write(`data: ${JSON.stringify(errorBody(next.value.error))}\n\n`);
+            controller.write(encoder.error(next.value.error));
             outcome = "error";
             break;
           }
         }
       } catch (err) {
         if (ended) return;
-        controller.write(`data: ${JSON.stringify(errorBody(toGatewayError(err)))}\n\n`);
+        controller.write(encoder.error(toGatewayError(err)));
         outcome = "error";
       }
-      controller.write(DONE);
+      const tail = encoder.end(outcome);
+      if (tail !== "") controller.write(tail);
       await controller.flush();
       // Before close: once the stream is closed Bun has finished the request, and the connection's
       // idle timer can no longer be set through it (keep-alive.ts).
