@@ -1,4 +1,6 @@
 import type { Generation, Exchange } from "./context.ts";
+import type { Ingress } from "./ingress.ts";
+import { anthropicIngress } from "./ingress/anthropic/index.ts";
 import { handleMetrics } from "./handlers/metrics.ts";
 import { handleHealth, handleModels } from "./handlers/models.ts";
 import { operationHandler } from "./operation.ts";
@@ -19,3 +21,9 @@ export const routeTable: ReadonlyMap<string, ReadonlyMap<string, Handler>> = new
   ["/healthz", one("GET", handleHealth)],
   ["/metrics", one("GET", handleMetrics)],
 ]);
+
+/**
+ * Paths whose client API is not OpenAI's: an answer given before the handler runs (a plugin's 429,
+ * a 413) is already in that API's envelope.
+ */
+export const routeIngress: ReadonlyMap<string, Ingress> = new Map([["/v1/messages", anthropicIngress]]);

@@ -11,7 +11,7 @@ import { RequestRecorder } from "../observability/recorder.ts";
 import { dispatchWithPlugins } from "./plugin-dispatch.ts";
 import { holdConnection } from "./keep-alive.ts";
 import { closeIfBodyUnread } from "./request-body.ts";
-import { routeTable } from "./routes.ts";
+import { routeIngress, routeTable } from "./routes.ts";
 
 /**
  * The path of a request URL, without the query; no URL parse on the hot path. Bun hands over an
@@ -43,12 +43,12 @@ export function dispatch(holder: GenerationHolder, req: Request, server?: Server
   // swaps in another before it ends.
   const gen = holder.current;
   gen.enter();
+  const path = pathOf(req.url);
   const ex: Exchange = {
-    gen, ingress: openaiIngress, recorder: undefined, req, requestId, headers: { "x-request-id": requestId }, signal: req.signal, server, incoming: req,
+    gen, ingress: routeIngress.get(path) ?? openaiIngress, recorder: undefined, req, requestId, headers: { "x-request-id": requestId }, signal: req.signal, server, incoming: req,
     streaming: false, routed, bodyRead: false,
   };
   holdConnection(ex);
-  const path = pathOf(req.url);
   // Nothing observes requests and no plugin is enabled (the common case): no record, no chain.
   if (!path.startsWith("/v1/") || (gen.plugins === undefined && !gen.observed)) return direct(gen, ex, path);
   const clientIp = gen.plugins?.needsClientIp === true ? server?.requestIP(req)?.address : undefined;

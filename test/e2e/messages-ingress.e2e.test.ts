@@ -271,3 +271,24 @@ test("stream fixture from Anthropic itself, translated out and back, reads the s
   expect(final.content[0]!.type).toBe("text");
   expect(final.stop_reason).toBe("end_turn");
 });
+
+test("with plugins and telemetry on: a rate-limit plugin's 429 and the metrics plugin see /v1/messages, answers in Anthropic's envelope", async () => {
+  const g = await startGateway({
+    providers: { openai: { base_url: `${mock.url}/v1`, keys: [{ value: "sk-stored-secret" }] } },
+    plugins: [{ name: "ratelimit", config: { mode: "global", rate: 0.01, burst: 1 } }, { name: "logging" }, { name: "metrics" }],
+  });
+  try {
+    mock.when("POST", "/v1/chat/completions", fixtureReply("openai", "chat.response.json"));
+    const c = new Anthropic({ baseURL: g.baseURL, apiKey: "k", maxRetries: 0 });
+    const ok = await c.messages.create({ model: OPENAI, max_tokens: 10, messages: [{ role: "user", content: "hi" }] });
+    expect(ok.type).toBe("message");
+    const err = await c.messages.create({ model: OPENAI, max_tokens: 10, messages: [{ role: "user", content: "hi" }] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.RateLimitError);
+    expect((err as { error?: unknown }).error).toMatchObject({ type: "error", error: { type: "rate_limit_error" } });
+    const metrics = await (await fetch(`${g.url}/metrics`)).text();
+    expect(metrics).toContain(`path="/v1/messages",provider="openai",model="gpt-4o-mini",status="200"`);
+    expect(metrics).toContain(`path="/v1/messages",provider="none",model="none",status="429"`);
+  } finally {
+    await g.stop();
+  }
+});

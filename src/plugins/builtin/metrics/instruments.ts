@@ -45,7 +45,7 @@ export function createInstruments(): Instruments {
   };
 }
 
-const KNOWN_PATHS = new Set(["/v1/chat/completions", "/v1/embeddings", "/v1/models"]);
+const KNOWN_PATHS = new Set(["/v1/chat/completions", "/v1/embeddings", "/v1/messages", "/v1/models"]);
 
 export function boundedPath(path: string): string {
   return KNOWN_PATHS.has(path) ? path : "other";

@@ -11,7 +11,7 @@ import type { Plugin } from "../../types.ts";
 import { formatTraceparent, parseTraceparent } from "./traceparent.ts";
 import type { TracingConfig } from "./index.ts";
 
-const KNOWN_PATHS = new Set(["/v1/chat/completions", "/v1/embeddings", "/v1/models"]);
+const KNOWN_PATHS = new Set(["/v1/chat/completions", "/v1/embeddings", "/v1/messages", "/v1/models"]);
 const origin = performance.timeOrigin;
 
 export function createTracing(config: TracingConfig, telemetry: Telemetry): Plugin {
