@@ -3,12 +3,11 @@
 // `cache_control` rides along on the OpenAI parts (and tools), which the Anthropic and Bedrock
 // translations read back.
 import { errors, type GatewayError } from "../../../core/errors.ts";
+import { REASONING_FORMAT } from "./response.ts";
 import type { ChatCompletionRequest, ChatMessage, ContentPart, FunctionTool, ToolCall, ToolChoice } from "../../../core/openai-types.ts";
 
 type Obj = Record<string, unknown>;
 
-/** The reasoning_details format Anthropic-speaking translations read back (OpenRouter's name for Claude's). */
-const REASONING_FORMAT = "anthropic-claude-v1";
 /** reasoning_effort buckets and the thinking budget each one stands for. */
 const EFFORTS: Array<[string, number]> = [["minimal", 1024], ["low", 2048], ["medium", 8192], ["high", 24576]];
 

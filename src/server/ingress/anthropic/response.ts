@@ -24,12 +24,25 @@ export function toolInput(args: unknown): Record<string, unknown> {
   return { _raw: args };
 }
 
+/** The reasoning_details format of Anthropic's signed thinking (OpenRouter's name, which the gateway's translations write). */
+export const REASONING_FORMAT = "anthropic-claude-v1";
+
+/**
+ * A reasoning_details item that is Anthropic thinking (or carries no format). Another provider's
+ * items (Gemini's thought signatures) cannot be Anthropic blocks: they are not written as such.
+ */
+export function anthropicDetail(d: unknown): d is Record<string, unknown> {
+  if (typeof d !== "object" || d === null) return false;
+  const format = (d as { format?: unknown }).format;
+  return format === undefined || format === null || format === REASONING_FORMAT;
+}
+
 function thinkingBlocks(message: Record<string, unknown>): Block[] {
   const out: Block[] = [];
   const details = message.reasoning_details;
   if (Array.isArray(details) && details.length > 0) {
-    for (const d of details as Array<Record<string, unknown>>) {
-      if (typeof d !== "object" || d === null) continue;
+    for (const d of details) {
+      if (!anthropicDetail(d)) continue;
       if (d.type === "reasoning.text" && typeof d.text === "string") {
         out.push({ type: "thinking", thinking: d.text, signature: typeof d.signature === "string" ? d.signature : "" });
       } else if (d.type === "reasoning.encrypted" && typeof d.data === "string") {

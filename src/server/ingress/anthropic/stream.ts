@@ -12,7 +12,7 @@ import type { ChatCompletionChunk, ToolCallDelta, Usage } from "../../../core/op
 import type { StreamEvent } from "../../../core/stream-event.ts";
 import type { SseEncoder } from "../../sse.ts";
 import { anthropicErrorBody } from "./errors.ts";
-import { messageId } from "./response.ts";
+import { anthropicDetail, messageId } from "./response.ts";
 import { stopReason, toMessageUsage } from "./usage.ts";
 
 type Open =
@@ -22,7 +22,7 @@ type Open =
 
 const frame = (event: string, data: object): string => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 
-interface Detail { type?: unknown; text?: unknown; signature?: unknown; data?: unknown }
+interface Detail { type?: unknown; text?: unknown; signature?: unknown; data?: unknown; format?: unknown }
 
 export class AnthropicStreamEncoder implements SseEncoder {
   private started = false;
@@ -109,7 +109,7 @@ export class AnthropicStreamEncoder implements SseEncoder {
    * signature_delta does), a whole thinking block that arrived only as a detail, or redacted thinking.
    */
   private detail(d: Detail): string {
-    if (typeof d !== "object" || d === null) return "";
+    if (!anthropicDetail(d)) return "";
     if (d.type === "reasoning.text") {
       let out = "";
       if (this.open?.kind !== "thinking") {
@@ -128,7 +128,11 @@ export class AnthropicStreamEncoder implements SseEncoder {
     return "";
   }
 
-  /** A call's first delta (with its id or name) opens its tool_use block; its argument pieces are input_json_delta. */
+  /**
+   * A call's first delta (with its id or name) opens its tool_use block; its argument pieces are
+   * input_json_delta. Upstreams stream calls one after another; a piece that comes late for an
+   * earlier call (after the next one opened) still goes to that call's index, where the SDKs add it.
+   */
   private toolCall(call: ToolCallDelta): string {
     const ordinal = typeof call.index === "number" ? call.index : 0;
     let out = "";
