@@ -12,6 +12,19 @@ import { parseSse } from "../support/sse.ts";
 const base = { model: "openai/gpt-4o", max_tokens: 100 };
 
 describe("request", () => {
+  test("context_management (Claude Code sends it) is accepted and not passed on; an unknown field is a 400 naming it", () => {
+    const hi = [{ role: "user", content: "hi" }];
+    const req = parseMessagesRequest({ ...base, messages: hi, context_management: { edits: [{ type: "clear_tool_uses_20250919" }] } });
+    expect(req).not.toHaveProperty("context_management");
+    let err: unknown;
+    try {
+      parseMessagesRequest({ ...base, messages: hi, container: "c1" });
+    } catch (e) {
+      err = e;
+    }
+    expect((err as GatewayError).param).toBe("container");
+  });
+
   test("blocks, system, tools, tool_choice, thinking, metadata", () => {
     const req = parseMessagesRequest({
       ...base,

@@ -11,7 +11,9 @@ type Obj = Record<string, unknown>;
 /** reasoning_effort buckets and the thinking budget each one stands for. */
 const EFFORTS: Array<[string, number]> = [["minimal", 1024], ["low", 2048], ["medium", 8192], ["high", 24576]];
 
-const TOP_LEVEL = new Set(["model", "max_tokens", "messages", "system", "tools", "tool_choice", "stop_sequences", "temperature", "top_p", "top_k", "metadata", "thinking", "stream"]);
+// `context_management` (Anthropic's context editing, which Claude Code sends) only prunes what the server keeps of a
+// long conversation; a translated target keeps the whole request, so it is accepted and has nothing to do.
+const TOP_LEVEL = new Set(["model", "max_tokens", "messages", "system", "tools", "tool_choice", "stop_sequences", "temperature", "top_p", "top_k", "metadata", "thinking", "stream", "context_management"]);
 
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 const kind = (v: unknown): string => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);
