@@ -4,10 +4,11 @@
 import type { ChatCompletion, ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse } from "../core/openai-types.ts";
 import type { LlmResult, ProviderAdapter } from "../providers/types.ts";
 import { fitChatRequest } from "../providers/shared/fit-request.ts";
+import { estimateInputTokens } from "../providers/shared/token-estimate.ts";
 import type { Attempt } from "./attempt.ts";
 import { peekStream, type StreamOwner } from "./stream-peek.ts";
 
-export type OperationName = "chat" | "embeddings";
+export type OperationName = "chat" | "embeddings" | "count_tokens";
 
 /** Which targets can serve an operation at all (embeddings need a provider that has them). */
 export interface Capability {
@@ -42,5 +43,24 @@ export const EMBEDDINGS: EngineOperation<EmbeddingRequest, EmbeddingResponse> = 
   capability: { name: "embeddings", test: (a) => a.supportsEmbeddings },
   async call(adapter, request, attempt) {
     return { type: "json", body: await adapter.embeddings(request, attempt) };
+  },
+};
+
+/** What count_tokens answers, in Anthropic's shape. */
+export interface TokenCount {
+  input_tokens: number;
+}
+
+/**
+ * Input tokens of a chat request (sampling fields already dropped by the ingress). A target whose
+ * adapter can count asks its provider; any other answers a local tokenizer's estimate without an
+ * upstream call, so every target can serve it.
+ */
+export const COUNT_TOKENS: EngineOperation<ChatCompletionRequest, TokenCount> = {
+  name: "count_tokens",
+  async call(adapter, request, attempt) {
+    if (adapter.countTokens === undefined) return { type: "json", body: { input_tokens: await estimateInputTokens(request) } };
+    const fitted = fitChatRequest(adapter, request, attempt.model);
+    return { type: "json", body: { input_tokens: await adapter.countTokens(fitted, attempt) } };
   },
 };

@@ -15,7 +15,7 @@ export interface RequestRecord {
   /** performance.now() at arrival. */
   readonly startedAt: number;
   /** `chat` | `embeddings` once the body was read; undefined for other paths. */
-  operation: "chat" | "embeddings" | undefined;
+  operation: "chat" | "embeddings" | "count_tokens" | undefined;
   /** The model the client asked for (a route name or `provider/model`). */
   requestedModel: string | undefined;
   /** The route name when `requestedModel` named a configured route. */

@@ -16,7 +16,7 @@ export interface HttpRequestPayload {
   client_ip: string | undefined;
 }
 
-export type LlmOperation = "chat" | "embeddings";
+export type LlmOperation = "chat" | "embeddings" | "count_tokens";
 
 /** After the body was parsed and validated, before routing. */
 export interface LlmRequestPayload {

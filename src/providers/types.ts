@@ -93,6 +93,11 @@ export interface ProviderAdapter<K = {}> {
   readonly toolCallIds?: ToolCallIdFormat;
   chat(request: ChatCompletionRequest, ctx: CallContext<K>): Promise<ChatResult>;
   embeddings(request: EmbeddingRequest, ctx: CallContext<K>): Promise<EmbeddingResponse>;
+  /**
+   * The request's input tokens as the provider counts them; absent: the provider has no counting
+   * endpoint and count_tokens answers a local estimate (providers/shared/token-estimate.ts).
+   */
+  countTokens?(request: ChatCompletionRequest, ctx: CallContext<K>): Promise<number>;
   listModels(ctx: CallContext<K>): Promise<string[]>;
 }
 

@@ -5,6 +5,7 @@ import { handleMetrics } from "./handlers/metrics.ts";
 import { handleHealth, handleModels } from "./handlers/models.ts";
 import { operationHandler } from "./operation.ts";
 import { chatCompletions } from "./operations/chat.ts";
+import { countTokens } from "./operations/count-tokens.ts";
 import { embeddings } from "./operations/embeddings.ts";
 import { messages } from "./operations/messages.ts";
 
@@ -17,6 +18,7 @@ export const routeTable: ReadonlyMap<string, ReadonlyMap<string, Handler>> = new
   ["/v1/chat/completions", one("POST", operationHandler(chatCompletions))],
   ["/v1/embeddings", one("POST", operationHandler(embeddings))],
   ["/v1/messages", one("POST", operationHandler(messages))],
+  ["/v1/messages/count_tokens", one("POST", operationHandler(countTokens))],
   ["/v1/models", one("GET", handleModels)],
   ["/healthz", one("GET", handleHealth)],
   ["/metrics", one("GET", handleMetrics)],
@@ -26,4 +28,7 @@ export const routeTable: ReadonlyMap<string, ReadonlyMap<string, Handler>> = new
  * Paths whose client API is not OpenAI's: an answer given before the handler runs (a plugin's 429,
  * a 413) is already in that API's envelope.
  */
-export const routeIngress: ReadonlyMap<string, Ingress> = new Map([["/v1/messages", anthropicIngress]]);
+export const routeIngress: ReadonlyMap<string, Ingress> = new Map([
+  ["/v1/messages", anthropicIngress],
+  ["/v1/messages/count_tokens", anthropicIngress],
+]);

@@ -63,6 +63,22 @@ class AnthropicAdapter implements ProviderAdapter {
     return { type: "json", body: fromAnthropicResponse(await readJson(response, ctx.reads), opts) };
   }
 
+  /**
+   * `POST /v1/messages/count_tokens` with the body the codec builds for /v1/messages, less what that
+   * endpoint does not take (max_tokens, stream, sampling, stop, metadata): Anthropic answers `{"input_tokens": N}`.
+   */
+  async countTokens(request: ChatCompletionRequest, ctx: CallContext): Promise<number> {
+    const { body } = toAnthropicRequest({ ...request, stream: false }, ctx.model);
+    const { max_tokens: _max, stream: _stream, temperature: _t, top_p: _p, top_k: _k, stop_sequences: _s, metadata: _m, ...counted } = body;
+    const response = await sendChecked(ctx, {
+      url: this.url`/v1/messages/count_tokens`, method: "POST", headers: this.authHeaders(ctx.auth), body: JSON.stringify(counted),
+    }, this.mapError);
+    const answer = await readJson(response, ctx.reads);
+    const n = (answer as { input_tokens?: unknown } | null)?.input_tokens;
+    if (typeof n !== "number" || !Number.isInteger(n) || n < 0) throw errors.upstreamBadResponse(this.name, "the token count has no `input_tokens` integer");
+    return n;
+  }
+
   embeddings(_request: EmbeddingRequest, _ctx: CallContext): Promise<EmbeddingResponse> {
     return Promise.reject(errors.unsupportedOperation(this.name, "embeddings"));
   }

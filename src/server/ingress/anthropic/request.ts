@@ -266,12 +266,17 @@ function num(body: Obj, field: string): number | undefined {
   return v;
 }
 
-export function parseMessagesRequest(body: Obj): ChatCompletionRequest {
+/**
+ * `maxTokens: "optional"` is count_tokens' rule: the same request, with max_tokens checked only
+ * when it is there.
+ */
+export function parseMessagesRequest(body: Obj, opts: { maxTokens?: "required" | "optional" } = {}): ChatCompletionRequest {
   for (const key in body) if (!TOP_LEVEL.has(key)) throw unsupported(key);
   if (typeof body.model !== "string" || body.model === "") throw body.model === undefined ? bad("model: Field required.", "model") : wrongType("model", "a non-empty string", body.model);
   const max = body.max_tokens;
-  if (max === undefined) throw bad("max_tokens: Field required.", "max_tokens");
-  if (!Number.isInteger(max) || (max as number) < 1) throw wrongType("max_tokens", "a positive integer", max);
+  if (max === undefined) {
+    if (opts.maxTokens !== "optional") throw bad("max_tokens: Field required.", "max_tokens");
+  } else if (!Number.isInteger(max) || (max as number) < 1) throw wrongType("max_tokens", "a positive integer", max);
   if (!Array.isArray(body.messages)) throw body.messages === undefined ? bad("messages: Field required.", "messages") : wrongType("messages", "an array", body.messages);
   if (body.messages.length === 0) throw bad("messages: at least one message is required.", "messages");
 
@@ -288,7 +293,8 @@ export function parseMessagesRequest(body: Obj): ChatCompletionRequest {
     else throw bad(`${at}.role: expected 'user' or 'assistant'.`, `${at}.role`);
   });
 
-  const req: ChatCompletionRequest = { model: body.model, messages, max_tokens: max as number };
+  const req: ChatCompletionRequest = { model: body.model, messages };
+  if (max !== undefined) req.max_tokens = max as number;
   if (body.tools !== undefined && body.tools !== null) {
     const list = tools(body.tools);
     if (list.length > 0) req.tools = list;
