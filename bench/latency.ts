@@ -5,6 +5,9 @@ const HEADERS = { "content-type": "application/json", authorization: "Bearer sk-
 
 export class BadResponse extends Error {}
 
+/** The client API a row is measured through: OpenAI Chat Completions or Anthropic Messages. */
+export type ClientApi = "chat" | "messages";
+
 async function check(res: Response): Promise<void> {
   if (res.status !== 200) {
     const text = await res.text().catch(() => "");
@@ -13,11 +16,13 @@ async function check(res: Response): Promise<void> {
 }
 
 /** One request, validated: throws BadResponse unless it is a 200 whose body looks like the expected answer. */
-export async function probe(url: string, body: string, stream: boolean): Promise<void> {
+export async function probe(url: string, body: string, stream: boolean, api: ClientApi = "chat"): Promise<void> {
   const res = await fetch(url, { method: "POST", body, headers: HEADERS });
   await check(res);
   const text = await res.text();
-  const ok = stream ? text.includes("data:") && text.includes("[DONE]") : text.includes('"choices"');
+  const ok = api === "messages"
+    ? (stream ? text.includes("event: message_stop") : text.includes('"type":"message"'))
+    : (stream ? text.includes("data:") && text.includes("[DONE]") : text.includes('"choices"'));
   if (!ok) throw new BadResponse(`unexpected body: ${text.slice(0, 300)}`);
 }
 

@@ -4,6 +4,7 @@
 // gateway does not start within 10 s (or answers its first request wrongly), is printed as "n/a" with the reason.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import type { ClientApi } from "./latency.ts";
 import { BUN, ROOT } from "./util.ts";
 
 export interface BenchContext {
@@ -15,6 +16,8 @@ export interface BenchContext {
 export interface GatewayRow {
   name: string;
   model: string;
+  /** The client API the row is measured through (default: chat completions). */
+  api?: ClientApi;
   /** repo-relative paths that must exist for this row to run */
   requires?: string[];
   config(ctx: BenchContext): string;
@@ -24,6 +27,7 @@ export interface GatewayRow {
 export interface RowSpec {
   name: string;
   model: string;
+  api?: ClientApi;
   requires: string[];
   argv(ctx: BenchContext, configPath: string): string[];
   env(ctx: BenchContext): Record<string, string>;
@@ -76,6 +80,13 @@ export const GATEWAY_ROWS: GatewayRow[] = [
 `,
   },
   {
+    name: "butter: Messages API → openai mock (translated)",
+    model: "openai/gpt-4o-mini",
+    api: "messages",
+    requires: ["src/server/ingress/anthropic"],
+    config: (ctx) => server + openaiProvider(ctx),
+  },
+  {
     name: "butter + wasm plugin (prompt-guard, log mode)",
     model: "openai/gpt-4o-mini",
     requires: ["src/plugins/wasm", "plugins/prompt-guard.wasm"],
@@ -102,6 +113,7 @@ export function gatewaySpec(row: GatewayRow): RowSpec {
   return {
     name: row.name,
     model: row.model,
+    api: row.api,
     requires: ["src/main.ts", ...(row.requires ?? [])],
     argv: (_ctx, configPath) => [BUN, join(ROOT, "src/main.ts"), "--config", configPath],
     env: () => ({}),

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { probe, timeRequests, timeStreams } from "./latency.ts";
+import { probe, timeRequests, timeStreams, type ClientApi } from "./latency.ts";
 import { cpuWindow } from "./cpu.ts";
 import { LOAD_TOOL, runLoad } from "./load.ts";
 import { killAll, startService, type Service } from "./proc.ts";
@@ -39,6 +39,7 @@ const streamReq = await fixture("stream.request.json");
 interface Target {
   row: RowResult;
   url: string;
+  api: ClientApi;
   chatBody: string;
   streamBody: string;
   svc?: Service;
@@ -65,12 +66,24 @@ const cleanup = () => {
 process.on("SIGINT", () => (cleanup(), process.exit(130)));
 process.on("SIGTERM", () => (cleanup(), process.exit(143)));
 
-function target(name: string, url: string, model: string, svc?: Service, direct = false): Target {
+/** The same conversation as an Anthropic Messages body (system lifted, `max_tokens` required). */
+function messagesBody(req: Record<string, unknown>, model: string): string {
+  const all = req.messages as Array<{ role: string; content: string }>;
+  const system = all.filter((m) => m.role === "system" || m.role === "developer").map((m) => m.content).join("\n");
+  const body: Record<string, unknown> = {
+    model, max_tokens: 256, messages: all.filter((m) => m.role === "user" || m.role === "assistant"), stream: req.stream === true,
+  };
+  if (system !== "") body.system = system;
+  return JSON.stringify(body);
+}
+
+function target(name: string, url: string, model: string, svc?: Service, direct = false, api: ClientApi = "chat"): Target {
   return {
     row: { name, direct },
     url,
-    chatBody: JSON.stringify({ ...chatReq, model }),
-    streamBody: JSON.stringify({ ...streamReq, model }),
+    api,
+    chatBody: api === "messages" ? messagesBody(chatReq, model) : JSON.stringify({ ...chatReq, model }),
+    streamBody: api === "messages" ? messagesBody(streamReq, model) : JSON.stringify({ ...streamReq, model }),
     svc,
     p50: [],
     p99: [],
@@ -129,7 +142,8 @@ async function main(): Promise<void> {
         tmpDir,
         timeoutMs: 10_000,
       });
-      const t = target(spec.name, `${svc.baseUrl}/v1/chat/completions`, spec.model, svc);
+      const path = spec.api === "messages" ? "/v1/messages" : "/v1/chat/completions";
+      const t = target(spec.name, `${svc.baseUrl}${path}`, spec.model, svc, false, spec.api);
       targets.push(t);
       rows.push(t.row);
       log(`${spec.name} listening on ${svc.port} (pid ${svc.pid})`);
@@ -142,8 +156,8 @@ async function main(): Promise<void> {
   // Validate each target's answers, warm up, settle, read idle RSS.
   for (const t of targets) {
     try {
-      await probe(t.url, t.chatBody, false);
-      await probe(t.url, t.streamBody, true);
+      await probe(t.url, t.chatBody, false, t.api);
+      await probe(t.url, t.streamBody, true, t.api);
       await timeRequests(t.url, t.chatBody, P.warm);
       await timeStreams(t.url, t.streamBody, 5);
     } catch (e) {
