@@ -2,7 +2,8 @@
 // one attempt calls the adapter. A new operation (Messages, Responses) is a new descriptor here
 // and at the ingress, not a new method on every layer.
 import type { ChatCompletion, ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse } from "../core/openai-types.ts";
-import type { LlmResult, ProviderAdapter } from "../providers/types.ts";
+import type { GatewayError } from "../core/errors.ts";
+import type { LlmResult, NativeMessagesCall, ProviderAdapter } from "../providers/types.ts";
 import { fitChatRequest } from "../providers/shared/fit-request.ts";
 import { estimateInputTokens } from "../providers/shared/token-estimate.ts";
 import type { Attempt } from "./attempt.ts";
@@ -35,6 +36,46 @@ export const CHAT: EngineOperation<ChatCompletionRequest, ChatCompletion> = {
     const result = await adapter.chat(fitted, attempt);
     if (result.type !== "stream") return result;
     return { type: "stream", events: await peekStream(result.events, attempt, owner) };
+  },
+};
+
+/**
+ * What /v1/messages keeps beside its translated request: the client's own body and Anthropic
+ * headers for targets that speak Messages natively, and, when the body could not be translated, the
+ * 400 that a translating attempt answers.
+ */
+export interface NativeSide {
+  call: NativeMessagesCall;
+  untranslatable?: GatewayError;
+}
+
+/** The key a Messages request's NativeSide is kept under (a symbol: never serialised with the request). */
+export const NATIVE: unique symbol = Symbol("native messages");
+
+export type MessagesRequest = ChatCompletionRequest & { [NATIVE]?: NativeSide };
+
+/** A native JSON answer's own text, by the summary body it came with. */
+export const nativeText = new WeakMap<object, string>();
+
+/**
+ * `/v1/messages`: per attempt, a target whose adapter speaks Messages natively gets the client's
+ * body (only `model` replaced) and its answer is relayed untranslated; any other target is served
+ * as CHAT with the translated request. A native stream is peeked like any other.
+ */
+export const MESSAGES: EngineOperation<MessagesRequest, ChatCompletion> = {
+  name: "chat",
+  async call(adapter, request, attempt, owner) {
+    const native = request[NATIVE];
+    if (native !== undefined && adapter.messages !== undefined) {
+      const result = await adapter.messages(native.call, attempt);
+      if (result.type === "json") {
+        nativeText.set(result.body, result.text);
+        return { type: "json", body: result.body };
+      }
+      return { type: "stream", events: await peekStream(result.events, attempt, owner) };
+    }
+    if (native?.untranslatable !== undefined) throw native.untranslatable;
+    return CHAT.call(adapter, request, attempt, owner);
   },
 };
 

@@ -99,7 +99,29 @@ export interface ProviderAdapter<K = {}> {
    */
   countTokens?(request: ChatCompletionRequest, ctx: CallContext<K>): Promise<number>;
   listModels(ctx: CallContext<K>): Promise<string[]>;
+  /**
+   * Native Messages: the target speaks Anthropic's Messages API, so /v1/messages sends it the
+   * client's own body (only `model` replaced) and relays its answer untranslated. Absent: the
+   * request is translated and served by `chat`.
+   */
+  messages?(call: NativeMessagesCall, ctx: CallContext<K>): Promise<NativeMessagesResult>;
 }
+
+/** A /v1/messages request as the client sent it. */
+export interface NativeMessagesCall {
+  /** The client's JSON body; the adapter replaces `model`, nothing else. */
+  body: Record<string, unknown>;
+  /** `anthropic-version` and `anthropic-beta` from the client, when it sent them. */
+  headers: Record<string, string>;
+}
+
+/**
+ * A native answer: the JSON text as the upstream sent it with `body` summarising it (usage, finish),
+ * or stream events each carrying the upstream event's SSE text (StreamEvent `sse`).
+ */
+export type NativeMessagesResult =
+  | { type: "json"; body: ChatCompletion; text: string }
+  | { type: "stream"; events: AsyncIterable<StreamEvent> };
 
 /**
  * A provider kind: its config fields (`S` for the block, `K` for keys, declared as zod schemas and

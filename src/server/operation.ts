@@ -18,8 +18,8 @@ import type { Handler } from "./routes.ts";
 export interface Operation<Req extends { model: string }, B> {
   readonly ingress: Ingress;
   readonly engine: EngineOperation<Req, B>;
-  /** Validates the client's JSON into the internal request; throws a 400 naming the field. */
-  parse(body: Record<string, unknown>): Req;
+  /** Validates the client's JSON (and, where the API has some, its headers) into the internal request; throws a 400 naming the field. */
+  parse(body: Record<string, unknown>, headers?: Headers): Req;
   /**
    * The client-facing event stream, applying the operation's stream rules (chat: role on the first
    * delta, usage only when asked for) and filling `stats`; undefined when the operation never streams.
@@ -35,7 +35,7 @@ export interface Operation<Req extends { model: string }, B> {
 export function operationHandler<Req extends { model: string }, B>(op: Operation<Req, B>): Handler {
   return async (gen: Generation, ex: Exchange): Promise<Response> => {
     ex.ingress = op.ingress;
-    const request = op.parse(await readJsonObject(ex, gen.config.server));
+    const request = op.parse(await readJsonObject(ex, gen.config.server), ex.req.headers);
     const ctx = requestContext(ex);
     const recorder = ex.recorder;
     let outcome: Outcome<LlmResult<B>>;

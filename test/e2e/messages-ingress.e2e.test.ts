@@ -1,5 +1,5 @@
 // Anthropic's Messages API as a client API: the official Anthropic SDK → the gateway → mock
-// upstreams of other formats (OpenAI chat, Anthropic itself through the translation).
+// upstreams of other formats (OpenAI chat, translated) and Anthropic itself (passed through natively).
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import { errorFixtureReply, fixtureReply, json, sse, sseFixtureReply, startGateway, startMockUpstream, type Gateway, type MockUpstream } from "../support/index.ts";
@@ -221,9 +221,9 @@ describe("malformed requests → 400 in Anthropic's envelope", () => {
   });
 });
 
-describe("Messages → a provider that reasons (Anthropic through the translation)", () => {
+describe("Messages → a provider that reasons (Anthropic, passed through natively)", () => {
   const MODEL = "anthropic/claude-sonnet-4-5-20250929";
-  test("thinking: budget → reasoning_effort → Anthropic thinking; the signed thinking block comes back, and goes up again", async () => {
+  test("thinking: the budget goes up as sent; the signed thinking block comes back, and goes up again", async () => {
     mock.when("POST", "/ant/v1/messages").replyOnce(json({
       id: "msg_t1", type: "message", role: "assistant", model: "claude-sonnet-4-5-20250929", stop_reason: "end_turn", stop_sequence: null,
       content: [{ type: "thinking", thinking: "Let me think.", signature: "sig-123" }, { type: "text", text: "42." }],
@@ -234,7 +234,7 @@ describe("Messages → a provider that reasons (Anthropic through the translatio
     });
     expect(first.content).toEqual([{ type: "thinking", thinking: "Let me think.", signature: "sig-123" }, { type: "text", text: "42." }] as never);
     expect(first.usage).toEqual({ input_tokens: 10, output_tokens: 20, cache_read_input_tokens: 5, cache_creation_input_tokens: 3 } as never);
-    expect((mock.requests[0]!.json as { thinking: unknown }).thinking).toEqual({ type: "enabled", budget_tokens: 2048 });
+    expect((mock.requests[0]!.json as { thinking: unknown }).thinking).toEqual({ type: "enabled", budget_tokens: 2000 });
 
     await client.messages.create({
       model: MODEL, max_tokens: 4000, thinking: { type: "enabled", budget_tokens: 2000 },

@@ -1,7 +1,8 @@
 import { errors } from "../../core/errors.ts";
 import type { ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse } from "../../core/openai-types.ts";
-import type { Auth, CallContext, ChatResult, ProviderAdapter, ProviderBlock, ProviderFactory } from "../types.ts";
-import { readJson, sendChecked } from "../shared/http.ts";
+import type { Auth, CallContext, ChatResult, NativeMessagesCall, NativeMessagesResult, ProviderAdapter, ProviderBlock, ProviderFactory } from "../types.ts";
+import { readJson, readJsonText, sendChecked } from "../shared/http.ts";
+import { nativeStream, nativeSummary } from "../shared/anthropic-messages/native.ts";
 import { upstreamBase, urlUnder, type UrlTemplate } from "../shared/upstream-url.ts";
 import { CLAUDE_SAMPLING_RULE, NO_LOGPROBS, NO_PENALTIES, ParameterRules, TEMPERATURE_0_1 } from "../shared/parameters.ts";
 import { ANTHROPIC_TOOL_CALL_IDS } from "../shared/tool-call-ids.ts";
@@ -61,6 +62,24 @@ class AnthropicAdapter implements ProviderAdapter {
       return { type: "stream", events: anthropicStream(response.body, opts, ctx.reads) };
     }
     return { type: "json", body: fromAnthropicResponse(await readJson(response, ctx.reads), opts) };
+  }
+
+  /**
+   * Native /v1/messages: the client's body with only `model` replaced, its `anthropic-version` (else
+   * ours) and `anthropic-beta`; the answer comes back untranslated (native.ts).
+   */
+  async messages(call: NativeMessagesCall, ctx: CallContext): Promise<NativeMessagesResult> {
+    const headers = this.authHeaders(ctx.auth);
+    for (const name in call.headers) headers[name] = call.headers[name]!;
+    const response = await sendChecked(ctx, {
+      url: this.url`/v1/messages`, method: "POST", headers, body: JSON.stringify({ ...call.body, model: ctx.model }),
+    }, this.mapError);
+    if (call.body.stream === true) {
+      if (!response.body) throw errors.upstreamBadResponse(this.name, "the stream had no body");
+      return { type: "stream", events: nativeStream(response.body, ctx.model, ctx.reads) };
+    }
+    const { json, text } = await readJsonText(response, ctx.reads);
+    return { type: "json", body: nativeSummary(json, ctx.model), text };
   }
 
   /**

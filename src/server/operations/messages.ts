@@ -1,21 +1,92 @@
-import type { ChatCompletion, ChatCompletionRequest } from "../../core/openai-types.ts";
-import { CHAT } from "../../engine/operations.ts";
-import { shapeStream } from "../../engine/stream-shaper.ts";
+import { GatewayError } from "../../core/errors.ts";
+import type { ChatCompletion } from "../../core/openai-types.ts";
+import type { StreamEvent } from "../../core/stream-event.ts";
+import { MESSAGES, NATIVE, nativeText, type MessagesRequest } from "../../engine/operations.ts";
+import { shapeStream, type StreamStats } from "../../engine/stream-shaper.ts";
 import { anthropicIngress, parseMessagesRequest, toAnthropicMessage } from "../ingress/anthropic/index.ts";
 import type { Operation } from "../operation.ts";
 import { validateChat } from "../validate.ts";
 
+/** The client's Anthropic headers that go up with a native call. */
+const NATIVE_HEADERS = ["anthropic-version", "anthropic-beta"] as const;
+
+function anthropicHeaders(headers: Headers | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of NATIVE_HEADERS) {
+    const value = headers?.get(name);
+    if (value !== null && value !== undefined && value !== "") out[name] = value;
+  }
+  return out;
+}
+
 /**
- * `POST /v1/messages`: Anthropic's Messages API, translated to the internal chat request and served
- * by the same engine CHAT operation (routing, failover, plugins, telemetry), answered in Anthropic's
- * message shape and stream events.
+ * The client's body as a Messages request: translated (and checked as /v1/chat checks it, which
+ * translators downstream rely on) for targets that need translation, kept as it is for targets
+ * that speak Messages natively. A body that cannot be translated (citations, server tools...) is
+ * still served by native targets; a translating attempt answers its 400.
  */
-export const messages: Operation<ChatCompletionRequest, ChatCompletion> = {
+function parse(body: Record<string, unknown>, headers?: Headers): MessagesRequest {
+  const call = { body, headers: anthropicHeaders(headers) };
+  let request: MessagesRequest;
+  try {
+    request = validateChat(parseMessagesRequest(body) as unknown as Record<string, unknown>);
+  } catch (err) {
+    const messages = body.messages;
+    if (!(err instanceof GatewayError) || err.status !== 400 || typeof body.model !== "string" || body.model === "" || !Array.isArray(messages) || messages.length === 0) throw err;
+    request = { model: body.model, messages: [{ role: "user", content: "" }] };
+    if (body.stream === true) request.stream = true;
+    if (typeof body.max_tokens === "number") request.max_tokens = body.max_tokens;
+    request[NATIVE] = { call, untranslatable: err };
+    return request;
+  }
+  request[NATIVE] = { call };
+  return request;
+}
+
+/**
+ * A native stream's events go out as the upstream wrote them (the encoder writes their `sse`);
+ * telemetry reads their summaries. Anything else gets the chat rules (usage always travels to the
+ * encoder, which puts it in message_delta).
+ */
+async function* shapeMessages(events: AsyncIterable<StreamEvent>, stats: StreamStats): AsyncGenerator<StreamEvent> {
+  const it = events[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done) return;
+  const rest: AsyncIterable<StreamEvent> = { [Symbol.asyncIterator]: () => it };
+  if (first.value.type !== "chunk" || first.value.sse === undefined) {
+    yield* shapeStream(prepend(first.value, rest), true, stats);
+    return;
+  }
+  for (let next: IteratorResult<StreamEvent> = first; !next.done; next = await it.next()) {
+    const event = next.value;
+    if (event.type === "error") {
+      stats.error = event.error;
+      yield event;
+      return;
+    }
+    stats.chunks++;
+    if (event.chunk.usage) stats.usage = event.chunk.usage;
+    const finish = event.chunk.choices[0]?.finish_reason;
+    if (finish != null) stats.finishReason = finish;
+    yield event;
+  }
+}
+
+async function* prepend(first: StreamEvent, rest: AsyncIterable<StreamEvent>): AsyncGenerator<StreamEvent> {
+  yield first;
+  yield* rest;
+}
+
+/**
+ * `POST /v1/messages`: Anthropic's Messages API. Targets that speak it natively (the `anthropic`
+ * kind) get the client's body untranslated apart from `model`, and their answer is relayed as it
+ * came; others get it translated to the internal chat request, served by the same engine path as
+ * CHAT (routing, failover, plugins, telemetry) and answered in Anthropic's message shape and events.
+ */
+export const messages: Operation<MessagesRequest, ChatCompletion> = {
   ingress: anthropicIngress,
-  engine: CHAT,
-  // The translated request goes through the chat check too: translators downstream rely on its guarantees.
-  parse: (body) => validateChat(parseMessagesRequest(body) as unknown as Record<string, unknown>),
-  // Usage always travels to the encoder, which puts it in message_delta.
-  shapeStream: (events, _request, stats) => shapeStream(events, true, stats),
-  encodeJson: (body, request) => JSON.stringify(toAnthropicMessage(body, request.model)),
+  engine: MESSAGES,
+  parse,
+  shapeStream: (events, _request, stats) => shapeMessages(events, stats),
+  encodeJson: (body, request) => nativeText.get(body) ?? JSON.stringify(toAnthropicMessage(body, request.model)),
 };

@@ -32,10 +32,16 @@ export class AnthropicStreamEncoder implements SseEncoder {
   private readonly tools = new Map<number, number>();
   private finish: string | null = null;
   private usage: Usage | undefined;
+  /** The stream is relayed from a native Messages upstream: its events are written as they came, its end included. */
+  private native = false;
 
   constructor(private readonly model: string, private readonly requestId: string | undefined) {}
 
   chunk(event: Extract<StreamEvent, { type: "chunk" }>): string {
+    if (event.sse !== undefined) {
+      this.native = true;
+      return event.sse;
+    }
     const chunk = event.chunk;
     let out = "";
     if (!this.started) out += this.start(chunk);
@@ -64,7 +70,7 @@ export class AnthropicStreamEncoder implements SseEncoder {
   }
 
   end(outcome: "done" | "error"): string {
-    if (outcome === "error") return "";
+    if (outcome === "error" || this.native) return "";
     let out = this.started ? "" : this.start(undefined);
     out += this.close();
     const usage = toMessageUsage(this.usage) ?? { input_tokens: 0, output_tokens: 0 };
