@@ -206,8 +206,9 @@ export class RequestPipeline implements HookHost {
       if (chunk === undefined) continue;
       chunk = payload.chunk;
       if (capture !== undefined) for (const c of chunk.choices) if (typeof c.delta?.content === "string") capture.text += c.delta.content;
-      // A hook may have changed the chunk in place: the upstream's text no longer speaks for it.
-      yield hooks.length === 0 ? event : { type: "chunk", chunk };
+      // A hook may have changed the chunk in place: the upstream's text no longer speaks for it. A
+      // natively relayed event (`sse`) goes out as it came: its chunk only summarises it.
+      yield hooks.length === 0 || event.sse !== undefined ? event : { type: "chunk", chunk };
     }
     if (capture !== undefined) recorder!.record.responseBody = { stream_text: capture.text };
   }
