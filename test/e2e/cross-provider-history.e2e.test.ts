@@ -6,8 +6,8 @@
 // paired with a toolConfig, Gemini functionCall/functionResponse paired by name and, for Gemini 3, a
 // thoughtSignature on the first call of each model turn.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { fixtureReply, json, startGateway, startMockUpstream, type Gateway, type MockUpstream, type RecordedRequest, type Reply } from "../support/index.ts";
-import { allProvidersConfig, answerEveryProvider, GOOD_MODEL, PREFIXES, type ProviderName } from "../support/all-providers.ts";
+import { fixtureReply, json, type Gateway, type MockUpstream, type RecordedRequest, type Reply } from "../support/index.ts";
+import { startAllProviders, stopAllProviders, answerEveryProvider, GOOD_MODEL, PREFIXES, type ProviderName } from "../support/all-providers.ts";
 
 type Obj = Record<string, any>;
 
@@ -15,14 +15,9 @@ let mock: MockUpstream;
 let gw: Gateway;
 
 beforeAll(async () => {
-  mock = await startMockUpstream();
-  answerEveryProvider(mock);
-  gw = await startGateway(allProvidersConfig(mock.url));
+  ({ mock, gw } = await startAllProviders());
 });
-afterAll(async () => {
-  await gw?.stop();
-  await mock?.stop();
-});
+afterAll(() => stopAllProviders({ mock, gw }));
 
 const TOOLS = [{ type: "function", function: { name: "get_weather", description: "Weather for a city", parameters: { type: "object", properties: { location: { type: "string" } }, required: ["location"] } } }];
 

@@ -1,22 +1,17 @@
 // Parameters across providers, end to end: what each provider's upstream request carries for the same
 // client request (README "Parameters across providers"). One rule, from each provider's table.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { startGateway, startMockUpstream, type Gateway, type MockUpstream } from "../support/index.ts";
-import { allProvidersConfig, answerEveryProvider, GOOD_MODEL, PROVIDER_NAMES, type ProviderName } from "../support/all-providers.ts";
+import { type Gateway, type MockUpstream } from "../support/index.ts";
+import { startAllProviders, stopAllProviders, GOOD_MODEL, PROVIDER_NAMES, type ProviderName } from "../support/all-providers.ts";
 
 type Obj = Record<string, any>;
 let mock: MockUpstream;
 let gw: Gateway;
 
 beforeAll(async () => {
-  mock = await startMockUpstream();
-  answerEveryProvider(mock);
-  gw = await startGateway(allProvidersConfig(mock.url));
+  ({ mock, gw } = await startAllProviders());
 });
-afterAll(async () => {
-  await gw?.stop();
-  await mock?.stop();
-});
+afterAll(() => stopAllProviders({ mock, gw }));
 
 /** The sampling fields of the one upstream request a client request caused, whatever the wire format. */
 async function sent(model: string, extra: Obj): Promise<{ status: number; error?: Obj; sampling?: { temperature?: number; top_p?: number } }> {

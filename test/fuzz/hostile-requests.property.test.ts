@@ -5,27 +5,19 @@
 // configured base URL's path prefix. Run counts are bounded so the file takes a few seconds.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { startGateway, startMockUpstream, type Gateway, type MockUpstream } from "../support/index.ts";
-import { allProvidersConfig, answerEveryProvider, escapeProblem, GOOD_MODEL, PREFIXES, PROVIDER_NAMES, type ProviderName } from "../support/all-providers.ts";
+import { type Gateway, type MockUpstream } from "../support/index.ts";
+import { startAllProviders, stopAllProviders, fuzzRuns, escapeProblem, GOOD_MODEL, PREFIXES, PROVIDER_NAMES, type ProviderName } from "../support/all-providers.ts";
 
 const REQUEST_TIMEOUT_MS = 10_000;
-/** Fixed seed unless FUZZ_SEED is set, so a failure reproduces; FUZZ_RUNS scales every property. */
-const SEED = Number(process.env.FUZZ_SEED ?? 20240620);
-const SCALE = Number(process.env.FUZZ_RUNS ?? 1);
-const runs = (n: number) => ({ numRuns: Math.max(1, Math.round(n * SCALE)), seed: SEED, endOnFailure: true });
+const runs = fuzzRuns(20240620);
 
 let mock: MockUpstream;
 let gw: Gateway;
 
 beforeAll(async () => {
-  mock = await startMockUpstream();
-  answerEveryProvider(mock);
-  gw = await startGateway(allProvidersConfig(mock.url));
+  ({ mock, gw } = await startAllProviders());
 });
-afterAll(async () => {
-  await gw?.stop();
-  await mock?.stop();
-});
+afterAll(() => stopAllProviders({ mock, gw }));
 
 // ---------------------------------------------------------------------------------------------------
 // What every answer must be.

@@ -4,25 +4,18 @@
 // and no upstream request leaves the configured base URL's path prefix.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { parseSse, startGateway, startMockUpstream, type Gateway, type MockUpstream } from "../support/index.ts";
-import { allProvidersConfig, answerEveryProvider, escapeProblem, GOOD_MODEL, PREFIXES, PROVIDER_NAMES, type ProviderName } from "../support/all-providers.ts";
+import { parseSse, type Gateway, type MockUpstream } from "../support/index.ts";
+import { startAllProviders, stopAllProviders, fuzzRuns, escapeProblem, GOOD_MODEL, PREFIXES, PROVIDER_NAMES, type ProviderName } from "../support/all-providers.ts";
 
-const SEED = Number(process.env.FUZZ_SEED ?? 20240620);
-const SCALE = Number(process.env.FUZZ_RUNS ?? 1);
-const runs = (n: number) => ({ numRuns: Math.max(1, Math.round(n * SCALE)), seed: SEED, endOnFailure: true });
+const runs = fuzzRuns(20240620);
 
 let mock: MockUpstream;
 let gw: Gateway;
 
 beforeAll(async () => {
-  mock = await startMockUpstream();
-  answerEveryProvider(mock);
-  gw = await startGateway(allProvidersConfig(mock.url));
+  ({ mock, gw } = await startAllProviders());
 });
-afterAll(async () => {
-  await gw?.stop();
-  await mock?.stop();
-});
+afterAll(() => stopAllProviders({ mock, gw }));
 
 function expectEnvelope(text: string): void {
   const body = JSON.parse(text) as { type?: unknown; error?: Record<string, unknown> };

@@ -5,12 +5,10 @@
 // own format (test/support/all-providers.ts). Run counts are bounded so the file takes a few seconds.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { startGateway, startMockUpstream, type Gateway, type MockUpstream } from "../support/index.ts";
-import { allProvidersConfig, answerEveryProvider, GOOD_MODEL, PROVIDER_NAMES, type ProviderName } from "../support/all-providers.ts";
+import { type Gateway, type MockUpstream } from "../support/index.ts";
+import { startAllProviders, stopAllProviders, fuzzRuns, GOOD_MODEL, PROVIDER_NAMES, type ProviderName } from "../support/all-providers.ts";
 
-const SEED = Number(process.env.FUZZ_SEED ?? 20251130);
-const SCALE = Number(process.env.FUZZ_RUNS ?? 1);
-const runs = (n: number) => ({ numRuns: Math.max(1, Math.round(n * SCALE)), seed: SEED, endOnFailure: true });
+const runs = fuzzRuns(20251130);
 
 let mock: MockUpstream;
 let gw: Gateway;
@@ -69,9 +67,7 @@ function numbersNamed(value: unknown, names: ReadonlySet<string>, out: number[] 
 const TEMPERATURE = new Set(["temperature"]);
 
 beforeAll(async () => {
-  mock = await startMockUpstream();
-  answerEveryProvider(mock);
-  gw = await startGateway(allProvidersConfig(mock.url));
+  ({ mock, gw } = await startAllProviders());
   for (const name of PROVIDER_NAMES) {
     for (const stream of [false, true]) {
       const answer = await send({ model: `${name}/${GOOD_MODEL[name]}`, messages: [{ role: "user", content: "Hello" }], stream });
@@ -80,10 +76,7 @@ beforeAll(async () => {
     }
   }
 });
-afterAll(async () => {
-  await gw?.stop();
-  await mock?.stop();
-});
+afterAll(() => stopAllProviders({ mock, gw }));
 
 // ---------------------------------------------------------------------------------------------------
 // Valid requests (each accepted by server/validate.ts).

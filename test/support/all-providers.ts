@@ -2,7 +2,8 @@
 // upstream, and a mock that answers every provider's endpoints with a real-format success. For tests
 // that throw client input at all of them and check where requests went.
 import { eventStreamFixtureReply, fixtureReply, sseFixtureReply } from "./replies.ts";
-import type { MockUpstream, RecordedRequest, Reply } from "./mock-upstream.ts";
+import { startGateway, type Gateway } from "./gateway.ts";
+import { startMockUpstream, type MockUpstream, type RecordedRequest, type Reply } from "./mock-upstream.ts";
 
 /** Provider block name → the path prefix its base_url carries. */
 export const PREFIXES = {
@@ -102,4 +103,31 @@ export function escapeProblem(req: RecordedRequest, prefix: string): string | un
   if (decoded.split("/").some((s) => s === ".." || s === ".")) return `path ${received} decodes to a dot segment`;
   if (/[?#\\\u0000-\u001f]/.test(decoded.slice(prefix.length))) return `path ${received} decodes to a URL delimiter or control character`;
   return undefined;
+}
+
+/** The mock answering every provider and a gateway with every provider kind in front of it. */
+export interface AllProviders {
+  mock: MockUpstream;
+  gw: Gateway;
+}
+
+export async function startAllProviders(): Promise<AllProviders> {
+  const mock = await startMockUpstream();
+  answerEveryProvider(mock);
+  return { mock, gw: await startGateway(allProvidersConfig(mock.url)) };
+}
+
+export async function stopAllProviders(env: Partial<AllProviders>): Promise<void> {
+  await env.gw?.stop();
+  await env.mock?.stop();
+}
+
+/**
+ * fast-check parameters: a fixed seed unless FUZZ_SEED is set (so a failure reproduces), FUZZ_RUNS
+ * scales every property's run count.
+ */
+export function fuzzRuns(defaultSeed: number): (n: number) => { numRuns: number; seed: number; endOnFailure: true } {
+  const seed = Number(process.env.FUZZ_SEED ?? defaultSeed);
+  const scale = Number(process.env.FUZZ_RUNS ?? 1);
+  return (n) => ({ numRuns: Math.max(1, Math.round(n * scale)), seed, endOnFailure: true });
 }
