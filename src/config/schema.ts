@@ -1,13 +1,13 @@
 import { z } from "zod";
 import { parseAddress, parseDuration, parseSize } from "./units.ts";
 
-/** A duration string with a unit (`250ms`, `2s`, `5m`, `1h`) → milliseconds; plugins validate theirs with it too. */
+/** A duration string with a unit (`250ms`, `2s`, `5m`, `1h`, `30d`) → milliseconds; plugins validate theirs with it too. */
 export const duration = z
   .string({ error: "expected a duration string with a unit, e.g. \"250ms\", \"2s\", \"5m\"" })
   .transform((text, ctx) => {
     const ms = parseDuration(text);
     if (ms === undefined) {
-      ctx.addIssue({ code: "custom", message: `expected a duration with a unit (ms, s, m, h), got "${text}"` });
+      ctx.addIssue({ code: "custom", message: `expected a duration with a unit (ms, s, m, h, d), got "${text}"` });
       return z.NEVER;
     }
     return ms;
@@ -109,6 +109,14 @@ const address = z.string().transform((text, ctx) => {
   return parsed;
 });
 
+/** `sqlite:<path>` (relative to the working directory; `sqlite::memory:` keeps nothing across a restart) or `redis` (at `redis.url`). */
+const storeSetting = z.string({ error: "expected \"sqlite:<path>\" or \"redis\"" }).transform((text, ctx) => {
+  if (text === "redis") return { kind: "redis" as const };
+  if (text.startsWith("sqlite:") && text.length > "sqlite:".length) return { kind: "sqlite" as const, path: text.slice("sqlite:".length) };
+  ctx.addIssue({ code: "custom", message: `expected "sqlite:<path>" (e.g. "sqlite:./butter.db") or "redis", got "${text}"` });
+  return z.NEVER;
+});
+
 export const configSchema = z.strictObject({
   server: z
     .strictObject({
@@ -130,7 +138,8 @@ export const configSchema = z.strictObject({
   cache: notAvailableYet("the response cache"),
   app_keys: notAvailableYet("application keys"),
   admin: notAvailableYet("the admin API"),
-  store: notAvailableYet("the durable store"),
+  store: storeSetting.default({ kind: "sqlite", path: "./butter.db" }),
+  responses: z.strictObject({ ttl: positiveDuration.default(30 * 86_400_000) }).prefault({}),
   pricing: notAvailableYet("cost accounting"),
 });
 

@@ -13,6 +13,7 @@ import type { ProviderFactory } from "../providers/types.ts";
 import { errorFields, logger } from "../observability/logger.ts";
 import type { Telemetry } from "../observability/events.ts";
 import { createTelemetry, observed } from "../observability/telemetry.ts";
+import { SharedStore } from "../store/shared-store.ts";
 
 export interface GenerationOptions {
   /** The generation this one replaces: state that must outlive a reload is taken from it. */
@@ -42,6 +43,8 @@ export class Generation {
     readonly telemetry: Telemetry,
     /** Undefined when no plugin is enabled: requests then take the direct path. */
     readonly plugins: PluginSet | undefined,
+    /** The durable store (`store:`); shared with the generations before and after while the setting is unchanged. */
+    readonly store: SharedStore,
   ) {
     this.observed = observed(telemetry);
   }
@@ -96,6 +99,7 @@ export class Generation {
     } catch (err) {
       logger.warn("closing a config generation failed", { generation: this.id, ...errorFields(err) });
     }
+    await this.store.close().catch((err) => logger.warn("closing the durable store failed", { generation: this.id, store: this.store.describe, ...errorFields(err) }));
   }
 }
 
@@ -115,7 +119,14 @@ export async function buildGeneration(config: Config, options: GenerationOptions
     resolve: options.resolvePlugin,
     previous: previous?.plugins,
   });
-  return new Generation(nextId++, snapshot, engine, new ModelCatalog(snapshot), telemetry, plugins);
+  let store: SharedStore;
+  try {
+    store = SharedStore.forConfig(config, previous?.store);
+  } catch (err) {
+    await plugins?.close();
+    throw err;
+  }
+  return new Generation(nextId++, snapshot, engine, new ModelCatalog(snapshot), telemetry, plugins, store);
 }
 
 /** Provider blocks present in both configs with the same settings: their circuit and key health carry over. */

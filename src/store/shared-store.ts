@@ -1,0 +1,55 @@
+import type { Config } from "../config/schema.ts";
+import { openBackend, storeIdentity } from "./open-store.ts";
+import type { DurableStore, ResponseStore, StoreBackend } from "./types.ts";
+
+interface Holding {
+  backend: StoreBackend;
+  identity: string;
+  /** Generations still holding the backend; it closes when the last lets go. */
+  holders: number;
+}
+
+/**
+ * One generation's hold on a backend. A reload that keeps `store` and `redis.url` shares the
+ * previous generation's backend instead of opening a second file handle or connection; the backend
+ * closes once every generation holding it has closed, whichever order they close in (an old
+ * generation draining a long stream may outlive the one that replaced it).
+ */
+export class SharedStore implements DurableStore {
+  readonly responses: ResponseStore;
+  private released = false;
+
+  private constructor(private readonly holding: Holding, ttlMs: number) {
+    holding.holders++;
+    this.responses = holding.backend.responsesWithTtl(ttlMs);
+  }
+
+  /** Shares `previous`'s backend when the config names the same one and it is still open; opens a new one otherwise. */
+  static forConfig(config: Config, previous?: SharedStore): SharedStore {
+    const identity = storeIdentity(config);
+    const holding = previous !== undefined && previous.holding.identity === identity && previous.holding.holders > 0
+      ? previous.holding
+      : { backend: openBackend(config), identity, holders: 0 };
+    return new SharedStore(holding, config.responses.ttl);
+  }
+
+  get kind(): DurableStore["kind"] {
+    return this.holding.backend.kind;
+  }
+
+  get describe(): string {
+    return this.holding.backend.describe;
+  }
+
+  /** Whether this hold shares its backend with `other`'s. */
+  shares(other: SharedStore): boolean {
+    return this.holding === other.holding;
+  }
+
+  /** Lets go of the backend (once); the last holder closes it. */
+  async close(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    if (--this.holding.holders === 0) await this.holding.backend.close();
+  }
+}

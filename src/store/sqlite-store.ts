@@ -1,0 +1,158 @@
+import { Database, type Statement } from "bun:sqlite";
+import { existsSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import type { ResponseStore, StoreBackend, StoredResponse } from "./types.ts";
+
+/**
+ * Schema versions, applied in order and recorded in `PRAGMA user_version`: a later feature appends
+ * its migration here, and a file written by an older Butter is brought up to date when opened.
+ */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE responses (id TEXT PRIMARY KEY, data TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+   CREATE INDEX responses_expires_at ON responses (expires_at);`,
+];
+
+const PURGE_EVERY_MS = 60_000;
+/** Rows deleted per purge: a long-idle store with many expired rows is cleaned over several puts, never in one long write. */
+const PURGE_BATCH = 500;
+
+export interface SqliteStoreOptions {
+  /** Time to live of a stored response, from its put or last touch. */
+  ttlMs: number;
+  /** Milliseconds since the epoch; tests pass their own to expire rows without sleeping. */
+  now?: () => number;
+}
+
+interface Statements {
+  put: Statement;
+  get: Statement<{ data: string }>;
+  delete: Statement<{ expires_at: number }>;
+  touch: Statement;
+  purge: Statement;
+}
+
+/** `sqlite:<path>` (relative to the working directory) or `sqlite::memory:`. The file is created by the first write. */
+export class SqliteStore implements StoreBackend {
+  readonly kind = "sqlite";
+  readonly describe: string;
+  readonly responses: ResponseStore;
+  private readonly file: string | undefined;
+  private readonly now: () => number;
+  private db: Database | undefined;
+  private statements: Statements | undefined;
+  private lastPurge = 0;
+  private closed = false;
+
+  constructor(path: string, options: SqliteStoreOptions) {
+    this.describe = `sqlite:${path}`;
+    this.now = options.now ?? Date.now;
+    if (path === ":memory:") this.file = undefined;
+    else {
+      if (path === "") throw new Error("store: expected a path after \"sqlite:\"");
+      this.file = resolve(path);
+      checkDirectory(this.file, path);
+    }
+    this.responses = this.responsesWithTtl(options.ttlMs);
+  }
+
+  responsesWithTtl(ttlMs: number): ResponseStore {
+    return new SqliteResponses(this, ttlMs);
+  }
+
+  /** The statements, opening the database first; `create` false answers undefined rather than create a file only to read it. */
+  sql(create: boolean): Statements | undefined {
+    if (this.closed) throw new Error(`the durable store (${this.describe}) is closed`);
+    if (this.statements !== undefined) return this.statements;
+    if (!create && (this.file === undefined || !existsSync(this.file))) return undefined;
+    if (this.file !== undefined) checkDirectory(this.file, this.describe.slice("sqlite:".length));
+    const db = new Database(this.file ?? ":memory:", { create: true, strict: true });
+    try {
+      db.run("PRAGMA busy_timeout = 5000");
+      if (this.file !== undefined) db.run("PRAGMA journal_mode = WAL");
+      migrate(db);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    this.db = db;
+    return (this.statements = {
+      put: db.prepare("INSERT OR REPLACE INTO responses (id, data, expires_at) VALUES (?, ?, ?)"),
+      get: db.prepare("SELECT data FROM responses WHERE id = ? AND expires_at > ?"),
+      delete: db.prepare("DELETE FROM responses WHERE id = ? RETURNING expires_at"),
+      touch: db.prepare("UPDATE responses SET expires_at = ? WHERE id = ? AND expires_at > ?"),
+      purge: db.prepare(`DELETE FROM responses WHERE id IN (SELECT id FROM responses WHERE expires_at <= ? LIMIT ${PURGE_BATCH})`),
+    });
+  }
+
+  clock(): number {
+    return this.now();
+  }
+
+  /** At most once a minute, on a write: expired rows are invisible anyway, so this only bounds the file's growth. */
+  purgeIfDue(sql: Statements): void {
+    const now = this.now();
+    if (now - this.lastPurge < PURGE_EVERY_MS) return;
+    this.lastPurge = now;
+    sql.purge.run(now);
+  }
+
+  transaction(fn: () => void): void {
+    this.db!.transaction(fn)();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.statements = undefined;
+    this.db?.close();
+    this.db = undefined;
+  }
+}
+
+class SqliteResponses implements ResponseStore {
+  constructor(private readonly store: SqliteStore, private readonly ttlMs: number) {}
+
+  async put(record: StoredResponse): Promise<void> {
+    const sql = this.store.sql(true)!;
+    this.store.purgeIfDue(sql);
+    sql.put.run(record.id, JSON.stringify(record), this.store.clock() + this.ttlMs);
+  }
+
+  async get(id: string): Promise<StoredResponse | undefined> {
+    const row = this.store.sql(false)?.get.get(id, this.store.clock());
+    return row ? (JSON.parse(row.data) as StoredResponse) : undefined;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const row = this.store.sql(false)?.delete.get(id);
+    return row !== undefined && row !== null && row.expires_at > this.store.clock();
+  }
+
+  async touch(ids: readonly string[]): Promise<void> {
+    const sql = this.store.sql(false);
+    if (sql === undefined || ids.length === 0) return;
+    const now = this.store.clock();
+    this.store.transaction(() => {
+      for (const id of ids) sql.touch.run(now + this.ttlMs, id, now);
+    });
+  }
+}
+
+function migrate(db: Database): void {
+  // IMMEDIATE: two gateways opening a new file at once must not both run the same migration.
+  db.transaction(() => {
+    const { user_version: version } = db.query<{ user_version: number }, []>("PRAGMA user_version").get()!;
+    if (version > MIGRATIONS.length) {
+      throw new Error(`the durable store's schema is version ${version}, newer than this Butter knows (${MIGRATIONS.length}); upgrade Butter`);
+    }
+    for (let v = version; v < MIGRATIONS.length; v++) db.run(MIGRATIONS[v]!);
+    db.run(`PRAGMA user_version = ${MIGRATIONS.length}`);
+  }).immediate();
+}
+
+function checkDirectory(file: string, asWritten: string): void {
+  const dir = dirname(file);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new Error(`store: the directory of "${asWritten}" (${dir}) does not exist; create it or change \`store\``);
+  }
+}
