@@ -10,7 +10,7 @@ import type { EngineOperation } from "../engine/operations.ts";
 import type { LlmResult } from "../providers/types.ts";
 import { callHook, reportFailure, HookTimeout, type CompiledChain, type CompiledHook, type HookIdentity } from "./chain.ts";
 import { runPost, runPre, type HookHost, type Phase } from "./run-hooks.ts";
-import { ShortCircuit, pluginResponse } from "./short-circuit.ts";
+import { ShortCircuit, encodable, pluginResponse } from "./short-circuit.ts";
 import type {
   HookReturn, HttpRequestPayload, HttpResponsePayload, LlmOperation, LlmRequestPayload, LlmResponsePayload, StreamChunkPayload,
 } from "./types.ts";
@@ -29,6 +29,13 @@ export interface ExchangeView {
   readonly ingress: { encodeError(err: GatewayError, headers: Record<string, string>): Response };
   /** The request's telemetry record, when anybody observes requests. */
   readonly recorder: RequestRecorder | undefined;
+  /** The operation serving the request, once its handler runs: a hook's own LLM answer is encoded as its answers are. */
+  readonly operation?: AnswerEncoder;
+}
+
+/** How the operation serving a request writes its JSON answer in the client API's shape (server/operation.ts `encodeJson`). */
+export interface AnswerEncoder {
+  encodeJson?(body: unknown, request: { model: string }, ex: ExchangeView): string | Promise<string>;
 }
 
 export interface PipelineOwner {
@@ -43,6 +50,8 @@ export interface PipelineOwner {
 export class RequestPipeline implements HookHost {
   private httpReached = 0;
   private llmReached = 0;
+  /** A pre-LLM hook returned `modify`. */
+  private llmRewritten = false;
   private readonly chain: CompiledChain;
   private readonly telemetry: Telemetry;
 
@@ -81,27 +90,34 @@ export class RequestPipeline implements HookHost {
   async call<Req extends { model: string }, B>(op: EngineOperation<Req, B>, request: Req, ctx: RequestContext, engine: LlmEngine): Promise<Outcome<LlmResult<B>>> {
     const operation = op.name;
     const stream = (request as { stream?: unknown }).stream === true;
-    const pre = this.beforeLlm(operation, request as unknown as LlmRequestPayload["body"], stream);
-    if (pre !== (request as unknown)) request = (pre instanceof Promise ? await pre : pre) as unknown as Req;
-    let outcome: Outcome<LlmResult<B>>;
     try {
-      outcome = await engine.call(op, request, ctx);
+      const pre = this.beforeLlm(operation, request as unknown as LlmRequestPayload["body"], stream);
+      if (pre !== (request as unknown)) request = (pre instanceof Promise ? await pre : pre) as unknown as Req;
+      if (this.llmRewritten) request = servedAsRewritten(request);
+      let outcome: Outcome<LlmResult<B>>;
+      try {
+        outcome = await engine.call(op, request, ctx);
+      } catch (err) {
+        throw await this.engineFailed(operation, stream, err);
+      }
+      const result = outcome.value;
+      if (result.type === "json") {
+        const body = this.afterLlm(operation, outcome, result.body as LlmResponsePayload["body"], false);
+        // No post-LLM hook: the upstream's bytes (result.raw) still speak for the body.
+        if (body === result.body && this.chain.postLlm.length === 0) return outcome;
+        // A post hook may have changed the body, in place or not: the upstream's bytes no longer speak for it.
+        return { ...outcome, value: { type: "json", body: (body instanceof Promise ? await body : body) as B } };
+      }
+      const after = this.afterLlm(operation, outcome, undefined, true);
+      if (after instanceof Promise) await after;
+      const hooks = this.chunkHooks();
+      if (hooks.length === 0 && this.ex.recorder?.captureBodies !== true) return outcome;
+      return { ...outcome, value: { type: "stream", events: this.hookChunks(result.events, hooks) } };
     } catch (err) {
-      throw await this.engineFailed(operation, stream, err);
+      // A hook's own answer answers this request, in this operation's shape.
+      if (err instanceof ShortCircuit) err.request ??= request;
+      throw err;
     }
-    const result = outcome.value;
-    if (result.type === "json") {
-      const body = this.afterLlm(operation, outcome, result.body as LlmResponsePayload["body"], false);
-      // No post-LLM hook: the upstream's bytes (result.raw) still speak for the body.
-      if (body === result.body && this.chain.postLlm.length === 0) return outcome;
-      // A post hook may have changed the body, in place or not: the upstream's bytes no longer speak for it.
-      return { ...outcome, value: { type: "json", body: (body instanceof Promise ? await body : body) as B } };
-    }
-    const after = this.afterLlm(operation, outcome, undefined, true);
-    if (after instanceof Promise) await after;
-    const hooks = this.chunkHooks();
-    if (hooks.length === 0 && this.ex.recorder?.captureBodies !== true) return outcome;
-    return { ...outcome, value: { type: "stream", events: this.hookChunks(result.events, hooks) } };
   }
 
   /** Records the request and runs the pre-LLM hooks; the request as it is when no hook changed it. */
@@ -215,11 +231,27 @@ export class RequestPipeline implements HookHost {
 
   // ── answers ───────────────────────────────────────────────────────────────────────────────
 
-  /** The response for a ShortCircuit thrown by a hook. */
-  answer(sc: ShortCircuit): Response {
+  /**
+   * The response for a ShortCircuit thrown by a hook. A success body answering an LLM request is
+   * encoded as the operation encodes the engine's answers (an Anthropic message on /v1/messages), so
+   * the client's SDK reads it; a body the encoder cannot read, or an HTTP-phase answer, goes out as the
+   * JSON the plugin gave. A promise only when the encoder is asynchronous.
+   */
+  answer(sc: ShortCircuit): Response | Promise<Response> {
     const r = sc.response;
     this.ex.recorder?.answeredBy(sc.plugin, r.status, r.kind);
-    if (r.error === undefined) return pluginResponse(r, this.ex.headers);
+    if (r.error === undefined) {
+      const encode = this.ex.operation?.encodeJson;
+      if (sc.request === undefined || encode === undefined || !encodable(r)) return pluginResponse(r, this.ex.headers);
+      let text: string | Promise<string>;
+      try {
+        text = encode(r.body, sc.request, this.ex);
+      } catch {
+        return pluginResponse(r, this.ex.headers);
+      }
+      if (typeof text === "string") return pluginResponse(r, this.ex.headers, text);
+      return text.then((t) => pluginResponse(r, this.ex.headers, t), () => pluginResponse(r, this.ex.headers));
+    }
     return this.ex.ingress.encodeError(errors.pluginAnswer(r.status, r.error.message, r.error.type, r.error.code, r.headers), this.ex.headers);
   }
 
@@ -233,7 +265,7 @@ export class RequestPipeline implements HookHost {
     const payload: HttpResponsePayload = {
       request_id: this.ex.requestId, status: res.status, headers: Object.fromEntries(res.headers as unknown as Iterable<[string, string]>),
     };
-    const answered = (err: unknown): Response => {
+    const answered = (err: unknown): Response | Promise<Response> => {
       if (!(err instanceof ShortCircuit)) throw err;
       void res.body?.cancel().catch(() => {});
       return this.answer(err);
@@ -254,6 +286,10 @@ export class RequestPipeline implements HookHost {
     return this.ex.headers;
   }
 
+  rewrote(phase: Phase): void {
+    if (phase === "llm") this.llmRewritten = true;
+  }
+
   reach(phase: Phase, n: number): void {
     if (phase === "http") this.httpReached = n;
     else this.llmReached = n;
@@ -267,6 +303,25 @@ export class RequestPipeline implements HookHost {
     this.ex.recorder?.failedWith(error.kind);
     return error;
   }
+}
+
+/**
+ * A request a pre-LLM hook rewrote is served as rewritten by every target. What an operation keeps
+ * beside its request under symbol keys (engine/operations.ts: the client's own body for targets that
+ * speak its API natively, and the 400 a translating attempt answers when that body could not be
+ * translated) no longer says what the hook meant, so it is dropped; an untranslatable body cannot
+ * take the rewrite, and its 400 is the answer.
+ */
+function servedAsRewritten<Req extends object>(request: Req): Req {
+  const keys = Object.getOwnPropertySymbols(request);
+  if (keys.length === 0) return request;
+  const translated = { ...request } as Record<symbol, { untranslatable?: unknown } | undefined>;
+  for (const key of keys) {
+    const side = translated[key];
+    if (side?.untranslatable !== undefined) throw side.untranslatable;
+    delete translated[key];
+  }
+  return translated as Req;
 }
 
 /**

@@ -17,6 +17,8 @@ export interface HookHost {
   reach(phase: Phase, n: number): void;
   /** Logs a failure; returns the error to answer with when the plugin is fail-closed. */
   failed(h: HookIdentity, err: unknown): GatewayError | undefined;
+  /** A pre hook of `phase` returned `modify` (told even when it returned the payload it was given, changed in place). */
+  rewrote(phase: Phase): void;
 }
 
 /** Pre hooks in config order. Throws ShortCircuit (a hook answered) or a fail-closed GatewayError. */
@@ -27,7 +29,7 @@ export function runPre<P>(host: HookHost, phase: Phase, hooks: readonly Compiled
     host.reach(phase, h.position + 1);
     const r = call(host, h, current);
     if (r instanceof Promise) return preAfter(host, phase, hooks, current, total, i, r);
-    current = apply(host, h, r, current);
+    current = applyPre(host, phase, h, r, current);
   }
   host.reach(phase, total);
   return current;
@@ -35,7 +37,7 @@ export function runPre<P>(host: HookHost, phase: Phase, hooks: readonly Compiled
 
 async function preAfter<P>(host: HookHost, phase: Phase, hooks: readonly CompiledHook<P>[], current: P, total: number, i: number, pending: Promise<HookReturn<P>>): Promise<P> {
   const h = hooks[i]!;
-  current = apply(host, h, await settle(host, h, pending), current);
+  current = applyPre(host, phase, h, await settle(host, h, pending), current);
   return runPre(host, phase, hooks, current, total, i + 1);
 }
 
@@ -79,6 +81,12 @@ function skipOrThrow(host: HookHost, h: HookIdentity, err: unknown): undefined {
   const closed = host.failed(h, err);
   if (closed !== undefined) throw closed;
   return undefined;
+}
+
+function applyPre<P>(host: HookHost, phase: Phase, h: CompiledHook<P>, r: HookReturn<P>, current: P): P {
+  const out = apply(host, h, r, current);
+  if (r != null && r.modify !== undefined) host.rewrote(phase);
+  return out;
 }
 
 function apply<P>(host: HookHost, h: CompiledHook<P>, r: HookReturn<P>, current: P): P {

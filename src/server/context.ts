@@ -1,6 +1,6 @@
 import type { Server } from "bun";
 import type { RequestContext } from "../engine/engine.ts";
-import type { RequestPipeline } from "../plugins/pipeline.ts";
+import type { AnswerEncoder, RequestPipeline } from "../plugins/pipeline.ts";
 import type { RequestRecorder } from "../observability/recorder.ts";
 import type { Generation } from "../runtime/generation.ts";
 import type { Ingress } from "./ingress.ts";
@@ -20,6 +20,8 @@ export interface Exchange {
   signal: AbortSignal;
   /** The client API the request speaks, which encodes its errors; OpenAI's until an operation says otherwise. */
   ingress: Ingress;
+  /** The operation serving the request, set by its handler: a plugin's own answer to it is encoded as its answers are. */
+  operation?: AnswerEncoder;
   /** Fills this request's telemetry record; present on /v1/* when anybody observes requests. */
   recorder: RequestRecorder | undefined;
   /** This request's trip through the plugin chain and telemetry; only on /v1/* with plugins enabled. */

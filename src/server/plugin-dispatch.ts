@@ -21,7 +21,7 @@ export async function dispatchWithPlugins(gen: Generation, plugins: PluginSet, e
     if (pre !== undefined) await pre;
     res = await route(gen, ex, path);
   } catch (err) {
-    res = answerFor(err, ex);
+    res = await answerFor(err, ex);
   }
   try {
     const out = pipeline.respond(res);
@@ -30,14 +30,14 @@ export async function dispatchWithPlugins(gen: Generation, plugins: PluginSet, e
     // A fail-closed post-HTTP hook failed: its error replaces the answer (post hooks do not run again).
     // A stream it replaces is cancelled, which ends its exchange (and frees its config generation).
     void res.body?.cancel().catch(() => {});
-    res = answerFor(err, ex);
+    res = await answerFor(err, ex);
   }
   ex.recorder?.responded(res);
   if (!ex.streaming) endExchange(ex);
   return res;
 }
 
-function answerFor(err: unknown, ex: Exchange): Response {
+function answerFor(err: unknown, ex: Exchange): Response | Promise<Response> {
   closeIfBodyUnread(ex);
   if (err instanceof ShortCircuit) return ex.pipeline!.answer(err);
   const error = toGatewayError(err);
