@@ -5,6 +5,7 @@ import { parseMessagesRequest } from "../../src/server/ingress/anthropic/request
 import { countTokens } from "../../src/server/operations/count-tokens.ts";
 import { estimateInputTokens } from "../../src/providers/shared/token-estimate.ts";
 import type { ChatCompletionRequest } from "../../src/core/openai-types.ts";
+import { NATIVE, type MessagesRequest } from "../../src/engine/operations.ts";
 
 interface Sample { name: string; anthropic_input_tokens: number; request: Record<string, unknown> }
 const fixture = (await Bun.file(new URL("../fixtures/count-tokens/anthropic-recorded.json", import.meta.url)).json()) as { samples: Sample[] };
@@ -50,11 +51,15 @@ test("the tokenizer loads on the first estimate, not with the server", async () 
 
 describe("count_tokens parse", () => {
   const messages = [{ role: "user", content: "x" }];
+  // The translation, without the client's own body kept beside it under a symbol for native targets.
+  const parse = (body: Record<string, unknown>) => JSON.parse(JSON.stringify(countTokens.parse(body, new Headers(), undefined as never))) as unknown;
   test("max_tokens is optional, still checked when present; sampling and stream fields are dropped", () => {
-    expect(countTokens.parse({ model: "a/b", messages })).toEqual({ model: "a/b", messages: [{ role: "user", content: "x" }] });
-    const parsed = countTokens.parse({ model: "a/b", messages, max_tokens: 10, temperature: 0.5, top_k: 3, stop_sequences: ["s"], stream: true, metadata: { user_id: "u" } });
+    expect(parse({ model: "a/b", messages })).toEqual({ model: "a/b", messages: [{ role: "user", content: "x" }] });
+    const parsed = parse({ model: "a/b", messages, max_tokens: 10, temperature: 0.5, top_k: 3, stop_sequences: ["s"], stream: true, metadata: { user_id: "u" } });
     expect(parsed).toEqual({ model: "a/b", messages: [{ role: "user", content: "x" }] });
-    expect(() => countTokens.parse({ model: "a/b", messages, max_tokens: 0 })).toThrow(/max_tokens/);
+    // Checked when present: a translating target answers its 400; a native one gets the body as it is.
+    const bad = countTokens.parse({ model: "a/b", messages, max_tokens: 0 }, new Headers(), undefined as never) as MessagesRequest;
+    expect(bad[NATIVE]?.untranslatable?.message).toMatch(/max_tokens/);
     expect(() => parseMessagesRequest({ model: "a/b", messages })).toThrow(/max_tokens: Field required/);
   });
 });

@@ -15,6 +15,8 @@ const API_VERSION = "2023-06-01";
 const STATIC_MODELS = ["claude-sonnet-4-5", "claude-opus-4-1", "claude-3-7-sonnet-latest", "claude-3-5-haiku-latest"];
 /** Anthropic's ranges and the Claude models that reject temperature with top_p (see README "Parameters across providers"). */
 const PARAMETERS = new ParameterRules({ ranges: TEMPERATURE_0_1, unsupported: [...NO_PENALTIES, ...NO_LOGPROBS], models: [CLAUDE_SAMPLING_RULE] });
+/** What /v1/messages takes and /v1/messages/count_tokens refuses: output, sampling and serving settings. */
+const NOT_COUNTED = ["max_tokens", "stream", "temperature", "top_p", "top_k", "stop_sequences", "metadata", "service_tier", "container", "inference_geo", "diagnostics"] as const;
 /** Listing pages are followed up to this many (1,000 models each): a bound against a cursor loop. */
 const MAX_MODEL_PAGES = 5;
 
@@ -83,14 +85,22 @@ class AnthropicAdapter implements ProviderAdapter {
   }
 
   /**
-   * `POST /v1/messages/count_tokens` with the body the codec builds for /v1/messages, less what that
-   * endpoint does not take (max_tokens, stream, sampling, stop, metadata): Anthropic answers `{"input_tokens": N}`.
+   * `POST /v1/messages/count_tokens`: Anthropic answers `{"input_tokens": N}`. The client's own body
+   * when it gave one (only `model` replaced, with its `anthropic-version` and `anthropic-beta`), else
+   * the body the codec builds for /v1/messages; either way without what that endpoint refuses.
    */
-  async countTokens(request: ChatCompletionRequest, ctx: CallContext): Promise<number> {
-    const { body } = toAnthropicRequest({ ...request, stream: false }, ctx.model);
-    const { max_tokens: _max, stream: _stream, temperature: _t, top_p: _p, top_k: _k, stop_sequences: _s, metadata: _m, ...counted } = body;
+  async countTokens(request: ChatCompletionRequest, ctx: CallContext, native?: NativeMessagesCall): Promise<number> {
+    const headers = this.authHeaders(ctx.auth);
+    let body: Record<string, unknown>;
+    if (native !== undefined) {
+      for (const name in native.headers) headers[name] = native.headers[name]!;
+      body = { ...native.body, model: ctx.model };
+    } else {
+      body = toAnthropicRequest({ ...request, stream: false }, ctx.model).body as Record<string, unknown>;
+    }
+    for (const field of NOT_COUNTED) delete body[field];
     const response = await sendChecked(ctx, {
-      url: this.url`/v1/messages/count_tokens`, method: "POST", headers: this.authHeaders(ctx.auth), body: JSON.stringify(counted),
+      url: this.url`/v1/messages/count_tokens`, method: "POST", headers, body: JSON.stringify(body),
     }, this.mapError);
     const answer = await readJson(response, ctx.reads);
     const n = (answer as { input_tokens?: unknown } | null)?.input_tokens;

@@ -23,13 +23,14 @@ function anthropicHeaders(headers: Headers | undefined): Record<string, string> 
  * The client's body as a Messages request: translated (and checked as /v1/chat checks it, which
  * translators downstream rely on) for targets that need translation, kept as it is for targets
  * that speak Messages natively. A body that cannot be translated (citations, server tools...) is
- * still served by native targets; a translating attempt answers its 400.
+ * still served by native targets; a translating attempt answers its 400. count_tokens reads its
+ * body the same way, with `max_tokens` optional.
  */
-function parse(body: Record<string, unknown>, headers?: Headers): MessagesRequest {
+export function parseMessages(body: Record<string, unknown>, headers?: Headers, opts: { maxTokens?: "required" | "optional" } = {}): MessagesRequest {
   const call = { body, headers: anthropicHeaders(headers) };
   let request: MessagesRequest;
   try {
-    request = validateChat(parseMessagesRequest(body) as unknown as Record<string, unknown>);
+    request = validateChat(parseMessagesRequest(body, opts) as unknown as Record<string, unknown>);
   } catch (err) {
     const messages = body.messages;
     if (!(err instanceof GatewayError) || err.status !== 400 || typeof body.model !== "string" || body.model === "" || !Array.isArray(messages) || messages.length === 0) throw err;
@@ -86,7 +87,7 @@ async function* prepend(first: StreamEvent, rest: AsyncIterable<StreamEvent>): A
 export const messages: Operation<MessagesRequest, ChatCompletion> = {
   ingress: anthropicIngress,
   engine: MESSAGES,
-  parse,
+  parse: (body, headers) => parseMessages(body, headers),
   shapeStream: (events, _request, stats) => shapeMessages(events, stats),
   encodeJson: (body, request) => nativeText.get(body) ?? JSON.stringify(toAnthropicMessage(body, request.model)),
 };
