@@ -3,7 +3,7 @@
 // and at the ingress, not a new method on every layer.
 import type { ChatCompletion, ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse } from "../core/openai-types.ts";
 import type { GatewayError } from "../core/errors.ts";
-import type { LlmResult, NativeMessagesCall, ProviderAdapter } from "../providers/types.ts";
+import type { LlmResult, NativeMessagesCall, NativeResponsesCall, ProviderAdapter } from "../providers/types.ts";
 import { fitChatRequest } from "../providers/shared/fit-request.ts";
 import { estimateInputTokens } from "../providers/shared/token-estimate.ts";
 import type { Attempt } from "./attempt.ts";
@@ -58,7 +58,7 @@ export type MessagesRequest = ChatCompletionRequest & { [NATIVE]?: NativeSide };
 export const nativeText = new WeakMap<object, string>();
 
 /**
- * `/v1/messages`: per attempt, a target whose adapter speaks Messages natively gets the client's
+ * `/v1/messages`: per attempt, a target whose adapter speaks Messages natively (for its model) gets the client's
  * body (only `model` replaced) and its answer is relayed untranslated; any other target is served
  * as CHAT with the translated request. A native stream is peeked like any other.
  */
@@ -66,7 +66,7 @@ export const MESSAGES: EngineOperation<MessagesRequest, ChatCompletion> = {
   name: "chat",
   async call(adapter, request, attempt, owner) {
     const native = request[NATIVE];
-    if (native !== undefined && adapter.messages !== undefined) {
+    if (native !== undefined && adapter.messages !== undefined && adapter.messagesNative?.(attempt.model) !== false) {
       const result = await adapter.messages(native.call, attempt);
       if (result.type === "json") {
         nativeText.set(result.body, result.text);
@@ -75,6 +75,46 @@ export const MESSAGES: EngineOperation<MessagesRequest, ChatCompletion> = {
       return { type: "stream", events: await peekStream(result.events, attempt, owner) };
     }
     if (native?.untranslatable !== undefined) throw native.untranslatable;
+    return CHAT.call(adapter, request, attempt, owner);
+  },
+};
+
+/**
+ * What /v1/responses keeps beside its translated request: the body a native target gets (earlier
+ * turns already expanded into `input`), and, when the body could not be translated (built-in
+ * tools...), the 400 that a translating attempt answers.
+ */
+export interface ResponsesSide {
+  native: NativeResponsesCall;
+  untranslatable?: GatewayError;
+}
+
+/** The key a Responses request's side is kept under (a symbol: never serialised with the request). */
+export const RESPONSES_SIDE: unique symbol = Symbol("responses");
+
+export type ResponsesRequest = ChatCompletionRequest & { [RESPONSES_SIDE]?: ResponsesSide };
+
+/** A native Responses JSON answer's own text and Response object, by the summary body it came with. */
+export const nativeResponse = new WeakMap<object, { text: string; response: Record<string, unknown> }>();
+
+/**
+ * `/v1/responses`: per attempt, a target whose adapter speaks Responses natively gets the client's
+ * body (only `model` replaced) and its answer is relayed untranslated; any other target is served
+ * as CHAT with the translated request. Telemetry names it `chat`, as GenAI semantic conventions do.
+ */
+export const RESPONSES: EngineOperation<ResponsesRequest, ChatCompletion> = {
+  name: "chat",
+  async call(adapter, request, attempt, owner) {
+    const side = request[RESPONSES_SIDE];
+    if (side !== undefined && adapter.responses !== undefined) {
+      const result = await adapter.responses(side.native, attempt);
+      if (result.type === "json") {
+        nativeResponse.set(result.body, { text: result.text, response: result.response });
+        return { type: "json", body: result.body };
+      }
+      return { type: "stream", events: await peekStream(result.events, attempt, owner) };
+    }
+    if (side?.untranslatable !== undefined) throw side.untranslatable;
     return CHAT.call(adapter, request, attempt, owner);
   },
 };
@@ -93,13 +133,22 @@ export interface TokenCount {
 }
 
 /**
- * Input tokens of a chat request (sampling fields already dropped by the ingress). A target whose
- * adapter can count asks its provider; any other answers a local tokenizer's estimate without an
- * upstream call, so every target can serve it.
+ * Input tokens of a Messages request (sampling fields already dropped from its translation). A
+ * target that speaks Messages natively and can count gets the client's own body, so what the
+ * translation cannot express (server tools, citations, documents, cache_control) is counted too.
+ * Another target whose adapter can count asks its provider with the translation; any other answers
+ * a local tokenizer's estimate without an upstream call. A body that cannot be translated is
+ * counted only natively; elsewhere it is the translation's 400, never an estimate that leaves part
+ * of it out.
  */
-export const COUNT_TOKENS: EngineOperation<ChatCompletionRequest, TokenCount> = {
+export const COUNT_TOKENS: EngineOperation<MessagesRequest, TokenCount> = {
   name: "count_tokens",
   async call(adapter, request, attempt) {
+    const native = request[NATIVE];
+    if (native !== undefined && adapter.countTokens !== undefined && adapter.messages !== undefined && adapter.messagesNative?.(attempt.model) !== false) {
+      return { type: "json", body: { input_tokens: await adapter.countTokens(request, attempt, native.call) } };
+    }
+    if (native?.untranslatable !== undefined) throw native.untranslatable;
     if (adapter.countTokens === undefined) return { type: "json", body: { input_tokens: await estimateInputTokens(request) } };
     const fitted = fitChatRequest(adapter, request, attempt.model);
     return { type: "json", body: { input_tokens: await adapter.countTokens(fitted, attempt) } };

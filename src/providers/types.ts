@@ -96,8 +96,10 @@ export interface ProviderAdapter<K = {}> {
   /**
    * The request's input tokens as the provider counts them; absent: the provider has no counting
    * endpoint and count_tokens answers a local estimate (providers/shared/token-estimate.ts).
+   * `native`: the client's own Messages body, given to an adapter that has `messages`; counted
+   * instead of `request`, which is then only its translation.
    */
-  countTokens?(request: ChatCompletionRequest, ctx: CallContext<K>): Promise<number>;
+  countTokens?(request: ChatCompletionRequest, ctx: CallContext<K>, native?: NativeMessagesCall): Promise<number>;
   listModels(ctx: CallContext<K>): Promise<string[]>;
   /**
    * Native Messages: the target speaks Anthropic's Messages API, so /v1/messages sends it the
@@ -105,11 +107,39 @@ export interface ProviderAdapter<K = {}> {
    * request is translated and served by `chat`.
    */
   messages?(call: NativeMessagesCall, ctx: CallContext<K>): Promise<NativeMessagesResult>;
+  /**
+   * Whether `messages` serves this model (Claude on Vertex or Bedrock, not Gemini or Nova); false:
+   * the request is translated for it as for an adapter without `messages`. Absent: every model.
+   */
+  messagesNative?(model: string): boolean;
+  /**
+   * Native Responses: the target speaks OpenAI's Responses API, so /v1/responses sends it the
+   * client's body (only `model` replaced, earlier turns already in `input`) and relays its answer
+   * untranslated. Absent: the request is translated and served by `chat`.
+   */
+  responses?(call: NativeResponsesCall, ctx: CallContext<K>): Promise<NativeResponsesResult>;
 }
+
+/** A /v1/responses request for a native target: the body to send, apart from `model`. */
+export interface NativeResponsesCall {
+  body: Record<string, unknown>;
+}
+
+/**
+ * A native answer: the JSON text as the upstream sent it, the Response object it holds (what the
+ * store keeps) and `body` summarising it (usage, finish); or stream events each carrying the
+ * upstream event's SSE text (StreamEvent `sse`).
+ */
+export type NativeResponsesResult =
+  | { type: "json"; body: ChatCompletion; text: string; response: Record<string, unknown> }
+  | { type: "stream"; events: AsyncIterable<StreamEvent> };
 
 /** A /v1/messages request as the client sent it. */
 export interface NativeMessagesCall {
-  /** The client's JSON body; the adapter replaces `model`, nothing else. */
+  /**
+   * The client's JSON body; the adapter replaces `model` and adds only what its platform's wire
+   * format requires (Vertex's and Bedrock's `anthropic_version`, Bedrock's `anthropic_beta`).
+   */
   body: Record<string, unknown>;
   /** `anthropic-version` and `anthropic-beta` from the client, when it sent them. */
   headers: Record<string, string>;

@@ -1,7 +1,10 @@
 // A gateway config with one block of every provider kind, each under its own path prefix on one mock
 // upstream, and a mock that answers every provider's endpoints with a real-format success. For tests
 // that throw client input at all of them and check where requests went.
-import { eventStreamFixtureReply, fixtureReply, sseFixtureReply } from "./replies.ts";
+import { eventStreamFixtureReply, fixtureReply, sseFixtureReply, stream } from "./replies.ts";
+import { encodeEventStream, invokeChunk } from "./event-stream-encoder.ts";
+import { loadText } from "./fixtures.ts";
+import { parseSse } from "./sse.ts";
 import { startGateway, type Gateway } from "./gateway.ts";
 import { startMockUpstream, type MockUpstream, type RecordedRequest, type Reply } from "./mock-upstream.ts";
 
@@ -73,7 +76,11 @@ export function providerReply(req: RecordedRequest): Reply | undefined {
   if (path.endsWith(":predict")) return fixtureReply("vertex", "embeddings-predict.response.json");
   if (path.endsWith("/converse")) return fixtureReply("bedrock", "converse.response.json");
   if (path.endsWith("/converse-stream")) return eventStreamFixtureReply("bedrock", "converse-stream.bin");
-  if (path.endsWith("/invoke")) return fixtureReply("bedrock", "embed-titan.response.json");
+  // Claude on Bedrock takes /v1/messages through InvokeModel (Anthropic's body and events); other models embed there.
+  if (path.endsWith("/invoke")) return path.includes("anthropic.claude") ? fixtureReply("anthropic", "chat.response.json") : fixtureReply("bedrock", "embed-titan.response.json");
+  if (path.endsWith("/invoke-with-response-stream")) {
+    return stream(encodeEventStream(parseSse(loadText("anthropic", "stream.sse")).map((e) => invokeChunk(e.data))), "application/vnd.amazon.eventstream");
+  }
   if (path.endsWith("/chat/completions")) return streaming(req) ? sseFixtureReply("openai", "stream.sse") : fixtureReply("openai", "chat.response.json");
   if (path.endsWith("/embeddings")) return fixtureReply("openai", "embeddings.response.json");
   return undefined;

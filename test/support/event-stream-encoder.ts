@@ -95,3 +95,12 @@ export function converseException(exceptionType: string, message: string): Encod
     payload: { message },
   };
 }
+
+/** A Bedrock InvokeModelWithResponseStream chunk: one model event's JSON, base64, in `bytes` (with Bedrock's `p` padding). */
+export function invokeChunk(event: object | string): EncodableMessage {
+  const text = typeof event === "string" ? event : JSON.stringify(event);
+  return {
+    headers: { ":event-type": "chunk", ":content-type": "application/json", ":message-type": "event" },
+    payload: { bytes: Buffer.from(text).toString("base64"), p: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABC" },
+  };
+}

@@ -3,7 +3,7 @@ import type { ChatCompletionChunk, ChunkChoice, FinishReason } from "../../core/
 import type { StreamEvent } from "../../core/stream-event.ts";
 import type { UpstreamReads } from "../types.ts";
 import { decodeEventStream, EventStreamError, type EventStreamMessage } from "./event-stream.ts";
-import { bedrockException, exceptionName } from "./errors.ts";
+import { eventStreamFailure } from "./errors.ts";
 import { finishReason, mapUsage, type TokenUsage } from "./converse-response.ts";
 import { JSON_TOOL } from "./json-mode.ts";
 import { encryptedDetail, textDetail } from "./reasoning.ts";
@@ -21,7 +21,6 @@ interface Payload {
   delta?: { text?: string; toolUse?: { input?: string }; reasoningContent?: { text?: string; signature?: string; redactedContent?: string } };
   stopReason?: string;
   usage?: TokenUsage;
-  message?: string;
 }
 
 /** A tool-use content block; ordinal -1 is the forced JSON-mode tool (its input is content). */
@@ -63,18 +62,12 @@ export async function* converseStream(body: ReadableStream<Uint8Array>, meta: St
 
   try {
     for await (const message of decodeEventStream(body, reads)) {
-      const kind = message.headers[":message-type"];
-      if (kind === "exception") {
-        yield { type: "error", error: streamException(meta.provider, message) };
+      const failure = eventStreamFailure(meta.provider, message);
+      if (failure) {
+        yield { type: "error", error: failure };
         return;
       }
-      if (kind === "error") {
-        const code = String(message.headers[":error-code"] ?? "");
-        const text = String(message.headers[":error-message"] ?? "");
-        yield { type: "error", error: bedrockException(meta.provider, exceptionName(code), 502, text || code || undefined) };
-        return;
-      }
-      if (kind !== "event") continue;
+      if (message.headers[":message-type"] !== "event") continue;
       const payload = parsePayload(message);
       if (!payload) {
         yield { type: "error", error: errors.streamInterrupted(meta.provider, "an event payload was not valid JSON") };
@@ -179,11 +172,4 @@ function parsePayload(message: EventStreamMessage): Payload | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** `:exception-type: throttlingException` → the same mapping as an HTTP ThrottlingException. */
-function streamException(provider: string, message: EventStreamMessage) {
-  const name = exceptionName(String(message.headers[":exception-type"] ?? ""));
-  const payload = parsePayload(message);
-  return bedrockException(provider, name, 502, typeof payload?.message === "string" ? payload.message : undefined);
 }

@@ -1,5 +1,6 @@
 import { errors, typeForStatus, type GatewayError } from "../../core/errors.ts";
 import { excerpt, retryHeaders, safeJson } from "../shared/upstream-error.ts";
+import type { EventStreamMessage } from "./event-stream.ts";
 
 // Bedrock exceptions → the gateway's status/type/code (providers README §0.5 and §3.7).
 
@@ -62,4 +63,26 @@ export function bedrockHttpError(provider: string, status: number, bodyText: str
   const raw = body?.message ?? body?.Message;
   const message = typeof raw === "string" ? raw : bodyText && !body ? `Provider '${provider}' returned HTTP ${status}: ${excerpt(bodyText)}` : undefined;
   return bedrockException(provider, name, status, message, headers);
+}
+
+const utf8 = new TextDecoder();
+
+/**
+ * A failure message inside a 200 event stream, or undefined for any other message: a modelled
+ * exception (`:message-type: exception`, `:exception-type: throttlingException`, mapped like the HTTP
+ * one) or a service error (`:message-type: error` with `:error-code` / `:error-message` headers).
+ */
+export function eventStreamFailure(provider: string, message: EventStreamMessage): GatewayError | undefined {
+  const kind = message.headers[":message-type"];
+  if (kind === "exception") {
+    const name = exceptionName(String(message.headers[":exception-type"] ?? ""));
+    const payload = safeJson(utf8.decode(message.payload)) as { message?: unknown } | undefined;
+    return bedrockException(provider, name, 502, typeof payload?.message === "string" ? payload.message : undefined);
+  }
+  if (kind === "error") {
+    const code = String(message.headers[":error-code"] ?? "");
+    const text = String(message.headers[":error-message"] ?? "");
+    return bedrockException(provider, exceptionName(code), 502, text || code || undefined);
+  }
+  return undefined;
 }

@@ -1,13 +1,16 @@
 import { errors } from "../../core/errors.ts";
 import { newCompletionId, nowSeconds } from "../../core/ids.ts";
 import type { ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse } from "../../core/openai-types.ts";
-import type { CallContext, ChatResult, ProviderAdapter, ProviderBlock, ProviderFactory } from "../types.ts";
-import { readJson, sendChecked } from "../shared/http.ts";
+import type { CallContext, ChatResult, NativeMessagesCall, NativeMessagesResult, ProviderAdapter, ProviderBlock, ProviderFactory } from "../types.ts";
+import { readJson, readJsonText, sendChecked } from "../shared/http.ts";
+import { nativeSummary } from "../shared/anthropic-messages/native.ts";
 import { authorize, bedrockKeyUsable } from "./auth.ts";
 import { toConverse } from "./converse-request.ts";
 import { fromConverse, isConverseResponse } from "./converse-response.ts";
 import { converseStream } from "./converse-stream.ts";
 import { embed } from "./embeddings.ts";
+import { isClaudeModel, toInvokeBody } from "./invoke-messages.ts";
+import { invokeMessagesStream } from "./invoke-messages-stream.ts";
 import { bedrockHttpError } from "./errors.ts";
 import { bedrockKeyFields, bedrockSettings, type BedrockKeyFields, type BedrockSettings } from "./config.ts";
 import { modelIds, STATIC_MODELS } from "./models.ts";
@@ -15,8 +18,8 @@ import { upstreamBase, urlUnder, type UrlTemplate } from "../shared/upstream-url
 import { CLAUDE_SAMPLING_RULE, NO_LOGPROBS, NO_PENALTIES, ParameterRules, TEMPERATURE_0_1 } from "../shared/parameters.ts";
 import { BEDROCK_TOOL_CALL_IDS } from "../shared/tool-call-ids.ts";
 
-// AWS Bedrock through the Converse API (chat), InvokeModel (embeddings) and the control plane
-// (model listing). See README "Bedrock" and providers README §3.
+// AWS Bedrock through the Converse API (chat), InvokeModel (embeddings, and /v1/messages natively
+// for Claude) and the control plane (model listing). See README "Bedrock" and providers README §3.
 
 /** Converse takes temperature 0–1 for every model; Claude models that reject temperature with top_p. */
 const PARAMETERS = new ParameterRules({ ranges: TEMPERATURE_0_1, unsupported: [...NO_PENALTIES, ...NO_LOGPROBS], models: [CLAUDE_SAMPLING_RULE] });
@@ -70,7 +73,7 @@ class BedrockAdapter implements ProviderAdapter<BedrockKeyFields> {
    * Model ids (and ARNs) go into one path segment, encoded as the AWS SDKs do: `:` → %3A, `/` → %2F.
    * The signature's canonical path is derived from this same URL (sigv4.ts encodes it once more).
    */
-  private modelUrl(model: string, action: "converse" | "converse-stream" | "invoke"): string {
+  private modelUrl(model: string, action: "converse" | "converse-stream" | "invoke" | "invoke-with-response-stream"): string {
     return this.runtime`/model/${model}/${action}`;
   }
 
@@ -94,6 +97,26 @@ class BedrockAdapter implements ProviderAdapter<BedrockKeyFields> {
     const json = await readJson(response, ctx.reads);
     if (!isConverseResponse(json)) throw errors.upstreamBadResponse(this.name, "the body has no `output.message.content`");
     return { type: "json", body: fromConverse(json, meta) };
+  }
+
+  /** Claude models take /v1/messages natively through InvokeModel; the others are translated to Converse. */
+  messagesNative(model: string): boolean {
+    return isClaudeModel(model);
+  }
+
+  /** Native /v1/messages for Claude (invoke-messages.ts); the answer is relayed untranslated. */
+  async messages(call: NativeMessagesCall, ctx: CallContext<BedrockKeyFields>): Promise<NativeMessagesResult> {
+    const streaming = call.body.stream === true;
+    const response = await this.send(
+      ctx, "POST", this.modelUrl(ctx.model, streaming ? "invoke-with-response-stream" : "invoke"), JSON.stringify(toInvokeBody(call)),
+      streaming ? "application/vnd.amazon.eventstream" : "application/json",
+    );
+    if (streaming) {
+      if (!response.body) throw errors.upstreamBadResponse(this.name, "the stream had no body");
+      return { type: "stream", events: invokeMessagesStream(response.body, ctx.model, ctx.signal, ctx.reads) };
+    }
+    const { json, text } = await readJsonText(response, ctx.reads);
+    return { type: "json", body: nativeSummary(json, ctx.model), text };
   }
 
   embeddings(request: EmbeddingRequest, ctx: CallContext<BedrockKeyFields>): Promise<EmbeddingResponse> {

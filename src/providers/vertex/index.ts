@@ -1,7 +1,7 @@
 import { errors, type GatewayError } from "../../core/errors.ts";
 import type { ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse } from "../../core/openai-types.ts";
-import type { CallContext, ChatResult, ProviderAdapter, ProviderBlock, ProviderFactory } from "../types.ts";
-import { readJson, sendChecked } from "../shared/http.ts";
+import type { CallContext, ChatResult, NativeMessagesCall, NativeMessagesResult, ProviderAdapter, ProviderBlock, ProviderFactory } from "../types.ts";
+import { readJson, readJsonText, sendChecked } from "../shared/http.ts";
 import { toGenerateContent } from "../shared/google-genai/request.ts";
 import { toChatCompletion } from "../shared/google-genai/response.ts";
 import { toChunkStream } from "../shared/google-genai/stream.ts";
@@ -10,6 +10,7 @@ import { embeddingTexts, fromVertexPredict, toEmbeddingResponse, toVertexPredict
 import { embedInBatches } from "../shared/embedding-batches.ts";
 import { isGenerateContentResponse } from "../shared/google-genai/validate.ts";
 import { anthropicError, anthropicStream, fromAnthropicResponse, toAnthropicRequest } from "../shared/anthropic-messages/index.ts";
+import { nativeStream, nativeSummary } from "../shared/anthropic-messages/native.ts";
 import { upstreamBase, urlUnder, type UrlTemplate } from "../shared/upstream-url.ts";
 import { CLAUDE_RULES, GEMINI_RANGES, NO_LOGIT_BIAS, ParameterRules } from "../shared/parameters.ts";
 import { ANTHROPIC_TOOL_CALL_IDS } from "../shared/tool-call-ids.ts";
@@ -90,9 +91,34 @@ class VertexAdapter implements ProviderAdapter<VertexKeyFields> {
     };
   }
 
-  private async post(ctx: CallContext<VertexKeyFields>, url: string, body: unknown, anthropic = false): Promise<Response> {
-    const headers = await this.authHeaders(ctx);
+  private async post(ctx: CallContext<VertexKeyFields>, url: string, body: unknown, anthropic = false, extraHeaders?: Record<string, string>): Promise<Response> {
+    const headers = { ...await this.authHeaders(ctx), ...extraHeaders };
     return sendChecked(ctx, { url, method: "POST", headers, body: JSON.stringify(body) }, this.errorMapper(ctx, anthropic));
+  }
+
+  /** Claude models take /v1/messages natively (rawPredict speaks Messages); Gemini ones are translated. */
+  messagesNative(model: string): boolean {
+    return isAnthropicModel(model);
+  }
+
+  /**
+   * Native /v1/messages for Claude: the client's body without `model` (it is in the URL) and with
+   * Vertex's anthropic_version, which replaces any the client sent (only this value is valid here);
+   * its `anthropic-beta` header goes up as a header. The answer is relayed untranslated (native.ts).
+   */
+  async messages(call: NativeMessagesCall, ctx: CallContext<VertexKeyFields>): Promise<NativeMessagesResult> {
+    const { model: _model, ...body } = call.body;
+    body.anthropic_version = ANTHROPIC_VERSION;
+    const stream = call.body.stream === true;
+    const beta = call.headers["anthropic-beta"];
+    const url = stream ? this.url`/anthropic/models/${ctx.model}:streamRawPredict` : this.url`/anthropic/models/${ctx.model}:rawPredict`;
+    const response = await this.post(ctx, url, body, true, beta !== undefined ? { "anthropic-beta": beta } : undefined);
+    if (stream) {
+      if (!response.body) throw errors.upstreamBadResponse(this.name, "the stream had no body");
+      return { type: "stream", events: nativeStream(response.body, ctx.model, ctx.reads) };
+    }
+    const { json, text } = await readJsonText(response, ctx.reads);
+    return { type: "json", body: nativeSummary(json, ctx.model), text };
   }
 
   chat(request: ChatCompletionRequest, ctx: CallContext<VertexKeyFields>): Promise<ChatResult> {

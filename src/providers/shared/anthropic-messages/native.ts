@@ -40,30 +40,49 @@ const summaryChunk = (model: string, usage: Usage | undefined, finish: string | 
   usage,
 } as ChatCompletionChunk);
 
+/** An event's SSE text as Anthropic frames it: `event:` line, then the data (one `data:` line per line of it). */
+export const nativeSseText = (event: string | undefined, data: string): string =>
+  (event !== undefined ? `event: ${event}\n` : "") + `data: ${data.replace(/\n/g, "\ndata: ")}\n\n`;
+
 /**
- * A Messages stream → events that each carry the upstream event's SSE text (`sse`) and a summary
- * chunk (usage so far, the finish once message_delta names it). An `error` event becomes an error
- * (before the first event: a failed attempt); a stream that ends without message_stop is interrupted.
+ * One native stream's reading for telemetry and failover, whatever framing carried it (SSE, or
+ * Bedrock's event-stream): usage so far, the finish once message_delta names it, the end at
+ * message_stop, and `error` events as errors (before the first event: a failed attempt).
  */
+export class NativeStreamReader {
+  private readonly usage: AnthropicUsage = {};
+  /** message_stop was seen: nothing after it is read. */
+  stopped = false;
+
+  constructor(private readonly model: string, private readonly provider: string) {}
+
+  /** One upstream event (its type, parsed payload and SSE text for the client) → the event to yield. */
+  event(type: string | undefined, payload: unknown, sse: string): StreamEvent {
+    const p = (payload && typeof payload === "object" ? payload : undefined) as Payload | undefined;
+    if (type === "error") return { type: "error", error: anthropicStreamError(this.provider, p) };
+    let finish: string | null = null;
+    if (type === "message_start") mergeUsage(this.usage, p?.message?.usage);
+    else if (type === "message_delta") {
+      mergeUsage(this.usage, p?.usage);
+      finish = finishReason(p?.delta?.stop_reason) ?? null;
+    } else if (type === "message_stop") this.stopped = true;
+    return { type: "chunk", chunk: summaryChunk(this.model, toOpenAIUsage(this.usage), finish), sse };
+  }
+
+  /** The input ended: without message_stop the stream was interrupted. */
+  end(): void {
+    if (!this.stopped) throw errors.streamInterrupted(this.provider, "the stream ended before message_stop");
+  }
+}
+
+/** A Messages SSE stream → events that each carry the upstream event's SSE text (`sse`) and a summary chunk (NativeStreamReader). */
 export async function* nativeStream(body: ReadableStream<Uint8Array>, model: string, reads: UpstreamReads): AsyncGenerator<StreamEvent> {
-  const usage: AnthropicUsage = {};
-  let stopped = false;
+  const reader = new NativeStreamReader(model, reads.provider);
   for await (const msg of decodeSse(body, reads)) {
     const payload = safeJson(msg.data) as Payload | undefined;
-    const type = msg.event ?? payload?.type;
-    if (type === "error") {
-      yield { type: "error", error: anthropicStreamError(reads.provider, payload) };
-      return;
-    }
-    let finish: string | null = null;
-    if (type === "message_start") mergeUsage(usage, payload?.message?.usage);
-    else if (type === "message_delta") {
-      mergeUsage(usage, payload?.usage);
-      finish = finishReason(payload?.delta?.stop_reason) ?? null;
-    } else if (type === "message_stop") stopped = true;
-    const sse = (msg.event !== undefined ? `event: ${msg.event}\n` : "") + `data: ${msg.data.replace(/\n/g, "\ndata: ")}\n\n`;
-    yield { type: "chunk", chunk: summaryChunk(model, toOpenAIUsage(usage), finish), sse };
-    if (stopped) return;
+    const event = reader.event(msg.event ?? payload?.type, payload, nativeSseText(msg.event, msg.data));
+    yield event;
+    if (event.type === "error" || reader.stopped) return;
   }
-  if (!stopped) throw errors.streamInterrupted(reads.provider, "the stream ended before message_stop");
+  reader.end();
 }
