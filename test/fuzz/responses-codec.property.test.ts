@@ -159,13 +159,16 @@ describe("ResponsesStreamEncoder on any chunk sequence", () => {
       const terminal = ["response.completed", "response.incomplete", "response.failed"];
       expect(terminal).toContain(evs.at(-1)!.type);
       expect(evs.slice(0, -1).some((e) => terminal.includes(e.type))).toBe(false);
-      let snapshot: SdkResponse | undefined;
       let deltasOnly: SdkResponse | undefined;
       for (const e of evs) {
-        snapshot = accumulateResponse(e, snapshot);
         if (e !== evs.at(-1) && e.type !== "response.output_item.done") deltasOnly = accumulateResponse(e, deltasOnly);
       }
       const last = evs.at(-1) as { response: SdkResponse };
+      // The done events and the terminal Response tell the same story, and the deltas alone build it too.
+      const beforeTerminal = evs.slice(0, -1).reduce<SdkResponse | undefined>((snap, e) => accumulateResponse(e, snap), undefined)!;
+      accumulateResponse(evs.at(-1)!, beforeTerminal);
+      if (!c.fail) expect(beforeTerminal.output).toEqual(last.response.output);
+      for (const o of last.response.output) expect((o as { status?: string }).status).not.toBe("in_progress");
       expect(strip(deltasOnly!.output)).toEqual(strip(last.response.output));
       if (c.fail) expect(encoder.final).toBeUndefined();
       else expect(encoder.final).toEqual(last.response as never);

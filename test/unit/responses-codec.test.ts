@@ -7,7 +7,7 @@ import { accumulateResponse } from "openai/lib/responses/ResponseAccumulator";
 import type { Response as SdkResponse, ResponseStreamEvent } from "openai/resources/responses/responses";
 import { GatewayError, errors } from "../../src/core/errors.ts";
 import type { ChatCompletion, ChatCompletionChunk, ChatMessage, Usage } from "../../src/core/openai-types.ts";
-import { itemsToMessages, parseResponsesRequest } from "../../src/server/ingress/responses/request.ts";
+import { itemsToMessages, parseResponsesRequest, withHistory } from "../../src/server/ingress/responses/request.ts";
 import { responseId, toResponse, toResponsesUsage, type ResponseContext } from "../../src/server/ingress/responses/response.ts";
 import { ResponsesStreamEncoder } from "../../src/server/ingress/responses/stream.ts";
 import type { ResponseItem, ResponseObject } from "../../src/server/ingress/responses/types.ts";
@@ -172,6 +172,14 @@ describe("request", () => {
     const p = parseResponsesRequest({ model: "m", previous_response_id: "resp_1", instructions: "Sys" });
     expect(p.chat.messages).toEqual([{ role: "system", content: "Sys" }]);
     expect({ input: p.input, prev: p.previousResponseId }).toEqual({ input: [], prev: "resp_1" });
+  });
+
+  test("withHistory: earlier turns go after this turn's instructions and before its input", () => {
+    const history: ChatMessage[] = [{ role: "user", content: "Q1" }, { role: "assistant", content: "A1" }];
+    const p = parseResponsesRequest({ model: "m", instructions: "Sys", input: "Q2", previous_response_id: "resp_1" });
+    expect(withHistory(p, history).messages).toEqual([{ role: "system", content: "Sys" }, ...history, { role: "user", content: "Q2" }]);
+    expect(withHistory(parseResponsesRequest({ model: "m", input: "Q2", previous_response_id: "resp_1" }), history).messages).toEqual([...history, { role: "user", content: "Q2" }]);
+    expect(p.chat.messages).toHaveLength(2);
   });
 
   test("signed thinking round trip: answer → reasoning item with our encrypted_content → the same reasoning_details next turn; foreign or damaged content is ignored", () => {

@@ -452,3 +452,14 @@ export function parseResponsesRequest(body: Record<string, unknown>): ParsedResp
   }
   return { chat, input, instructions, store, previousResponseId, echo };
 }
+
+/**
+ * This turn's chat request continuing earlier turns (`previous_response_id`): their messages go
+ * after this turn's instructions and before its input. Earlier instructions are not among them:
+ * as at OpenAI, instructions hold for the turn that gives them.
+ */
+export function withHistory(parsed: ParsedResponses, history: readonly ChatMessage[]): ChatCompletionRequest {
+  const messages = parsed.chat.messages;
+  const lead = parsed.instructions !== undefined && parsed.instructions !== "" ? 1 : 0;
+  return { ...parsed.chat, messages: [...messages.slice(0, lead), ...history, ...messages.slice(lead)] };
+}

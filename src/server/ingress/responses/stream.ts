@@ -64,7 +64,7 @@ export class ResponsesStreamEncoder implements SseEncoder {
     if (Array.isArray(delta.tool_calls)) for (const call of delta.tool_calls) out += this.toolCall(call);
     if (choice.finish_reason != null) {
       this.finish = choice.finish_reason;
-      out += this.closeAll(true);
+      out += this.closeAll();
     }
     return out;
   }
@@ -80,7 +80,7 @@ export class ResponsesStreamEncoder implements SseEncoder {
   end(outcome: "done" | "error"): string {
     if (outcome === "error" || this.native) return "";
     let out = this.started ? "" : this.start();
-    out += this.closeAll(true);
+    out += this.closeAll();
     const end = ending(this.finish);
     const response = responseObject(this.ctx, this.output, { ...end, error: null }, toResponsesUsage(this.usage));
     this.result = response;
@@ -137,7 +137,7 @@ export class ResponsesStreamEncoder implements SseEncoder {
   }
 
   private openReasoning(): string {
-    const out = this.closeAll();
+    const out = this.closeOpen();
     const id = itemId("rs");
     const index = this.output.length;
     this.open = { kind: "reasoning", index, id, text: "", details: [], summary: false };
@@ -147,7 +147,7 @@ export class ResponsesStreamEncoder implements SseEncoder {
   private messageDelta(type: "output_text" | "refusal", text: string): string {
     let out = "";
     if (this.open?.kind !== "message") {
-      out += this.closeAll();
+      out += this.closeOpen();
       const item: OutputMessageItem = { id: itemId("msg"), type: "message", status: "in_progress", role: "assistant", content: [] };
       out += this.added(item);
       this.open = { kind: "message", index: this.output.length - 1, item, part: undefined };
@@ -183,14 +183,15 @@ export class ResponsesStreamEncoder implements SseEncoder {
 
   /**
    * A call's item opens once its name is known (upstreams send id and name first; pieces before
-   * them wait); its argument pieces are argument deltas. Calls stay open until the answer ends or
-   * text follows them, so a piece that comes late for an earlier call still lands in it.
+   * them wait); its argument pieces are argument deltas. Calls stay open until the answer ends, so
+   * a piece that comes late for an earlier call (even after text) still lands in it before its done event.
    */
   private toolCall(call: ToolCallDelta): string {
     const ordinal = typeof call.index === "number" ? call.index : 0;
     const args = typeof call.function?.arguments === "string" ? call.function.arguments : "";
     const open = this.calls.get(ordinal);
-    if (open !== undefined) return this.argumentsDelta(open, args);
+    // A piece for a call that already ended (after the finish) has no item left to go to.
+    if (open !== undefined) return open.item.status === "in_progress" ? this.argumentsDelta(open, args) : "";
     let pending = this.pending.get(ordinal);
     if (pending === undefined) this.pending.set(ordinal, (pending = { id: "", name: "", args: "" }));
     if (pending.id === "" && typeof call.id === "string") pending.id = call.id;
@@ -238,8 +239,8 @@ export class ResponsesStreamEncoder implements SseEncoder {
     return out + this.frame("response.output_item.done", { output_index: open.index, item });
   }
 
-  /** Every open item ends: the open one, open calls (in order), and a closing reasoning item for late details. */
-  private closeAll(last = false): string {
+  /** At the answer's end every open item ends: the open one, the calls (in order), and a closing reasoning item for late details. */
+  private closeAll(): string {
     let out = this.closeOpen();
     // A call that never got a name still ends as an item.
     for (const ordinal of [...this.pending.keys()]) out += this.openCall(ordinal);
@@ -253,7 +254,7 @@ export class ResponsesStreamEncoder implements SseEncoder {
         out += this.frame("response.output_item.done", { output_index: index, item });
       }
     }
-    if (last && encodeReasoningDetails(this.lateDetails) !== undefined) {
+    if (encodeReasoningDetails(this.lateDetails) !== undefined) {
       const item = reasoningItem(itemId("rs"), "", this.lateDetails.splice(0));
       out += this.added({ id: item.id, type: "reasoning", summary: [] });
       out += this.frame("response.output_item.done", { output_index: this.output.length - 1, item });
