@@ -209,7 +209,7 @@ describe("count_tokens errors", () => {
     ["invalid JSON", "{nope", ""],
     ["no model", JSON.stringify({ messages: [{ role: "user", content: "x" }] }), "model"],
     ["no messages", JSON.stringify({ model: "openai/gpt-4o-mini" }), "messages"],
-    ["bad role", JSON.stringify({ model: "openai/gpt-4o-mini", messages: [{ role: "system", content: "x" }] }), "messages[0].role"],
+    ["bad role", JSON.stringify({ model: "openai/gpt-4o-mini", messages: [{ role: "tool", content: "x" }] }), "messages[0].role"],
     ["bad max_tokens", JSON.stringify({ model: "openai/gpt-4o-mini", max_tokens: 0, messages: [{ role: "user", content: "x" }] }), "max_tokens"],
     ["unknown field", JSON.stringify({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "x" }], service_tier: "auto" }), "service_tier"],
   ];

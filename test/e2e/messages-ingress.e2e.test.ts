@@ -194,7 +194,7 @@ describe("malformed requests → 400 in Anthropic's envelope", () => {
   const cases: Array<[string, unknown, string]> = [
     ["no max_tokens", { model: OPENAI, messages: [{ role: "user", content: "x" }] }, "max_tokens"],
     ["no model", { max_tokens: 5, messages: [{ role: "user", content: "x" }] }, "model"],
-    ["bad role", { model: OPENAI, max_tokens: 5, messages: [{ role: "system", content: "x" }] }, "messages[0].role"],
+    ["bad role", { model: OPENAI, max_tokens: 5, messages: [{ role: "tool", content: "x" }] }, "messages[0].role"],
     ["server tool", { model: OPENAI, max_tokens: 5, messages: [{ role: "user", content: "x" }], tools: [{ type: "web_search_20250305", name: "web_search" }] }, "tools[0].type"],
     ["unknown field", { model: OPENAI, max_tokens: 5, messages: [{ role: "user", content: "x" }], service_tier: "auto" }, "service_tier"],
     ["bad block", { model: OPENAI, max_tokens: 5, messages: [{ role: "user", content: [{ type: "search_result" }] }] }, "messages[0].content[0].type"],

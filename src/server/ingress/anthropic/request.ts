@@ -13,7 +13,7 @@ const EFFORTS: Array<[string, number]> = [["minimal", 1024], ["low", 2048], ["me
 
 // `context_management` (Anthropic's context editing, which Claude Code sends) only prunes what the server keeps of a
 // long conversation; a translated target keeps the whole request, so it is accepted and has nothing to do.
-const TOP_LEVEL = new Set(["model", "max_tokens", "messages", "system", "tools", "tool_choice", "stop_sequences", "temperature", "top_p", "top_k", "metadata", "thinking", "stream", "context_management"]);
+const TOP_LEVEL = new Set(["model", "max_tokens", "messages", "system", "tools", "tool_choice", "stop_sequences", "temperature", "top_p", "top_k", "metadata", "thinking", "stream", "context_management", "output_config"]);
 
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 const kind = (v: unknown): string => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);
@@ -203,13 +203,13 @@ function assistantTurn(content: unknown, at: string, out: ChatMessage[]): void {
   out.push(m);
 }
 
-function systemMessage(system: unknown): ChatMessage | undefined {
+function systemMessage(system: unknown, at = "system"): ChatMessage | undefined {
   if (system === undefined || system === null) return undefined;
-  const blocks = blocksOf(system, "system");
+  const blocks = blocksOf(system, at);
   if (typeof blocks === "string") return blocks === "" ? undefined : { role: "system", content: blocks };
   const parts = blocks.map((b, j) => {
-    if (b.type !== "text") throw bad(`system[${j}].type: system blocks must be text.`, `system[${j}].type`);
-    return textPart(b, `system[${j}]`);
+    if (b.type !== "text") throw bad(`${at}[${j}].type: system blocks must be text.`, `${at}[${j}].type`);
+    return textPart(b, `${at}[${j}]`);
   });
   return parts.length === 0 ? undefined : { role: "system", content: compact(parts) };
 }
@@ -250,13 +250,28 @@ function toolChoice(value: unknown, req: ChatCompletionRequest): void {
 function thinking(value: unknown, req: ChatCompletionRequest): void {
   if (!isObj(value)) throw wrongType("thinking", "an object", value);
   if (value.type === "disabled") return;
-  if (value.type !== "enabled") throw bad("thinking.type: expected 'enabled' or 'disabled'.", "thinking.type");
+  if (value.type === "adaptive") {
+    // The model decides how much to think; how hard is `output_config.effort`'s to say.
+    onlyKeys(value, ["type"], "thinking");
+    return;
+  }
+  if (value.type !== "enabled") throw bad("thinking.type: expected 'enabled', 'adaptive' or 'disabled'.", "thinking.type");
   onlyKeys(value, ["type", "budget_tokens"], "thinking");
   const budget = value.budget_tokens;
   if (!Number.isInteger(budget) || (budget as number) < 1) throw wrongType("thinking.budget_tokens", "a positive integer", budget);
   let best = EFFORTS[0]!;
   for (const e of EFFORTS) if (Math.abs(e[1] - (budget as number)) < Math.abs(best[1] - (budget as number))) best = e;
   req.reasoning_effort = best[0];
+}
+
+/** `output_config: {effort}` (Claude Code sends it with adaptive thinking) → reasoning_effort, Anthropic's `max` being the highest there is. */
+function outputConfig(value: unknown, req: ChatCompletionRequest): void {
+  if (!isObj(value)) throw wrongType("output_config", "an object", value);
+  onlyKeys(value, ["effort"], "output_config");
+  const effort = value.effort;
+  if (effort === undefined || effort === null) return;
+  if (effort !== "low" && effort !== "medium" && effort !== "high" && effort !== "max") throw bad("output_config.effort: expected one of low, medium, high, max.", "output_config.effort");
+  req.reasoning_effort = effort === "max" ? "high" : effort;
 }
 
 function num(body: Obj, field: string): number | undefined {
@@ -290,7 +305,11 @@ export function parseMessagesRequest(body: Obj, opts: { maxTokens?: "required" |
     if (m.content === undefined) throw bad(`${at}.content: Field required.`, `${at}.content`);
     if (m.role === "user") userTurn(m.content, `${at}.content`, messages);
     else if (m.role === "assistant") assistantTurn(m.content, `${at}.content`, messages);
-    else throw bad(`${at}.role: expected 'user' or 'assistant'.`, `${at}.role`);
+    else if (m.role === "system") {
+      // Mid-conversation system messages (Claude Code's `mid-conversation-system` beta) stay where they are.
+      const sys = systemMessage(m.content, `${at}.content`);
+      if (sys) messages.push(sys);
+    } else throw bad(`${at}.role: expected 'user', 'assistant' or 'system'.`, `${at}.role`);
   });
 
   const req: ChatCompletionRequest = { model: body.model, messages };
@@ -325,6 +344,7 @@ export function parseMessagesRequest(body: Obj, opts: { maxTokens?: "required" |
     }
   }
   if (body.thinking !== undefined && body.thinking !== null) thinking(body.thinking, req);
+  if (body.output_config !== undefined && body.output_config !== null) outputConfig(body.output_config, req);
   if (body.stream !== undefined && body.stream !== null) {
     if (typeof body.stream !== "boolean") throw wrongType("stream", "a boolean", body.stream);
     if (body.stream) {
