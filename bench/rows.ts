@@ -45,6 +45,13 @@ const openaiProvider = (ctx: BenchContext) => `providers:
       - value: sk-bench
 `;
 
+const anthropicProvider = (ctx: BenchContext) => `providers:
+  anthropic:
+    base_url: ${ctx.mockUrl}
+    keys:
+      - value: sk-bench
+`;
+
 export const GATEWAY_ROWS: GatewayRow[] = [
   {
     name: "butter (no plugins)",
@@ -70,14 +77,7 @@ export const GATEWAY_ROWS: GatewayRow[] = [
     name: "butter → anthropic mock",
     model: "anthropic/claude-sonnet-4-5-20250929",
     requires: ["src/providers/anthropic"],
-    config: (ctx) =>
-      server +
-      `providers:
-  anthropic:
-    base_url: ${ctx.mockUrl}
-    keys:
-      - value: sk-bench
-`,
+    config: (ctx) => server + anthropicProvider(ctx),
   },
   {
     name: "butter: Messages API → openai mock (translated)",
@@ -85,6 +85,14 @@ export const GATEWAY_ROWS: GatewayRow[] = [
     api: "messages",
     requires: ["src/server/ingress/anthropic"],
     config: (ctx) => server + openaiProvider(ctx),
+  },
+  {
+    // The client's body goes upstream untranslated apart from `model`; the answer is relayed as it came.
+    name: "butter: Messages API → anthropic mock (pass-through)",
+    model: "anthropic/claude-sonnet-4-5-20250929",
+    api: "messages",
+    requires: ["src/server/ingress/anthropic", "src/providers/anthropic"],
+    config: (ctx) => server + anthropicProvider(ctx),
   },
   {
     name: "butter + wasm plugin (prompt-guard, log mode)",

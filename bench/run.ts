@@ -1,5 +1,7 @@
 // `npm run bench`: mock upstream + Bun floor + gateway rows, measured in one run; markdown to stdout and
-// bench/last-result.md. BENCH_QUICK=1 for a ~30 s smoke run. BENCH_LOADGEN=bun forces the Bun load generator.
+// bench/last-result.md. BENCH_QUICK=1 for a shorter smoke run. BENCH_LOADGEN=bun forces the Bun load generator.
+// BENCH_ROWS=<text>[,<text>...] measures only the rows whose name contains one of them (besides "direct"), and
+// leaves bench/last-result.md alone.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -57,6 +59,8 @@ interface Target {
   errorNotes: string[];
   peakKB?: number;
 }
+
+const only = process.env.BENCH_ROWS?.split(",").filter((s) => s !== "");
 
 const tmpDir = mkdtempSync(join(tmpdir(), "butter-bench-"));
 const cleanup = () => {
@@ -127,6 +131,7 @@ async function main(): Promise<void> {
   const rows: RowResult[] = [targets[0]!.row];
 
   for (const spec of ROW_SPECS) {
+    if (only && !only.some((s) => spec.name.includes(s))) continue;
     const gone = missing(spec);
     if (gone) {
       rows.push({ name: spec.name, na: gone });
@@ -282,6 +287,8 @@ async function main(): Promise<void> {
     streamDelayMs: STREAM_DELAY_MS,
   });
   process.stdout.write(md);
+  // A run of some rows only is not the table the README quotes.
+  if (only) return;
   await Bun.write(join(ROOT, "bench/last-result.md"), md);
   log("written to bench/last-result.md");
 }
