@@ -1,6 +1,7 @@
 import { errors, GatewayError } from "../core/errors.ts";
 import type { Send, UpstreamRequest } from "../providers/types.ts";
 import { coarseTimeout } from "./coarse-timers.ts";
+import { decodeContent } from "./content-decoding.ts";
 
 export interface SendOptions {
   provider: string;
@@ -60,14 +61,15 @@ export function makeSend(options: SendOptions): Send {
         body: request.body,
         signal: controller.signal,
         redirect: "manual",
-        decompress: true,
+        // No Accept-Encoding goes out; a body compressed anyway is decoded by content-decoding.ts.
+        decompress: false,
       } as RequestInit);
       const status = response.status;
       if ((status >= 300 && status < 400) || status > 599) {
         void response.body?.cancel().catch(() => {});
         throw status < 400 ? errors.upstreamRedirect(options.provider, status) : errors.upstreamBadResponse(options.provider, `HTTP status ${status}`);
       }
-      return response;
+      return response.headers.get("content-encoding") === null ? response : decodeContent(response, options.provider);
     } catch (err) {
       if (err instanceof GatewayError) throw err;
       if (timedOut) throw errors.upstreamTimeout(options.provider, options.timeoutMs!);
