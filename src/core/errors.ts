@@ -76,6 +76,9 @@ export const errors = {
   /** Bun resolves dot segments (also `%2e`) and backslashes in the URL it hands over; routes match the path as sent. */
   pathNotAsSent: (method: string, path: string) =>
     new GatewayError("not_found", `Unknown request URL: ${method} ${path} was not sent in its plain form. Paths are matched exactly as sent: dot segments (also as %2e), backslashes and fragments are not resolved.`, { status: 404, type: INVALID, code: "unknown_url" }),
+  /** A stored response (Responses API) that does not exist, expired, was deleted or was never stored. */
+  responseNotFound: (id: string) =>
+    new GatewayError("not_found", `Response with id '${quoteModel(id)}' not found.`, { status: 404, type: INVALID, code: "response_not_found" }),
   methodNotAllowed: (method: string, path: string, allow: string) =>
     new GatewayError("method_not_allowed", `Method ${method} is not allowed on ${path}.`, { status: 405, type: INVALID, headers: { allow } }),
   /** A model name that cannot be a model id (see core/model-id.ts): refused before any upstream call. */

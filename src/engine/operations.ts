@@ -87,6 +87,8 @@ export const MESSAGES: EngineOperation<MessagesRequest, ChatCompletion> = {
 export interface ResponsesSide {
   native: NativeResponsesCall;
   untranslatable?: GatewayError;
+  /** Whether the last attempt (the one that answered) was translated; set per attempt. */
+  translated?: boolean;
 }
 
 /** The key a Responses request's side is kept under (a symbol: never serialised with the request). */
@@ -107,6 +109,7 @@ export const RESPONSES: EngineOperation<ResponsesRequest, ChatCompletion> = {
   async call(adapter, request, attempt, owner) {
     const side = request[RESPONSES_SIDE];
     if (side !== undefined && adapter.responses !== undefined) {
+      side.translated = false;
       const result = await adapter.responses(side.native, attempt);
       if (result.type === "json") {
         nativeResponse.set(result.body, { text: result.text, response: result.response });
@@ -115,6 +118,7 @@ export const RESPONSES: EngineOperation<ResponsesRequest, ChatCompletion> = {
       return { type: "stream", events: await peekStream(result.events, attempt, owner) };
     }
     if (side?.untranslatable !== undefined) throw side.untranslatable;
+    if (side !== undefined) side.translated = true;
     return CHAT.call(adapter, request, attempt, owner);
   },
 };

@@ -104,7 +104,7 @@ export function describeChanges(before: Config, after: Config): Record<string, s
   diff("routes", before.routes, after.routes);
   const plugins = (c: Config) => Object.fromEntries(c.plugins.map((p, i) => [p.name === "" ? String(i) : p.name, p]));
   diff("plugins", plugins(before), plugins(after));
-  for (const section of ["server", "failover", "redis"] as const) {
+  for (const section of ["server", "failover", "redis", "store", "responses"] as const) {
     if (JSON.stringify(before[section]) !== JSON.stringify(after[section])) (out.sections_changed ??= []).push(section);
   }
   return out;

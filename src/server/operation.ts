@@ -13,13 +13,18 @@ import type { Exchange, Generation } from "./context.ts";
 import { endExchange, proxiedHeaders, requestContext } from "./context.ts";
 import type { Ingress } from "./ingress.ts";
 import { readJsonObject } from "./request-body.ts";
+import type { SseHooks } from "./sse.ts";
 import type { Handler } from "./routes.ts";
 
 export interface Operation<Req extends { model: string }, B> {
   readonly ingress: Ingress;
   readonly engine: EngineOperation<Req, B>;
-  /** Validates the client's JSON (and, where the API has some, its headers) into the internal request; throws a 400 naming the field. */
-  parse(body: Record<string, unknown>, headers?: Headers): Req;
+  /**
+   * Validates the client's JSON (and, where the API has some, its headers) into the internal
+   * request; throws a 400 naming the field. A promise only where parsing reads stored state
+   * (Responses' previous_response_id).
+   */
+  parse(body: Record<string, unknown>, headers: Headers, ex: Exchange): Req | Promise<Req>;
   /**
    * The client-facing event stream, applying the operation's stream rules (chat: role on the first
    * delta, usage only when asked for) and filling `stats`; undefined when the operation never streams.
@@ -29,13 +34,17 @@ export interface Operation<Req extends { model: string }, B> {
    * The JSON answer's text in this API's shape; undefined: the internal (OpenAI) body as it is, the
    * upstream's own text when it came in that shape.
    */
-  encodeJson?(body: B, request: Req): string;
+  encodeJson?(body: B, request: Req, ex: Exchange): string | Promise<string>;
+  /** The stream's body in this API's events, where an encoder needs the request (Responses); undefined: the ingress's encoder. */
+  encodeStream?(events: AsyncIterable<StreamEvent>, request: Req, hooks: SseHooks, ex: Exchange): ReadableStream<Uint8Array>;
 }
 
 export function operationHandler<Req extends { model: string }, B>(op: Operation<Req, B>): Handler {
   return async (gen: Generation, ex: Exchange): Promise<Response> => {
     ex.ingress = op.ingress;
-    const request = op.parse(await readJsonObject(ex, gen.config.server), ex.req.headers);
+    ex.operation = op;
+    const parsed = op.parse(await readJsonObject(ex, gen.config.server), ex.req.headers, ex);
+    const request = parsed instanceof Promise ? await parsed : parsed;
     const ctx = requestContext(ex);
     const recorder = ex.recorder;
     let outcome: Outcome<LlmResult<B>>;
@@ -54,12 +63,13 @@ export function operationHandler<Req extends { model: string }, B>(op: Operation
     }
     const result = outcome.value;
     if (result.type === "json") {
-      const text = op.encodeJson !== undefined ? op.encodeJson(result.body, request) : result.raw ?? JSON.stringify(result.body);
+      const encoded = op.encodeJson !== undefined ? op.encodeJson(result.body, request, ex) : result.raw ?? JSON.stringify(result.body);
+      const text = typeof encoded === "string" ? encoded : await encoded;
       return new Response(text, { headers: proxiedHeaders(ex, outcome, "application/json") });
     }
     if (op.shapeStream === undefined) throw errors.internal(new Error(`${op.engine.name} answered with a stream`));
     const stats: StreamStats = { chunks: 0 };
-    const body = op.ingress.encodeStream(op.shapeStream(result.events, request, stats), {
+    const hooks: SseHooks = {
       onEnd: (end) => {
         if (end === "error" && stats.error) {
           logger.warn("stream ended with an error", { request_id: ex.requestId, provider: outcome.provider, error_kind: stats.error.kind, error: stats.error.message });
@@ -67,7 +77,9 @@ export function operationHandler<Req extends { model: string }, B>(op: Operation
         ex.recorder?.streamEnded(stats, end);
         endExchange(ex);
       },
-    }, { model: request.model, requestId: ex.requestId });
+    };
+    const events = op.shapeStream(result.events, request, stats);
+    const body = op.encodeStream !== undefined ? op.encodeStream(events, request, hooks, ex) : op.ingress.encodeStream(events, hooks, { model: request.model, requestId: ex.requestId });
     ex.streaming = true;
     const headers = proxiedHeaders(ex, outcome, op.ingress.streamHeaders["content-type"]!);
     for (const name in op.ingress.streamHeaders) headers[name] = op.ingress.streamHeaders[name]!;

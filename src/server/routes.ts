@@ -1,6 +1,7 @@
 import type { Generation, Exchange } from "./context.ts";
 import type { Ingress } from "./ingress.ts";
 import { anthropicIngress } from "./ingress/anthropic/index.ts";
+import { responsesIngress } from "./ingress/responses/index.ts";
 import { handleMetrics } from "./handlers/metrics.ts";
 import { handleHealth, handleModels } from "./handlers/models.ts";
 import { operationHandler } from "./operation.ts";
@@ -8,6 +9,8 @@ import { chatCompletions } from "./operations/chat.ts";
 import { countTokens } from "./operations/count-tokens.ts";
 import { embeddings } from "./operations/embeddings.ts";
 import { messages } from "./operations/messages.ts";
+import { responses } from "./operations/responses.ts";
+import { deleteStoredResponse, getStoredResponse, RESPONSES_PREFIX } from "./handlers/stored-responses.ts";
 
 export type Handler = (gen: Generation, ex: Exchange) => Response | Promise<Response>;
 
@@ -19,10 +22,32 @@ export const routeTable: ReadonlyMap<string, ReadonlyMap<string, Handler>> = new
   ["/v1/embeddings", one("POST", operationHandler(embeddings))],
   ["/v1/messages", one("POST", operationHandler(messages))],
   ["/v1/messages/count_tokens", one("POST", operationHandler(countTokens))],
+  ["/v1/responses", one("POST", operationHandler(responses))],
   ["/v1/models", one("GET", handleModels)],
   ["/healthz", one("GET", handleHealth)],
   ["/metrics", one("GET", handleMetrics)],
 ]);
+
+/** A path with one variable last segment (`/v1/responses/{id}`): Bun's pattern, and the prefix the segment follows. */
+export interface ParamRoute {
+  pattern: string;
+  prefix: string;
+  methods: ReadonlyMap<string, Handler>;
+}
+
+export const paramRoutes: readonly ParamRoute[] = [
+  { pattern: `${RESPONSES_PREFIX}:id`, prefix: RESPONSES_PREFIX, methods: new Map([["GET", getStoredResponse], ["DELETE", deleteStoredResponse]]) },
+];
+
+/** The methods of the route a path names: an exact one, or a ParamRoute whose segment is one non-empty segment. */
+export function routeMethods(path: string): ReadonlyMap<string, Handler> | undefined {
+  const exact = routeTable.get(path);
+  if (exact !== undefined) return exact;
+  for (const r of paramRoutes) {
+    if (path.length > r.prefix.length && path.startsWith(r.prefix) && path.indexOf("/", r.prefix.length) < 0) return r.methods;
+  }
+  return undefined;
+}
 
 /**
  * Paths whose client API is not OpenAI's: an answer given before the handler runs (a plugin's 429,
@@ -31,4 +56,5 @@ export const routeTable: ReadonlyMap<string, ReadonlyMap<string, Handler>> = new
 export const routeIngress: ReadonlyMap<string, Ingress> = new Map([
   ["/v1/messages", anthropicIngress],
   ["/v1/messages/count_tokens", anthropicIngress],
+  ["/v1/responses", responsesIngress],
 ]);

@@ -11,23 +11,10 @@ import { RequestRecorder } from "../observability/recorder.ts";
 import { dispatchWithPlugins } from "./plugin-dispatch.ts";
 import { holdConnection } from "./keep-alive.ts";
 import { closeIfBodyUnread } from "./request-body.ts";
-import { routeIngress, routeTable } from "./routes.ts";
+import { pathOf } from "./path.ts";
+import { paramRoutes, routeIngress, routeMethods, routeTable } from "./routes.ts";
 
-/**
- * The path of a request URL, without the query; no URL parse on the hot path. Bun hands over an
- * absolute URL ("http://host/path?q"), except for an HTTP/1.0 request without Host, whose URL is
- * the bare request target ("/path?q").
- */
-export function pathOf(url: string): string {
-  let start = 0;
-  if (url.charCodeAt(0) !== 47 /* / */) {
-    const scheme = url.indexOf("://");
-    start = scheme < 0 ? -1 : url.indexOf("/", scheme + 3);
-    if (start < 0) return "/";
-  }
-  const q = url.indexOf("?", start);
-  return q < 0 ? (start === 0 ? url : url.slice(start)) : url.slice(start, q);
-}
+export { pathOf };
 
 /**
  * `routed`: whether Bun matched the raw request target to one of our routes. Bun builds `req.url`
@@ -72,8 +59,8 @@ async function direct(gen: Generation, ex: Exchange, path: string): Promise<Resp
 /** Finds the handler for the path and method and runs it; throws 404/405 and whatever the handler throws. */
 export function route(gen: Generation, ex: Exchange, path: string): Response | Promise<Response> {
   const method = ex.req.method;
-  const methods = ex.routed ? routeTable.get(path) : undefined;
-  if (!methods) throw ex.routed || !routeTable.has(path) ? errors.notFound(method, path) : errors.pathNotAsSent(method, path);
+  const methods = ex.routed ? routeMethods(path) : undefined;
+  if (!methods) throw ex.routed || routeMethods(path) === undefined ? errors.notFound(method, path) : errors.pathNotAsSent(method, path);
   const handler = methods.get(method);
   if (!handler) throw errors.methodNotAllowed(method, path, [...methods.keys()].join(", "));
   // Only POST handlers read a body; a body sent along with a GET is never read.
@@ -103,6 +90,7 @@ export function listen(holder: GenerationHolder): Listening {
   // One entry per route path, matched by Bun against the raw request target (see dispatch).
   const routes: Record<string, (req: Request, server: Server<undefined>) => Promise<Response>> = {};
   for (const path of routeTable.keys()) routes[path] = (req, server) => dispatch(holder, req, server);
+  for (const r of paramRoutes) routes[r.pattern] = (req, server) => dispatch(holder, req, server);
   let server: Server<undefined>;
   try {
     server = Bun.serve({

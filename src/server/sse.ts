@@ -28,8 +28,11 @@ export interface SseEncoder {
   chunk(event: Extract<StreamEvent, { type: "chunk" }>): string;
   /** The text for an error that ends the stream. */
   error(err: GatewayError): string;
-  /** The stream's last text, after its last event or its error. */
-  end(outcome: "done" | "error"): string;
+  /**
+   * The stream's last text, after its last event or its error; a promise where something must be
+   * done before the client sees the end (Responses stores the response first).
+   */
+  end(outcome: "done" | "error"): string | Promise<string>;
 }
 
 const openaiEncoder: SseEncoder = {
@@ -81,7 +84,9 @@ export function sseStream(events: AsyncIterable<StreamEvent>, hooks: SseHooks, e
         controller.write(encoder.error(toGatewayError(err)));
         outcome = "error";
       }
-      const tail = encoder.end(outcome);
+      const ending = encoder.end(outcome);
+      const tail = typeof ending === "string" ? ending : await ending;
+      if (ended) return;
       if (tail !== "") controller.write(tail);
       await controller.flush();
       // Before close: once the stream is closed Bun has finished the request, and the connection's

@@ -168,6 +168,36 @@ describe("request", () => {
     expect(messages).toEqual([{ role: "assistant", content: null, tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: "{}" } }] }]);
   });
 
+  test("hosted tools are collected in `dropped`, not sent; namespace functions are flat `<namespace>__<name>` chat tools", () => {
+    const p = parseResponsesRequest({
+      model: "m", input: "x",
+      tools: [
+        { type: "web_search", external_web_access: false }, { type: "function", name: "f" }, { type: "file_search" }, { type: "web_search" },
+        { type: "namespace", name: "agents", description: "d", tools: [{ type: "function", name: "spawn", parameters: { type: "object" } }] },
+      ],
+      tool_choice: { type: "function", name: "spawn", namespace: "agents" },
+    });
+    expect(p.dropped).toEqual(["web_search", "file_search"]);
+    expect(p.chat.tools!.map((t) => t.function.name)).toEqual(["f", "agents__spawn"]);
+    expect(p.chat.tool_choice).toEqual({ type: "function", function: { name: "agents__spawn" } });
+    expect(p.echo.tools.map((t) => t.type)).toEqual(["function", "namespace"]);
+    const history = itemsToMessages([{ type: "function_call", call_id: "c", name: "spawn", namespace: "agents", arguments: "{}" }]);
+    expect(history[0]!.tool_calls![0]!.function.name).toBe("agents__spawn");
+  });
+
+  test("a namespaced call comes back naming its namespace; a name that only looks namespaced does not", () => {
+    const echo = parseResponsesRequest({ model: "m", input: "x", tools: [{ type: "namespace", name: "agents", tools: [{ type: "function", name: "spawn" }] }, { type: "function", name: "agents__other" }] }).echo;
+    const answer = (name: string): ChatCompletion => ({
+      id: "c", object: "chat.completion", created: 1, model: "m",
+      choices: [{ index: 0, finish_reason: "tool_calls", message: { role: "assistant", content: null, tool_calls: [{ id: "t", type: "function", function: { name, arguments: "{}" } }] } }],
+    } as ChatCompletion);
+    const context: ResponseContext = { id: "resp_x", createdAt: 1, model: "m", echo, previousResponseId: undefined, store: false, instructions: undefined };
+    expect(toResponse(answer("agents__spawn"), context).output[0]).toMatchObject({ type: "function_call", name: "spawn", namespace: "agents" });
+    const plain = toResponse(answer("agents__other"), context).output[0] as { name: string; namespace?: string };
+    expect(plain.name).toBe("agents__other");
+    expect(plain.namespace).toBeUndefined();
+  });
+
   test("previous_response_id without input is a continuation: only the instructions", () => {
     const p = parseResponsesRequest({ model: "m", previous_response_id: "resp_1", instructions: "Sys" });
     expect(p.chat.messages).toEqual([{ role: "system", content: "Sys" }]);
@@ -243,7 +273,9 @@ describe("request", () => {
     ["reasoning encrypted_content a number", { model: "m", input: [{ type: "reasoning", id: "r", summary: [], encrypted_content: 5 }] }, "input[0].encrypted_content"],
     ["instructions a number", { ...base, instructions: 5 }, "instructions"],
     ["tools not an array", { ...base, tools: {} }, "tools"],
-    ["a hosted tool", { ...base, tools: [{ type: "web_search" }] }, "tools[0].type", /web_search/],
+    ["a namespace without tools", { ...base, tools: [{ type: "namespace", name: "ns" }] }, "tools[0].tools"],
+    ["a namespace holding a hosted tool", { ...base, tools: [{ type: "namespace", name: "ns", tools: [{ type: "web_search" }] }] }, "tools[0].tools[0].type"],
+    ["a namespace name with a dot", { ...base, tools: [{ type: "namespace", name: "a.b", tools: [] }] }, "tools[0].name"],
     ["a custom tool", { ...base, tools: [{ type: "function", name: "f" }, { type: "custom", name: "g" }] }, "tools[1].type", /custom/],
     ["a function tool without name", { ...base, tools: [{ type: "function" }] }, "tools[0].name"],
     ["a function tool with parameters an array", { ...base, tools: [{ type: "function", name: "f", parameters: [] }] }, "tools[0].parameters"],

@@ -21,6 +21,8 @@ function azureEndpoint(base: string, operation: Operation, model: string, settin
   const version = settings.api_version;
   const op = OPERATION_PATH[operation];
   if (version === "v1") return { url: url`/openai/v1/${op}`, modelInBody: true };
+  // The Responses API has no per-deployment URL: the deployment goes in the body.
+  if (operation === "responses") return { url: url`/openai/responses?api-version=${version}`, modelInBody: true };
   if (operation === "models") return { url: url`/openai/models?api-version=${version}`, modelInBody: false };
   return { url: url`/openai/deployments/${model}/${op}?api-version=${version}`, modelInBody: false };
 }
@@ -36,6 +38,15 @@ export const STREAM_OPTIONS_SINCE = "2024-10-21";
 export function azureStreamUsage(settings: AzureSettings): StreamUsage {
   const date = /^(\d{4}-\d{2}-\d{2})/.exec(settings.api_version)?.[1];
   return date === undefined || date >= STREAM_OPTIONS_SINCE ? "request" : "none";
+}
+
+/** The first preview api-version with the Responses API (the `v1` API has it too; GA dated versions do not). */
+export const RESPONSES_SINCE = "2025-03-01";
+
+export function azureResponses(settings: AzureSettings): boolean {
+  if (settings.api_version === "v1") return true;
+  const preview = /^(\d{4}-\d{2}-\d{2})-preview$/.exec(settings.api_version)?.[1];
+  return preview !== undefined && preview >= RESPONSES_SINCE;
 }
 
 /** A deployment name is one path segment on the classic API; the v1 API takes it in the body. */
@@ -55,6 +66,7 @@ export const azure = openAICompatible({
   modelsEndpoint: false,
   staticModels: [],
   streamUsage: azureStreamUsage,
+  responses: azureResponses,
   endpoint: azureEndpoint,
   modelProblem: deploymentProblem,
   authHeaders: (key) => ({ "api-key": key }),

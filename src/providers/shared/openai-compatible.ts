@@ -4,7 +4,9 @@ import type {
 } from "../../core/openai-types.ts";
 import type { StreamEvent } from "../../core/stream-event.ts";
 import type { z } from "zod";
-import type { Auth, CallContext, ChatResult, ProviderAdapter, ProviderBlock, ProviderFactory, UpstreamReads } from "../types.ts";
+import type {
+  Auth, CallContext, ChatResult, NativeResponsesCall, NativeResponsesResult, ProviderAdapter, ProviderBlock, ProviderFactory, UpstreamReads,
+} from "../types.ts";
 import { decodeSse } from "./sse-decoder.ts";
 import { openAIStyleError, safeJson } from "./upstream-error.ts";
 import { readJson, readJsonText, sendChecked } from "./http.ts";
@@ -12,6 +14,7 @@ import { upstreamBase, urlUnder, type UrlTemplate } from "./upstream-url.ts";
 import { ParameterRules, type ParameterTable } from "./parameters.ts";
 import type { ToolCallIdFormat } from "./tool-call-ids.ts";
 import { withoutForeignExtensions, type HistoryExtension } from "./history-extensions.ts";
+import { isResponseObject, nativeResponsesStream, responsesSummary } from "./openai-responses/native.ts";
 
 /** A provider that speaks OpenAI's wire format, described by its differences. `S`: its own block fields. */
 export interface OpenAICompatibleSpec<S = {}> {
@@ -55,17 +58,23 @@ export interface OpenAICompatibleSpec<S = {}> {
   errorCodes?: Record<string, string>;
   /** Rewrites each stream chunk in place before it is relayed (provider quirks). */
   adjustChunk?: (chunk: ChatCompletionChunk) => void;
+  /**
+   * The provider serves OpenAI's Responses API (`{base}/responses`), so /v1/responses goes to it
+   * natively. A function decides from the block's settings, once (Azure: by api-version).
+   */
+  responses?: boolean | ((settings: S) => boolean);
 }
 
 export type StreamUsage = "request" | "automatic" | "none";
 
-export type Operation = "chat/completions" | "embeddings" | "models";
+export type Operation = "chat/completions" | "embeddings" | "models" | "responses";
 
 /** Each operation's path as segments, for URL templates. */
 export const OPERATION_PATH: Readonly<Record<Operation, readonly string[]>> = {
   "chat/completions": ["chat", "completions"],
   embeddings: ["embeddings"],
   models: ["models"],
+  responses: ["responses"],
 };
 
 export interface Endpoint {
@@ -97,6 +106,7 @@ class OpenAICompatibleAdapter<S> implements ProviderAdapter {
   readonly modelProblem?: (model: string) => string | undefined;
   readonly parameters?: ParameterRules;
   readonly toolCallIds?: ToolCallIdFormat;
+  readonly responses?: (call: NativeResponsesCall, ctx: CallContext) => Promise<NativeResponsesResult>;
   private readonly streamUsage: StreamUsage;
   private readonly base: string;
   private readonly url: UrlTemplate;
@@ -125,6 +135,8 @@ class OpenAICompatibleAdapter<S> implements ProviderAdapter {
     if (spec.parameters) this.parameters = new ParameterRules(spec.parameters);
     if (spec.toolCallIds) this.toolCallIds = spec.toolCallIds;
     this.headers = { "content-type": "application/json", ...spec.extraHeaders, ...config.headers };
+    const responses = typeof spec.responses === "function" ? spec.responses(config.settings) : spec.responses === true;
+    if (responses) this.responses = (call, ctx) => this.nativeResponses(call, ctx);
   }
 
   private authHeaders(auth: Auth): Record<string, string> {
@@ -179,6 +191,18 @@ class OpenAICompatibleAdapter<S> implements ProviderAdapter {
       }
     }
     return same ? { type: "json", body: json, raw: read.text } : { type: "json", body: json };
+  }
+
+  /** The client's Responses body with the model as the upstream knows it; the answer relayed as it came. */
+  private async nativeResponses(call: NativeResponsesCall, ctx: CallContext): Promise<NativeResponsesResult> {
+    const endpoint = this.endpoint("responses", ctx.model);
+    const response = await sendChecked(ctx, {
+      url: endpoint.url, method: "POST", headers: this.authHeaders(ctx.auth), body: JSON.stringify(this.bodyFor({ ...call.body, model: ctx.model }, endpoint, ctx.model)),
+    }, this.mapError);
+    if (call.body.stream === true) return { type: "stream", events: nativeResponsesStream(response.body!, ctx.model, ctx.reads) };
+    const read = await readJsonText(response, ctx.reads);
+    if (!isResponseObject(read.json)) throw errors.upstreamBadResponse(this.name, "the body is not a response (`id` and an `output` array)");
+    return { type: "json", body: responsesSummary(read.json, ctx.model), text: read.text, response: read.json };
   }
 
   private mapFinish(reason: string | null | undefined): FinishReason | null {

@@ -6,9 +6,10 @@
 import { errors, type GatewayError } from "../../../core/errors.ts";
 import type { ChatCompletionRequest, ChatMessage, ContentPart, FunctionTool, ResponseFormat, ToolCall } from "../../../core/openai-types.ts";
 import { decodeReasoningDetails } from "./reasoning.ts";
+import { chatToolName } from "./tool-names.ts";
 import type {
   FunctionCallItem, FunctionCallOutputItem, InputPart, MessageItem, OutputPart, ReasoningItem, ResponseEcho, ResponseItem,
-  ResponsesFunctionTool, ResponsesToolChoice, TextFormat,
+  ResponsesFunctionTool, ResponsesNamespaceTool, ResponsesTool, ResponsesToolChoice, TextFormat,
 } from "./types.ts";
 
 export interface ParsedResponses {
@@ -20,6 +21,12 @@ export interface ParsedResponses {
   store: boolean;
   previousResponseId: string | undefined;
   echo: ResponseEcho;
+  /**
+   * Hosted tools (web_search, file_search, code_interpreter...) a translated target cannot run, left
+   * out of the chat request; the answer says which (x-butter-dropped-tools). Agent clients such as
+   * Codex always offer some, and a model that cannot call them answers without them.
+   */
+  dropped: string[];
 }
 
 type Obj = Record<string, unknown>;
@@ -137,6 +144,8 @@ function messageItem(it: Obj, at: string): MessageItem {
 
 function functionCall(it: Obj, at: string): FunctionCallItem {
   const item: FunctionCallItem = { type: "function_call", call_id: str(it, "call_id", at), name: str(it, "name", at), arguments: str(it, "arguments", at) };
+  const namespace = optStr(it, "namespace", at);
+  if (namespace !== undefined) item.namespace = namespace;
   const id = optStr(it, "id", at);
   if (id !== undefined) item.id = id;
   return item;
@@ -261,7 +270,7 @@ export function itemsToMessages(items: readonly ResponseItem[]): ChatMessage[] {
         break;
       }
       case "function_call":
-        open().calls.push({ id: item.call_id, type: "function", function: { name: item.name, arguments: item.arguments } });
+        open().calls.push({ id: item.call_id, type: "function", function: { name: chatToolName(item.name, item.namespace), arguments: item.arguments } });
         break;
       case "function_call_output":
         flush();
@@ -285,27 +294,54 @@ export function itemsToMessages(items: readonly ResponseItem[]): ChatMessage[] {
 
 // ---- settings ------------------------------------------------------------------------------
 
-function tools(v: unknown): ResponsesFunctionTool[] {
+/** Tools the client declares: function and namespace tools are kept, hosted tools' types collected in `dropped`. */
+function tools(v: unknown, dropped: string[]): ResponsesTool[] {
   if (!Array.isArray(v)) throw wrongType("tools", "an array", v);
-  return v.map((raw, i) => {
+  const out: ResponsesTool[] = [];
+  v.forEach((raw, i) => {
     const at = `tools[${i}]`;
     const t = obj(raw, at);
-    if (t.type !== "function") {
-      if (typeof t.type !== "string") throw t.type === undefined ? bad(`${at}.type: Field required.`, `${at}.type`) : wrongType(`${at}.type`, "a string", t.type);
-      throw notSupported(`${at}.type`, `The '${t.type}' tool`);
-    }
-    const name = str(t, "name", at);
-    if (name === "") throw bad(`${at}.name: must not be empty.`, `${at}.name`);
-    const parameters = t.parameters;
-    if (given(parameters) && !isObj(parameters)) throw wrongType(`${at}.parameters`, "an object", parameters);
-    const strict = t.strict;
-    if (given(strict) && typeof strict !== "boolean") throw wrongType(`${at}.strict`, "a boolean", strict);
-    return { type: "function", name, description: optStr(t, "description", at) ?? null, parameters: (parameters as Obj | undefined) ?? null, strict: (strict as boolean | undefined) ?? null };
+    if (t.type === "function") out.push(functionTool(t, at));
+    else if (t.type === "namespace") out.push(namespaceTool(t, at));
+    else if (typeof t.type !== "string") throw t.type === undefined ? bad(`${at}.type: Field required.`, `${at}.type`) : wrongType(`${at}.type`, "a string", t.type);
+    // A custom (free-form) tool is the client's own: dropping it would take a capability away unseen.
+    else if (t.type === "custom") throw notSupported(`${at}.type`, `The '${t.type}' tool`);
+    else if (!dropped.includes(t.type)) dropped.push(t.type);
   });
+  return out;
 }
 
-function chatTool(t: ResponsesFunctionTool): FunctionTool {
-  const fn: FunctionTool["function"] = { name: t.name };
+function functionTool(t: Obj, at: string): ResponsesFunctionTool {
+  if (t.type !== "function") throw notSupported(`${at}.type`, `The '${String(t.type)}' tool`);
+  const name = str(t, "name", at);
+  if (name === "") throw bad(`${at}.name: must not be empty.`, `${at}.name`);
+  const parameters = t.parameters;
+  if (given(parameters) && !isObj(parameters)) throw wrongType(`${at}.parameters`, "an object", parameters);
+  const strict = t.strict;
+  if (given(strict) && typeof strict !== "boolean") throw wrongType(`${at}.strict`, "a boolean", strict);
+  return { type: "function", name, description: optStr(t, "description", at) ?? null, parameters: (parameters as Obj | undefined) ?? null, strict: (strict as boolean | undefined) ?? null };
+}
+
+function namespaceTool(t: Obj, at: string): ResponsesNamespaceTool {
+  const name = str(t, "name", at);
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw bad(`${at}.name: expected letters, digits, '_' or '-'.`, `${at}.name`);
+  if (!Array.isArray(t.tools)) throw wrongType(`${at}.tools`, "an array", t.tools);
+  const inner = t.tools.map((raw, j) => functionTool(obj(raw, `${at}.tools[${j}]`), `${at}.tools[${j}]`));
+  return { type: "namespace", name, description: optStr(t, "description", at) ?? null, tools: inner };
+}
+
+/** The chat functions for the declared tools: a namespace's functions each under `<namespace>__<name>`. */
+function chatTools(list: readonly ResponsesTool[]): FunctionTool[] {
+  const out: FunctionTool[] = [];
+  for (const t of list) {
+    if (t.type === "function") out.push(chatTool(t, undefined));
+    else for (const inner of t.tools) out.push(chatTool(inner, t.name));
+  }
+  return out;
+}
+
+function chatTool(t: ResponsesFunctionTool, namespace: string | undefined): FunctionTool {
+  const fn: FunctionTool["function"] = { name: chatToolName(t.name, namespace) };
   if (t.description !== null) fn.description = t.description;
   if (t.parameters !== null) fn.parameters = t.parameters;
   if (t.strict !== null) fn.strict = t.strict;
@@ -316,7 +352,11 @@ function toolChoice(v: unknown): ResponsesToolChoice {
   if (v === "auto" || v === "none" || v === "required") return v;
   if (typeof v === "string") throw bad("tool_choice: expected one of auto, none, required, or an object.", "tool_choice");
   const o = obj(v, "tool_choice");
-  if (o.type === "function") return { type: "function", name: str(o, "name", "tool_choice") };
+  if (o.type === "function") {
+    const name = str(o, "name", "tool_choice");
+    const namespace = optStr(o, "namespace", "tool_choice");
+    return { type: "function", name: chatToolName(name, namespace) };
+  }
   if (typeof o.type !== "string") throw wrongType("tool_choice.type", "a string", o.type);
   throw notSupported("tool_choice.type", `tool_choice of type '${o.type}'`);
 }
@@ -396,8 +436,9 @@ export function parseResponsesRequest(body: Record<string, unknown>): ParsedResp
   if (input.length === 0 && previousResponseId === undefined) throw bad("input: Field required (a string or a non-empty array of input items).", "input");
   const instructions = optStr(body, "instructions", "");
 
+  const dropped: string[] = [];
   const echo: ResponseEcho = {
-    tools: given(body.tools) ? tools(body.tools) : [],
+    tools: given(body.tools) ? tools(body.tools, dropped) : [],
     tool_choice: given(body.tool_choice) ? toolChoice(body.tool_choice) : "auto",
     text: given(body.text) ? textFormat(body.text) : { format: { type: "text" } },
     reasoning: given(body.reasoning) ? reasoning(body.reasoning) : { effort: null, summary: null },
@@ -432,7 +473,7 @@ export function parseResponsesRequest(body: Record<string, unknown>): ParsedResp
   messages.push(...itemsToMessages(input));
   const chat: ChatCompletionRequest = { model, messages };
   if (echo.tools.length > 0) {
-    chat.tools = echo.tools.map(chatTool);
+    chat.tools = chatTools(echo.tools);
     chat.tool_choice = typeof echo.tool_choice === "string" ? echo.tool_choice : { type: "function", function: { name: echo.tool_choice.name } };
     if (given(body.parallel_tool_calls)) chat.parallel_tool_calls = echo.parallel_tool_calls;
   } else if (echo.tool_choice !== "auto" && echo.tool_choice !== "none") {
@@ -450,7 +491,7 @@ export function parseResponsesRequest(body: Record<string, unknown>): ParsedResp
     // The usage goes into response.completed.
     chat.stream_options = { include_usage: true };
   }
-  return { chat, input, instructions, store, previousResponseId, echo };
+  return { chat, input, instructions, store, previousResponseId, echo, dropped };
 }
 
 /**

@@ -4,6 +4,7 @@
 import type { ChatCompletion, FinishReason, Usage } from "../../../core/openai-types.ts";
 import { encodeReasoningDetails } from "./reasoning.ts";
 import type { ItemStatus, OutputItem, OutputPart, ReasoningItem, ResponseEcho, ResponseObject, ResponsesUsage } from "./types.ts";
+import { responsesToolName } from "./tool-names.ts";
 
 export interface ResponseContext {
   id: string;
@@ -92,7 +93,7 @@ export function toResponse(completion: ChatCompletion, ctx: ResponseContext): Re
   if (typeof message.refusal === "string" && message.refusal !== "") content.push({ type: "refusal", refusal: message.refusal });
   if (content.length > 0) output.push({ type: "message", id: itemId("msg"), status, role: "assistant", content });
   for (const call of message.tool_calls ?? []) {
-    output.push({ type: "function_call", id: itemId("fc"), call_id: call.id, name: call.function?.name ?? "", arguments: call.function?.arguments ?? "", status });
+    output.push({ type: "function_call", id: itemId("fc"), call_id: call.id, ...responsesToolName(call.function?.name ?? "", ctx.echo.tools), arguments: call.function?.arguments ?? "", status });
   }
   return responseObject(ctx, output, { ...end, error: null }, toResponsesUsage(completion.usage));
 }

@@ -15,6 +15,7 @@ import type { SseEncoder } from "../../sse.ts";
 import { encodeReasoningDetails } from "./reasoning.ts";
 import { ending, itemId, itemStatus, outputText, reasoningItem, responseObject, toResponsesUsage, type ResponseContext } from "./response.ts";
 import type { FunctionCallItem, ItemStatus, OutputItem, OutputMessageItem, OutputPart, ResponseObject } from "./types.ts";
+import { responsesToolName } from "./tool-names.ts";
 
 type CallItem = FunctionCallItem & { id: string; status: ItemStatus };
 
@@ -205,7 +206,7 @@ export class ResponsesStreamEncoder implements SseEncoder {
     this.pending.delete(ordinal);
     const out = this.closeOpen();
     const id = itemId("fc");
-    const item: CallItem = { type: "function_call", id, call_id: pending.id || `call_${id.slice(3, 27)}`, name: pending.name, arguments: "", status: "in_progress" };
+    const item: CallItem = { type: "function_call", id, call_id: pending.id || `call_${id.slice(3, 27)}`, ...responsesToolName(pending.name, this.ctx.echo.tools), arguments: "", status: "in_progress" };
     const open = { index: this.output.length, item };
     this.calls.set(ordinal, open);
     this.callsOpen = true;

@@ -21,7 +21,7 @@ export interface MessageItem {
 /** The assistant message the gateway writes (always parts, always an id). */
 export interface OutputMessageItem { type: "message"; id: string; role: "assistant"; status: ItemStatus; content: OutputPart[] }
 
-export interface FunctionCallItem { type: "function_call"; id?: string; call_id: string; name: string; arguments: string; status?: ItemStatus }
+export interface FunctionCallItem { type: "function_call"; id?: string; call_id: string; name: string; namespace?: string; arguments: string; status?: ItemStatus }
 
 export interface FunctionCallOutputItem { type: "function_call_output"; id?: string; call_id: string; output: string | InputPart[]; status?: ItemStatus }
 
@@ -44,6 +44,8 @@ export type ResponseItem = MessageItem | FunctionCallItem | FunctionCallOutputIt
 export type OutputItem = OutputMessageItem | (FunctionCallItem & { id: string; status: ItemStatus }) | ReasoningItem;
 
 export interface ResponsesFunctionTool { type: "function"; name: string; description: string | null; parameters: Record<string, unknown> | null; strict: boolean | null }
+export interface ResponsesNamespaceTool { type: "namespace"; name: string; description: string | null; tools: ResponsesFunctionTool[] }
+export type ResponsesTool = ResponsesFunctionTool | ResponsesNamespaceTool;
 
 export type ResponsesToolChoice = "auto" | "none" | "required" | { type: "function"; name: string };
 
@@ -54,7 +56,7 @@ export type TextFormat =
 
 /** The request's settings as a Response object repeats them, OpenAI's defaults filled in. */
 export interface ResponseEcho {
-  tools: ResponsesFunctionTool[];
+  tools: ResponsesTool[];
   tool_choice: ResponsesToolChoice;
   text: { format: TextFormat; verbosity?: string | null };
   reasoning: { effort: string | null; summary: string | null };
