@@ -26,7 +26,8 @@ interface Turn {
   dropped: string[];
 }
 
-const turns = new WeakMap<ResponsesRequest, Turn>();
+/** By exchange, not by request: a plugin's rewrite replaces the request object, never the exchange. */
+const turns = new WeakMap<Exchange, Turn>();
 
 /**
  * The client's body as a Responses request: earlier turns (previous_response_id) loaded from the
@@ -62,7 +63,7 @@ async function parse(body: Record<string, unknown>, _headers: Headers, ex: Excha
   }
   request[RESPONSES_SIDE] = untranslatable === undefined ? { native: { body: native } } : { native: { body: native }, untranslatable };
   const echo = parsed?.echo ?? ({} as ParsedResponses["echo"]);
-  turns.set(request, {
+  turns.set(ex, {
     input,
     earlier: earlier.map((t) => t.id),
     dropped: parsed?.dropped ?? [],
@@ -99,7 +100,7 @@ function announceDropped(ex: Exchange, turn: Turn, request: ResponsesRequest): v
 }
 
 async function encodeJson(body: ChatCompletion, request: ResponsesRequest, ex: Exchange): Promise<string> {
-  const turn = turns.get(request)!;
+  const turn = turns.get(ex)!;
   const native = nativeResponse.get(body);
   if (native !== undefined) {
     const response = asAnswered(native.response, turn);
@@ -165,7 +166,7 @@ function safeParse(text: string): unknown {
 }
 
 function encodeStream(events: AsyncIterable<StreamEvent>, request: ResponsesRequest, hooks: SseHooks, ex: Exchange): ReadableStream<Uint8Array> {
-  const turn = turns.get(request)!;
+  const turn = turns.get(ex)!;
   announceDropped(ex, turn, request);
   return sseStream(events, hooks, new StoringEncoder(new ResponsesStreamEncoder(turn.ctx), ex, turn));
 }
