@@ -62,3 +62,38 @@ export async function* shapeStream(events: AsyncIterable<StreamEvent>, includeUs
 function usageChunk(last: ChatCompletionChunk, usage: Usage): StreamEvent {
   return { type: "chunk", chunk: { id: last.id, object: "chat.completion.chunk", created: last.created, model: last.model, choices: [], usage } };
 }
+
+/**
+ * The stream of an API that may be relayed natively (Messages, Responses): a natively relayed
+ * stream's events (each carrying its upstream SSE text) go out as they came, and telemetry reads
+ * their summaries; any other stream gets the chat rules, usage always kept (the API's encoder puts
+ * it in its own final event).
+ */
+export async function* shapeRelayed(events: AsyncIterable<StreamEvent>, stats: StreamStats): AsyncGenerator<StreamEvent> {
+  const it = events[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done) return;
+  const rest: AsyncIterable<StreamEvent> = { [Symbol.asyncIterator]: () => it };
+  if (first.value.type !== "chunk" || first.value.sse === undefined) {
+    yield* shapeStream(prepend(first.value, rest), true, stats);
+    return;
+  }
+  for (let next: IteratorResult<StreamEvent> = first; !next.done; next = await it.next()) {
+    const event = next.value;
+    if (event.type === "error") {
+      stats.error = event.error;
+      yield event;
+      return;
+    }
+    stats.chunks++;
+    if (event.chunk.usage) stats.usage = event.chunk.usage;
+    const finish = event.chunk.choices[0]?.finish_reason;
+    if (finish != null) stats.finishReason = finish;
+    yield event;
+  }
+}
+
+async function* prepend(first: StreamEvent, rest: AsyncIterable<StreamEvent>): AsyncGenerator<StreamEvent> {
+  yield first;
+  yield* rest;
+}

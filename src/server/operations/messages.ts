@@ -1,8 +1,7 @@
 import { GatewayError } from "../../core/errors.ts";
 import type { ChatCompletion } from "../../core/openai-types.ts";
-import type { StreamEvent } from "../../core/stream-event.ts";
 import { MESSAGES, NATIVE, nativeText, type MessagesRequest } from "../../engine/operations.ts";
-import { shapeStream, type StreamStats } from "../../engine/stream-shaper.ts";
+import { shapeRelayed } from "../../engine/stream-shaper.ts";
 import { anthropicIngress, parseMessagesRequest, toAnthropicMessage } from "../ingress/anthropic/index.ts";
 import type { Operation } from "../operation.ts";
 import { validateChat } from "../validate.ts";
@@ -45,49 +44,15 @@ export function parseMessages(body: Record<string, unknown>, headers?: Headers, 
 }
 
 /**
- * A native stream's events go out as the upstream wrote them (the encoder writes their `sse`);
- * telemetry reads their summaries. Anything else gets the chat rules (usage always travels to the
- * encoder, which puts it in message_delta).
- */
-async function* shapeMessages(events: AsyncIterable<StreamEvent>, stats: StreamStats): AsyncGenerator<StreamEvent> {
-  const it = events[Symbol.asyncIterator]();
-  const first = await it.next();
-  if (first.done) return;
-  const rest: AsyncIterable<StreamEvent> = { [Symbol.asyncIterator]: () => it };
-  if (first.value.type !== "chunk" || first.value.sse === undefined) {
-    yield* shapeStream(prepend(first.value, rest), true, stats);
-    return;
-  }
-  for (let next: IteratorResult<StreamEvent> = first; !next.done; next = await it.next()) {
-    const event = next.value;
-    if (event.type === "error") {
-      stats.error = event.error;
-      yield event;
-      return;
-    }
-    stats.chunks++;
-    if (event.chunk.usage) stats.usage = event.chunk.usage;
-    const finish = event.chunk.choices[0]?.finish_reason;
-    if (finish != null) stats.finishReason = finish;
-    yield event;
-  }
-}
-
-async function* prepend(first: StreamEvent, rest: AsyncIterable<StreamEvent>): AsyncGenerator<StreamEvent> {
-  yield first;
-  yield* rest;
-}
-
-/**
- * `POST /v1/messages`: Anthropic's Messages API. Targets that speak it natively (the `anthropic`
- * kind) get the client's body untranslated apart from `model`, and their answer is relayed as it
- * came; others get it translated to the internal chat request, served by the same engine path as
+ * `POST /v1/messages`: Anthropic's Messages API. Targets that speak it natively (`anthropic`; Claude on
+ * Vertex and Bedrock) get the client's body untranslated apart from `model`, and their answer is
+ * relayed as it came; others get it translated to the internal chat request, served by the same engine path as
  * CHAT (routing, failover, plugins, telemetry) and answered in Anthropic's message shape and events.
  */
 export const messages: Operation<MessagesRequest, ChatCompletion> = {
   ingress: anthropicIngress,
   engine: MESSAGES,
   parse: (body, headers) => parseMessages(body, headers),
-  shapeStream: (events, _request, stats) => shapeMessages(events, stats),
+  shapeStream: (events, _request, stats) => shapeRelayed(events, stats),
   encodeJson: (body, request) => nativeText.get(body) ?? JSON.stringify(toAnthropicMessage(body, request.model)),
 };

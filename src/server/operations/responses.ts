@@ -2,7 +2,7 @@ import { GatewayError } from "../../core/errors.ts";
 import type { ChatCompletion } from "../../core/openai-types.ts";
 import type { StreamEvent } from "../../core/stream-event.ts";
 import { nativeResponse, RESPONSES, RESPONSES_SIDE, type ResponsesRequest } from "../../engine/operations.ts";
-import { shapeStream, type StreamStats } from "../../engine/stream-shaper.ts";
+import { shapeRelayed } from "../../engine/stream-shaper.ts";
 import { errorFields, logger } from "../../observability/logger.ts";
 import type { StoredResponse } from "../../store/types.ts";
 import type { Exchange } from "../context.ts";
@@ -96,8 +96,11 @@ function asAnswered(response: Record<string, unknown>, turn: Turn): Record<strin
 
 /** A translated answer says which hosted tools its model was not offered. */
 function announceDropped(ex: Exchange, turn: Turn, request: ResponsesRequest): void {
-  if (turn.dropped.length > 0 && request[RESPONSES_SIDE]?.translated === true) ex.headers["x-butter-dropped-tools"] = turn.dropped.join(", ");
+  if (turn.dropped.length > 0 && request[RESPONSES_SIDE]?.translated === true) ex.headers["x-butter-dropped-tools"] = turn.dropped.map(headerSafe).join(", ");
 }
+
+/** A tool type is the client's text: one a header cannot carry (non-ASCII, control characters) goes percent-encoded rather than failing the answer. */
+const headerSafe = (text: string): string => (/^[\x20-\x7e]*$/.test(text) ? text : encodeURIComponent(text));
 
 async function encodeJson(body: ChatCompletion, request: ResponsesRequest, ex: Exchange): Promise<string> {
   const turn = turns.get(ex)!;
@@ -122,12 +125,21 @@ const TERMINAL = /^event: (response\.completed|response\.incomplete)\n/;
  */
 class StoringEncoder implements SseEncoder {
   private held: { text: string; response: Record<string, unknown> } | undefined;
+  /** What a relayed native stream said so far: a failure after it continues that response and its numbering. */
+  private relayed: { response: Record<string, unknown> | undefined; seq: number } | undefined;
 
   constructor(private readonly inner: ResponsesStreamEncoder, private readonly ex: Exchange, private readonly turn: Turn) {}
 
   chunk(event: Extract<StreamEvent, { type: "chunk" }>): string {
     const sse = event.sse;
     if (sse === undefined) return this.inner.chunk(event);
+    this.relayed ??= { response: undefined, seq: -1 };
+    const seq = /"sequence_number":\s*(\d+)/.exec(sse);
+    if (seq !== null) this.relayed.seq = Math.max(this.relayed.seq, Number(seq[1]));
+    if (this.relayed.response === undefined && sse.startsWith("event: response.created\n")) {
+      const created = safeParse(sse.slice(sse.indexOf("\ndata: ") + 7).replace(/\ndata: /g, "\n")) as { response?: unknown } | undefined;
+      if (created?.response !== null && typeof created?.response === "object") this.relayed.response = created.response as Record<string, unknown>;
+    }
     if (!TERMINAL.test(sse)) return sse;
     const data = sse.slice(sse.indexOf("\ndata: ") + 7).replace(/\ndata: /g, "\n");
     const parsed = safeParse(data) as { response?: Record<string, unknown> } | undefined;
@@ -138,8 +150,12 @@ class StoringEncoder implements SseEncoder {
     return "";
   }
 
+  /** A relayed native stream that breaks ends as its own response failed (one response.created, numbering continued); nothing is stored. */
   error(err: GatewayError): string {
-    return this.inner.error(err);
+    if (this.relayed === undefined) return this.inner.error(err);
+    const code = err.status === 429 ? "rate_limit_exceeded" : err.status >= 500 || err.type === "timeout" ? "server_error" : (err.code ?? err.kind);
+    const response = { ...asAnswered(this.relayed.response ?? {}, this.turn), status: "failed", error: { code, message: err.message } };
+    return `event: response.failed\ndata: ${JSON.stringify({ type: "response.failed", sequence_number: this.relayed.seq + 1, response })}\n\n`;
   }
 
   end(outcome: "done" | "error"): string | Promise<string> {
@@ -171,36 +187,6 @@ function encodeStream(events: AsyncIterable<StreamEvent>, request: ResponsesRequ
   return sseStream(events, hooks, new StoringEncoder(new ResponsesStreamEncoder(turn.ctx), ex, turn));
 }
 
-/** A native stream's events as they came (telemetry reads their summaries); translated ones get chat's rules, usage always kept. */
-async function* shapeResponses(events: AsyncIterable<StreamEvent>, stats: StreamStats): AsyncGenerator<StreamEvent> {
-  const it = events[Symbol.asyncIterator]();
-  const first = await it.next();
-  if (first.done) return;
-  const rest: AsyncIterable<StreamEvent> = { [Symbol.asyncIterator]: () => it };
-  if (first.value.type !== "chunk" || first.value.sse === undefined) {
-    yield* shapeStream(prepend(first.value, rest), true, stats);
-    return;
-  }
-  for (let next: IteratorResult<StreamEvent> = first; !next.done; next = await it.next()) {
-    const event = next.value;
-    if (event.type === "error") {
-      stats.error = event.error;
-      yield event;
-      return;
-    }
-    stats.chunks++;
-    if (event.chunk.usage) stats.usage = event.chunk.usage;
-    const finish = event.chunk.choices[0]?.finish_reason;
-    if (finish != null) stats.finishReason = finish;
-    yield event;
-  }
-}
-
-async function* prepend(first: StreamEvent, rest: AsyncIterable<StreamEvent>): AsyncGenerator<StreamEvent> {
-  yield first;
-  yield* rest;
-}
-
 /**
  * `POST /v1/responses`: OpenAI's Responses API. Targets that speak it natively (openai; azure on
  * an api-version that has it) get the client's body apart from `model`, with earlier turns expanded
@@ -211,7 +197,7 @@ export const responses: Operation<ResponsesRequest, ChatCompletion> = {
   ingress: responsesIngress,
   engine: RESPONSES,
   parse,
-  shapeStream: (events, _request, stats) => shapeResponses(events, stats),
+  shapeStream: (events, _request, stats) => shapeRelayed(events, stats),
   encodeJson,
   encodeStream,
 };
