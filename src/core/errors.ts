@@ -22,6 +22,7 @@ export type ErrorKind =
   | "plugin_failed"
   | "plugin_timeout"
   | "plugin_response"
+  | "store_unavailable"
   | "internal";
 
 export interface ErrorInit {
@@ -117,6 +118,9 @@ export const errors = {
   /** A plugin refused the request itself (a rate limit, a guard): its status, message and code, in the client API's envelope. */
   pluginAnswer: (status: number, message: string, type: string | undefined, code: string | null | undefined, headers?: Record<string, string>) =>
     new GatewayError("plugin_response", message, { status, type: type ?? typeForStatus(status), code: code ?? null, headers }),
+  /** The durable store (`store:`) failed a read or delete (Redis down...): the stored responses are there, just not reachable now. Only the error's code is shown: a client error message from a store driver may carry its URL. */
+  storeUnavailable: (cause: unknown) =>
+    new GatewayError("store_unavailable", `The response store is unavailable${storeCode(cause)}: stored responses cannot be read or deleted until it answers again. Retry later.`, { status: 503, type: "server_error", code: "store_unavailable", cause }),
   internal: (cause: unknown) =>
     new GatewayError("internal", "The gateway hit an internal error.", { status: 500, type: "server_error", cause }),
 } as const;
@@ -129,6 +133,11 @@ export function typeForStatus(status: number): string {
   if (status === 429) return "rate_limit_error";
   if (status >= 500) return "server_error";
   return INVALID;
+}
+
+function storeCode(cause: unknown): string {
+  const code = (cause as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^[A-Z0-9_]{1,64}$/.test(code) ? ` (${code})` : "";
 }
 
 function describe(cause: unknown): string {

@@ -14,7 +14,7 @@ export async function loadConversation(store: ResponseStore, id: string): Promis
   for (let next: string | undefined = id; next !== undefined; ) {
     if (seen.has(next) || turns.length >= MAX_TURNS) break;
     seen.add(next);
-    const record: StoredResponse | undefined = await store.get(next);
+    const record: StoredResponse | undefined = await readStore(() => store.get(next!));
     if (record === undefined) {
       // The newest turn is the one the client named; an older one missing means it expired first.
       const why = next === id ? `Previous response with id '${id}' not found.` : `Previous response with id '${id}' continues '${next}', which is no longer stored.`;
@@ -24,6 +24,15 @@ export async function loadConversation(store: ResponseStore, id: string): Promis
     next = record.previousResponseId;
   }
   return turns.reverse();
+}
+
+/** A store that fails a read is a 503 the client can retry, not the gateway's internal error. */
+export async function readStore<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    throw errors.storeUnavailable(err);
+  }
 }
 
 /**

@@ -83,6 +83,8 @@ export function providerReply(req: RecordedRequest): Reply | undefined {
   }
   if (path.endsWith("/chat/completions")) return streaming(req) ? sseFixtureReply("openai", "stream.sse") : fixtureReply("openai", "chat.response.json");
   if (path.endsWith("/embeddings")) return fixtureReply("openai", "embeddings.response.json");
+  // OpenAI's Responses API: openai, and azure on an api-version that has it, get /v1/responses natively.
+  if (path.endsWith("/responses")) return streaming(req) ? sseFixtureReply("openai", "responses-stream.sse") : fixtureReply("openai", "responses.response.json");
   return undefined;
 }
 
@@ -118,10 +120,11 @@ export interface AllProviders {
   gw: Gateway;
 }
 
-export async function startAllProviders(): Promise<AllProviders> {
+/** `extra` adds to (and overrides) the top level of the config, e.g. `store: "sqlite::memory:"`. */
+export async function startAllProviders(extra: Record<string, unknown> = {}): Promise<AllProviders> {
   const mock = await startMockUpstream();
   answerEveryProvider(mock);
-  return { mock, gw: await startGateway(allProvidersConfig(mock.url)) };
+  return { mock, gw: await startGateway(allProvidersConfig(mock.url, extra)) };
 }
 
 export async function stopAllProviders(env: Partial<AllProviders>): Promise<void> {

@@ -2,6 +2,7 @@
 // durable store the generation holds.
 import { errors } from "../../core/errors.ts";
 import type { Exchange, Generation } from "../context.ts";
+import { readStore } from "../conversation.ts";
 import { pathOf } from "../path.ts";
 
 export const RESPONSES_PREFIX = "/v1/responses/";
@@ -24,13 +25,13 @@ const json = (ex: Exchange, body: unknown): Response =>
 
 export async function getStoredResponse(gen: Generation, ex: Exchange): Promise<Response> {
   const id = responseIdOf(ex);
-  const record = await gen.store.responses.get(id);
+  const record = await readStore(() => gen.store.responses.get(id));
   if (record === undefined) throw errors.responseNotFound(id);
   return json(ex, record.response);
 }
 
 export async function deleteStoredResponse(gen: Generation, ex: Exchange): Promise<Response> {
   const id = responseIdOf(ex);
-  if (!(await gen.store.responses.delete(id))) throw errors.responseNotFound(id);
+  if (!(await readStore(() => gen.store.responses.delete(id)))) throw errors.responseNotFound(id);
   return json(ex, { id, object: "response", deleted: true });
 }

@@ -86,6 +86,8 @@ export async function* nativeResponsesStream(body: ReadableStream<Uint8Array>, m
   for await (const msg of decodeSse(body, reads)) {
     if (msg.data === "[DONE]") break;
     const payload = safeJson(msg.data) as { type?: unknown; response?: ResponsePayload; code?: unknown; message?: unknown } | undefined;
+    // Relayed as it came, an event the client cannot parse would break its SDK instead of ending the stream cleanly.
+    if (payload === null || typeof payload !== "object" || Array.isArray(payload)) throw errors.upstreamBadResponse(reads.provider, "a stream event that is not a JSON object");
     const type = msg.event ?? (typeof payload?.type === "string" ? payload.type : undefined);
     if (type === "error") {
       const message = typeof payload?.message === "string" ? payload.message : "the upstream stream reported an error";
