@@ -1,5 +1,7 @@
 #!/usr/bin/env bun
-import { HelpRequested, parseArgs, type CliOptions } from "./cli.ts";
+import { HelpRequested, parseArgs, parseKeysArgs, type CliOptions } from "./cli.ts";
+import { appKeysOf } from "./keys/app-keys.ts";
+import { runKeysCommand } from "./keys/keys-command.ts";
 import { ConfigError, loadConfigFile } from "./config/load.ts";
 import { buildGeneration, type Generation } from "./runtime/generation.ts";
 import { GenerationHolder, Reloader } from "./runtime/reloader.ts";
@@ -11,7 +13,21 @@ function fail(reason: string): never {
   process.exit(1);
 }
 
+async function keys(argv: readonly string[]): Promise<void> {
+  try {
+    await runKeysCommand(parseKeysArgs(argv), (text) => process.stdout.write(text + "\n"));
+  } catch (err) {
+    if (err instanceof HelpRequested) {
+      process.stdout.write(err.message + "\n");
+      process.exit(0);
+    }
+    fail((err as Error).message);
+  }
+  process.exit(0);
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === "keys") return keys(process.argv.slice(3));
   let cli: CliOptions;
   try {
     cli = parseArgs(process.argv.slice(2));
@@ -31,6 +47,19 @@ async function main(): Promise<void> {
   } catch (err) {
     if (err instanceof ConfigError) fail(`invalid config ${configPath}: ${err.message}`);
     fail(`cannot load config ${configPath}: ${(err as Error).message}`);
+  }
+  if (first.config.app_keys.require_key || first.config.admin.token !== "") {
+    // Loaded now so a corrupt or locked database stops the start with its reason, not the first request.
+    try {
+      await appKeysOf(first).ready();
+    } catch (err) {
+      // A shared Redis may come back: requests needing a key get 503 until it does. A local file will not fix itself.
+      if (first.store.kind === "redis") logger.warn("cannot load app keys yet; retrying every 250 ms", { store: first.store.describe, ...errorFields(err) });
+      else {
+        await first.close();
+        fail(`cannot load app keys: ${(err as Error).message}`);
+      }
+    }
   }
   const snapshot = first.snapshot;
   const keyless = [...snapshot.providers.values()]

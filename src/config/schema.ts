@@ -136,8 +136,15 @@ export const configSchema = z.strictObject({
   plugins: z.array(plugin).default([]),
   // Accepted only once something implements them: a setting that silently does nothing is worse than an error.
   cache: notAvailableYet("the response cache"),
-  app_keys: notAvailableYet("application keys"),
-  admin: notAvailableYet("the admin API"),
+  app_keys: z.strictObject({
+    require_key: z.boolean().default(false),
+    flush_interval: positiveDuration.default(1000),
+  }).prefault({}),
+  // No token, no admin API (every /admin path is a 404): an unset ${BUTTER_ADMIN_TOKEN} must not open it.
+  admin: z.strictObject({
+    token: optionalText,
+    request_log_size: positiveInt.default(1000),
+  }).prefault({}),
   store: storeSetting.default({ kind: "sqlite", path: "./butter.db" }),
   responses: z.strictObject({ ttl: positiveDuration.default(30 * 86_400_000) }).prefault({}),
   pricing: notAvailableYet("cost accounting"),

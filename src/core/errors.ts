@@ -23,6 +23,10 @@ export type ErrorKind =
   | "plugin_timeout"
   | "plugin_response"
   | "store_unavailable"
+  | "app_key_invalid"
+  | "model_not_allowed"
+  | "app_key_rate_limited"
+  | "admin_unauthorized"
   | "internal";
 
 export interface ErrorInit {
@@ -121,6 +125,26 @@ export const errors = {
   /** The durable store (`store:`) failed a read or delete (Redis down...): the stored responses are there, just not reachable now. Only the error's code is shown: a client error message from a store driver may carry its URL. */
   storeUnavailable: (cause: unknown) =>
     new GatewayError("store_unavailable", `The response store is unavailable${storeCode(cause)}: stored responses cannot be read or deleted until it answers again. Retry later.`, { status: 503, type: "server_error", code: "store_unavailable", cause }),
+  /** `app_keys.require_key` is on and the request carries no app key. */
+  appKeyMissing: () =>
+    new GatewayError("app_key_invalid", "This gateway requires an app key: send it as `Authorization: Bearer btr_...`, as `x-api-key` (Messages API) or in `x-butter-key`.", { status: 401, type: "authentication_error", code: "missing_app_key" }),
+  /** Unknown, revoked or expired; never echoes the key. */
+  appKeyInvalid: (why: "unknown" | "revoked" | "expired") =>
+    new GatewayError("app_key_invalid", why === "unknown" ? "Invalid app key." : why === "revoked" ? "The app key has been revoked." : "The app key has expired.", { status: 401, type: "authentication_error", code: "invalid_app_key" }),
+  modelNotAllowed: (model: string) =>
+    new GatewayError("model_not_allowed", `This app key may not use the model '${quoteModel(model)}'.`, { status: 403, type: "permission_error", code: "model_not_allowed", param: "model" }),
+  appKeyRateLimited: (retryAfterMs: number, rate: number, burst: number) =>
+    new GatewayError("app_key_rate_limited", `Rate limit of this app key exceeded: at most ${rate} requests per second (bursts of ${burst}). Retry after the time in the Retry-After header.`, {
+      status: 429, type: "rate_limit_error", code: "rate_limit_exceeded", headers: { "retry-after": String(Math.max(1, Math.ceil(retryAfterMs / 1000))) },
+    }),
+  /** The app keys could not be loaded from the store (Redis down at start...): no key can be checked yet. */
+  appKeysUnavailable: (cause: unknown) =>
+    new GatewayError("store_unavailable", `The app key store is unavailable${storeCode(cause)}: keys cannot be checked until it answers. Retry later.`, { status: 503, type: "server_error", code: "store_unavailable", cause }),
+  /** Wrong or missing admin token; the message never says which, nor echoes what was sent. */
+  adminUnauthorized: () =>
+    new GatewayError("admin_unauthorized", "The admin API needs `Authorization: Bearer <admin.token>`.", { status: 401, type: "authentication_error", code: "invalid_admin_token" }),
+  appKeyNotFound: (id: string) =>
+    new GatewayError("not_found", `No app key with id '${quoteModel(id)}'.`, { status: 404, type: INVALID, code: "key_not_found" }),
   internal: (cause: unknown) =>
     new GatewayError("internal", "The gateway hit an internal error.", { status: 500, type: "server_error", cause }),
 } as const;

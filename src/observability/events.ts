@@ -34,6 +34,8 @@ export interface RequestRecord {
   completionTokens: number | undefined;
   /** `hit` | `miss` when a cache is configured (read from `x-butter-cache`). */
   cache: string | undefined;
+  /** The id of the app key the request presented (never the key). */
+  appKeyId?: string;
   finishReason: string | undefined;
   /** Stream chunks sent to the client. */
   chunks: number | undefined;

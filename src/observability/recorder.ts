@@ -13,6 +13,8 @@ const STREAM_OPEN = 2;
 
 export class RequestRecorder implements AttemptObserver {
   readonly record: RequestRecord;
+  /** Called once the record is complete, subscribers or not (app-key counting). */
+  onEnd: ((record: RequestRecord) => void) | undefined = undefined;
   private state = 0;
 
   constructor(private readonly telemetry: Telemetry, requestId: string, req: Request, path: string, clientIp: string | undefined) {
@@ -128,6 +130,7 @@ export class RequestRecorder implements AttemptObserver {
     const rec = this.record;
     rec.endedAt = performance.now();
     if (this.telemetry.requestEnd.hasSubscribers) this.telemetry.requestEnd.publish(rec);
+    this.onEnd?.(rec);
   }
 }
 
@@ -145,7 +148,7 @@ function newRecord(requestId: string, method: string, path: string, clientIp: st
     requestId, method, path, clientIp, traceparent, startedAt: performance.now(),
     operation: undefined, requestedModel: undefined, route: undefined, provider: undefined, model: undefined, attempts: 0,
     stream: false, status: 0, errorKind: undefined, answeredBy: undefined, promptTokens: undefined, completionTokens: undefined,
-    cache: undefined, finishReason: undefined, chunks: undefined, llmStartedAt: undefined, llmEndedAt: undefined, endedAt: 0,
+    cache: undefined, appKeyId: undefined, finishReason: undefined, chunks: undefined, llmStartedAt: undefined, llmEndedAt: undefined, endedAt: 0,
     requestBody: undefined, responseBody: undefined, trace: undefined,
   };
 }

@@ -35,6 +35,7 @@ export interface Exchange {
   routed: boolean;
   /** The body has been read to its end (or there was none); an answer sent before that closes the connection. */
   bodyRead: boolean;
+  appKeyScope?: string;
 }
 
 /**
@@ -71,14 +72,22 @@ export function requestContext(ex: Exchange): RequestContext {
   };
 }
 
-/** The client's provider auth headers, forwarded only to `credential_mode: passthrough` providers. */
+/**
+ * The client's provider auth headers, forwarded only to `credential_mode: passthrough` providers.
+ * An app key (`btr_...`) is the gateway's, never a provider's: it is not passed on, whichever header carries it.
+ */
 export function passthroughHeaders(headers: Headers): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of PASSTHROUGH) {
     const value = headers.get(name);
-    if (value !== null) out[name] = value;
+    if (value !== null && !isAppKeyValue(value)) out[name] = value;
   }
   return out;
+}
+
+function isAppKeyValue(value: string): boolean {
+  const v = value.trimStart();
+  return v.startsWith("btr_") || /^bearer\s+btr_/i.test(v);
 }
 
 const CLIENT_ID = /^[A-Za-z0-9._:-]{1,128}$/;

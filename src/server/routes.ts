@@ -11,6 +11,8 @@ import { embeddings } from "./operations/embeddings.ts";
 import { messages } from "./operations/messages.ts";
 import { responses } from "./operations/responses.ts";
 import { deleteStoredResponse, getStoredResponse, RESPONSES_PREFIX } from "./handlers/stored-responses.ts";
+import { keyedHandler, withAppKey } from "../keys/auth.ts";
+import { ADMIN_KEYS, ADMIN_KEYS_PREFIX, createKeyHandler, getKeyHandler, listKeysHandler, revokeKeyHandler, updateKeyHandler } from "./admin/keys.ts";
 
 export type Handler = (gen: Generation, ex: Exchange) => Response | Promise<Response>;
 
@@ -18,14 +20,15 @@ export type Handler = (gen: Generation, ex: Exchange) => Response | Promise<Resp
 const one = (method: string, handler: Handler): ReadonlyMap<string, Handler> => new Map([[method, handler]]);
 
 export const routeTable: ReadonlyMap<string, ReadonlyMap<string, Handler>> = new Map([
-  ["/v1/chat/completions", one("POST", operationHandler(chatCompletions))],
-  ["/v1/embeddings", one("POST", operationHandler(embeddings))],
-  ["/v1/messages", one("POST", operationHandler(messages))],
-  ["/v1/messages/count_tokens", one("POST", operationHandler(countTokens))],
-  ["/v1/responses", one("POST", operationHandler(responses))],
+  ["/v1/chat/completions", one("POST", operationHandler(withAppKey(chatCompletions)))],
+  ["/v1/embeddings", one("POST", operationHandler(withAppKey(embeddings)))],
+  ["/v1/messages", one("POST", operationHandler(withAppKey(messages)))],
+  ["/v1/messages/count_tokens", one("POST", operationHandler(withAppKey(countTokens)))],
+  ["/v1/responses", one("POST", operationHandler(withAppKey(responses)))],
   ["/v1/models", one("GET", handleModels)],
   ["/healthz", one("GET", handleHealth)],
   ["/metrics", one("GET", handleMetrics)],
+  [ADMIN_KEYS, new Map([["GET", listKeysHandler], ["POST", createKeyHandler]])],
 ]);
 
 /** A path with one variable last segment (`/v1/responses/{id}`): Bun's pattern, and the prefix the segment follows. */
@@ -36,7 +39,8 @@ export interface ParamRoute {
 }
 
 export const paramRoutes: readonly ParamRoute[] = [
-  { pattern: `${RESPONSES_PREFIX}:id`, prefix: RESPONSES_PREFIX, methods: new Map([["GET", getStoredResponse], ["DELETE", deleteStoredResponse]]) },
+  { pattern: `${RESPONSES_PREFIX}:id`, prefix: RESPONSES_PREFIX, methods: new Map([["GET", keyedHandler(getStoredResponse)], ["DELETE", keyedHandler(deleteStoredResponse)]]) },
+  { pattern: `${ADMIN_KEYS_PREFIX}:id`, prefix: ADMIN_KEYS_PREFIX, methods: new Map([["GET", getKeyHandler], ["PATCH", updateKeyHandler], ["DELETE", revokeKeyHandler]]) },
 ];
 
 /** The methods of the route a path names: an exact one, or a ParamRoute whose segment is one non-empty segment. */

@@ -63,8 +63,8 @@ export function route(gen: Generation, ex: Exchange, path: string): Response | P
   if (!methods) throw ex.routed || routeMethods(path) === undefined ? errors.notFound(method, path) : errors.pathNotAsSent(method, path);
   const handler = methods.get(method);
   if (!handler) throw errors.methodNotAllowed(method, path, [...methods.keys()].join(", "));
-  // Only POST handlers read a body; a body sent along with a GET is never read.
-  if (method !== "POST") closeIfBodyUnread(ex);
+  // Only POST and PATCH handlers read a body; a body sent along with a GET is never read.
+  if (method !== "POST" && method !== "PATCH") closeIfBodyUnread(ex);
   return handler(gen, ex);
 }
 

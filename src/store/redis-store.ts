@@ -1,5 +1,6 @@
 import { RedisClient } from "bun";
-import type { ResponseStore, StoreBackend, StoredResponse } from "./types.ts";
+import { RedisAppKeys } from "./redis-app-keys.ts";
+import type { AppKeyStore, ResponseStore, StoreBackend, StoredResponse } from "./types.ts";
 
 export interface RedisStoreOptions {
   ttlMs: number;
@@ -12,6 +13,7 @@ export class RedisStore implements StoreBackend {
   readonly kind = "redis";
   readonly describe: string;
   readonly responses: ResponseStore;
+  readonly appKeys: AppKeyStore;
   readonly keyPrefix: string;
   private readonly client: RedisClient;
   private connecting: Promise<void> | undefined;
@@ -25,6 +27,7 @@ export class RedisStore implements StoreBackend {
     // instead of waiting through the client's backoff; the next command tries again (see send).
     this.client = new RedisClient(url, { connectionTimeout: 2000, autoReconnect: false, enableOfflineQueue: false });
     this.responses = this.responsesWithTtl(options.ttlMs);
+    this.appKeys = new RedisAppKeys(this, this.keyPrefix);
   }
 
   responsesWithTtl(ttlMs: number): ResponseStore {

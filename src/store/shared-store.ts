@@ -1,12 +1,13 @@
 import type { Config } from "../config/schema.ts";
 import { openBackend, storeIdentity } from "./open-store.ts";
-import type { DurableStore, ResponseStore, StoreBackend } from "./types.ts";
+import type { AppKeyStore, DurableStore, ResponseStore, StoreAttachment, StoreBackend } from "./types.ts";
 
 interface Holding {
   backend: StoreBackend;
   identity: string;
   /** Generations still holding the backend; it closes when the last lets go. */
   holders: number;
+  attachments: Map<string, StoreAttachment>;
 }
 
 /**
@@ -29,7 +30,7 @@ export class SharedStore implements DurableStore {
     const identity = storeIdentity(config);
     const holding = previous !== undefined && previous.holding.identity === identity && previous.holding.holders > 0
       ? previous.holding
-      : { backend: openBackend(config), identity, holders: 0 };
+      : { backend: openBackend(config), identity, holders: 0, attachments: new Map() };
     return new SharedStore(holding, config.responses.ttl);
   }
 
@@ -41,6 +42,17 @@ export class SharedStore implements DurableStore {
     return this.holding.backend.describe;
   }
 
+  get appKeys(): AppKeyStore {
+    return this.holding.backend.appKeys;
+  }
+
+  /** The attachment named `name`, made on first use; it lives as long as the backend (across reloads) and is closed just before it. */
+  attachment<T extends StoreAttachment>(name: string, create: (store: SharedStore) => T): T {
+    let found = this.holding.attachments.get(name);
+    if (found === undefined) this.holding.attachments.set(name, (found = create(this)));
+    return found as T;
+  }
+
   /** Whether this hold shares its backend with `other`'s. */
   shares(other: SharedStore): boolean {
     return this.holding === other.holding;
@@ -50,6 +62,9 @@ export class SharedStore implements DurableStore {
   async close(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    if (--this.holding.holders === 0) await this.holding.backend.close();
+    if (--this.holding.holders > 0) return;
+    for (const a of this.holding.attachments.values()) await a.close().catch(() => {});
+    this.holding.attachments.clear();
+    await this.holding.backend.close();
   }
 }

@@ -1,7 +1,8 @@
 import { Database, type Statement } from "bun:sqlite";
 import { existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type { ResponseStore, StoreBackend, StoredResponse } from "./types.ts";
+import { SqliteAppKeys } from "./sqlite-app-keys.ts";
+import type { AppKeyStore, ResponseStore, StoreBackend, StoredResponse } from "./types.ts";
 
 /**
  * Schema versions, applied in order and recorded in `PRAGMA user_version`: a later feature appends
@@ -10,6 +11,12 @@ import type { ResponseStore, StoreBackend, StoredResponse } from "./types.ts";
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE responses (id TEXT PRIMARY KEY, data TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
    CREATE INDEX responses_expires_at ON responses (expires_at);`,
+  // Application keys: the record as JSON beside its counters, which a flush adds to in place.
+  `CREATE TABLE app_keys (id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, data TEXT NOT NULL,
+     requests INTEGER NOT NULL DEFAULT 0, prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0,
+     errors INTEGER NOT NULL DEFAULT 0, last_used_at INTEGER);
+   CREATE TABLE app_keys_version (one INTEGER PRIMARY KEY CHECK (one = 1), version INTEGER NOT NULL);
+   INSERT INTO app_keys_version VALUES (1, 0);`,
 ];
 
 const PURGE_EVERY_MS = 60_000;
@@ -36,6 +43,7 @@ export class SqliteStore implements StoreBackend {
   readonly kind = "sqlite";
   readonly describe: string;
   readonly responses: ResponseStore;
+  readonly appKeys: AppKeyStore;
   private readonly file: string | undefined;
   private readonly now: () => number;
   private db: Database | undefined;
@@ -53,6 +61,7 @@ export class SqliteStore implements StoreBackend {
       checkDirectory(this.file, path);
     }
     this.responses = this.responsesWithTtl(options.ttlMs);
+    this.appKeys = new SqliteAppKeys(this);
   }
 
   responsesWithTtl(ttlMs: number): ResponseStore {
@@ -61,9 +70,23 @@ export class SqliteStore implements StoreBackend {
 
   /** The statements, opening the database first; `create` false answers undefined rather than create a file only to read it. */
   sql(create: boolean): Statements | undefined {
-    if (this.closed) throw new Error(`the durable store (${this.describe}) is closed`);
     if (this.statements !== undefined) return this.statements;
-    if (!create && (this.file === undefined || !existsSync(this.file))) return undefined;
+    const db = this.database(create);
+    if (db === undefined) return undefined;
+    return (this.statements = {
+      put: db.prepare("INSERT OR REPLACE INTO responses (id, data, expires_at) VALUES (?, ?, ?)"),
+      get: db.prepare("SELECT data FROM responses WHERE id = ? AND expires_at > ?"),
+      delete: db.prepare("DELETE FROM responses WHERE id = ? RETURNING expires_at"),
+      touch: db.prepare("UPDATE responses SET expires_at = ? WHERE id = ? AND expires_at > ?"),
+      purge: db.prepare(`DELETE FROM responses WHERE id IN (SELECT id FROM responses WHERE expires_at <= ? LIMIT ${PURGE_BATCH})`),
+    });
+  }
+
+  /** The open database, opening (and migrating) it first; `create` false answers undefined when there is no file yet. */
+  database(create: boolean): Database | undefined {
+    if (this.closed) throw new Error(`the durable store (${this.describe}) is closed`);
+    if (this.db !== undefined) return this.db;
+    if (!create && this.file !== undefined && !existsSync(this.file)) return undefined;
     if (this.file !== undefined) checkDirectory(this.file, this.describe.slice("sqlite:".length));
     const db = new Database(this.file ?? ":memory:", { create: true, strict: true });
     try {
@@ -72,16 +95,9 @@ export class SqliteStore implements StoreBackend {
       migrate(db);
     } catch (err) {
       db.close();
-      throw err;
+      throw new Error(`${this.describe}: ${openFailure(err)}`);
     }
-    this.db = db;
-    return (this.statements = {
-      put: db.prepare("INSERT OR REPLACE INTO responses (id, data, expires_at) VALUES (?, ?, ?)"),
-      get: db.prepare("SELECT data FROM responses WHERE id = ? AND expires_at > ?"),
-      delete: db.prepare("DELETE FROM responses WHERE id = ? RETURNING expires_at"),
-      touch: db.prepare("UPDATE responses SET expires_at = ? WHERE id = ? AND expires_at > ?"),
-      purge: db.prepare(`DELETE FROM responses WHERE id IN (SELECT id FROM responses WHERE expires_at <= ? LIMIT ${PURGE_BATCH})`),
-    });
+    return (this.db = db);
   }
 
   clock(): number {
@@ -148,6 +164,17 @@ function migrate(db: Database): void {
     for (let v = version; v < MIGRATIONS.length; v++) db.run(MIGRATIONS[v]!);
     db.run(`PRAGMA user_version = ${MIGRATIONS.length}`);
   }).immediate();
+}
+
+/** What is wrong with the file, in words an operator acts on (SQLite's own are terse). */
+function openFailure(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: string } | null)?.code ?? "";
+  if (code.startsWith("SQLITE_NOTADB") || /not a database/i.test(message)) return "the file is not a SQLite database (corrupt, or another kind of file)";
+  if (code.startsWith("SQLITE_CORRUPT") || /malformed/i.test(message)) return "the database file is corrupt";
+  if (code.startsWith("SQLITE_BUSY") || /locked/i.test(message)) return "the database is locked by another process (still locked after 5 s)";
+  if (code.startsWith("SQLITE_READONLY") || code.startsWith("SQLITE_CANTOPEN") || code.startsWith("SQLITE_PERM")) return `cannot open the file for writing (${message})`;
+  return message;
 }
 
 function checkDirectory(file: string, asWritten: string): void {

@@ -25,11 +25,58 @@ export interface ResponseStore {
   touch(ids: readonly string[]): Promise<void>;
 }
 
+/** An application key as stored: never the key itself, only its SHA-256 (hex). Times in ms since the epoch. */
+export interface AppKeyRecord {
+  id: string;
+  hash: string;
+  name: string;
+  createdAt: number;
+  expiresAt: number | null;
+  revoked: boolean;
+  /** Allowed models as the client names them (a route or `provider/model`); null: any. */
+  models: string[] | null;
+  rateLimit: { rate: number; burst: number } | null;
+  /** Stored as given; spend and enforcement belong to cost accounting. */
+  budget: { limit_usd: number; period: string } | null;
+}
+
+/** Counters of one key; also the shape of a batch of increments. */
+export interface AppKeyCounters {
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+  errors: number;
+  /** Latest use, ms since the epoch; null when never used. */
+  lastUsedAt: number | null;
+}
+
+export interface StoredAppKey {
+  record: AppKeyRecord;
+  counters: AppKeyCounters;
+}
+
+export interface AppKeyStore {
+  /** Changes whenever any process creates, updates or revokes a key: pollers reload the keys only then. */
+  version(): Promise<string>;
+  list(): Promise<StoredAppKey[]>;
+  get(id: string): Promise<StoredAppKey | undefined>;
+  /** Inserts or replaces the record (never the counters) and bumps the version. */
+  save(record: AppKeyRecord): Promise<void>;
+  /** Adds every key's increments in one batch (one transaction, one pipeline). */
+  addCounters(increments: ReadonlyMap<string, AppKeyCounters>): Promise<void>;
+}
+
+/** Something living beside a backend for as long as it stays open (the app-key table); closed first, so it can still write. */
+export interface StoreAttachment {
+  close(): Promise<void>;
+}
+
 export interface DurableStore {
   readonly kind: "sqlite" | "redis";
   /** What the config says (for logs and reload comparison), e.g. "sqlite:./butter.db" — never a password. */
   readonly describe: string;
   readonly responses: ResponseStore;
+  readonly appKeys: AppKeyStore;
   close(): Promise<void>;
 }
 

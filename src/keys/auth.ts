@@ -1,0 +1,120 @@
+// The app-key step of an LLM request ("parse + auth" in DESIGN's flow): after the body is read and
+// before the pre-LLM hooks. Identifies the key (401 when required or when a presented key is not
+// valid), then checks the parsed model against its allowlist (403) and its own rate limit (429), and
+// arranges for the request to be counted once its record is complete.
+import { errors } from "../core/errors.ts";
+import { RequestRecorder } from "../observability/recorder.ts";
+import { fullBucket, take } from "../plugins/builtin/ratelimit/bucket.ts";
+import type { Exchange } from "../server/context.ts";
+import type { Operation } from "../server/operation.ts";
+import { pathOf } from "../server/path.ts";
+import type { Handler } from "../server/routes.ts";
+import { appKeysOf, type AppKeys, type KeyEntry } from "./app-keys.ts";
+import { hashKey, isKeyShaped, KEY_PREFIX } from "./key-format.ts";
+
+/**
+ * The app key a request carries: `x-butter-key` (any mode; the only place with passthrough providers,
+ * whose key takes Authorization), else a `btr_` bearer token, else a `btr_` `x-api-key` (Messages
+ * clients). Other Authorization and x-api-key values are provider keys or SDK placeholders, not ours.
+ */
+export function presentedKey(headers: Headers): string | undefined {
+  const butter = headers.get("x-butter-key");
+  if (butter !== null) return butter.trim();
+  const auth = headers.get("authorization");
+  if (auth !== null) {
+    const m = /^\s*bearer\s+(btr_\S*)\s*$/i.exec(auth);
+    if (m !== null) return m[1];
+  }
+  const apiKey = headers.get("x-api-key");
+  if (apiKey !== null && apiKey.trimStart().startsWith(KEY_PREFIX)) return apiKey.trim();
+  return undefined;
+}
+
+/** `op` with the key step around its parse: identify before parsing (a 401 comes before a 400), check the model after. */
+export function withAppKey<Req extends { model: string }, B>(op: Operation<Req, B>): Operation<Req, B> {
+  return {
+    ...op,
+    parse(body, headers, ex) {
+      const identified = identify(ex);
+      if (identified === undefined) return op.parse(body, headers, ex);
+      if (identified instanceof Promise) {
+        return identified.then(async (entry) => {
+          const request = await op.parse(body, headers, ex);
+          if (entry !== undefined) admit(entry, request.model);
+          return request;
+        });
+      }
+      const parsed = op.parse(body, headers, ex);
+      if (parsed instanceof Promise) {
+        return parsed.then((request) => {
+          admit(identified, request.model);
+          return request;
+        });
+      }
+      admit(identified, parsed.model);
+      return parsed;
+    },
+  };
+}
+
+/** A non-LLM /v1 handler (a stored response's GET/DELETE): the key is checked, not counted. */
+export function keyedHandler(handler: Handler): Handler {
+  return (gen, ex) => {
+    const identified = identify(ex, false);
+    if (identified instanceof Promise) return identified.then(() => handler(gen, ex));
+    return handler(gen, ex);
+  };
+}
+
+/** Undefined: no key, and none needed. Throws the 401. */
+function identify(ex: Exchange, count = true): KeyEntry | Promise<KeyEntry | undefined> | undefined {
+  const presented = presentedKey(ex.req.headers);
+  if (presented === undefined || !isKeyShaped(presented)) {
+    if (!ex.gen.config.app_keys.require_key) return undefined;
+    throw presented === undefined ? errors.appKeyMissing() : errors.appKeyInvalid("unknown");
+  }
+  const keys = appKeysOf(ex.gen);
+  const loading = keys.ready();
+  if (loading !== undefined) {
+    return loading.then(
+      () => found(ex, keys, presented, count),
+      (err) => {
+        throw errors.appKeysUnavailable(err);
+      },
+    );
+  }
+  return found(ex, keys, presented, count);
+}
+
+/**
+ * A key of the vended shape must be valid even when keys are optional: a revoked key that quietly
+ * went on working as anonymous would hide the revocation from its holder. Values of another shape
+ * (SDK placeholders such as `btr_test`) are no key of ours, and are ignored unless keys are required.
+ */
+function found(ex: Exchange, keys: AppKeys, presented: string, count: boolean): KeyEntry {
+  const entry = keys.lookup(hashKey(presented));
+  if (entry === undefined) throw errors.appKeyInvalid("unknown");
+  const record = entry.record;
+  if (record.revoked) throw errors.appKeyInvalid("revoked");
+  if (record.expiresAt !== null && record.expiresAt <= Date.now()) throw errors.appKeyInvalid("expired");
+  ex.appKeyScope = record.id;
+  if (count) {
+    // Counting needs the complete record (usage arrives with the answer or the stream's end): made
+    // here when nobody else observes requests, which is the only cost keyless requests never pay.
+    const recorder = (ex.recorder ??= new RequestRecorder(ex.gen.telemetry, ex.requestId, ex.incoming, pathOf(ex.incoming.url), undefined));
+    recorder.record.appKeyId = record.id;
+    recorder.onEnd = (rec) => keys.count(record.id, rec.status >= 400 || rec.errorKind !== undefined, rec.promptTokens ?? 0, rec.completionTokens ?? 0);
+  }
+  return entry;
+}
+
+/** The model the client named (a route or `provider/model`, as sent) against the allowlist, then the key's own rate limit. */
+function admit(entry: KeyEntry, model: string): void {
+  if (entry.models !== null && !entry.models.has(model)) throw errors.modelNotAllowed(model);
+  const limit = entry.record.rateLimit;
+  if (limit !== null) {
+    const now = performance.now();
+    const verdict = take((entry.bucket ??= fullBucket(limit, now)), now, limit);
+    if (!verdict.allowed) throw errors.appKeyRateLimited(verdict.retryAfterMs, limit.rate, limit.burst);
+  }
+}
