@@ -1,7 +1,9 @@
 // Concurrency-1 timing from this process: full non-streaming round trips, and streaming TTFB + inter-chunk gap.
 import { nowUs } from "./util.ts";
 
-const HEADERS = { "content-type": "application/json", authorization: "Bearer sk-bench" };
+/** What clients send as their bearer token: the stored-key rows ignore it; the require_key row sends its app key. */
+export const DEFAULT_AUTH = "sk-bench";
+const headersFor = (auth: string) => ({ "content-type": "application/json", authorization: `Bearer ${auth}` });
 
 export class BadResponse extends Error {}
 
@@ -16,8 +18,8 @@ async function check(res: Response): Promise<void> {
 }
 
 /** One request, validated: throws BadResponse unless it is a 200 whose body looks like the expected answer. */
-export async function probe(url: string, body: string, stream: boolean, api: ClientApi = "chat"): Promise<void> {
-  const res = await fetch(url, { method: "POST", body, headers: HEADERS });
+export async function probe(url: string, body: string, stream: boolean, api: ClientApi = "chat", auth = DEFAULT_AUTH): Promise<void> {
+  const res = await fetch(url, { method: "POST", body, headers: headersFor(auth) });
   await check(res);
   const text = await res.text();
   const ok = api === "messages"
@@ -27,7 +29,8 @@ export async function probe(url: string, body: string, stream: boolean, api: Cli
 }
 
 /** `n` sequential non-streaming requests; each sample is the full round trip in µs (body read). */
-export async function timeRequests(url: string, body: string, n: number): Promise<Float64Array> {
+export async function timeRequests(url: string, body: string, n: number, auth = DEFAULT_AUTH): Promise<Float64Array> {
+  const HEADERS = headersFor(auth);
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const t0 = nowUs();
@@ -46,7 +49,8 @@ export interface StreamSamples {
 }
 
 /** `n` sequential streaming requests read with a body reader. */
-export async function timeStreams(url: string, body: string, n: number): Promise<StreamSamples> {
+export async function timeStreams(url: string, body: string, n: number, auth = DEFAULT_AUTH): Promise<StreamSamples> {
+  const HEADERS = headersFor(auth);
   const ttfbUs = new Float64Array(n);
   const gapUs = new Float64Array(n);
   const chunks = new Float64Array(n);

@@ -4,13 +4,13 @@
 // requests that completed inside the measured window.
 export {};
 
-const [url, bodyFile, conns = "64", secs = "5", warm = "0.5"] = process.argv.slice(2);
+const [url, bodyFile, conns = "64", secs = "5", warm = "0.5", auth = "sk-bench"] = process.argv.slice(2);
 if (!url || !bodyFile) {
   console.error("usage: bun bench/load-worker.ts <url> <body-file> <connections> <seconds> [warmup-seconds]");
   process.exit(2);
 }
 const body = await Bun.file(bodyFile).text();
-const headers = { "content-type": "application/json", authorization: "Bearer sk-bench" };
+const headers = { "content-type": "application/json", authorization: `Bearer ${auth}` };
 const t0 = performance.now();
 const start = t0 + Number(warm) * 1000;
 const end = start + Number(secs) * 1000;

@@ -20,6 +20,8 @@ export interface LoadOptions {
   connections: number;
   seconds: number;
   tmpDir: string;
+  /** Bearer token the clients send (default sk-bench). */
+  auth?: string;
 }
 
 async function run(argv: string[]): Promise<string> {
@@ -37,7 +39,7 @@ async function wrk(o: LoadOptions): Promise<LoadResult> {
       `wrk.method = "POST"`,
       `wrk.body = [==[${o.body}]==]`,
       `wrk.headers["Content-Type"] = "application/json"`,
-      `wrk.headers["Authorization"] = "Bearer sk-bench"`,
+      `wrk.headers["Authorization"] = "Bearer ${o.auth ?? "sk-bench"}"`,
       "",
     ].join("\n"),
   );
@@ -62,7 +64,7 @@ async function bunGen(o: LoadOptions): Promise<LoadResult> {
   await Bun.write(bodyFile, o.body);
   const worker = join(ROOT, "bench", "load-worker.ts");
   const out = await run(
-    pinned(CLIENT_CPU, [BUN, worker, o.url, bodyFile, String(o.connections), String(o.seconds), "0.5"]),
+    pinned(CLIENT_CPU, [BUN, worker, o.url, bodyFile, String(o.connections), String(o.seconds), "0.5", o.auth ?? "sk-bench"]),
   );
   const r = JSON.parse(out.trim().split("\n").pop() ?? "{}") as LoadResult;
   return { rps: r.rps, requests: r.requests, errors: r.errors, detail: r.detail };

@@ -4,6 +4,8 @@
 // gateway does not start within 10 s (or answers its first request wrongly), is printed as "n/a" with the reason.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { hashKey } from "../src/keys/key-format.ts";
+import { SqliteStore } from "../src/store/sqlite-store.ts";
 import type { ClientApi } from "./latency.ts";
 import { BUN, ROOT } from "./util.ts";
 
@@ -20,6 +22,8 @@ export interface GatewayRow {
   api?: ClientApi;
   /** repo-relative paths that must exist for this row to run */
   requires?: string[];
+  /** The bearer token clients send (default sk-bench, which no row checks). */
+  auth?: string;
   config(ctx: BenchContext): string;
 }
 
@@ -29,6 +33,7 @@ export interface RowSpec {
   model: string;
   api?: ClientApi;
   requires: string[];
+  auth?: string;
   argv(ctx: BenchContext, configPath: string): string[];
   env(ctx: BenchContext): Record<string, string>;
   config?(ctx: BenchContext): string;
@@ -52,11 +57,37 @@ const anthropicProvider = (ctx: BenchContext) => `providers:
       - value: sk-bench
 `;
 
+/** The require_key row's app key, made before its gateway starts (as `butter keys create` would). */
+const BENCH_APP_KEY = "btr_" + "b".repeat(43);
+
+function benchKeyStore(ctx: BenchContext): string {
+  const path = join(ctx.tmpDir, "require-key.db");
+  const store = new SqliteStore(path, { ttlMs: 60_000 });
+  // Synchronous underneath: the row's file is complete when config() returns.
+  void store.appKeys.save({
+    id: "key_benchbenchbench1", hash: hashKey(BENCH_APP_KEY), name: "bench", createdAt: Date.now(), expiresAt: null,
+    revoked: false, models: null, rateLimit: null, budget: null,
+  });
+  void store.close();
+  return path;
+}
+
 export const GATEWAY_ROWS: GatewayRow[] = [
   {
     name: "butter (no plugins)",
     model: "openai/gpt-4o-mini",
     config: (ctx) => server + openaiProvider(ctx),
+  },
+  {
+    name: "butter: require_key (app key check + counting)",
+    model: "openai/gpt-4o-mini",
+    requires: ["src/keys"],
+    auth: BENCH_APP_KEY,
+    config: (ctx) => server + openaiProvider(ctx) + `store: sqlite:${benchKeyStore(ctx)}
+app_keys:
+  require_key: true
+  flush_interval: 1s
+`,
   },
   {
     name: "butter + ratelimit, logging, metrics",
@@ -122,6 +153,7 @@ export function gatewaySpec(row: GatewayRow): RowSpec {
     name: row.name,
     model: row.model,
     api: row.api,
+    auth: row.auth,
     requires: ["src/main.ts", ...(row.requires ?? [])],
     argv: (_ctx, configPath) => [BUN, join(ROOT, "src/main.ts"), "--config", configPath],
     env: () => ({}),

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { probe, timeRequests, timeStreams, type ClientApi } from "./latency.ts";
+import { DEFAULT_AUTH, probe, timeRequests, timeStreams, type ClientApi } from "./latency.ts";
 import { cpuWindow } from "./cpu.ts";
 import { LOAD_TOOL, runLoad } from "./load.ts";
 import { killAll, startService, type Service } from "./proc.ts";
@@ -44,6 +44,8 @@ interface Target {
   api: ClientApi;
   chatBody: string;
   streamBody: string;
+  /** Bearer token for this row's requests. */
+  auth: string;
   svc?: Service;
   // per-round results
   p50: number[];
@@ -81,11 +83,12 @@ function messagesBody(req: Record<string, unknown>, model: string): string {
   return JSON.stringify(body);
 }
 
-function target(name: string, url: string, model: string, svc?: Service, direct = false, api: ClientApi = "chat"): Target {
+function target(name: string, url: string, model: string, svc?: Service, direct = false, api: ClientApi = "chat", auth = DEFAULT_AUTH): Target {
   return {
     row: { name, direct },
     url,
     api,
+    auth,
     chatBody: api === "messages" ? messagesBody(chatReq, model) : JSON.stringify({ ...chatReq, model }),
     streamBody: api === "messages" ? messagesBody(streamReq, model) : JSON.stringify({ ...streamReq, model }),
     svc,
@@ -148,7 +151,7 @@ async function main(): Promise<void> {
         timeoutMs: 10_000,
       });
       const path = spec.api === "messages" ? "/v1/messages" : "/v1/chat/completions";
-      const t = target(spec.name, `${svc.baseUrl}${path}`, spec.model, svc, false, spec.api);
+      const t = target(spec.name, `${svc.baseUrl}${path}`, spec.model, svc, false, spec.api, spec.auth);
       targets.push(t);
       rows.push(t.row);
       log(`${spec.name} listening on ${svc.port} (pid ${svc.pid})`);
@@ -161,10 +164,10 @@ async function main(): Promise<void> {
   // Validate each target's answers, warm up, settle, read idle RSS.
   for (const t of targets) {
     try {
-      await probe(t.url, t.chatBody, false, t.api);
-      await probe(t.url, t.streamBody, true, t.api);
-      await timeRequests(t.url, t.chatBody, P.warm);
-      await timeStreams(t.url, t.streamBody, 5);
+      await probe(t.url, t.chatBody, false, t.api, t.auth);
+      await probe(t.url, t.streamBody, true, t.api, t.auth);
+      await timeRequests(t.url, t.chatBody, P.warm, t.auth);
+      await timeStreams(t.url, t.streamBody, 5, t.auth);
     } catch (e) {
       fail(t, `first requests failed: ${(e as Error).message}`);
     }
@@ -177,7 +180,7 @@ async function main(): Promise<void> {
   for (let r = 0; r < P.latRounds; r++) {
     for (const t of rotation(targets, r)) {
       try {
-        const xs = await timeRequests(t.url, t.chatBody, P.latN);
+        const xs = await timeRequests(t.url, t.chatBody, P.latN, t.auth);
         t.p50.push(percentile(xs, 50));
         t.p99.push(percentile(xs, 99));
       } catch (e) {
@@ -190,7 +193,7 @@ async function main(): Promise<void> {
   for (let r = 0; r < P.streamRounds; r++) {
     for (const t of rotation(targets, r)) {
       try {
-        const s = await timeStreams(t.url, t.streamBody, P.streamN);
+        const s = await timeStreams(t.url, t.streamBody, P.streamN, t.auth);
         t.ttfb.push(percentile(s.ttfbUs, 50));
         t.gap.push(mean(s.gapUs.filter(Number.isFinite)));
       } catch (e) {
@@ -206,7 +209,7 @@ async function main(): Promise<void> {
   for (const t of targets) {
     if (t.row.na) continue;
     try {
-      await runLoad({ url: t.url, body: t.chatBody, connections: CONNECTIONS, seconds: P.loadWarm, tmpDir });
+      await runLoad({ url: t.url, body: t.chatBody, connections: CONNECTIONS, seconds: P.loadWarm, tmpDir, auth: t.auth });
     } catch (e) {
       fail(t, `load warm-up: ${(e as Error).message}`);
     }
@@ -216,7 +219,7 @@ async function main(): Promise<void> {
       const sampler = t.svc ? sampleRss(t.svc.pid) : undefined;
       const cpu = cpuWindow(t.svc?.pid);
       try {
-        const res = await runLoad({ url: t.url, body: t.chatBody, connections: CONNECTIONS, seconds: P.loadSecs, tmpDir });
+        const res = await runLoad({ url: t.url, body: t.chatBody, connections: CONNECTIONS, seconds: P.loadSecs, tmpDir, auth: t.auth });
         const w = cpu.stop();
         t.rps.push(res.rps);
         t.errors += res.errors;

@@ -73,6 +73,7 @@ export function accessLine(r: RequestRecord, bodies: boolean, clientIp = false):
     `,"attempts":${num(r.attempts)},"stream":${r.stream},"prompt_tokens":${num(r.promptTokens)},"completion_tokens":${num(r.completionTokens)}` +
     `,"cache":${str(r.cache)},"error_kind":${str(r.errorKind)}`;
   if (r.answeredBy !== undefined) line += `,"answered_by":${str(r.answeredBy)}`;
+  if (r.appKeyId !== undefined) line += `,"app_key_id":${str(r.appKeyId)}`;
   if (r.chunks !== undefined) line += `,"chunks":${num(r.chunks)}`;
   if (clientIp && r.clientIp !== undefined) line += `,"client_ip":${str(r.clientIp)}`;
   if (bodies) line += `,"request_body":${JSON.stringify(r.requestBody ?? null)},"response_body":${JSON.stringify(r.responseBody ?? null)}`;

@@ -19,6 +19,8 @@ export interface Instruments {
   rateLimited: SumSeries;
   active: SumSeries;
   pluginFailures: SumSeries;
+  appKeyRequests: SumSeries;
+  appKeyTokens: SumSeries;
 }
 
 /** In the order /metrics lists them. */
@@ -42,6 +44,9 @@ export function createInstruments(): Instruments {
     rateLimited: counter("butter.ratelimit.rejections", "Requests answered 429 by the ratelimit plugin."),
     active: new SumSeries({ name: "http.server.active_requests", description: "Requests in flight on /v1/*." }, false),
     pluginFailures: counter("butter.plugin.failures", "Plugin hooks that threw or ran out of time."),
+    // Labelled by key id (never the key): ids are made by operators, not clients, so their number is bounded.
+    appKeyRequests: counter("butter.app_key.requests", "Requests made with an app key, by key id and status."),
+    appKeyTokens: counter("butter.app_key.tokens", "Tokens used with an app key, by key id and type (input, output)."),
   };
 }
 

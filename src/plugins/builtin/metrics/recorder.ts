@@ -87,10 +87,18 @@ export class MetricsRecorder {
     if (cells.errors !== undefined) cells.errors.value++;
     if (cells.rateLimited !== undefined) cells.rateLimited.value++;
     if (r.cache !== undefined) this.ins.cache.cell(r.cache, () => ({ result: r.cache! })).value++;
+    if (r.appKeyId !== undefined) this.appKey(r, r.appKeyId);
     if (r.operation === undefined || r.llmStartedAt === undefined || r.llmEndedAt === undefined) return;
     cells.operation()!.record((r.llmEndedAt - r.llmStartedAt) / 1000);
     if (r.promptTokens !== undefined) countTokens(cells.tokens("input"), r.promptTokens);
     if (r.completionTokens !== undefined) countTokens(cells.tokens("output"), r.completionTokens);
+  }
+
+  private appKey(r: RequestRecord, id: string): void {
+    const ins = this.ins;
+    ins.appKeyRequests.cell(key(id, r.status), () => ({ app_key: id, status: r.status })).value++;
+    if (r.promptTokens !== undefined) ins.appKeyTokens.cell(key(id, "input"), () => ({ app_key: id, type: "input" })).value += r.promptTokens;
+    if (r.completionTokens !== undefined) ins.appKeyTokens.cell(key(id, "output"), () => ({ app_key: id, type: "output" })).value += r.completionTokens;
   }
 
   pluginFailed(f: PluginFailureEvent): void {
