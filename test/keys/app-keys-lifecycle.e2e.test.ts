@@ -65,6 +65,25 @@ test("keys and counters survive a graceful restart; a SIGKILL loses at most one 
   }
 }, 30_000);
 
+test("a reload turns require_key on and off without a restart; keys and counts carry over", async () => {
+  const db = join(dir, "reload.db");
+  const gw = await startGateway({ ...config(db), app_keys: { require_key: false, flush_interval: "200ms" } });
+  try {
+    const admin = adminOf(gw);
+    const { id, key } = await newAppKey(admin, { name: "reloaded" });
+    expect(await chat(gw.baseURL, "btr_test", 1)).toEqual([200]);
+    expect(await chat(gw.baseURL, key, 1)).toEqual([200]);
+    gw.writeConfig({ ...config(db), app_keys: { require_key: true, flush_interval: "200ms" } });
+    gw.signal("SIGHUP");
+    await gw.waitForLog((_l, j) => j?.msg === "config reloaded" && j.trigger === "signal");
+    expect(await chat(gw.baseURL, "btr_test", 1)).toEqual([401]);
+    expect(await chat(gw.baseURL, key, 1)).toEqual([200]);
+    expect((await admin("GET", `/admin/keys/${id}`)).body.usage.requests).toBe(2);
+  } finally {
+    await gw.stop();
+  }
+});
+
 test("a corrupt database file stops the start: one line naming the file and what is wrong, exit 1", async () => {
   const db = join(dir, "corrupt.db");
   writeFileSync(db, "this is not a database, just text that happens to be long enough ".repeat(100));

@@ -208,6 +208,24 @@ describe("require_key: true", () => {
     expect(mock.requests.length).toBe(0);
   });
 
+  test("hostile key headers: odd spacing and case, oversized, control bytes, several keys at once", async () => {
+    const { key } = await newAppKey(admin, { name: "hostile-headers" });
+    const status = async (headers: Record<string, string>) => (await post(on, "/v1/chat/completions", chatBody("fast"), headers)).status;
+    expect(await status({ authorization: `bearer   ${key}  ` })).toBe(200);
+    expect(await status({ authorization: `BEARER ${key}` })).toBe(200);
+    expect(await status({ authorization: `Bearer ${key}x` })).toBe(401);
+    expect(await status({ authorization: `Bearer ${key.slice(0, -1)}` })).toBe(401);
+    expect(await status({ authorization: `Bearer ${key.replace("btr_", "BTR_")}` })).toBe(401);
+    expect(await status({ authorization: `Bearer ${key.slice(4)}` })).toBe(401);
+    expect(await status({ authorization: `Basic ${btoa(key)}` })).toBe(401);
+    expect(await status({ "x-butter-key": "btr_" + "A".repeat(8000) })).toBe(401);
+    expect(await status({ "x-butter-key": `${key.slice(0, 20)}\t${key.slice(21)}` })).toBe(401);
+    // x-butter-key wins over Authorization: a bad one there is not rescued by a good bearer token.
+    expect(await status({ "x-butter-key": "btr_" + "C".repeat(43), authorization: `Bearer ${key}` })).toBe(401);
+    expect(await status({ "x-butter-key": key, authorization: "Bearer btr_" + "C".repeat(43) })).toBe(200);
+    expect(mock.requests.length).toBe(3);
+  });
+
   test("a valid key answers, by Authorization, x-api-key and x-butter-key", async () => {
     const { key } = await newAppKey(admin, { name: "valid" });
     const client = openaiClient(on, { apiKey: key });
