@@ -24,6 +24,8 @@ export interface GatewayRow {
   requires?: string[];
   /** The bearer token clients send (default sk-bench, which no row checks). */
   auth?: string;
+  /** The non-streamed requests' temperature (default: the fixture's 0.7); 0 makes them cacheable. */
+  temperature?: number;
   config(ctx: BenchContext): string;
 }
 
@@ -34,6 +36,7 @@ export interface RowSpec {
   api?: ClientApi;
   requires: string[];
   auth?: string;
+  temperature?: number;
   argv(ctx: BenchContext, configPath: string): string[];
   env(ctx: BenchContext): Record<string, string>;
   config?(ctx: BenchContext): string;
@@ -77,6 +80,16 @@ export const GATEWAY_ROWS: GatewayRow[] = [
     name: "butter (no plugins)",
     model: "openai/gpt-4o-mini",
     config: (ctx) => server + openaiProvider(ctx),
+  },
+  {
+    // Temperature 0, non-streamed: the warm-up's first request fills the cache, every measured one is a hit.
+    name: "butter: cache hit (memory)",
+    model: "openai/gpt-4o-mini",
+    requires: ["src/cache"],
+    temperature: 0,
+    config: (ctx) => server + openaiProvider(ctx) + `cache:
+  backend: memory
+`,
   },
   {
     name: "butter: require_key (app key check + counting)",
@@ -154,6 +167,7 @@ export function gatewaySpec(row: GatewayRow): RowSpec {
     model: row.model,
     api: row.api,
     auth: row.auth,
+    temperature: row.temperature,
     requires: ["src/main.ts", ...(row.requires ?? [])],
     argv: (_ctx, configPath) => [BUN, join(ROOT, "src/main.ts"), "--config", configPath],
     env: () => ({}),

@@ -83,13 +83,14 @@ function messagesBody(req: Record<string, unknown>, model: string): string {
   return JSON.stringify(body);
 }
 
-function target(name: string, url: string, model: string, svc?: Service, direct = false, api: ClientApi = "chat", auth = DEFAULT_AUTH): Target {
+function target(name: string, url: string, model: string, svc?: Service, direct = false, api: ClientApi = "chat", auth = DEFAULT_AUTH, temperature?: number): Target {
+  const chat = temperature === undefined ? chatReq : { ...chatReq, temperature };
   return {
     row: { name, direct },
     url,
     api,
     auth,
-    chatBody: api === "messages" ? messagesBody(chatReq, model) : JSON.stringify({ ...chatReq, model }),
+    chatBody: api === "messages" ? messagesBody(chat, model) : JSON.stringify({ ...chat, model }),
     streamBody: api === "messages" ? messagesBody(streamReq, model) : JSON.stringify({ ...streamReq, model }),
     svc,
     p50: [],
@@ -151,7 +152,7 @@ async function main(): Promise<void> {
         timeoutMs: 10_000,
       });
       const path = spec.api === "messages" ? "/v1/messages" : "/v1/chat/completions";
-      const t = target(spec.name, `${svc.baseUrl}${path}`, spec.model, svc, false, spec.api, spec.auth);
+      const t = target(spec.name, `${svc.baseUrl}${path}`, spec.model, svc, false, spec.api, spec.auth, spec.temperature);
       targets.push(t);
       rows.push(t.row);
       log(`${spec.name} listening on ${svc.port} (pid ${svc.pid})`);

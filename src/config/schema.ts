@@ -135,7 +135,13 @@ export const configSchema = z.strictObject({
   redis: z.strictObject({ url: z.string().default("redis://127.0.0.1:6379") }).prefault({}),
   plugins: z.array(plugin).default([]),
   // Accepted only once something implements them: a setting that silently does nothing is worse than an error.
-  cache: notAvailableYet("the response cache"),
+  // Absent: no response cache. `backend` has no default: a section that names nothing is a mistake.
+  cache: z.strictObject({
+    backend: z.enum(["memory", "redis"], { error: "expected \"memory\" or \"redis\"" }),
+    ttl: positiveDuration.default(5 * 60_000),
+    max_entries: positiveInt.default(10_000),
+    max_bytes: size.default(64 * 1024 * 1024),
+  }).optional(),
   app_keys: z.strictObject({
     require_key: z.boolean().default(false),
     flush_interval: positiveDuration.default(1000),

@@ -32,7 +32,7 @@ export interface RequestRecord {
   answeredBy: string | undefined;
   promptTokens: number | undefined;
   completionTokens: number | undefined;
-  /** `hit` | `miss` when a cache is configured (read from `x-butter-cache`). */
+  /** `hit` | `miss` when a cache is configured (as `x-butter-cache` says). On a hit the tokens are the cached answer's: saved, not used. */
   cache: string | undefined;
   /** The id of the app key the request presented (never the key). */
   appKeyId?: string;

@@ -60,6 +60,22 @@ export class RequestRecorder implements AttemptObserver {
     if (this.telemetry.captureBodies) rec.responseBody = body;
   }
 
+  /** Answered from the response cache: who answered originally, and the usage it saved (no upstream call, so no LLM time). */
+  cacheHit(answer: { provider: string; model: string; promptTokens: number | undefined; completionTokens: number | undefined }): void {
+    const rec = this.record;
+    rec.cache = "hit";
+    rec.provider = answer.provider;
+    rec.model = answer.model;
+    rec.attempts = 0;
+    rec.promptTokens = answer.promptTokens;
+    rec.completionTokens = answer.completionTokens;
+  }
+
+  /** A cache is configured and did not answer (looked up in vain, skipped by the client, or not cacheable). */
+  cacheMissed(): void {
+    this.record.cache = "miss";
+  }
+
   /** The engine gave up (or the client left). */
   llmFailed(): void {
     this.record.llmEndedAt = performance.now();
@@ -117,8 +133,6 @@ export class RequestRecorder implements AttemptObserver {
   responded(res: Response): void {
     const rec = this.record;
     rec.status = res.status;
-    const cache = res.headers.get("x-butter-cache");
-    if (cache !== null) rec.cache = cache;
     if (rec.stream && res.status === 200 && rec.answeredBy === undefined && res.body !== null && rec.chunks === undefined) {
       this.state |= STREAM_OPEN;
     }

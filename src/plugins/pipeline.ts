@@ -60,6 +60,11 @@ export class RequestPipeline implements HookHost {
     this.telemetry = owner.telemetry;
   }
 
+  /** Whether a post-LLM hook may change an answer's body after the engine (the response cache keeps the body from before). */
+  get postLlmHooks(): boolean {
+    return this.chain.postLlm.length !== 0;
+  }
+
   // ── pre-HTTP ──────────────────────────────────────────────────────────────────────────────
 
   /**

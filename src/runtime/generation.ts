@@ -14,6 +14,7 @@ import { errorFields, logger } from "../observability/logger.ts";
 import type { Telemetry } from "../observability/events.ts";
 import { createTelemetry, observed } from "../observability/telemetry.ts";
 import { SharedStore } from "../store/shared-store.ts";
+import { ResponseCache, type CacheOptions } from "../cache/response-cache.ts";
 
 export interface GenerationOptions {
   /** The generation this one replaces: state that must outlive a reload is taken from it. */
@@ -25,10 +26,14 @@ export interface GenerationOptions {
   engine?: EngineOptions;
   /** Subscribes to the new generation's telemetry bus before it serves (request logs beside the plugins). */
   observe?: (telemetry: Telemetry) => void;
+  /** The response cache's clock and Redis key prefix (tests). */
+  cache?: CacheOptions;
 }
 
 export class Generation {
   readonly loadedAt = new Date();
+  /** What the cache was built with (tests' clock), carried to the generation a reload builds. */
+  cacheOptions: CacheOptions | undefined = undefined;
   private inflight = 0;
   private retired = false;
   private closing: Promise<void> | undefined;
@@ -45,6 +50,8 @@ export class Generation {
     readonly plugins: PluginSet | undefined,
     /** The durable store (`store:`); shared with the generations before and after while the setting is unchanged. */
     readonly store: SharedStore,
+    /** The response cache (`cache:`); shared with the generations before and after while its settings are unchanged. */
+    readonly cache: ResponseCache | undefined,
   ) {
     this.observed = observed(telemetry);
   }
@@ -99,6 +106,7 @@ export class Generation {
     } catch (err) {
       logger.warn("closing a config generation failed", { generation: this.id, ...errorFields(err) });
     }
+    this.cache?.close();
     await this.store.close().catch((err) => logger.warn("closing the durable store failed", { generation: this.id, store: this.store.describe, ...errorFields(err) }));
   }
 }
@@ -126,7 +134,10 @@ export async function buildGeneration(config: Config, options: GenerationOptions
     await plugins?.close();
     throw err;
   }
-  return new Generation(nextId++, snapshot, engine, new ModelCatalog(snapshot), telemetry, plugins, store);
+  const cache = ResponseCache.forConfig(config, previous?.cache, options.cache ?? previous?.cacheOptions);
+  const gen = new Generation(nextId++, snapshot, engine, new ModelCatalog(snapshot), telemetry, plugins, store, cache);
+  gen.cacheOptions = options.cache ?? previous?.cacheOptions;
+  return gen;
 }
 
 /** Provider blocks present in both configs with the same settings: their circuit and key health carry over. */

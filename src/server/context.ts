@@ -1,4 +1,5 @@
 import type { Server } from "bun";
+import type { CacheStep } from "../cache/types.ts";
 import type { RequestContext } from "../engine/engine.ts";
 import type { AnswerEncoder, RequestPipeline } from "../plugins/pipeline.ts";
 import type { RequestRecorder } from "../observability/recorder.ts";
@@ -35,7 +36,10 @@ export interface Exchange {
   routed: boolean;
   /** The body has been read to its end (or there was none); an answer sent before that closes the connection. */
   bodyRead: boolean;
+  /** The app key's scope (its id) when one authenticated the request: cached answers are never shared across scopes. */
   appKeyScope?: string;
+  /** The response cache's word on this request (a hit to answer, or a key to store the answer under); only with a cache configured. */
+  cache?: CacheStep;
 }
 
 /**

@@ -2,6 +2,8 @@
 // the engine (through the plugin pipeline when one runs), and encode the answer in the ingress's
 // format. What differs between chat and embeddings (and later Messages and Responses) lives in
 // their descriptors under operations/.
+import { usageOf } from "../cache/response-cache.ts";
+import type { CacheStep } from "../cache/types.ts";
 import { errors } from "../core/errors.ts";
 import type { StreamEvent } from "../core/stream-event.ts";
 import type { Outcome } from "../engine/engine.ts";
@@ -47,24 +49,32 @@ export function operationHandler<Req extends { model: string }, B>(op: Operation
     const request = parsed instanceof Promise ? await parsed : parsed;
     const ctx = requestContext(ex);
     const recorder = ex.recorder;
+    // With a cache, the engine the pipeline calls looks up first (after the pre-LLM hooks) and says
+    // on `ex.cache` whether the answer was a hit or is to be stored.
+    const engine = gen.cache === undefined ? gen.engine : gen.cache.engine(gen.engine, ex, `${op.ingress.name}:${op.engine.name}`);
     let outcome: Outcome<LlmResult<B>>;
     if (recorder === undefined) {
-      outcome = ex.pipeline === undefined ? await gen.engine.call(op.engine, request, ctx) : await ex.pipeline.call(op.engine, request, ctx, gen.engine);
+      outcome = ex.pipeline === undefined ? await engine.call(op.engine, request, ctx) : await ex.pipeline.call(op.engine, request, ctx, engine);
     } else {
       recorder.requested(op.engine.name, request, gen.snapshot.routes.has(request.model));
       recorder.llmStarted(ctx);
       try {
-        outcome = ex.pipeline === undefined ? await gen.engine.call(op.engine, request, ctx) : await ex.pipeline.call(op.engine, request, ctx, gen.engine);
+        outcome = ex.pipeline === undefined ? await engine.call(op.engine, request, ctx) : await ex.pipeline.call(op.engine, request, ctx, engine);
       } catch (err) {
         recorder.llmFailed();
         throw err;
       }
-      recorder.answered(outcome, outcome.value.type === "json" ? (outcome.value.body as object) : undefined);
+      // A hit's usage and provider were recorded by the cache, without reading its body.
+      if (ex.cache?.hit === undefined) recorder.answered(outcome, outcome.value.type === "json" ? (outcome.value.body as object) : undefined);
     }
     const result = outcome.value;
     if (result.type === "json") {
+      const cached = ex.cache;
+      // A hit no post-LLM hook changed goes out as the bytes first sent: no parse, no encoding.
+      if (cached?.hit !== undefined && cached.value === result) return new Response(cached.hit.client, { headers: proxiedHeaders(ex, outcome, "application/json") });
       const encoded = op.encodeJson !== undefined ? op.encodeJson(result.body, request, ex) : result.raw ?? JSON.stringify(result.body);
       const text = typeof encoded === "string" ? encoded : await encoded;
+      if (cached !== undefined && cached.hit === undefined) keep(cached, op, outcome, result, text);
       return new Response(text, { headers: proxiedHeaders(ex, outcome, "application/json") });
     }
     if (op.shapeStream === undefined) throw errors.internal(new Error(`${op.engine.name} answered with a stream`));
@@ -85,4 +95,11 @@ export function operationHandler<Req extends { model: string }, B>(op: Operation
     for (const name in op.ingress.streamHeaders) headers[name] = op.ingress.streamHeaders[name]!;
     return new Response(body, { headers });
   };
+}
+
+/** Stores a miss's answer: the client's bytes, and the internal body's text where it differs (what post-LLM hooks read on a hit). */
+function keep<B>(step: Extract<CacheStep, { hit: undefined }>, op: { encodeJson?: unknown }, outcome: Outcome<unknown>, result: { body: B; raw?: string }, client: string): void {
+  let internal = step.internal ?? (op.encodeJson === undefined ? undefined : result.raw ?? JSON.stringify(result.body));
+  if (internal === client) internal = undefined;
+  step.store(step.key, { client, internal, provider: outcome.provider, model: outcome.model, ...usageOf(result.body) });
 }

@@ -16,6 +16,7 @@ export interface Instruments {
   tokenUsage: HistogramSeries;
   tokens: SumSeries;
   cache: SumSeries;
+  cacheTokensSaved: SumSeries;
   rateLimited: SumSeries;
   active: SumSeries;
   pluginFailures: SumSeries;
@@ -41,6 +42,8 @@ export function createInstruments(): Instruments {
     }, TOKEN_BUCKETS),
     tokens: counter("butter.tokens", "Tokens used, by provider, model and type (input, output)."),
     cache: counter("butter.cache.requests", "Cache lookups by result (hit, miss)."),
+    // Saved, not used: a hit's tokens stay out of butter.tokens (and its cost, issue 14, is 0).
+    cacheTokensSaved: counter("butter.cache.tokens_saved", "Tokens answered from the response cache instead of an upstream, by type (input, output)."),
     rateLimited: counter("butter.ratelimit.rejections", "Requests answered 429 by the ratelimit plugin."),
     active: new SumSeries({ name: "http.server.active_requests", description: "Requests in flight on /v1/*." }, false),
     pluginFailures: counter("butter.plugin.failures", "Plugin hooks that threw or ran out of time."),

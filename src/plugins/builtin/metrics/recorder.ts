@@ -87,11 +87,18 @@ export class MetricsRecorder {
     if (cells.errors !== undefined) cells.errors.value++;
     if (cells.rateLimited !== undefined) cells.rateLimited.value++;
     if (r.cache !== undefined) this.ins.cache.cell(r.cache, () => ({ result: r.cache! })).value++;
+    if (r.cache === "hit") this.saved(r);
     if (r.appKeyId !== undefined) this.appKey(r, r.appKeyId);
     if (r.operation === undefined || r.llmStartedAt === undefined || r.llmEndedAt === undefined) return;
     cells.operation()!.record((r.llmEndedAt - r.llmStartedAt) / 1000);
     if (r.promptTokens !== undefined) countTokens(cells.tokens("input"), r.promptTokens);
     if (r.completionTokens !== undefined) countTokens(cells.tokens("output"), r.completionTokens);
+  }
+
+  private saved(r: RequestRecord): void {
+    const series = this.ins.cacheTokensSaved;
+    if (r.promptTokens !== undefined) series.cell("input", () => ({ type: "input" })).value += r.promptTokens;
+    if (r.completionTokens !== undefined) series.cell("output", () => ({ type: "output" })).value += r.completionTokens;
   }
 
   private appKey(r: RequestRecord, id: string): void {
