@@ -94,8 +94,15 @@ export class ResponseCache {
       if (answer !== undefined) {
         ex.headers["x-butter-cache"] = "hit";
         ex.recorder?.cacheHit(answer);
-        const value = hitValue(answer);
-        ex.cache = { hit: answer, value };
+        let body: unknown;
+        // Parsed only if somebody (a post-LLM hook) reads it.
+        const value: LlmResult<unknown> = {
+          type: "json",
+          get body() {
+            return (body ??= JSON.parse(answer.internal ?? answer.client));
+          },
+        };
+        ex.cache = { hit: answer, value, parsed: () => body };
         return { value: value as LlmResult<B>, provider: answer.provider, model: answer.model, attempts: 0 };
       }
     }
@@ -139,17 +146,6 @@ function openBackend(config: Config, settings: NonNullable<Config["cache"]>, opt
 function missed(ex: CacheExchange): void {
   ex.headers["x-butter-cache"] = "miss";
   ex.recorder?.cacheMissed();
-}
-
-/** A hit as the engine's answer: its body parsed only if somebody (a post-LLM hook, an encoder) reads it. */
-function hitValue(answer: CachedAnswer): LlmResult<unknown> {
-  let body: unknown;
-  return {
-    type: "json",
-    get body() {
-      return (body ??= JSON.parse(answer.internal ?? answer.client));
-    },
-  };
 }
 
 /** Stores without making the client wait; a backend that fails has said so (redis-cache.ts). */

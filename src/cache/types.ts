@@ -32,6 +32,8 @@ export type CacheStep =
       hit: CachedAnswer;
       /** The value handed on as the engine's: when it comes back unchanged (no post-LLM hook), the handler answers `hit.client` as it is. */
       value: LlmResult<unknown>;
+      /** The body `value` parsed, once somebody read it (a post-LLM hook); undefined before. */
+      parsed(): unknown;
     }
   | {
       hit: undefined;

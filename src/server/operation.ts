@@ -70,8 +70,9 @@ export function operationHandler<Req extends { model: string }, B>(op: Operation
     const result = outcome.value;
     if (result.type === "json") {
       const cached = ex.cache;
-      // A hit no post-LLM hook changed goes out as the bytes first sent: no parse, no encoding.
-      if (cached?.hit !== undefined && cached.value === result) return new Response(cached.hit.client, { headers: proxiedHeaders(ex, outcome, "application/json") });
+      // A hit no post-LLM hook replaced goes out as the bytes first sent: no parse, no encoding. (As
+      // for a natively relayed miss, a hook that changes the body must return it, not edit it in place.)
+      if (cached?.hit !== undefined && (cached.value === result || result.body === cached.parsed())) return new Response(cached.hit.client, { headers: proxiedHeaders(ex, outcome, "application/json") });
       const encoded = op.encodeJson !== undefined ? op.encodeJson(result.body, request, ex) : result.raw ?? JSON.stringify(result.body);
       const text = typeof encoded === "string" ? encoded : await encoded;
       if (cached !== undefined && cached.hit === undefined) keep(cached, op, outcome, result, text);

@@ -59,6 +59,13 @@ const plugins: Record<string, () => Plugin> = {
       return { modify: { ...p, body: { ...body, choices: body.choices.map((c) => ({ ...c, message: { ...c.message, content: `${c.message.content} [marked]` } })) } as never } };
     },
   }),
+  watcher: () => ({
+    name: "watcher",
+    postLlm: (p) => {
+      postHookCalls.push(p.request_id);
+      return undefined;
+    },
+  }),
   guard: () => ({
     name: "guard",
     preLlm: (p) => (JSON.stringify(p.body).includes("forbidden") ? { respond: { status: 400, error: { message: "refused", type: "invalid_request_error", code: "guard" } } } : undefined),
@@ -296,6 +303,21 @@ describe("what is never stored", () => {
   });
 });
 
+describe("hostile sizes", () => {
+  test("a 1 MB request at temperature 0 is keyed and hit; an answer over a tenth of max_bytes is served but not kept", async () => {
+    await start({ cache: { backend: "memory", max_bytes: "20KB" } });
+    const huge = ask("x".repeat(1_000_000));
+    const t = performance.now();
+    await twice(() => post(gw.url, "/v1/chat/completions", huge), "/v1/chat");
+    expect(performance.now() - t).toBeLessThan(2000);
+    mock.when("POST", "/v1/chat/completions", () => json({
+      id: `chatcmpl-${++counter}`, object: "chat.completion", created: 1, model: "gpt-4o-mini",
+      choices: [{ index: 0, message: { role: "assistant", content: "y".repeat(3000) }, finish_reason: "stop" }],
+    }));
+    await neverCached(() => post(gw.url, "/v1/chat/completions", ask("long answer")), "/v1/chat");
+  });
+});
+
 describe("plugins and telemetry", () => {
   test("post-LLM hooks run on hits too, on the body from before the hook; the record says hit and the tokens saved", async () => {
     await start({ plugins: [{ name: "marker" }] });
@@ -320,6 +342,14 @@ describe("plugins and telemetry", () => {
     expect(chatRecords.map((r) => r.cache)).toEqual(["miss", "hit"]);
     const hit = chatRecords[1]!;
     expect([hit.provider, hit.model, hit.attempts, hit.promptTokens, hit.completionTokens, hit.status]).toEqual(["openai", "gpt-4o-mini", 0, 11, 7, 200]);
+  });
+
+  test("a post-LLM hook that only reads sees every hit, and the hit is still the first answer's bytes (Messages, natively relayed)", async () => {
+    await start({ plugins: [{ name: "watcher" }] });
+    const [, , text] = await twice(() => post(gw.url, "/v1/messages", messagesReq("watched")), "/ant/v1/messages");
+    expect(JSON.parse(text).content[0].text).toBe("answer 1");
+    await twice(() => post(gw.url, "/v1/responses", responsesReq("watched")), "/v1/responses");
+    expect(postHookCalls.length).toBe(4);
   });
 });
 
