@@ -7,14 +7,26 @@ import type { ResponseStore, StoredResponse } from "../store/types.ts";
 /** How many turns a chain may hold: a bound on store reads per request, far beyond agent sessions seen. */
 export const MAX_TURNS = 10_000;
 
-/** The turns up to and including `id`, oldest first; a 400 naming previous_response_id when it is not stored. */
-export async function loadConversation(store: ResponseStore, id: string): Promise<StoredResponse[]> {
+/**
+ * A stored response as the request may see it: one made with another application key (or with
+ * none, when this request has one) does not exist for it.
+ */
+export async function readResponse(store: ResponseStore, id: string, scope: string | undefined): Promise<StoredResponse | undefined> {
+  const record = await readStore(() => store.get(id));
+  return record !== undefined && record.scope === scope ? record : undefined;
+}
+
+/**
+ * The turns up to and including `id` that `scope` may see, oldest first; a 400 naming
+ * previous_response_id when one is not stored.
+ */
+export async function loadConversation(store: ResponseStore, id: string, scope: string | undefined): Promise<StoredResponse[]> {
   const turns: StoredResponse[] = [];
   const seen = new Set<string>();
   for (let next: string | undefined = id; next !== undefined; ) {
     if (seen.has(next) || turns.length >= MAX_TURNS) break;
     seen.add(next);
-    const record: StoredResponse | undefined = await readStore(() => store.get(next!));
+    const record: StoredResponse | undefined = await readResponse(store, next, scope);
     if (record === undefined) {
       // The newest turn is the one the client named; an older one missing means it expired first.
       const why = next === id ? `Previous response with id '${id}' not found.` : `Previous response with id '${id}' continues '${next}', which is no longer stored.`;

@@ -13,6 +13,8 @@ export interface StoredResponse {
   createdAt: number;
   /** Answered by a translated target (its output items are the gateway's own, not the provider's). */
   translated?: boolean;
+  /** The application key (its id) the response was made with: only requests with that key see it. */
+  scope?: string;
 }
 
 export interface ResponseStore {

@@ -2,7 +2,7 @@
 // durable store the generation holds.
 import { errors } from "../../core/errors.ts";
 import type { Exchange, Generation } from "../context.ts";
-import { readStore } from "../conversation.ts";
+import { readResponse, readStore } from "../conversation.ts";
 import { pathOf } from "../path.ts";
 
 export const RESPONSES_PREFIX = "/v1/responses/";
@@ -25,13 +25,14 @@ const json = (ex: Exchange, body: unknown): Response =>
 
 export async function getStoredResponse(gen: Generation, ex: Exchange): Promise<Response> {
   const id = responseIdOf(ex);
-  const record = await readStore(() => gen.store.responses.get(id));
+  const record = await readResponse(gen.store.responses, id, ex.appKeyScope);
   if (record === undefined) throw errors.responseNotFound(id);
   return json(ex, record.response);
 }
 
 export async function deleteStoredResponse(gen: Generation, ex: Exchange): Promise<Response> {
   const id = responseIdOf(ex);
-  if (!(await readStore(() => gen.store.responses.delete(id)))) throw errors.responseNotFound(id);
+  const store = gen.store.responses;
+  if ((await readResponse(store, id, ex.appKeyScope)) === undefined || !(await readStore(() => store.delete(id)))) throw errors.responseNotFound(id);
   return json(ex, { id, object: "response", deleted: true });
 }

@@ -46,7 +46,7 @@ async function parse(body: Record<string, unknown>, _headers: Headers, ex: Excha
     untranslatable = err;
   }
   const previousResponseId = typeof body.previous_response_id === "string" ? body.previous_response_id : undefined;
-  const earlier = previousResponseId === undefined ? [] : await loadConversation(ex.gen.store.responses, previousResponseId);
+  const earlier = previousResponseId === undefined ? [] : await loadConversation(ex.gen.store.responses, previousResponseId, ex.appKeyScope);
   const input = parsed?.input ?? inputItems(body.input);
 
   const native: Record<string, unknown> = { ...body };
@@ -81,6 +81,7 @@ async function keep(ex: Exchange, turn: Turn, response: Record<string, unknown>,
   const record: StoredResponse = {
     id: response.id, response, input: turn.input, previousResponseId: turn.ctx.previousResponseId, createdAt: turn.ctx.createdAt, translated,
   };
+  if (ex.appKeyScope !== undefined) record.scope = ex.appKeyScope;
   try {
     const store = ex.gen.store.responses;
     await Promise.all([store.put(record), turn.earlier.length > 0 ? store.touch(turn.earlier) : undefined]);
