@@ -1,7 +1,8 @@
 import { errors, GatewayError } from "../../core/errors.ts";
 import type { StreamEvent } from "../../core/stream-event.ts";
 import type { UpstreamReads } from "../types.ts";
-import { NativeStreamReader, nativeSseText } from "../shared/anthropic-messages/native.ts";
+import { NativeStreamReader } from "../shared/anthropic-messages/native.ts";
+import { sseText } from "../shared/relay-summary.ts";
 import { decodeEventStream, EventStreamError, type EventStreamMessage } from "./event-stream.ts";
 import { eventStreamFailure } from "./errors.ts";
 
@@ -41,7 +42,7 @@ export async function* invokeMessagesStream(body: ReadableStream<Uint8Array>, mo
         return;
       }
       const type = typeof decoded.json.type === "string" ? decoded.json.type : undefined;
-      const event = reader.event(type, decoded.json, nativeSseText(type, decoded.text));
+      const event = reader.event(type, decoded.json, sseText(type, decoded.text));
       yield event;
       if (event.type === "error" || reader.stopped) return;
     }

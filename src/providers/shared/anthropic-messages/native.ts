@@ -2,10 +2,11 @@
 // untouched, and the stream event by event as SSE text. The gateway reads only what telemetry and
 // failover need: usage and stop reason, and the error events.
 import { errors } from "../../../core/errors.ts";
-import type { ChatCompletion, ChatCompletionChunk, Usage } from "../../../core/openai-types.ts";
+import type { ChatCompletion } from "../../../core/openai-types.ts";
 import type { StreamEvent } from "../../../core/stream-event.ts";
 import type { UpstreamReads } from "../../types.ts";
 import { decodeSse } from "../sse-decoder.ts";
+import { sseText, summaryChunk, summaryCompletion } from "../relay-summary.ts";
 import { safeJson } from "../upstream-error.ts";
 import { anthropicStreamError } from "./errors.ts";
 import { finishReason, mergeUsage, toOpenAIUsage } from "./usage.ts";
@@ -24,25 +25,8 @@ interface Payload {
 /** A Messages JSON answer → the internal completion the engine and telemetry read (usage, finish); content is not translated. */
 export function nativeSummary(json: unknown, model: string): ChatCompletion {
   const p = (json && typeof json === "object" ? json : {}) as Payload;
-  return {
-    id: typeof p.id === "string" ? p.id : "",
-    object: "chat.completion",
-    created: 0,
-    model: typeof p.model === "string" ? p.model : model,
-    choices: [{ index: 0, message: { role: "assistant", content: null }, finish_reason: finishReason(p.stop_reason) ?? "stop" }],
-    usage: toOpenAIUsage(p.usage),
-  } as ChatCompletion;
+  return summaryCompletion(p.id, typeof p.model === "string" ? p.model : model, finishReason(p.stop_reason) ?? "stop", toOpenAIUsage(p.usage));
 }
-
-const summaryChunk = (model: string, usage: Usage | undefined, finish: string | null): ChatCompletionChunk => ({
-  id: "", object: "chat.completion.chunk", created: 0, model,
-  choices: finish === null ? [] : [{ index: 0, delta: {}, finish_reason: finish }],
-  usage,
-} as ChatCompletionChunk);
-
-/** An event's SSE text as Anthropic frames it: `event:` line, then the data (one `data:` line per line of it). */
-export const nativeSseText = (event: string | undefined, data: string): string =>
-  (event !== undefined ? `event: ${event}\n` : "") + `data: ${data.replace(/\n/g, "\ndata: ")}\n\n`;
 
 /**
  * One native stream's reading for telemetry and failover, whatever framing carried it (SSE, or
@@ -80,7 +64,7 @@ export async function* nativeStream(body: ReadableStream<Uint8Array>, model: str
   const reader = new NativeStreamReader(model, reads.provider);
   for await (const msg of decodeSse(body, reads)) {
     const payload = safeJson(msg.data) as Payload | undefined;
-    const event = reader.event(msg.event ?? payload?.type, payload, nativeSseText(msg.event, msg.data));
+    const event = reader.event(msg.event ?? payload?.type, payload, sseText(msg.event, msg.data));
     yield event;
     if (event.type === "error" || reader.stopped) return;
   }

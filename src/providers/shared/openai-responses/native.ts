@@ -3,10 +3,11 @@
 // text. The gateway reads only what telemetry, failover and the response store need: usage, how
 // the response ended, and the error events.
 import { errors } from "../../../core/errors.ts";
-import type { ChatCompletion, ChatCompletionChunk, FinishReason, Usage } from "../../../core/openai-types.ts";
+import type { ChatCompletion, FinishReason, Usage } from "../../../core/openai-types.ts";
 import type { StreamEvent } from "../../../core/stream-event.ts";
 import type { UpstreamReads } from "../../types.ts";
 import { decodeSse } from "../sse-decoder.ts";
+import { sseText, summaryChunk, summaryCompletion } from "../relay-summary.ts";
 import { safeJson } from "../upstream-error.ts";
 
 interface ResponsesUsage {
@@ -51,14 +52,7 @@ function finishOf(response: ResponsePayload): FinishReason {
 /** A Responses JSON answer → the internal completion the engine and telemetry read (usage, finish); content is not translated. */
 export function responsesSummary(json: unknown, model: string): ChatCompletion {
   const p = (json && typeof json === "object" ? json : {}) as ResponsePayload;
-  return {
-    id: typeof p.id === "string" ? p.id : "",
-    object: "chat.completion",
-    created: 0,
-    model: typeof p.model === "string" ? p.model : model,
-    choices: [{ index: 0, message: { role: "assistant", content: null }, finish_reason: finishOf(p) }],
-    usage: fromResponsesUsage(p.usage),
-  } as ChatCompletion;
+  return summaryCompletion(p.id, typeof p.model === "string" ? p.model : model, finishOf(p), fromResponsesUsage(p.usage));
 }
 
 /** Whether a JSON body is a Responses object at all (what the relay and the store rely on). */
@@ -66,12 +60,6 @@ export function isResponseObject(json: unknown): json is Record<string, unknown>
   return json !== null && typeof json === "object" && !Array.isArray(json)
     && typeof (json as ResponsePayload).id === "string" && Array.isArray((json as ResponsePayload).output);
 }
-
-const summaryChunk = (model: string, usage: Usage | undefined, finish: FinishReason | null): ChatCompletionChunk => ({
-  id: "", object: "chat.completion.chunk", created: 0, model,
-  choices: finish === null ? [] : [{ index: 0, delta: {}, finish_reason: finish }],
-  usage,
-} as ChatCompletionChunk);
 
 /** The events that end a Responses stream; each carries the whole response. */
 const TERMINAL = new Set(["response.completed", "response.incomplete", "response.failed"]);
@@ -94,7 +82,7 @@ export async function* nativeResponsesStream(body: ReadableStream<Uint8Array>, m
       yield { type: "error", error: errors.upstream(reads.provider, 502, message, { code: typeof payload?.code === "string" ? payload.code : null }) };
       return;
     }
-    const sse = (msg.event !== undefined ? `event: ${msg.event}\n` : "") + `data: ${msg.data.replace(/\n/g, "\ndata: ")}\n\n`;
+    const sse = sseText(msg.event, msg.data);
     if (type !== undefined && TERMINAL.has(type)) {
       const response = payload?.response ?? {};
       yield { type: "chunk", chunk: summaryChunk(model, fromResponsesUsage(response.usage), finishOf(response)), sse };
