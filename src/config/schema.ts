@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { pricingSchema } from "../cost/pricing-config.ts";
 import { parseAddress, parseDuration, parseSize } from "./units.ts";
 
 /** A duration string with a unit (`250ms`, `2s`, `5m`, `1h`, `30d`) → milliseconds; plugins validate theirs with it too. */
@@ -96,10 +97,6 @@ const plugin = z.strictObject({
   config: z.record(z.string(), z.unknown()).default({}),
 });
 
-function notAvailableYet(what: string) {
-  return z.unknown().refine((value) => value === undefined, { error: `${what} is not available yet in this version of Butter; remove this section` }).optional();
-}
-
 const address = z.string().transform((text, ctx) => {
   const parsed = parseAddress(text);
   if (!parsed) {
@@ -153,7 +150,7 @@ export const configSchema = z.strictObject({
   }).prefault({}),
   store: storeSetting.default({ kind: "sqlite", path: "./butter.db" }),
   responses: z.strictObject({ ttl: positiveDuration.default(30 * 86_400_000) }).prefault({}),
-  pricing: notAvailableYet("cost accounting"),
+  pricing: pricingSchema,
 });
 
 export type Config = z.output<typeof configSchema>;

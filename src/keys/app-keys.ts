@@ -65,13 +65,14 @@ export class AppKeys implements StoreAttachment {
     return this.pending.get(id);
   }
 
-  count(id: string, failed: boolean, promptTokens: number, completionTokens: number): void {
+  count(id: string, failed: boolean, promptTokens: number, completionTokens: number, costPico = 0n): void {
     let c = this.pending.get(id);
     if (c === undefined) this.pending.set(id, (c = zeroCounters()));
     c.requests++;
     if (failed) c.errors++;
     c.promptTokens += promptTokens;
     c.completionTokens += completionTokens;
+    c.costPico += costPico;
     c.lastUsedAt = Date.now();
   }
 

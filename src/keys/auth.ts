@@ -103,7 +103,7 @@ function found(ex: Exchange, keys: AppKeys, presented: string, count: boolean): 
     // here when nobody else observes requests, which is the only cost keyless requests never pay.
     const recorder = (ex.recorder ??= new RequestRecorder(ex.gen.telemetry, ex.requestId, ex.incoming, pathOf(ex.incoming.url), undefined));
     recorder.record.appKeyId = record.id;
-    recorder.onEnd = (rec) => keys.count(record.id, rec.status >= 400 || rec.errorKind !== undefined, rec.promptTokens ?? 0, rec.completionTokens ?? 0);
+    recorder.onEnd = (rec) => keys.count(record.id, rec.status >= 400 || rec.errorKind !== undefined, rec.promptTokens ?? 0, rec.completionTokens ?? 0, rec.costPico ?? 0n);
   }
   return entry;
 }

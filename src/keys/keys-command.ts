@@ -19,7 +19,7 @@ export async function runKeysCommand(cmd: KeysCommand, out: (text: string) => vo
       if (cmd.expires !== undefined) body.expires_at = cmd.expires;
       const input = parseKeyInput(createKeyInput, body);
       const { record, key } = await createKey(store, input);
-      out(JSON.stringify({ ...keyObject({ record, counters: { requests: 0, promptTokens: 0, completionTokens: 0, errors: 0, lastUsedAt: null } }), key }, null, 2));
+      out(JSON.stringify({ ...keyObject({ record, counters: { requests: 0, promptTokens: 0, completionTokens: 0, errors: 0, costPico: 0n, lastUsedAt: null } }), key }, null, 2));
       process.stderr.write("The key is shown this once: store it now.\n");
     } else if (cmd.action === "list") {
       out(JSON.stringify({ data: (await store.list()).map((k) => keyObject(k)) }, null, 2));

@@ -1,5 +1,6 @@
 // Creating, changing and revoking keys, and the key object the admin API and CLI show: one place for both.
 import type { AppKeyCounters, AppKeyRecord, AppKeyStore, StoredAppKey } from "../store/types.ts";
+import { formatUsd } from "../cost/money.ts";
 import { addInto, zeroCounters } from "./counters.ts";
 import { hashKey, newKey, newKeyId } from "./key-format.ts";
 import type { CreateKeyInput, UpdateKeyInput } from "./key-input.ts";
@@ -51,7 +52,7 @@ export function keyObject({ record: r, counters }: StoredAppKey, unflushed?: App
     revoked: r.revoked, models: r.models, rate_limit: r.rateLimit, budget: r.budget,
     usage: {
       requests: c.requests, prompt_tokens: c.promptTokens, completion_tokens: c.completionTokens,
-      total_tokens: c.promptTokens + c.completionTokens, errors: c.errors, cost_usd: 0,
+      total_tokens: c.promptTokens + c.completionTokens, errors: c.errors, cost_usd: Number(formatUsd(c.costPico)),
     },
   };
 }

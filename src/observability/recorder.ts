@@ -69,6 +69,12 @@ export class RequestRecorder implements AttemptObserver {
     rec.attempts = 0;
     rec.promptTokens = answer.promptTokens;
     rec.completionTokens = answer.completionTokens;
+    rec.costPico = 0n;
+  }
+
+  /** The answer's cost (picodollars), priced by the model that answered. */
+  priced(pico: bigint): void {
+    this.record.costPico = pico;
   }
 
   /** A cache is configured and did not answer (looked up in vain, skipped by the client, or not cacheable). */
@@ -162,7 +168,7 @@ function newRecord(requestId: string, method: string, path: string, clientIp: st
     requestId, method, path, clientIp, traceparent, startedAt: performance.now(),
     operation: undefined, requestedModel: undefined, route: undefined, provider: undefined, model: undefined, attempts: 0,
     stream: false, status: 0, errorKind: undefined, answeredBy: undefined, promptTokens: undefined, completionTokens: undefined,
-    cache: undefined, appKeyId: undefined, finishReason: undefined, chunks: undefined, llmStartedAt: undefined, llmEndedAt: undefined, endedAt: 0,
+    costPico: undefined, cache: undefined, appKeyId: undefined, finishReason: undefined, chunks: undefined, llmStartedAt: undefined, llmEndedAt: undefined, endedAt: 0,
     requestBody: undefined, responseBody: undefined, trace: undefined,
   };
 }

@@ -5,6 +5,8 @@
 import { usageOf } from "../cache/response-cache.ts";
 import type { CacheStep } from "../cache/types.ts";
 import { errors } from "../core/errors.ts";
+import { answerCost } from "../cost/answer-cost.ts";
+import { formatUsd } from "../cost/money.ts";
 import type { StreamEvent } from "../core/stream-event.ts";
 import type { Outcome } from "../engine/engine.ts";
 import type { EngineOperation } from "../engine/operations.ts";
@@ -72,11 +74,14 @@ export function operationHandler<Req extends { model: string }, B>(op: Operation
       const cached = ex.cache;
       // A hit no post-LLM hook replaced goes out as the bytes first sent: no parse, no encoding. (As
       // for a natively relayed miss, a hook that changes the body must return it, not edit it in place.)
-      if (cached?.hit !== undefined && (cached.value === result || result.body === cached.parsed())) return new Response(cached.hit.client, { headers: proxiedHeaders(ex, outcome, "application/json") });
+      if (cached?.hit !== undefined && (cached.value === result || result.body === cached.parsed())) return new Response(cached.hit.client, { headers: costHeader(proxiedHeaders(ex, outcome, "application/json"), 0n) });
+      // A hit costs nothing, whatever its stored answer cost when it was made.
+      const cost = cached?.hit !== undefined ? 0n : answerCost(gen.snapshot, outcome, (result.body as { usage?: unknown } | null)?.usage);
+      if (cost !== undefined) ex.recorder?.priced(cost);
       const encoded = op.encodeJson !== undefined ? op.encodeJson(result.body, request, ex) : result.raw ?? JSON.stringify(result.body);
       const text = typeof encoded === "string" ? encoded : await encoded;
       if (cached !== undefined && cached.hit === undefined) keep(cached, op, outcome, result, text);
-      return new Response(text, { headers: proxiedHeaders(ex, outcome, "application/json") });
+      return new Response(text, { headers: costHeader(proxiedHeaders(ex, outcome, "application/json"), cost) });
     }
     if (op.shapeStream === undefined) throw errors.internal(new Error(`${op.engine.name} answered with a stream`));
     const stats: StreamStats = { chunks: 0 };
@@ -84,6 +89,11 @@ export function operationHandler<Req extends { model: string }, B>(op: Operation
       onEnd: (end) => {
         if (end === "error" && stats.error) {
           logger.warn("stream ended with an error", { request_id: ex.requestId, provider: outcome.provider, error_kind: stats.error.kind, error: stats.error.message });
+        }
+        // Priced from the usage the provider reported, a cancelled stream's included when it came.
+        if (ex.recorder !== undefined && stats.usage !== undefined) {
+          const cost = answerCost(gen.snapshot, outcome, stats.usage);
+          if (cost !== undefined) ex.recorder.priced(cost);
         }
         ex.recorder?.streamEnded(stats, end);
         endExchange(ex);
@@ -96,6 +106,11 @@ export function operationHandler<Req extends { model: string }, B>(op: Operation
     for (const name in op.ingress.streamHeaders) headers[name] = op.ingress.streamHeaders[name]!;
     return new Response(body, { headers });
   };
+}
+
+function costHeader(headers: Record<string, string>, pico: bigint | undefined): Record<string, string> {
+  if (pico !== undefined) headers["x-butter-cost-usd"] = formatUsd(pico);
+  return headers;
 }
 
 /** Stores a miss's answer: the client's bytes, and the internal body's text where it differs (what post-LLM hooks read on a hit). */

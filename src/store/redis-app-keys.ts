@@ -37,7 +37,7 @@ export class RedisAppKeys implements AppKeyStore {
       record: data,
       counters: {
         requests: Number(h.requests ?? 0), promptTokens: Number(h.prompt_tokens ?? 0), completionTokens: Number(h.completion_tokens ?? 0),
-        errors: Number(h.errors ?? 0), lastUsedAt: last > 0 ? last : null,
+        errors: Number(h.errors ?? 0), costPico: BigInt(h.cost_pico ?? "0"), lastUsedAt: last > 0 ? last : null,
       },
     };
   }
@@ -55,7 +55,7 @@ export class RedisAppKeys implements AppKeyStore {
     if (increments.size === 0) return;
     const args = [ADD_COUNTERS, "0", this.prefix];
     for (const [id, c] of increments) {
-      args.push(id, String(c.requests), String(c.promptTokens), String(c.completionTokens), String(c.errors), String(c.lastUsedAt ?? 0));
+      args.push(id, String(c.requests), String(c.promptTokens), String(c.completionTokens), String(c.errors), String(c.lastUsedAt ?? 0), String(c.costPico));
     }
     await this.redis.send("EVAL", args);
   }
@@ -68,13 +68,14 @@ export class RedisAppKeys implements AppKeyStore {
  */
 const ADD_COUNTERS = `
 local prefix = ARGV[1]
-for i = 2, #ARGV, 6 do
+for i = 2, #ARGV, 7 do
   local key = prefix .. 'key:' .. ARGV[i]
   if redis.call('HEXISTS', key, 'data') == 1 then
     redis.call('HINCRBY', key, 'requests', ARGV[i + 1])
     redis.call('HINCRBY', key, 'prompt_tokens', ARGV[i + 2])
     redis.call('HINCRBY', key, 'completion_tokens', ARGV[i + 3])
     redis.call('HINCRBY', key, 'errors', ARGV[i + 4])
+    if ARGV[i + 6] ~= '0' then redis.call('HINCRBY', key, 'cost_pico', ARGV[i + 6]) end
     local last = tonumber(ARGV[i + 5])
     if last > tonumber(redis.call('HGET', key, 'last_used_at') or '0') then redis.call('HSET', key, 'last_used_at', ARGV[i + 5]) end
   end

@@ -9,6 +9,8 @@ interface Row {
   prompt_tokens: number;
   completion_tokens: number;
   errors: number;
+  /** As text: an int64 beyond 2^53 would lose digits as a JS number. */
+  cost_pico: string;
   last_used_at: number | null;
 }
 
@@ -26,7 +28,7 @@ interface Opener {
   database(create: boolean): Database | undefined;
 }
 
-const COLUMNS = "id, hash, data, requests, prompt_tokens, completion_tokens, errors, last_used_at";
+const COLUMNS = "id, hash, data, requests, prompt_tokens, completion_tokens, errors, CAST(cost_pico AS TEXT) AS cost_pico, last_used_at";
 
 export class SqliteAppKeys implements AppKeyStore {
   private statements: Statements | undefined;
@@ -47,7 +49,7 @@ export class SqliteAppKeys implements AppKeyStore {
       save: db.prepare("INSERT INTO app_keys (id, hash, data) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data"),
       bump: db.prepare("UPDATE app_keys_version SET version = version + 1"),
       add: db.prepare(`UPDATE app_keys SET requests = requests + ?, prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ?,
-        errors = errors + ?, last_used_at = max(coalesce(last_used_at, 0), coalesce(?, 0)) WHERE id = ?`),
+        errors = errors + ?, cost_pico = cost_pico + ?, last_used_at = max(coalesce(last_used_at, 0), coalesce(?, 0)) WHERE id = ?`),
     });
   }
 
@@ -78,7 +80,7 @@ export class SqliteAppKeys implements AppKeyStore {
     if (increments.size === 0) return;
     const sql = this.sql(true)!;
     this.db!.transaction(() => {
-      for (const [id, c] of increments) sql.add.run(c.requests, c.promptTokens, c.completionTokens, c.errors, c.lastUsedAt, id);
+      for (const [id, c] of increments) sql.add.run(c.requests, c.promptTokens, c.completionTokens, c.errors, c.costPico, c.lastUsedAt, id);
     }).immediate();
   }
 }
@@ -89,7 +91,7 @@ function fromRow(row: Row): StoredAppKey {
     record: { id: row.id, hash: row.hash, ...data },
     counters: {
       requests: row.requests, promptTokens: row.prompt_tokens, completionTokens: row.completion_tokens, errors: row.errors,
-      lastUsedAt: row.last_used_at === null || row.last_used_at === 0 ? null : row.last_used_at,
+      costPico: BigInt(row.cost_pico ?? "0"), lastUsedAt: row.last_used_at === null || row.last_used_at === 0 ? null : row.last_used_at,
     },
   };
 }

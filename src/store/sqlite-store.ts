@@ -17,6 +17,8 @@ const MIGRATIONS: readonly string[] = [
      errors INTEGER NOT NULL DEFAULT 0, last_used_at INTEGER);
    CREATE TABLE app_keys_version (one INTEGER PRIMARY KEY CHECK (one = 1), version INTEGER NOT NULL);
    INSERT INTO app_keys_version VALUES (1, 0);`,
+  // Cost accounting: what a key's answers cost, in picodollars (int64: up to about 9.2 million USD per key).
+  `ALTER TABLE app_keys ADD COLUMN cost_pico INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 const PURGE_EVERY_MS = 60_000;

@@ -48,6 +48,8 @@ export interface AppKeyCounters {
   promptTokens: number;
   completionTokens: number;
   errors: number;
+  /** What the key's answers cost, picodollars (USD 1e-12): exact integers, summed without drift. */
+  costPico: bigint;
   /** Latest use, ms since the epoch; null when never used. */
   lastUsedAt: number | null;
 }

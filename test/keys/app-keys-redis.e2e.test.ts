@@ -3,6 +3,7 @@
 // other within a second. Runs against the real Redis at REDIS_URL (see test/plugins/redis-support.ts).
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { describeRedis, REDIS_URL, redisClient } from "../plugins/redis-support.ts";
+import { tableCostUsd } from "../cost/expected.ts";
 import { startGateway, startMockUpstream, type Gateway, type MockUpstream } from "../support/index.ts";
 import { ADMIN_TOKEN, adminOf, answerChat, chatBody, COMPLETION, newAppKey, PROMPT, within } from "./support.ts";
 
@@ -57,7 +58,7 @@ describeRedis("app keys on a shared Redis", () => {
       ...Array.from({ length: 19 }, (_, i) => chat(b, key, i % 2 === 0)),
     ]);
     expect(statuses.every((s) => s === 200)).toBe(true);
-    const total = { requests: 40, prompt_tokens: 40 * PROMPT, completion_tokens: 40 * COMPLETION, total_tokens: 40 * (PROMPT + COMPLETION), errors: 0, cost_usd: 0 };
+    const total = { requests: 40, prompt_tokens: 40 * PROMPT, completion_tokens: 40 * COMPLETION, total_tokens: 40 * (PROMPT + COMPLETION), errors: 0, cost_usd: tableCostUsd("openai", "gpt-4o-mini", { prompt_tokens: PROMPT, completion_tokens: COMPLETION }, 40) };
     // Each instance flushes its own increments; after one interval both see the sum.
     await within(2000, async () => JSON.stringify((await adminOf(a)("GET", `/admin/keys/${id}`)).body.usage) === JSON.stringify(total));
     await within(2000, async () => JSON.stringify((await adminOf(b)("GET", `/admin/keys/${id}`)).body.usage) === JSON.stringify(total));

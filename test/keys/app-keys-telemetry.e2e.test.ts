@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { tableCostUsd } from "../cost/expected.ts";
 import { startGateway, startMockUpstream, type Gateway, type MockUpstream } from "../support/index.ts";
 import { ADMIN_TOKEN, adminOf, answerChat, chatBody, COMPLETION, newAppKey, PROMPT } from "./support.ts";
 
@@ -54,6 +55,6 @@ test("the access log and /metrics label requests by key id; the key appears in n
   expect(line("butter_app_key_tokens_total", `app_key="${id}",type="output"`)).toEndWith(` ${2 * COMPLETION}`);
 
   expect((await admin("GET", `/admin/keys/${id}`)).body.usage).toEqual({
-    requests: 3, prompt_tokens: 2 * PROMPT, completion_tokens: 2 * COMPLETION, total_tokens: 2 * (PROMPT + COMPLETION), errors: 1, cost_usd: 0,
+    requests: 3, prompt_tokens: 2 * PROMPT, completion_tokens: 2 * COMPLETION, total_tokens: 2 * (PROMPT + COMPLETION), errors: 1, cost_usd: tableCostUsd("openai", "gpt-4o-mini", { prompt_tokens: PROMPT, completion_tokens: COMPLETION }, 2),
   });
 });

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
+import { tableCostUsd } from "../cost/expected.ts";
 import { openaiClient, repoRoot, startGateway, startMockUpstream, type Gateway, type MockUpstream } from "../support/index.ts";
 import { ADMIN_TOKEN, adminOf, answerChat, chatBody, COMPLETION, KEY_SHAPE, newAppKey, PROMPT, within, type Admin } from "./support.ts";
 
@@ -365,7 +366,7 @@ describe("counting", () => {
     expect(results.filter((r) => r === "Hi").length).toBe(100);
     const failures = await Promise.all(Array.from({ length: 5 }, () => post(on, "/v1/chat/completions", chatBody("openai/fail"), bearer(key))));
     expect(failures.map((r) => r.status)).toEqual([400, 400, 400, 400, 400]);
-    const expected = { requests: 205, prompt_tokens: 200 * PROMPT, completion_tokens: 200 * COMPLETION, total_tokens: 200 * (PROMPT + COMPLETION), errors: 5, cost_usd: 0 };
+    const expected = { requests: 205, prompt_tokens: 200 * PROMPT, completion_tokens: 200 * COMPLETION, total_tokens: 200 * (PROMPT + COMPLETION), errors: 5, cost_usd: tableCostUsd("openai", "gpt-4o-mini", { prompt_tokens: PROMPT, completion_tokens: COMPLETION }, 200) };
     expect(await usageOf(id)).toEqual(expected);
     // ...and written to the database by the flush, in one row.
     await within(2000, async () => {

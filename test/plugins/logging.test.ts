@@ -36,7 +36,7 @@ test("the hand-built line is what JSON.stringify of the entry would give, escape
   const parsed = JSON.parse(line) as Record<string, unknown>;
   expect(Object.keys(parsed)).toEqual([
     "time", "level", "msg", "request_id", "method", "path", "route", "provider", "model", "requested_model", "status", "latency_ms", "upstream_ms",
-    "attempts", "stream", "prompt_tokens", "completion_tokens", "cache", "error_kind", "answered_by", "chunks", "request_body", "response_body",
+    "attempts", "stream", "prompt_tokens", "completion_tokens", "cost_usd", "cache", "error_kind", "answered_by", "chunks", "request_body", "response_body",
   ]);
   expect(parsed).toMatchObject({ route: 'a"b\\c\n', model: "m\u2028", latency_ms: 2.5, upstream_ms: 1, chunks: 3, response_body: { text: "secret answer" } });
   expect(line).toBe(JSON.stringify(parsed));

@@ -49,7 +49,7 @@ export async function createKeyHandler(gen: Generation, ex: Exchange): Promise<R
   const keys = appKeysOf(gen);
   const { record, key } = await stored(() => createKey(keys.store, input));
   await keys.reload().catch(() => {});
-  return answer(ex, { ...keyObject({ record, counters: { requests: 0, promptTokens: 0, completionTokens: 0, errors: 0, lastUsedAt: null } }), key }, 201);
+  return answer(ex, { ...keyObject({ record, counters: { requests: 0, promptTokens: 0, completionTokens: 0, errors: 0, costPico: 0n, lastUsedAt: null } }), key }, 201);
 }
 
 export async function listKeysHandler(gen: Generation, ex: Exchange): Promise<Response> {

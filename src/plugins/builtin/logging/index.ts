@@ -1,6 +1,7 @@
 // Built-in `logging`: one JSON access-log line per /v1/* request, written when the request ends
 // (stream end for streams). Never a key, a header, a prompt or a completion unless `log_bodies`.
 import { z } from "zod";
+import { formatUsd } from "../../../cost/money.ts";
 import type { RequestRecord } from "../../../observability/events.ts";
 import { parsePluginConfig } from "../../config-error.ts";
 import type { Plugin, PluginEnv, PluginFactory } from "../../types.ts";
@@ -71,6 +72,7 @@ export function accessLine(r: RequestRecord, bodies: boolean, clientIp = false):
     `,"status":${num(r.status)},"latency_ms":${ms3(r.endedAt - r.startedAt)}` +
     `,"upstream_ms":${r.llmStartedAt !== undefined && r.llmEndedAt !== undefined ? ms3(r.llmEndedAt - r.llmStartedAt) : "null"}` +
     `,"attempts":${num(r.attempts)},"stream":${r.stream},"prompt_tokens":${num(r.promptTokens)},"completion_tokens":${num(r.completionTokens)}` +
+    `,"cost_usd":${r.costPico === undefined ? "null" : formatUsd(r.costPico)}` +
     `,"cache":${str(r.cache)},"error_kind":${str(r.errorKind)}`;
   if (r.answeredBy !== undefined) line += `,"answered_by":${str(r.answeredBy)}`;
   if (r.appKeyId !== undefined) line += `,"app_key_id":${str(r.appKeyId)}`;

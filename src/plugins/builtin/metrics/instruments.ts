@@ -22,6 +22,7 @@ export interface Instruments {
   pluginFailures: SumSeries;
   appKeyRequests: SumSeries;
   appKeyTokens: SumSeries;
+  cost: SumSeries;
 }
 
 /** In the order /metrics lists them. */
@@ -50,6 +51,8 @@ export function createInstruments(): Instruments {
     // Labelled by key id (never the key): ids are made by operators, not clients, so their number is bounded.
     appKeyRequests: counter("butter.app_key.requests", "Requests made with an app key, by key id and status."),
     appKeyTokens: counter("butter.app_key.tokens", "Tokens used with an app key, by key id and type (input, output)."),
+    // USD as a float, for dashboards; the exact sums are the key's usage (picodollar integers).
+    cost: counter("butter.cost_usd", "What answers cost in USD, by the provider and model that answered and app key id (empty: none)."),
   };
 }
 

@@ -89,6 +89,7 @@ export class MetricsRecorder {
     if (r.cache !== undefined) this.ins.cache.cell(r.cache, () => ({ result: r.cache! })).value++;
     if (r.cache === "hit") this.saved(r);
     if (r.appKeyId !== undefined) this.appKey(r, r.appKeyId);
+    if (r.costPico !== undefined && r.cache !== "hit") this.cost(r, r.costPico);
     if (r.operation === undefined || r.llmStartedAt === undefined || r.llmEndedAt === undefined) return;
     cells.operation()!.record((r.llmEndedAt - r.llmStartedAt) / 1000);
     if (r.promptTokens !== undefined) countTokens(cells.tokens("input"), r.promptTokens);
@@ -106,6 +107,13 @@ export class MetricsRecorder {
     ins.appKeyRequests.cell(key(id, r.status), () => ({ app_key: id, status: r.status })).value++;
     if (r.promptTokens !== undefined) ins.appKeyTokens.cell(key(id, "input"), () => ({ app_key: id, type: "input" })).value += r.promptTokens;
     if (r.completionTokens !== undefined) ins.appKeyTokens.cell(key(id, "output"), () => ({ app_key: id, type: "output" })).value += r.completionTokens;
+  }
+
+  private cost(r: RequestRecord, pico: bigint): void {
+    const provider = r.provider === undefined ? "none" : labelValue(r.provider);
+    const model = r.model === undefined ? "none" : this.models.get(`${provider}/${r.model}`) === "other" ? "other" : labelValue(r.model);
+    const app_key = r.appKeyId ?? "";
+    this.ins.cost.cell(key(provider, model, app_key), () => ({ provider, model, app_key })).value += Number(pico) / 1e12;
   }
 
   pluginFailed(f: PluginFailureEvent): void {
