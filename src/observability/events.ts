@@ -34,6 +34,8 @@ export interface RequestRecord {
   completionTokens: number | undefined;
   /** What the answer cost, picodollars (USD 1e-12); 0 on a cache hit; undefined when no usage was reported. */
   costPico?: bigint;
+  /** True when the cost is an estimate (a stream cancelled before the provider reported usage). */
+  costEstimated?: boolean;
   /** `hit` | `miss` when a cache is configured (as `x-butter-cache` says). On a hit the tokens are the cached answer's: saved, not used. */
   cache: string | undefined;
   /** The id of the app key the request presented (never the key). */

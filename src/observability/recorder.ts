@@ -73,8 +73,9 @@ export class RequestRecorder implements AttemptObserver {
   }
 
   /** The answer's cost (picodollars), priced by the model that answered. */
-  priced(pico: bigint): void {
+  priced(pico: bigint, estimated = false): void {
     this.record.costPico = pico;
+    if (estimated) this.record.costEstimated = true;
   }
 
   /** A cache is configured and did not answer (looked up in vain, skipped by the client, or not cacheable). */

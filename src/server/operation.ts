@@ -6,6 +6,7 @@ import { usageOf } from "../cache/response-cache.ts";
 import type { CacheStep } from "../cache/types.ts";
 import { errors } from "../core/errors.ts";
 import { answerCost } from "../cost/answer-cost.ts";
+import { estimateUsage } from "../cost/estimate.ts";
 import { formatUsd } from "../cost/money.ts";
 import type { StreamEvent } from "../core/stream-event.ts";
 import type { Outcome } from "../engine/engine.ts";
@@ -90,10 +91,16 @@ export function operationHandler<Req extends { model: string }, B>(op: Operation
         if (end === "error" && stats.error) {
           logger.warn("stream ended with an error", { request_id: ex.requestId, provider: outcome.provider, error_kind: stats.error.kind, error: stats.error.message });
         }
-        // Priced from the usage the provider reported, a cancelled stream's included when it came.
-        if (ex.recorder !== undefined && stats.usage !== undefined) {
-          const cost = answerCost(gen.snapshot, outcome, stats.usage);
-          if (cost !== undefined) ex.recorder.priced(cost);
+        // Priced from the usage the provider reported (a cancelled stream's too, when it came);
+        // a stream cancelled before any usage, from an estimate.
+        if (ex.recorder !== undefined) {
+          if (stats.usage !== undefined) {
+            const cost = answerCost(gen.snapshot, outcome, stats.usage);
+            if (cost !== undefined) ex.recorder.priced(cost);
+          } else if (end === "cancelled") {
+            const cost = answerCost(gen.snapshot, outcome, estimateUsage(request, stats.chunks));
+            if (cost !== undefined) ex.recorder.priced(cost, true);
+          }
         }
         ex.recorder?.streamEnded(stats, end);
         endExchange(ex);

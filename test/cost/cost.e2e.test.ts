@@ -36,6 +36,18 @@ function openaiReply(req: RecordedRequest): Reply {
     return json({ ...base, object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: "Hi" }, finish_reason: "stop" }], usage });
   }
   const chunk = { ...base, object: "chat.completion.chunk" };
+  if (body.model === "slow-no-usage") {
+    return sse(Array.from({ length: 30 }, () => ({ ...chunk, choices: [{ index: 0, delta: { content: "." }, finish_reason: null }] })), { chunkDelayMs: 50 });
+  }
+  if (body.model === "usage-then-slow") {
+    // Usage arrives early (as some providers send it), then the answer dawdles and the client leaves.
+    return sse([
+      { ...chunk, choices: [{ index: 0, delta: { role: "assistant", content: "Hi" }, finish_reason: null }] },
+      { ...chunk, choices: [], usage },
+      ...Array.from({ length: 20 }, () => ({ ...chunk, choices: [{ index: 0, delta: { content: "." }, finish_reason: null }] })),
+      "data: [DONE]\n\n",
+    ], { chunkDelayMs: 100 });
+  }
   return sse([
     { ...chunk, choices: [{ index: 0, delta: { role: "assistant", content: "Hi" }, finish_reason: null }] },
     { ...chunk, choices: [{ index: 0, delta: {}, finish_reason: "stop" }] },
@@ -77,7 +89,7 @@ function config(overrides: Record<string, unknown>): Record<string, unknown> {
     },
     routes: { fo: { targets: [{ provider: "openai", model: "gpt-4o" }, { provider: "openai", model: "gpt-4o-mini" }] } },
     failover: { backoff: { initial: "1ms", max: "1ms" } },
-    pricing: { overrides },
+    pricing: { overrides: { "usage-then-slow": { input: 1, output: 2 }, "slow-no-usage": { input: 1000, output: 1000 }, ...overrides } },
   };
 }
 
@@ -225,4 +237,60 @@ test("per key: usage.cost_usd in the admin API and butter_cost_usd_total on /met
   expect(line).toBeDefined();
   expect(line).toContain('provider="openai"');
   expect(Number(line!.split(" ").at(-1))).toBeCloseTo(one * 9, 12);
+});
+
+test("Messages (/v1/messages) is priced like chat: same header from the OpenAI-shaped usage", async () => {
+  const chatCost = (await chat("anthropic/claude-sonnet-4-5")).headers.get("x-butter-cost-usd");
+  const res = await fetch(`${gw.baseURL}/v1/messages`, {
+    method: "POST", headers: { "content-type": "application/json", "x-api-key": "x", "anthropic-version": "2023-06-01" },
+    body: JSON.stringify({ model: "anthropic/claude-sonnet-4-5", max_tokens: 10, messages: [{ role: "user", content: "Hello" }] }),
+  });
+  expect(res.status).toBe(200);
+  await res.text();
+  expect(Number(chatCost)).toBeGreaterThan(0);
+  expect(res.headers.get("x-butter-cost-usd")).toBe(chatCost);
+});
+
+test("a stream the client cancels is priced from the usage the provider had already reported", async () => {
+  const ac = new AbortController();
+  const res = await fetch(`${gw.baseURL}/v1/chat/completions`, {
+    method: "POST", headers: { "content-type": "application/json" }, signal: ac.signal,
+    body: JSON.stringify({ model: "openai/usage-then-slow", stream: true, messages: [{ role: "user", content: "Hello" }] }),
+  });
+  const id = res.headers.get("x-request-id");
+  const reader = res.body!.getReader();
+  await reader.read();
+  await Bun.sleep(400);
+  ac.abort();
+  await gw.waitForLog((_l, j) => j?.msg === "access" && j.request_id === id);
+  const line = gw.jsonLogs().find((j) => j.msg === "access" && j.request_id === id)!;
+  expect(line.error_kind).toBe("client_closed");
+  // 600 + 400 cached at $1/M (no cache_read rate), 300 output at $2/M.
+  expect(line.cost_usd).toBe(0.0016);
+});
+
+test("a stream cancelled before any usage is priced from an estimate, marked cost_estimated", async () => {
+  const ac = new AbortController();
+  const res = await fetch(`${gw.baseURL}/v1/chat/completions`, {
+    method: "POST", headers: { "content-type": "application/json" }, signal: ac.signal,
+    body: JSON.stringify({ model: "openai/slow-no-usage", stream: true, messages: [{ role: "user", content: "x".repeat(4000) }] }),
+  });
+  const id = res.headers.get("x-request-id");
+  const reader = res.body!.getReader();
+  await reader.read();
+  await Bun.sleep(200);
+  ac.abort();
+  await gw.waitForLog((_l, j) => j?.msg === "access" && j.request_id === id);
+  const line = gw.jsonLogs().find((j) => j.msg === "access" && j.request_id === id)!;
+  expect(line.error_kind).toBe("client_closed");
+  expect(line.cost_estimated).toBe(true);
+  expect(line.prompt_tokens).toBeNull();
+  // About 1000 input tokens (4000 bytes) plus a few chunks, at $1000/M each: a bit over $1, well under $1.03.
+  expect(line.cost_usd as number).toBeGreaterThan(1);
+  expect(line.cost_usd as number).toBeLessThan(1.03);
+});
+
+test("a stream that ends normally is never marked estimated", async () => {
+  const line = await accessOf(await chat("openai/gpt-4o-mini", { stream: true }));
+  expect(line.cost_estimated).toBeUndefined();
 });

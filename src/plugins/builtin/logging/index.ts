@@ -74,6 +74,7 @@ export function accessLine(r: RequestRecord, bodies: boolean, clientIp = false):
     `,"attempts":${num(r.attempts)},"stream":${r.stream},"prompt_tokens":${num(r.promptTokens)},"completion_tokens":${num(r.completionTokens)}` +
     `,"cost_usd":${r.costPico === undefined ? "null" : formatUsd(r.costPico)}` +
     `,"cache":${str(r.cache)},"error_kind":${str(r.errorKind)}`;
+  if (r.costEstimated === true) line += `,"cost_estimated":true`;
   if (r.answeredBy !== undefined) line += `,"answered_by":${str(r.answeredBy)}`;
   if (r.appKeyId !== undefined) line += `,"app_key_id":${str(r.appKeyId)}`;
   if (r.chunks !== undefined) line += `,"chunks":${num(r.chunks)}`;
