@@ -1,6 +1,7 @@
 // The shipped price table (@pydantic/genai-prices: maintained, dated, with cache-read/write, tiered
-// long-context and reasoning prices). It costs about 20 MB of heap and 80 ms to load, so it is
-// required on the first request that has usage to price, never at startup.
+// long-context and reasoning prices). Loading it costs 50-80 ms and 6-20 MB of RSS (measured: a
+// started gateway 56.6 → 62.8 MB; a bare Bun process +22 MB), so it is required on the first request
+// that has usage to price, never at startup.
 import { createRequire } from "node:module";
 import { picoPerToken } from "./money.ts";
 import type { Rate, Rates } from "./rates.ts";
