@@ -1,35 +1,19 @@
-// What may be answered from the cache: only what the same request would answer again.
-import { RESPONSES_SIDE, type ResponsesRequest } from "../engine/operations.ts";
+// What may be answered from the cache: only what the same request would answer again. Each
+// operation says which of its requests qualify (Operation.cacheable in server/operation.ts); these
+// are the rules they share.
+// - Streams never: a stream's answer is bytes over time, not one text to replay.
+// - Sampled requests never: chat, Messages and Responses only with an explicit `temperature: 0`
+//   (Anthropic's, Responses' and OpenAI's default temperature is 1). `seed`, `n`, tools and every
+//   other field are part of the key, so `n: 3` at temperature 0 is cached as its own entry.
 
-/**
- * Whether an answer to `request` may be cached. `operation` is `<ingress>:<engine operation>`.
- * - Streams never: a stream's answer is bytes over time, not one text to replay.
- * - Embeddings always: the same input embeds the same.
- * - Chat, Messages and Responses only with an explicit `temperature: 0`; a request without one is
- *   sampled (Anthropic's and Responses' default temperature is 1, OpenAI's too). `seed`, `n`, tools
- *   and every other field are part of the key, so `n: 3` at temperature 0 is cached as its own entry.
- * - Responses only with `store: false`: a stored response has an id a client may continue or
- *   delete; a hit would hand two clients the same id, and one's DELETE would break the other's
- *   conversation.
- * - count_tokens never: the upstream count is free and the local estimate costs less than a lookup.
- */
-export function cacheable(operation: string, req: object): boolean {
-  const request = req as { stream?: unknown; temperature?: unknown };
-  if (request.stream === true) return false;
-  switch (operation) {
-    case "openai:embeddings":
-      return true;
-    case "openai:chat":
-    case "anthropic:chat":
-      return request.temperature === 0;
-    case "responses:chat": {
-      // The client's own body decides (a native target gets it; an untranslatable one has no internal temperature).
-      const body = (request as ResponsesRequest)[RESPONSES_SIDE]?.native.body;
-      return body !== undefined && body.store === false && body.temperature === 0 && request.temperature === 0;
-    }
-    default:
-      return false;
-  }
+/** A non-streamed request at an explicit temperature 0. */
+export function deterministic(request: { stream?: unknown; temperature?: unknown }): boolean {
+  return request.stream !== true && request.temperature === 0;
+}
+
+/** A non-streamed request whose answer depends on nothing but the request (embeddings). */
+export function unsampled(request: object): boolean {
+  return (request as { stream?: unknown }).stream !== true;
 }
 
 /** What the client's `Cache-Control` asks: `no-cache` skips the lookup, `no-store` the storing. */

@@ -10,7 +10,7 @@ import type { LlmResult } from "../providers/types.ts";
 import type { RequestRecorder } from "../observability/recorder.ts";
 import { cacheKey } from "./cache-key.ts";
 import { MemoryCache } from "./memory-cache.ts";
-import { cacheable, directives } from "./policy.ts";
+import { directives } from "./policy.ts";
 import { RedisCache } from "./redis-cache.ts";
 import type { CacheBackend, CachedAnswer, CacheStep, Now } from "./types.ts";
 
@@ -72,15 +72,19 @@ export class ResponseCache {
     return this.holding === other.holding;
   }
 
-  /** `inner` with the cache in front of it, for one request of `operation` (`<ingress>:<engine operation>`). */
-  engine(inner: LlmEngine, ex: CacheExchange, operation: string): LlmEngine {
-    return { call: (op, request, ctx) => this.call(inner, ex, operation, op, request, ctx) };
+  /**
+   * `inner` with the cache in front of it, for one request of `operation` (`<ingress>:<engine
+   * operation>`, part of the key); `cacheable` (the operation's own rule) says which requests may use it.
+   */
+  engine(inner: LlmEngine, ex: CacheExchange, operation: string, cacheable: ((request: never) => boolean) | undefined): LlmEngine {
+    return { call: (op, request, ctx) => this.call(inner, ex, operation, cacheable as ((request: object) => boolean) | undefined, op, request, ctx) };
   }
 
   private async call<Req extends { model: string }, B>(
-    inner: LlmEngine, ex: CacheExchange, operation: string, op: EngineOperation<Req, B>, request: Req, ctx: RequestContext,
+    inner: LlmEngine, ex: CacheExchange, operation: string, cacheable: ((request: object) => boolean) | undefined,
+    op: EngineOperation<Req, B>, request: Req, ctx: RequestContext,
   ): Promise<Outcome<LlmResult<B>>> {
-    const route = cacheable(operation, request) ? this.routeIdentity(request.model) : undefined;
+    const route = cacheable?.(request) === true ? this.routeIdentity(request.model) : undefined;
     if (route === undefined) {
       missed(ex);
       return inner.call(op, request, ctx);

@@ -40,6 +40,11 @@ export interface Operation<Req extends { model: string }, B> {
    * upstream's own text when it came in that shape.
    */
   encodeJson?(body: B, request: Req, ex: Exchange): string | Promise<string>;
+  /**
+   * Whether the answer to `request` may come from (and go into) the response cache
+   * (cache/policy.ts has the shared rules); undefined: never cached.
+   */
+  cacheable?(request: Req): boolean;
   /** The stream's body in this API's events, where an encoder needs the request (Responses); undefined: the ingress's encoder. */
   encodeStream?(events: AsyncIterable<StreamEvent>, request: Req, hooks: SseHooks, ex: Exchange): ReadableStream<Uint8Array>;
 }
@@ -54,7 +59,7 @@ export function operationHandler<Req extends { model: string }, B>(op: Operation
     const recorder = ex.recorder;
     // With a cache, the engine the pipeline calls looks up first (after the pre-LLM hooks) and says
     // on `ex.cache` whether the answer was a hit or is to be stored.
-    const engine = gen.cache === undefined ? gen.engine : gen.cache.engine(gen.engine, ex, `${op.ingress.name}:${op.engine.name}`);
+    const engine = gen.cache === undefined ? gen.engine : gen.cache.engine(gen.engine, ex, `${op.ingress.name}:${op.engine.name}`, op.cacheable);
     let outcome: Outcome<LlmResult<B>>;
     if (recorder === undefined) {
       outcome = ex.pipeline === undefined ? await engine.call(op.engine, request, ctx) : await ex.pipeline.call(op.engine, request, ctx, engine);

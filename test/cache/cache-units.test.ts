@@ -3,7 +3,12 @@
 import { describe, expect, test } from "bun:test";
 import { cacheKey, canonicalJson } from "../../src/cache/cache-key.ts";
 import { MemoryCache } from "../../src/cache/memory-cache.ts";
-import { cacheable, directives } from "../../src/cache/policy.ts";
+import { directives } from "../../src/cache/policy.ts";
+import { chatCompletions } from "../../src/server/operations/chat.ts";
+import { countTokens } from "../../src/server/operations/count-tokens.ts";
+import { embeddings } from "../../src/server/operations/embeddings.ts";
+import { messages } from "../../src/server/operations/messages.ts";
+import { responses } from "../../src/server/operations/responses.ts";
 import { decode, encode } from "../../src/cache/redis-cache.ts";
 import type { CachedAnswer } from "../../src/cache/types.ts";
 import { RESPONSES_SIDE } from "../../src/engine/operations.ts";
@@ -92,19 +97,19 @@ describe("canonical key", () => {
 
 describe("policy", () => {
   test("what is cacheable", () => {
-    expect(cacheable("openai:chat", { temperature: 0 })).toBe(true);
-    expect(cacheable("openai:chat", { temperature: 0, stream: true })).toBe(false);
-    expect(cacheable("openai:chat", {})).toBe(false);
-    expect(cacheable("openai:chat", { temperature: 0.2 })).toBe(false);
-    expect(cacheable("openai:chat", { temperature: "0" })).toBe(false);
-    expect(cacheable("anthropic:chat", { temperature: 0 })).toBe(true);
-    expect(cacheable("openai:embeddings", {})).toBe(true);
-    expect(cacheable("anthropic:count_tokens", { temperature: 0 })).toBe(false);
-    const responses = (body: object) => Object.assign({ temperature: 0 }, { [RESPONSES_SIDE]: { native: { body } } });
-    expect(cacheable("responses:chat", responses({ store: false, temperature: 0 }))).toBe(true);
-    expect(cacheable("responses:chat", responses({ temperature: 0 }))).toBe(false);
-    expect(cacheable("responses:chat", responses({ store: false }))).toBe(false);
-    expect(cacheable("unknown:op", { temperature: 0 })).toBe(false);
+    const chat = chatCompletions.cacheable!;
+    expect(chat({ temperature: 0 } as never)).toBe(true);
+    expect(chat({ temperature: 0, stream: true } as never)).toBe(false);
+    expect(chat({} as never)).toBe(false);
+    expect(chat({ temperature: 0.2 } as never)).toBe(false);
+    expect(chat({ temperature: "0" } as never)).toBe(false);
+    expect(messages.cacheable!({ temperature: 0 } as never)).toBe(true);
+    expect(embeddings.cacheable!({} as never)).toBe(true);
+    expect(countTokens.cacheable).toBeUndefined();
+    const req = (body: object) => Object.assign({ temperature: 0 }, { [RESPONSES_SIDE]: { native: { body } } }) as never;
+    expect(responses.cacheable!(req({ store: false, temperature: 0 }))).toBe(true);
+    expect(responses.cacheable!(req({ temperature: 0 }))).toBe(false);
+    expect(responses.cacheable!(req({ store: false }))).toBe(false);
   });
 
   test("Cache-Control request directives", () => {

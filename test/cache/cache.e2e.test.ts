@@ -6,6 +6,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import type { Plugin } from "../../src/plugins/types.ts";
+import { embeddings } from "../../src/server/operations/embeddings.ts";
 import { json, sse, startMockUpstream, type MockUpstream } from "../support/index.ts";
 import { post, startCached, type CachedGateway } from "./support.ts";
 
@@ -250,7 +251,7 @@ describe("the key", () => {
     const request = { model: "openai/text-embedding-3-small", input: "scoped" };
     const run = async (scope: string | undefined) => {
       const ex = exchange(scope);
-      const out = await cache.engine(inner, ex as never, "openai:embeddings").call(EMBEDDINGS, request, ctx);
+      const out = await cache.engine(inner, ex as never, "openai:embeddings", embeddings.cacheable).call(EMBEDDINGS, request, ctx);
       const step = (ex as { cache?: { hit?: unknown; key?: string; store?: (k: string, a: unknown) => void } }).cache;
       if (step?.hit === undefined && step?.store !== undefined) step.store(step.key!, { client: JSON.stringify(out.value), internal: undefined, provider: "openai", model: "m", promptTokens: 1, completionTokens: undefined });
       return ex.headers["x-butter-cache"];

@@ -3,10 +3,12 @@ import type { EmbeddingRequest, EmbeddingResponse } from "../../core/openai-type
 import { openaiIngress } from "../ingress.ts";
 import type { Operation } from "../operation.ts";
 import { validateEmbeddings } from "../validate.ts";
+import { unsampled } from "../../cache/policy.ts";
 
 /** `POST /v1/embeddings`. */
 export const embeddings: Operation<EmbeddingRequest, EmbeddingResponse> = {
   ingress: openaiIngress,
   engine: EMBEDDINGS,
   parse: validateEmbeddings,
+  cacheable: unsampled,
 };

@@ -5,6 +5,7 @@ import { shapeRelayed } from "../../engine/stream-shaper.ts";
 import { anthropicIngress, parseMessagesRequest, toAnthropicMessage } from "../ingress/anthropic/index.ts";
 import type { Operation } from "../operation.ts";
 import { validateChat } from "../validate.ts";
+import { deterministic } from "../../cache/policy.ts";
 
 /** The client's Anthropic headers that go up with a native call. */
 const NATIVE_HEADERS = ["anthropic-version", "anthropic-beta"] as const;
@@ -53,6 +54,7 @@ export const messages: Operation<MessagesRequest, ChatCompletion> = {
   ingress: anthropicIngress,
   engine: MESSAGES,
   parse: (body, headers) => parseMessages(body, headers),
+  cacheable: deterministic,
   shapeStream: (events, _request, stats) => shapeRelayed(events, stats),
   encodeJson: (body, request) => nativeText.get(body) ?? JSON.stringify(toAnthropicMessage(body, request.model)),
 };

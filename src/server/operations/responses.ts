@@ -14,6 +14,7 @@ import { responsesIngress } from "../ingress/responses/index.ts";
 import type { Operation } from "../operation.ts";
 import { sseStream, type SseEncoder, type SseHooks } from "../sse.ts";
 import { validateChat } from "../validate.ts";
+import { deterministic } from "../../cache/policy.ts";
 
 /** What a Responses request keeps for its answer: how to encode it and what to store. */
 interface Turn {
@@ -189,6 +190,16 @@ function encodeStream(events: AsyncIterable<StreamEvent>, request: ResponsesRequ
 }
 
 /**
+ * Only `store: false` requests are cached: a stored response has an id a client may continue or
+ * delete, and a hit would hand two clients the same id. The client's own body decides (a native
+ * target gets it; an untranslatable one has no internal temperature).
+ */
+function cacheable(request: ResponsesRequest): boolean {
+  const body = request[RESPONSES_SIDE]?.native.body;
+  return body !== undefined && body.store === false && body.temperature === 0 && deterministic(request);
+}
+
+/**
  * `POST /v1/responses`: OpenAI's Responses API. Targets that speak it natively (openai; azure on
  * an api-version that has it) get the client's body apart from `model`, with earlier turns expanded
  * into `input`; others get it translated to the internal chat request and answered in Responses'
@@ -198,6 +209,7 @@ export const responses: Operation<ResponsesRequest, ChatCompletion> = {
   ingress: responsesIngress,
   engine: RESPONSES,
   parse,
+  cacheable,
   shapeStream: (events, _request, stats) => shapeRelayed(events, stats),
   encodeJson,
   encodeStream,
