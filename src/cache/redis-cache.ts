@@ -73,7 +73,7 @@ export class RedisCache implements CacheBackend {
  * the client's text and the internal text back to back, so neither is escaped into a JSON string.
  */
 export function encode(a: CachedAnswer): string {
-  const head = JSON.stringify({ p: a.provider, m: a.model, i: a.promptTokens, o: a.completionTokens, c: a.client.length, n: a.internal !== undefined });
+  const head = JSON.stringify({ p: a.provider, m: a.model, i: a.promptTokens, o: a.completionTokens, c: a.client.length, n: a.internal !== undefined, $: a.costPico });
   return `${head}\n${a.client}${a.internal ?? ""}`;
 }
 
@@ -81,7 +81,7 @@ export function encode(a: CachedAnswer): string {
 export function decode(text: string): CachedAnswer | undefined {
   const nl = text.indexOf("\n");
   if (nl === -1) return undefined;
-  let head: { p?: unknown; m?: unknown; i?: unknown; o?: unknown; c?: unknown; n?: unknown } | null;
+  let head: { p?: unknown; m?: unknown; i?: unknown; o?: unknown; c?: unknown; n?: unknown; $?: unknown } | null;
   try {
     head = JSON.parse(text.slice(0, nl));
   } catch {
@@ -91,7 +91,7 @@ export function decode(text: string): CachedAnswer | undefined {
   const start = nl + 1;
   if (typeof head.p !== "string" || typeof head.m !== "string" || typeof head.c !== "number" || start + head.c > text.length) return undefined;
   const end = start + head.c;
-  return {
+  const answer: CachedAnswer = {
     client: text.slice(start, end),
     internal: head.n === true ? text.slice(end) : undefined,
     provider: head.p,
@@ -99,4 +99,6 @@ export function decode(text: string): CachedAnswer | undefined {
     promptTokens: typeof head.i === "number" ? head.i : undefined,
     completionTokens: typeof head.o === "number" ? head.o : undefined,
   };
+  if (typeof head.$ === "string" && /^\d{1,30}$/.test(head.$)) answer.costPico = head.$;
+  return answer;
 }

@@ -10,6 +10,8 @@ export interface CachedAnswer {
   model: string;
   promptTokens: number | undefined;
   completionTokens: number | undefined;
+  /** What the answer cost when it was made, picodollars as decimal text (what each hit saves); absent when it had no usage. */
+  costPico?: string;
 }
 
 /** Where answers are kept. A backend that cannot answer throws or rejects; the facade serves uncached then. */

@@ -149,6 +149,11 @@ export const configSchema = z.strictObject({
     request_log_size: positiveInt.default(1000),
   }).prefault({}),
   store: storeSetting.default({ kind: "sqlite", path: "./butter.db" }),
+  // The usage ledger (cost/ledger.ts): per-day totals by key, provider and model in the store; budgets read it.
+  ledger: z.strictObject({
+    enabled: z.boolean().default(true),
+    flush_interval: positiveDuration.default(1000),
+  }).prefault({}),
   responses: z.strictObject({ ttl: positiveDuration.default(30 * 86_400_000) }).prefault({}),
   pricing: pricingSchema,
 });

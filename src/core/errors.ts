@@ -26,6 +26,7 @@ export type ErrorKind =
   | "app_key_invalid"
   | "model_not_allowed"
   | "app_key_rate_limited"
+  | "budget_exceeded"
   | "admin_unauthorized"
   | "internal";
 
@@ -137,12 +138,26 @@ export const errors = {
     new GatewayError("app_key_rate_limited", `Rate limit of this app key exceeded: at most ${rate} requests per second (bursts of ${burst}). Retry after the time in the Retry-After header.`, {
       status: 429, type: "rate_limit_error", code: "rate_limit_exceeded", headers: { "retry-after": String(Math.max(1, Math.ceil(retryAfterMs / 1000))) },
     }),
+  /**
+   * The key has spent its budget for the period: OpenAI's own quota error. `x-should-retry: false`
+   * tells the OpenAI and Anthropic SDKs not to retry what only the period's end (or an operator) fixes.
+   */
+  budgetExceeded: (limitUsd: number, period: string, resetsAt: number | null, now: number) => {
+    const when = resetsAt === null ? "It does not reset; an operator can raise it." : `It resets at ${new Date(resetsAt).toISOString()}.`;
+    const headers: Record<string, string> = { "x-should-retry": "false" };
+    if (resetsAt !== null) headers["retry-after"] = String(Math.max(1, Math.ceil((resetsAt - now) / 1000)));
+    return new GatewayError("budget_exceeded", `This app key has used its budget of $${limitUsd} ${period === "total" ? "in total" : `per ${period}`}. ${when}`, {
+      status: 429, type: "insufficient_quota", code: "insufficient_quota", headers,
+    });
+  },
   /** The app keys could not be loaded from the store (Redis down at start...): no key can be checked yet. */
   appKeysUnavailable: (cause: unknown) =>
     new GatewayError("store_unavailable", `The app key store is unavailable${storeCode(cause)}: keys cannot be checked until it answers. Retry later.`, { status: 503, type: "server_error", code: "store_unavailable", cause }),
   /** Wrong or missing admin token; the message never says which, nor echoes what was sent. */
   adminUnauthorized: () =>
     new GatewayError("admin_unauthorized", "The admin API needs `Authorization: Bearer <admin.token>`.", { status: 401, type: "authentication_error", code: "invalid_admin_token" }),
+  ledgerOff: () =>
+    new GatewayError("not_found", "The usage ledger is off (`ledger.enabled: false`): there is no usage to report.", { status: 404, type: INVALID, code: "ledger_disabled" }),
   appKeyNotFound: (id: string) =>
     new GatewayError("not_found", `No app key with id '${quoteModel(id)}'.`, { status: 404, type: INVALID, code: "key_not_found" }),
   internal: (cause: unknown) =>

@@ -2,11 +2,11 @@
 // answered, with the generation's overrides.
 import type { Usage } from "../core/openai-types.ts";
 import type { Snapshot } from "../config/snapshot.ts";
-import { pricingOf } from "./pricing.ts";
+import { pricingOf, type Cost } from "./pricing.ts";
 
-/** Picodollars; undefined when the answer reported no usage. */
-export function answerCost(snapshot: Snapshot, answered: { provider: string; model: string }, usage: unknown): bigint | undefined {
+/** Undefined when the answer reported no usage. */
+export function answerCost(snapshot: Snapshot, answered: { provider: string; model: string }, usage: unknown): Cost | undefined {
   if (typeof usage !== "object" || usage === null) return undefined;
   const kind = snapshot.providers.get(answered.provider)?.kind ?? answered.provider;
-  return pricingOf(snapshot.config.pricing).price(answered.provider, kind, answered.model, usage as Usage).pico;
+  return pricingOf(snapshot.config.pricing).price(answered.provider, kind, answered.model, usage as Usage);
 }

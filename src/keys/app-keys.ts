@@ -60,6 +60,11 @@ export class AppKeys implements StoreAttachment {
     return this.byHash.get(hash);
   }
 
+  /** The key with this id, as last loaded. */
+  byIdOf(id: string): KeyEntry | undefined {
+    return this.byId.get(id);
+  }
+
   /** This instance's increments not yet flushed (the admin API adds them to what the store has). */
   unflushed(id: string): AppKeyCounters | undefined {
     return this.pending.get(id);

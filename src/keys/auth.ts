@@ -3,6 +3,8 @@
 // valid), then checks the parsed model against its allowlist (403) and its own rate limit (429), and
 // arranges for the request to be counted once its record is complete.
 import { errors } from "../core/errors.ts";
+import { checkBudget } from "../cost/budgets.ts";
+import { logger } from "../observability/logger.ts";
 import { RequestRecorder } from "../observability/recorder.ts";
 import { fullBucket, take } from "../plugins/builtin/ratelimit/bucket.ts";
 import type { Exchange } from "../server/context.ts";
@@ -40,19 +42,19 @@ export function withAppKey<Req extends { model: string }, B>(op: Operation<Req, 
       if (identified instanceof Promise) {
         return identified.then(async (entry) => {
           const request = await op.parse(body, headers, ex);
-          if (entry !== undefined) admit(entry, request.model);
+          if (entry !== undefined) await admit(ex, entry, request.model);
           return request;
         });
       }
       const parsed = op.parse(body, headers, ex);
       if (parsed instanceof Promise) {
-        return parsed.then((request) => {
-          admit(identified, request.model);
+        return parsed.then(async (request) => {
+          await admit(ex, identified, request.model);
           return request;
         });
       }
-      admit(identified, parsed.model);
-      return parsed;
+      const admitted = admit(ex, identified, parsed.model);
+      return admitted === undefined ? parsed : admitted.then(() => parsed);
     },
   };
 }
@@ -103,13 +105,21 @@ function found(ex: Exchange, keys: AppKeys, presented: string, count: boolean): 
     // here when nobody else observes requests, which is the only cost keyless requests never pay.
     const recorder = (ex.recorder ??= new RequestRecorder(ex.gen.telemetry, ex.requestId, ex.incoming, pathOf(ex.incoming.url), undefined));
     recorder.record.appKeyId = record.id;
-    recorder.onEnd = (rec) => keys.count(record.id, rec.status >= 400 || rec.errorKind !== undefined, rec.promptTokens ?? 0, rec.completionTokens ?? 0, rec.costPico ?? 0n);
+    // Other instances check this key's budget against the shared store: its spend goes there now, not at the next flush.
+    const ledger = record.budget !== null && ex.gen.ledger?.shared === true ? ex.gen.ledger : undefined;
+    recorder.onEnd = (rec) => {
+      keys.count(record.id, rec.status >= 400 || rec.errorKind !== undefined, rec.promptTokens ?? 0, rec.completionTokens ?? 0, rec.costPico ?? 0n);
+      if (ledger !== undefined && rec.costPico !== undefined && rec.costPico !== 0n) ledger.flushSoon();
+    };
   }
   return entry;
 }
 
-/** The model the client named (a route or `provider/model`, as sent) against the allowlist, then the key's own rate limit. */
-function admit(entry: KeyEntry, model: string): void {
+/**
+ * The model the client named (a route or `provider/model`, as sent) against the allowlist, then the
+ * key's own rate limit, then its budget (a promise only for a key that has one).
+ */
+function admit(ex: Exchange, entry: KeyEntry, model: string): Promise<void> | undefined {
   if (entry.models !== null && !entry.models.has(model)) throw errors.modelNotAllowed(model);
   const limit = entry.record.rateLimit;
   if (limit !== null) {
@@ -117,4 +127,19 @@ function admit(entry: KeyEntry, model: string): void {
     const verdict = take((entry.bucket ??= fullBucket(limit, now)), now, limit);
     if (!verdict.allowed) throw errors.appKeyRateLimited(verdict.retryAfterMs, limit.rate, limit.burst);
   }
+  if (entry.record.budget === null) return undefined;
+  const ledger = ex.gen.ledger;
+  if (ledger === undefined) {
+    unenforced(entry.record.id);
+    return undefined;
+  }
+  return checkBudget(ledger, entry.record);
+}
+
+const warnedUnenforced = new Set<string>();
+
+function unenforced(id: string): void {
+  if (warnedUnenforced.has(id)) return;
+  warnedUnenforced.add(id);
+  logger.warn("this key has a budget but the usage ledger is off (ledger.enabled: false): the budget is not enforced", { key_id: id });
 }

@@ -5,7 +5,8 @@ import { loadConfigFile } from "../config/load.ts";
 import { openBackend } from "../store/open-store.ts";
 import { createKeyInput, parseKeyInput } from "./key-input.ts";
 import { isKeyId } from "./key-format.ts";
-import { createKey, keyObject, revokeKey } from "./manage.ts";
+import { createKey, keyObject, newKeyObject, revokeKey } from "./manage.ts";
+import { budgetState, type SpendReader } from "../cost/budgets.ts";
 
 /** Prints JSON (the admin API's shapes) to stdout; throws with a one-line reason. */
 export async function runKeysCommand(cmd: KeysCommand, out: (text: string) => void): Promise<void> {
@@ -19,10 +20,12 @@ export async function runKeysCommand(cmd: KeysCommand, out: (text: string) => vo
       if (cmd.expires !== undefined) body.expires_at = cmd.expires;
       const input = parseKeyInput(createKeyInput, body);
       const { record, key } = await createKey(store, input);
-      out(JSON.stringify({ ...keyObject({ record, counters: { requests: 0, promptTokens: 0, completionTokens: 0, errors: 0, costPico: 0n, lastUsedAt: null } }), key }, null, 2));
+      out(JSON.stringify({ ...newKeyObject(record, Date.now()), key }, null, 2));
       process.stderr.write("The key is shown this once: store it now.\n");
     } else if (cmd.action === "list") {
-      out(JSON.stringify({ data: (await store.list()).map((k) => keyObject(k)) }, null, 2));
+      const spend: SpendReader = { now: Date.now, spend: (id, days) => backend.ledger.spend(id, days) };
+      const keys = await Promise.all((await store.list()).map(async (k) => keyObject(k, undefined, await budgetState(spend, k.record))));
+      out(JSON.stringify({ data: keys }, null, 2));
     } else {
       const found = isKeyId(cmd.id) ? await revokeKey(store, cmd.id) : undefined;
       if (found === undefined) throw new Error(`no app key with id "${cmd.id.slice(0, 64)}" in ${backend.describe}`);

@@ -1,5 +1,7 @@
 // Creating, changing and revoking keys, and the key object the admin API and CLI show: one place for both.
 import type { AppKeyCounters, AppKeyRecord, AppKeyStore, StoredAppKey } from "../store/types.ts";
+import type { BudgetState } from "../cost/budgets.ts";
+import { periodEnd, type BudgetPeriod } from "../cost/calendar.ts";
 import { formatUsd } from "../cost/money.ts";
 import { addInto, zeroCounters } from "./counters.ts";
 import { hashKey, newKey, newKeyId } from "./key-format.ts";
@@ -42,12 +44,15 @@ export async function revokeKey(store: AppKeyStore, id: string): Promise<StoredA
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-/** DESIGN's key object; `unflushed` is this instance's counting not yet written. Never the key or its hash. */
-export function keyObject({ record: r, counters }: StoredAppKey, unflushed?: AppKeyCounters): Record<string, unknown> {
+/**
+ * DESIGN's key object; `unflushed` is this instance's counting not yet written, `budget` the spend
+ * in the budget's period (keys with a budget). Never the key or its hash.
+ */
+export function keyObject({ record: r, counters }: StoredAppKey, unflushed?: AppKeyCounters, budget?: BudgetState): Record<string, unknown> {
   const c = zeroCounters();
   addInto(c, counters);
   if (unflushed !== undefined) addInto(c, unflushed);
-  return {
+  const object: Record<string, unknown> = {
     id: r.id, name: r.name, created_at: iso(r.createdAt), last_used_at: iso(c.lastUsedAt), expires_at: iso(r.expiresAt),
     revoked: r.revoked, models: r.models, rate_limit: r.rateLimit, budget: r.budget,
     usage: {
@@ -55,4 +60,15 @@ export function keyObject({ record: r, counters }: StoredAppKey, unflushed?: App
       total_tokens: c.promptTokens + c.completionTokens, errors: c.errors, cost_usd: Number(formatUsd(c.costPico)),
     },
   };
+  if (r.budget !== null) {
+    object.spent_usd = budget === undefined ? null : Number(formatUsd(budget.spentPico));
+    object.resets_at = budget === undefined ? null : iso(budget.resetsAt);
+  }
+  return object;
+}
+
+/** A new key's object: nothing used or spent yet. */
+export function newKeyObject(record: AppKeyRecord, now: number): Record<string, unknown> {
+  const budget = record.budget === null ? undefined : { spentPico: 0n, resetsAt: periodEnd(record.budget.period as BudgetPeriod, now) };
+  return keyObject({ record, counters: zeroCounters() }, undefined, budget);
 }

@@ -36,6 +36,10 @@ export interface RequestRecord {
   costPico?: bigint;
   /** True when the cost is an estimate (a stream cancelled before the provider reported usage). */
   costEstimated?: boolean;
+  /** True when the answer had usage but its model no known price (its cost is then 0). */
+  costUnpriced?: boolean;
+  /** On a cache hit: what the cached answer cost when it was first made, picodollars (what the hit saved). */
+  savedPico?: bigint;
   /** `hit` | `miss` when a cache is configured (as `x-butter-cache` says). On a hit the tokens are the cached answer's: saved, not used. */
   cache: string | undefined;
   /** The id of the app key the request presented (never the key). */

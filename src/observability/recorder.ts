@@ -6,6 +6,7 @@ import type { GatewayError } from "../core/errors.ts";
 import type { Usage } from "../core/openai-types.ts";
 import type { AttemptObserver, Outcome, RequestContext } from "../engine/engine.ts";
 import type { StreamStats } from "../engine/stream-shaper.ts";
+import type { Cost } from "../cost/pricing.ts";
 import type { AttemptRecord, RequestRecord, Telemetry } from "./events.ts";
 
 const RESPONDED = 1;
@@ -61,7 +62,7 @@ export class RequestRecorder implements AttemptObserver {
   }
 
   /** Answered from the response cache: who answered originally, and the usage it saved (no upstream call, so no LLM time). */
-  cacheHit(answer: { provider: string; model: string; promptTokens: number | undefined; completionTokens: number | undefined }): void {
+  cacheHit(answer: { provider: string; model: string; promptTokens: number | undefined; completionTokens: number | undefined; costPico?: string }): void {
     const rec = this.record;
     rec.cache = "hit";
     rec.provider = answer.provider;
@@ -70,11 +71,13 @@ export class RequestRecorder implements AttemptObserver {
     rec.promptTokens = answer.promptTokens;
     rec.completionTokens = answer.completionTokens;
     rec.costPico = 0n;
+    if (answer.costPico !== undefined) rec.savedPico = BigInt(answer.costPico);
   }
 
-  /** The answer's cost (picodollars), priced by the model that answered. */
-  priced(pico: bigint, estimated = false): void {
-    this.record.costPico = pico;
+  /** The answer's cost, priced by the model that answered. */
+  priced(cost: Cost, estimated = false): void {
+    this.record.costPico = cost.pico;
+    if (!cost.priced) this.record.costUnpriced = true;
     if (estimated) this.record.costEstimated = true;
   }
 

@@ -15,6 +15,7 @@ import type { Telemetry } from "../observability/events.ts";
 import { createTelemetry, observed } from "../observability/telemetry.ts";
 import { SharedStore } from "../store/shared-store.ts";
 import { ResponseCache, type CacheOptions } from "../cache/response-cache.ts";
+import { ledgerFor, type Clock, type Ledger } from "../cost/ledger.ts";
 
 export interface GenerationOptions {
   /** The generation this one replaces: state that must outlive a reload is taken from it. */
@@ -28,12 +29,16 @@ export interface GenerationOptions {
   observe?: (telemetry: Telemetry) => void;
   /** The response cache's clock and Redis key prefix (tests). */
   cache?: CacheOptions;
+  /** Wall clock (ms since the epoch) of the ledger and budgets; tests pass their own to cross days and periods. */
+  clock?: Clock;
 }
 
 export class Generation {
   readonly loadedAt = new Date();
   /** What the cache was built with (tests' clock), carried to the generation a reload builds. */
   cacheOptions: CacheOptions | undefined = undefined;
+  /** The ledger's and budgets' clock, carried to the generation a reload builds. */
+  clock: Clock = Date.now;
   private inflight = 0;
   private retired = false;
   private closing: Promise<void> | undefined;
@@ -52,6 +57,8 @@ export class Generation {
     readonly store: SharedStore,
     /** The response cache (`cache:`); shared with the generations before and after while its settings are unchanged. */
     readonly cache: ResponseCache | undefined,
+    /** The usage ledger (`ledger:`), living beside the store; undefined when disabled. */
+    readonly ledger: Ledger | undefined,
   ) {
     this.observed = observed(telemetry);
   }
@@ -135,8 +142,13 @@ export async function buildGeneration(config: Config, options: GenerationOptions
     throw err;
   }
   const cache = ResponseCache.forConfig(config, previous?.cache, options.cache ?? previous?.cacheOptions);
-  const gen = new Generation(nextId++, snapshot, engine, new ModelCatalog(snapshot), telemetry, plugins, store, cache);
+  const clock = options.clock ?? previous?.clock ?? Date.now;
+  // Subscribed before the generation is made: whether anybody observes requests is fixed then.
+  const ledger = config.ledger.enabled ? ledgerFor(store, config.ledger.flush_interval, clock) : undefined;
+  ledger?.observe(telemetry);
+  const gen = new Generation(nextId++, snapshot, engine, new ModelCatalog(snapshot), telemetry, plugins, store, cache, ledger);
   gen.cacheOptions = options.cache ?? previous?.cacheOptions;
+  gen.clock = clock;
   return gen;
 }
 

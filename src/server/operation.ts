@@ -3,7 +3,7 @@
 // format. What differs between chat and embeddings (and later Messages and Responses) lives in
 // their descriptors under operations/.
 import { usageOf } from "../cache/response-cache.ts";
-import type { CacheStep } from "../cache/types.ts";
+import type { CachedAnswer, CacheStep } from "../cache/types.ts";
 import { errors } from "../core/errors.ts";
 import { answerCost } from "../cost/answer-cost.ts";
 import { estimateUsage } from "../cost/estimate.ts";
@@ -82,12 +82,12 @@ export function operationHandler<Req extends { model: string }, B>(op: Operation
       // for a natively relayed miss, a hook that changes the body must return it, not edit it in place.)
       if (cached?.hit !== undefined && (cached.value === result || result.body === cached.parsed())) return new Response(cached.hit.client, { headers: costHeader(proxiedHeaders(ex, outcome, "application/json"), 0n) });
       // A hit costs nothing, whatever its stored answer cost when it was made.
-      const cost = cached?.hit !== undefined ? 0n : answerCost(gen.snapshot, outcome, (result.body as { usage?: unknown } | null)?.usage);
+      const cost = cached?.hit !== undefined ? undefined : answerCost(gen.snapshot, outcome, (result.body as { usage?: unknown } | null)?.usage);
       if (cost !== undefined) ex.recorder?.priced(cost);
       const encoded = op.encodeJson !== undefined ? op.encodeJson(result.body, request, ex) : result.raw ?? JSON.stringify(result.body);
       const text = typeof encoded === "string" ? encoded : await encoded;
-      if (cached !== undefined && cached.hit === undefined) keep(cached, op, outcome, result, text);
-      return new Response(text, { headers: costHeader(proxiedHeaders(ex, outcome, "application/json"), cost) });
+      if (cached !== undefined && cached.hit === undefined) keep(cached, op, outcome, result, text, cost?.pico);
+      return new Response(text, { headers: costHeader(proxiedHeaders(ex, outcome, "application/json"), cached?.hit !== undefined ? 0n : cost?.pico) });
     }
     if (op.shapeStream === undefined) throw errors.internal(new Error(`${op.engine.name} answered with a stream`));
     const stats: StreamStats = { chunks: 0 };
@@ -126,8 +126,10 @@ function costHeader(headers: Record<string, string>, pico: bigint | undefined): 
 }
 
 /** Stores a miss's answer: the client's bytes, and the internal body's text where it differs (what post-LLM hooks read on a hit). */
-function keep<B>(step: Extract<CacheStep, { hit: undefined }>, op: { encodeJson?: unknown }, outcome: Outcome<unknown>, result: { body: B; raw?: string }, client: string): void {
+function keep<B>(step: Extract<CacheStep, { hit: undefined }>, op: { encodeJson?: unknown }, outcome: Outcome<unknown>, result: { body: B; raw?: string }, client: string, costPico: bigint | undefined): void {
   let internal = step.internal ?? (op.encodeJson === undefined ? undefined : result.raw ?? JSON.stringify(result.body));
   if (internal === client) internal = undefined;
-  step.store(step.key, { client, internal, provider: outcome.provider, model: outcome.model, ...usageOf(result.body) });
+  const answer: CachedAnswer = { client, internal, provider: outcome.provider, model: outcome.model, ...usageOf(result.body) };
+  if (costPico !== undefined) answer.costPico = costPico.toString();
+  step.store(step.key, answer);
 }

@@ -12,6 +12,7 @@ import { messages } from "./operations/messages.ts";
 import { responses } from "./operations/responses.ts";
 import { deleteStoredResponse, getStoredResponse, RESPONSES_PREFIX } from "./handlers/stored-responses.ts";
 import { keyedHandler, withAppKey } from "../keys/auth.ts";
+import { ADMIN_USAGE, usageHandler } from "./admin/usage.ts";
 import { ADMIN_KEYS, ADMIN_KEYS_PREFIX, createKeyHandler, getKeyHandler, listKeysHandler, revokeKeyHandler, updateKeyHandler } from "./admin/keys.ts";
 
 export type Handler = (gen: Generation, ex: Exchange) => Response | Promise<Response>;
@@ -29,6 +30,7 @@ export const routeTable: ReadonlyMap<string, ReadonlyMap<string, Handler>> = new
   ["/healthz", one("GET", handleHealth)],
   ["/metrics", one("GET", handleMetrics)],
   [ADMIN_KEYS, new Map([["GET", listKeysHandler], ["POST", createKeyHandler]])],
+  [ADMIN_USAGE, one("GET", usageHandler)],
 ]);
 
 /** A path with one variable last segment (`/v1/responses/{id}`): Bun's pattern, and the prefix the segment follows. */

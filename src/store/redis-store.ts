@@ -1,6 +1,7 @@
 import { RedisConnection } from "./redis-connection.ts";
 import { RedisAppKeys } from "./redis-app-keys.ts";
-import type { AppKeyStore, ResponseStore, StoreBackend, StoredResponse } from "./types.ts";
+import { RedisLedger } from "./redis-ledger.ts";
+import type { AppKeyStore, LedgerStore, ResponseStore, StoreBackend, StoredResponse } from "./types.ts";
 
 export { withoutPassword } from "./redis-connection.ts";
 
@@ -16,6 +17,7 @@ export class RedisStore implements StoreBackend {
   readonly describe: string;
   readonly responses: ResponseStore;
   readonly appKeys: AppKeyStore;
+  readonly ledger: LedgerStore;
   readonly keyPrefix: string;
   private readonly connection: RedisConnection;
 
@@ -25,6 +27,7 @@ export class RedisStore implements StoreBackend {
     this.keyPrefix = options.keyPrefix ?? "butter:";
     this.responses = this.responsesWithTtl(options.ttlMs);
     this.appKeys = new RedisAppKeys(this, this.keyPrefix);
+    this.ledger = new RedisLedger(this, this.keyPrefix);
   }
 
   responsesWithTtl(ttlMs: number): ResponseStore {

@@ -1,6 +1,6 @@
 import type { Config } from "../config/schema.ts";
 import { openBackend, storeIdentity } from "./open-store.ts";
-import type { AppKeyStore, DurableStore, ResponseStore, StoreAttachment, StoreBackend } from "./types.ts";
+import type { AppKeyStore, DurableStore, LedgerStore, ResponseStore, StoreAttachment, StoreBackend } from "./types.ts";
 
 interface Holding {
   backend: StoreBackend;
@@ -44,6 +44,10 @@ export class SharedStore implements DurableStore {
 
   get appKeys(): AppKeyStore {
     return this.holding.backend.appKeys;
+  }
+
+  get ledger(): LedgerStore {
+    return this.holding.backend.ledger;
   }
 
   /** The attachment named `name`, made on first use; it lives as long as the backend (across reloads) and is closed just before it. */

@@ -2,7 +2,8 @@ import { Database, type Statement } from "bun:sqlite";
 import { existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { SqliteAppKeys } from "./sqlite-app-keys.ts";
-import type { AppKeyStore, ResponseStore, StoreBackend, StoredResponse } from "./types.ts";
+import { SqliteLedger } from "./sqlite-ledger.ts";
+import type { AppKeyStore, LedgerStore, ResponseStore, StoreBackend, StoredResponse } from "./types.ts";
 
 /**
  * Schema versions, applied in order and recorded in `PRAGMA user_version`: a later feature appends
@@ -19,6 +20,13 @@ const MIGRATIONS: readonly string[] = [
    INSERT INTO app_keys_version VALUES (1, 0);`,
   // Cost accounting: what a key's answers cost, in picodollars (int64: up to about 9.2 million USD per key).
   `ALTER TABLE app_keys ADD COLUMN cost_pico INTEGER NOT NULL DEFAULT 0;`,
+  // The usage ledger: one row per UTC day, key ('' for none), provider and model; budgets sum a key's rows since its period began.
+  `CREATE TABLE ledger (day TEXT NOT NULL, key_id TEXT NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL,
+     requests INTEGER NOT NULL DEFAULT 0, prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0,
+     errors INTEGER NOT NULL DEFAULT 0, cost_pico INTEGER NOT NULL DEFAULT 0, cache_hits INTEGER NOT NULL DEFAULT 0,
+     saved_pico INTEGER NOT NULL DEFAULT 0, unpriced INTEGER NOT NULL DEFAULT 0,
+     PRIMARY KEY (day, key_id, provider, model)) WITHOUT ROWID;
+   CREATE INDEX ledger_key_day ON ledger (key_id, day);`,
 ];
 
 const PURGE_EVERY_MS = 60_000;
@@ -46,6 +54,7 @@ export class SqliteStore implements StoreBackend {
   readonly describe: string;
   readonly responses: ResponseStore;
   readonly appKeys: AppKeyStore;
+  readonly ledger: LedgerStore;
   private readonly file: string | undefined;
   private readonly now: () => number;
   private db: Database | undefined;
@@ -64,6 +73,7 @@ export class SqliteStore implements StoreBackend {
     }
     this.responses = this.responsesWithTtl(options.ttlMs);
     this.appKeys = new SqliteAppKeys(this);
+    this.ledger = new SqliteLedger(this);
   }
 
   responsesWithTtl(ttlMs: number): ResponseStore {

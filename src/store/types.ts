@@ -1,6 +1,6 @@
 // The durable store: what must survive a restart. One backend per config (`store:`), shared by every
 // feature that needs one; each feature gets its own narrow interface (responses today; app keys and
-// the usage ledger later).
+// the usage ledger).
 
 export interface StoredResponse {
   id: string;
@@ -70,6 +70,37 @@ export interface AppKeyStore {
   addCounters(increments: ReadonlyMap<string, AppKeyCounters>): Promise<void>;
 }
 
+/** One day's totals for one key, provider and model (the ledger's grain); also the shape of a batch of increments. */
+export interface LedgerRow {
+  /** UTC day, "YYYY-MM-DD". */
+  day: string;
+  /** The app key's id; "" for requests made without one. */
+  key: string;
+  /** The provider block that answered ("" when none did) and the model as it knows it (else as asked for). */
+  provider: string;
+  model: string;
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+  errors: number;
+  /** Picodollars. */
+  costPico: bigint;
+  /** Answered from the response cache: how many, and what their answers cost when first made (picodollars). */
+  cacheHits: number;
+  savedPico: bigint;
+  /** Requests with usage but no known price (counted at 0). */
+  unpriced: number;
+}
+
+export interface LedgerStore {
+  /** Adds a batch of increments in one transaction / one script. */
+  add(rows: readonly LedgerRow[]): Promise<void>;
+  /** Every row of the days from `from` to `to` ("YYYY-MM-DD", inclusive). */
+  rows(from: string, to: string): Promise<LedgerRow[]>;
+  /** What key `id` spent on the days `from` to `to` (inclusive; null: ever), picodollars, as stored. */
+  spend(id: string, days: { from: string; to: string } | null): Promise<bigint>;
+}
+
 /** Something living beside a backend for as long as it stays open (the app-key table); closed first, so it can still write. */
 export interface StoreAttachment {
   close(): Promise<void>;
@@ -81,6 +112,7 @@ export interface DurableStore {
   readonly describe: string;
   readonly responses: ResponseStore;
   readonly appKeys: AppKeyStore;
+  readonly ledger: LedgerStore;
   close(): Promise<void>;
 }
 

@@ -104,7 +104,13 @@ describe("admin API", () => {
 
     const patched = await admin("PATCH", `/admin/keys/${id}`, { name: "team-a2", models: null, rate_limit: null, expires_at: null, budget: { limit_usd: 25, period: "day" } });
     expect(patched.status).toBe(200);
-    expect(patched.body).toEqual({ ...object, name: "team-a2", models: null, rate_limit: null, expires_at: null, budget: { limit_usd: 25, period: "day" } });
+    // A budget adds the period's spend and when it resets (the next UTC midnight for a daily one).
+    const midnight = new Date();
+    midnight.setUTCHours(24, 0, 0, 0);
+    expect(patched.body).toEqual({
+      ...object, name: "team-a2", models: null, rate_limit: null, expires_at: null, budget: { limit_usd: 25, period: "day" },
+      spent_usd: 0, resets_at: midnight.toISOString(),
+    });
     expect((await admin("PATCH", `/admin/keys/${id}`, {})).body).toEqual(patched.body);
 
     const revoked = await admin("DELETE", `/admin/keys/${id}`);

@@ -17,9 +17,10 @@ export interface InProcess {
 }
 
 /** `plugins` in the config may name the test plugins given in `extra` as well as built-ins. */
-export async function startInProcess(config: GatewayConfig, extra: Record<string, (config: Record<string, unknown>) => Plugin> = {}): Promise<InProcess> {
+export async function startInProcess(config: GatewayConfig, extra: Record<string, (config: Record<string, unknown>) => Plugin> = {}, options: { clock?: () => number } = {}): Promise<InProcess> {
   const { config: parsed } = parseConfigText(configText(config), {});
   const gen = await buildGeneration(parsed, {
+    clock: options.clock,
     resolvePlugin: async (name) => {
       const make = extra[name];
       if (make !== undefined) return { name, create: (c) => make(c) } satisfies PluginFactory;

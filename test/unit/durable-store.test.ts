@@ -232,7 +232,7 @@ describe("sqlite store", () => {
     expect(() => new SqliteStore(missing, { ttlMs: 1000 })).toThrow(`the directory of "${missing}" (${join(dir, "no-such-dir")}) does not exist`);
   });
 
-  test("the file is in WAL mode with schema version 3, and expired rows are purged on a later put", async () => {
+  test("the file is in WAL mode with schema version 4, and expired rows are purged on a later put", async () => {
     const path = freshPath();
     let now = 5_000_000;
     const store = new SqliteStore(path, { ttlMs: 1000, now: () => now });
@@ -241,7 +241,7 @@ describe("sqlite store", () => {
     await store.responses.put(record("resp_new"));
     const peek = new Database(path, { readonly: true });
     expect(peek.query("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
-    expect(peek.query("PRAGMA user_version").get()).toEqual({ user_version: 3 });
+    expect(peek.query("PRAGMA user_version").get()).toEqual({ user_version: 4 });
     expect(peek.query("SELECT id FROM responses").all()).toEqual([{ id: "resp_new" }]);
     peek.close();
     await store.close();
@@ -253,7 +253,7 @@ describe("sqlite store", () => {
     db.run("PRAGMA user_version = 99");
     db.close();
     const store = new SqliteStore(path, { ttlMs: 1000 });
-    await expect(store.responses.get("resp_1")).rejects.toThrow("schema is version 99, newer than this Butter knows (3)");
+    await expect(store.responses.get("resp_1")).rejects.toThrow("schema is version 99, newer than this Butter knows (4)");
     await store.close();
   });
 

@@ -3,7 +3,8 @@ import { errors } from "../../core/errors.ts";
 import { appKeysOf } from "../../keys/app-keys.ts";
 import { isKeyId } from "../../keys/key-format.ts";
 import { createKeyInput, parseKeyInput, updateKeyInput } from "../../keys/key-input.ts";
-import { createKey, keyObject, revokeKey, updateKey } from "../../keys/manage.ts";
+import { createKey, keyObject, newKeyObject, revokeKey, updateKey } from "../../keys/manage.ts";
+import { budgetState } from "../../cost/budgets.ts";
 import type { StoredAppKey } from "../../store/types.ts";
 import type { Exchange, Generation } from "../context.ts";
 import { pathOf } from "../path.ts";
@@ -26,8 +27,9 @@ async function stored<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-function view(gen: Generation, key: StoredAppKey): Record<string, unknown> {
-  return keyObject(key, appKeysOf(gen).unflushed(key.record.id));
+async function view(gen: Generation, key: StoredAppKey): Promise<Record<string, unknown>> {
+  const budget = gen.ledger === undefined ? undefined : await budgetState(gen.ledger, key.record);
+  return keyObject(key, appKeysOf(gen).unflushed(key.record.id), budget);
 }
 
 function idOf(ex: Exchange): string {
@@ -49,13 +51,13 @@ export async function createKeyHandler(gen: Generation, ex: Exchange): Promise<R
   const keys = appKeysOf(gen);
   const { record, key } = await stored(() => createKey(keys.store, input));
   await keys.reload().catch(() => {});
-  return answer(ex, { ...keyObject({ record, counters: { requests: 0, promptTokens: 0, completionTokens: 0, errors: 0, costPico: 0n, lastUsedAt: null } }), key }, 201);
+  return answer(ex, { ...newKeyObject(record, gen.clock()), key }, 201);
 }
 
 export async function listKeysHandler(gen: Generation, ex: Exchange): Promise<Response> {
   requireAdmin(ex);
   const all = await stored(() => appKeysOf(gen).store.list());
-  return answer(ex, { data: all.map((k) => view(gen, k)) });
+  return answer(ex, { data: await stored(() => Promise.all(all.map((k) => view(gen, k)))) });
 }
 
 export async function getKeyHandler(gen: Generation, ex: Exchange): Promise<Response> {
@@ -63,7 +65,7 @@ export async function getKeyHandler(gen: Generation, ex: Exchange): Promise<Resp
   const id = idOf(ex);
   const found = await stored(() => appKeysOf(gen).store.get(id));
   if (found === undefined) throw errors.appKeyNotFound(id);
-  return answer(ex, view(gen, found));
+  return answer(ex, await stored(() => view(gen, found)));
 }
 
 export async function updateKeyHandler(gen: Generation, ex: Exchange): Promise<Response> {
@@ -74,7 +76,7 @@ export async function updateKeyHandler(gen: Generation, ex: Exchange): Promise<R
   const updated = await stored(() => updateKey(keys.store, id, input));
   if (updated === undefined) throw errors.appKeyNotFound(id);
   await keys.reload().catch(() => {});
-  return answer(ex, view(gen, updated));
+  return answer(ex, await stored(() => view(gen, updated)));
 }
 
 export async function revokeKeyHandler(gen: Generation, ex: Exchange): Promise<Response> {
@@ -84,5 +86,5 @@ export async function revokeKeyHandler(gen: Generation, ex: Exchange): Promise<R
   const revoked = await stored(() => revokeKey(keys.store, id));
   if (revoked === undefined) throw errors.appKeyNotFound(id);
   await keys.reload().catch(() => {});
-  return answer(ex, view(gen, revoked));
+  return answer(ex, await stored(() => view(gen, revoked)));
 }
