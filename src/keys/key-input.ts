@@ -54,8 +54,12 @@ export function parseKeyInput<S extends z.ZodType>(schema: S, body: unknown): z.
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   if (issue.code === "unrecognized_keys") {
-    const field = String(issue.keys[0]).slice(0, 64);
-    throw errors.invalidRequest(`Unknown field '${JSON.stringify(field).slice(1, -1)}'; a key takes name, models, rate_limit, expires_at and budget.`, field);
+    const key = JSON.stringify(String(issue.keys[0]).slice(0, 64)).slice(1, -1);
+    if (issue.path.length > 0) {
+      const field = [...issue.path.map(String), key].join(".");
+      throw errors.invalidRequest(`Unknown field '${field}'.`, field);
+    }
+    throw errors.invalidRequest(`Unknown field '${key}'; a key takes name, models, rate_limit, expires_at and budget.`, key);
   }
   const path = issue.path.map(String).join(".") || "body";
   throw errors.invalidRequest(`${path}: ${issue.message}`, path);

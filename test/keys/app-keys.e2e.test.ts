@@ -161,7 +161,7 @@ describe("admin API", () => {
       [{ name: "ok", models: Array.from({ length: 1001 }, (_, i) => `m${i}`) }, "models"],
       [{ name: "ok", rate_limit: { rate: -1, burst: 2 } }, "rate_limit.rate"],
       [{ name: "ok", rate_limit: { rate: 1, burst: 0.5 } }, "rate_limit.burst"],
-      [{ name: "ok", rate_limit: { rate: 1, burst: 2, extra: 1 } }, "extra"],
+      [{ name: "ok", rate_limit: { rate: 1, burst: 2, extra: 1 } }, "rate_limit.extra"],
       [{ name: "ok", rate_limit: 5 }, "rate_limit"],
       [{ name: "ok", expires_at: "tomorrow" }, "expires_at"],
       [{ name: "ok", expires_at: "2026-13-45T99:99:99Z" }, "expires_at"],
