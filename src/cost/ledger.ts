@@ -19,8 +19,6 @@ type SpendByDay = Map<string, bigint>;
 export class Ledger implements StoreAttachment {
   private pending = new Map<string, LedgerRow>();
   private pendingSpend = new Map<string, SpendByDay>();
-  /** The batch being written: still counted by `spend` until the store has it. */
-  private writingSpend = new Map<string, SpendByDay>();
   private flushing: Promise<void> = Promise.resolve();
   private flusher: ReturnType<typeof setInterval> | undefined;
   private flushMs = 0;
@@ -90,11 +88,12 @@ export class Ledger implements StoreAttachment {
 
   /**
    * What key `id` spent on the days `from`..`to` (null: ever): the store's total plus what this
-   * instance has not written yet. A batch being written is counted until it is in the store, so a
-   * read racing a write may count it twice — erring toward refusing, never toward overspending.
+   * instance has not written yet. A batch leaves `pending` in the same turn its write is sent, and
+   * the store answers commands in the order sent (one SQLite handle, one Redis connection), so the
+   * read sent after it sees it: nothing is counted twice or missed.
    */
   async spend(id: string, days: { from: string; to: string } | null): Promise<bigint> {
-    const local = unwritten(this.pendingSpend.get(id), days) + unwritten(this.writingSpend.get(id), days);
+    const local = unwritten(this.pendingSpend.get(id), days);
     return local + (await this.store.spend(id, days));
   }
 
@@ -116,15 +115,12 @@ export class Ledger implements StoreAttachment {
       const spend = this.pendingSpend;
       this.pending = new Map();
       this.pendingSpend = new Map();
-      this.writingSpend = spend;
       try {
         await this.store.add([...batch.values()]);
         this.lastProblem = undefined;
       } catch (err) {
         this.keep(batch, spend);
         this.problem("writing the usage ledger failed; kept for the next flush", err);
-      } finally {
-        this.writingSpend = new Map();
       }
     });
     return this.flushing;
