@@ -60,7 +60,8 @@ export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
-  prompt_tokens_details?: { cached_tokens?: number; cache_write_tokens?: number; [k: string]: unknown };
+  /** `cache_write_tokens` (all cache writes) and `cache_write_1h_tokens` (the 1-hour ones among them) are Butter's: OpenAI reports neither. */
+  prompt_tokens_details?: { cached_tokens?: number; cache_write_tokens?: number; cache_write_1h_tokens?: number; [k: string]: unknown };
   completion_tokens_details?: { reasoning_tokens?: number; [k: string]: unknown };
   [k: string]: unknown;
 }

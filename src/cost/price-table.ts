@@ -66,6 +66,8 @@ function toRates(p: Record<string, TablePrice>): Rates | null {
   if (cacheRead !== undefined) rates.cacheRead = cacheRead;
   const cacheWrite = rate(p.cache_write_mtok);
   if (cacheWrite !== undefined) rates.cacheWrite = cacheWrite;
+  const cacheWrite1h = rate(p.cache_write_1h_mtok);
+  if (cacheWrite1h !== undefined) rates.cacheWrite1h = cacheWrite1h;
   const reasoning = rate(p.output_reasoning_mtok);
   if (reasoning !== undefined) rates.reasoning = reasoning;
   // USD per 1000 requests → picodollars per request.

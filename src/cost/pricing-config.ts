@@ -11,6 +11,7 @@ const modelPrice = z.strictObject({
   output: usdPerMillion,
   cache_read: usdPerMillion.optional(),
   cache_write: usdPerMillion.optional(),
+  cache_write_1h: usdPerMillion.optional(),
   reasoning: usdPerMillion.optional(),
 });
 

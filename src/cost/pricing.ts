@@ -26,6 +26,7 @@ export class Pricing {
       const rates: { -readonly [K in keyof Rates]: Rates[K] } = { input: picoPerToken(p.input), output: picoPerToken(p.output) };
       if (p.cache_read !== undefined) rates.cacheRead = picoPerToken(p.cache_read);
       if (p.cache_write !== undefined) rates.cacheWrite = picoPerToken(p.cache_write);
+      if (p.cache_write_1h !== undefined) rates.cacheWrite1h = picoPerToken(p.cache_write_1h);
       if (p.reasoning !== undefined) rates.reasoning = picoPerToken(p.reasoning);
       this.overrides.set(key, rates);
     }
@@ -56,19 +57,23 @@ export class Pricing {
 
 /**
  * Usage as the gateway reports it (OpenAI's shape): prompt_tokens include cache reads
- * (`cached_tokens`) and writes (`cache_write_tokens`); completion_tokens include reasoning tokens.
+ * (`cached_tokens`) and writes (`cache_write_tokens`, of which `cache_write_1h_tokens` lived an
+ * hour); completion_tokens include reasoning tokens.
  */
 export function costOf(rates: Rates, usage: Usage): bigint {
   const prompt = tokens(usage.prompt_tokens);
   const completion = tokens(usage.completion_tokens);
   const cached = Math.min(tokens(usage.prompt_tokens_details?.cached_tokens), prompt);
   const written = Math.min(tokens(usage.prompt_tokens_details?.cache_write_tokens), prompt - cached);
+  const writtenLong = Math.min(tokens(usage.prompt_tokens_details?.cache_write_1h_tokens), written);
   const reasoning = Math.min(tokens(usage.completion_tokens_details?.reasoning_tokens), completion);
   const input = rateAt(rates.input, prompt);
   const output = rateAt(rates.output, prompt);
   let pico = BigInt(prompt - cached - written) * input + BigInt(completion - reasoning) * output;
   if (cached > 0) pico += BigInt(cached) * (rates.cacheRead === undefined ? input : rateAt(rates.cacheRead, prompt));
-  if (written > 0) pico += BigInt(written) * (rates.cacheWrite === undefined ? input : rateAt(rates.cacheWrite, prompt));
+  const writeRate = rates.cacheWrite === undefined ? input : rateAt(rates.cacheWrite, prompt);
+  if (written > writtenLong) pico += BigInt(written - writtenLong) * writeRate;
+  if (writtenLong > 0) pico += BigInt(writtenLong) * (rates.cacheWrite1h === undefined ? writeRate : rateAt(rates.cacheWrite1h, prompt));
   if (reasoning > 0) pico += BigInt(reasoning) * (rates.reasoning === undefined ? output : rateAt(rates.reasoning, prompt));
   if (rates.perRequest !== undefined) pico += rates.perRequest;
   return pico;

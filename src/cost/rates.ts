@@ -10,6 +10,8 @@ export interface Rates {
   readonly cacheRead?: Rate;
   /** Absent: cache writes are billed as input. */
   readonly cacheWrite?: Rate;
+  /** 1-hour cache writes (Anthropic); absent: billed as other cache writes. */
+  readonly cacheWrite1h?: Rate;
   /** Absent: reasoning tokens are billed as output (they are counted inside completion tokens). */
   readonly reasoning?: Rate;
   /** A flat fee per request, picodollars (Perplexity's search fee). */

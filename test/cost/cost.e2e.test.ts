@@ -61,7 +61,11 @@ function anthropicReply(req: RecordedRequest): Reply {
   return json({
     id: "msg_c", type: "message", role: "assistant", model: body.model, content: [{ type: "text", text: "Hi" }],
     stop_reason: "end_turn", stop_sequence: null,
-    usage: { input_tokens: 100, cache_creation_input_tokens: 500, cache_read_input_tokens: 2000, output_tokens: 50 },
+    usage: {
+      input_tokens: 100, cache_creation_input_tokens: 500, cache_read_input_tokens: 2000, output_tokens: 50,
+      // Anthropic splits the writes by lifetime; 1-hour writes cost more than 5-minute ones.
+      ...(body.model === "claude-opus-4-1" ? { cache_creation: { ephemeral_5m_input_tokens: 200, ephemeral_1h_input_tokens: 300 } } : {}),
+    },
   });
 }
 
@@ -142,6 +146,16 @@ describe("priced from the shipped table", () => {
     const [input, read, write, output] = ["input_mtok", "cache_read_mtok", "cache_write_mtok", "output_mtok"].map((k) => tablePrice("anthropic", model, k)) as [number, number, number, number];
     expect(write).toBeGreaterThan(input);
     const expected = (100 * input + 2000 * read + 500 * write + 50 * output) / 1e6;
+    const res = await chat(`anthropic/${model}`);
+    expect(res.status).toBe(200);
+    expect(Number(res.headers.get("x-butter-cost-usd"))).toBeCloseTo(expected, 15);
+  });
+
+  test("anthropic: 1-hour cache writes at their own (higher) rate, the 5-minute ones at theirs", async () => {
+    const model = "claude-opus-4-1";
+    const [input, read, write, write1h, output] = ["input_mtok", "cache_read_mtok", "cache_write_mtok", "cache_write_1h_mtok", "output_mtok"].map((k) => tablePrice("anthropic", model, k)) as [number, number, number, number, number];
+    expect(write1h).toBeGreaterThan(write);
+    const expected = (100 * input + 2000 * read + 200 * write + 300 * write1h + 50 * output) / 1e6;
     const res = await chat(`anthropic/${model}`);
     expect(res.status).toBe(200);
     expect(Number(res.headers.get("x-butter-cost-usd"))).toBeCloseTo(expected, 15);

@@ -95,3 +95,13 @@ test("pricing a request takes a few µs (lookup + compute, table already loaded)
   console.log(`pricing: ${perCallUs.toFixed(2)} µs per request`);
   expect(perCallUs).toBeLessThan(10);
 });
+
+test("Anthropic stream usage keeps the 1-hour share of cache writes from message_start to the final usage", async () => {
+  const { mergeUsage, toOpenAIUsage } = await import("../../src/providers/shared/anthropic-messages/usage.ts");
+  const into = {};
+  mergeUsage(into, { input_tokens: 10, output_tokens: 1, cache_creation_input_tokens: 500, cache_read_input_tokens: 0, cache_creation: { ephemeral_5m_input_tokens: 100, ephemeral_1h_input_tokens: 400 } });
+  mergeUsage(into, { output_tokens: 20 });
+  expect(toOpenAIUsage(into)?.prompt_tokens_details).toEqual({ cached_tokens: 0, cache_write_tokens: 500, cache_write_1h_tokens: 400 });
+  // A report claiming more 1-hour writes than writes is capped (never priced above what was written).
+  expect(toOpenAIUsage({ input_tokens: 1, output_tokens: 1, cache_creation_input_tokens: 5, cache_creation: { ephemeral_1h_input_tokens: 9 } })?.prompt_tokens_details?.cache_write_1h_tokens).toBe(5);
+});

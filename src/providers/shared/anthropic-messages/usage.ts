@@ -35,6 +35,8 @@ export function toOpenAIUsage(u: AnthropicUsage | undefined): Usage | undefined 
   const prompt = input + (read ?? 0) + (write ?? 0);
   const details: NonNullable<Usage["prompt_tokens_details"]> = { cached_tokens: read ?? 0 };
   if (write !== undefined) details.cache_write_tokens = write;
+  const writeLong = count(u.cache_creation?.ephemeral_1h_input_tokens);
+  if (write !== undefined && writeLong !== undefined && writeLong > 0) details.cache_write_1h_tokens = Math.min(writeLong, write);
   return { prompt_tokens: prompt, completion_tokens: output, total_tokens: prompt + output, prompt_tokens_details: details };
 }
 
@@ -45,4 +47,5 @@ export function mergeUsage(into: AnthropicUsage, from: AnthropicUsage | undefine
     const v = count(from[key]);
     if (v !== undefined) into[key] = v;
   }
+  if (typeof from.cache_creation === "object" && from.cache_creation !== null) into.cache_creation = from.cache_creation;
 }

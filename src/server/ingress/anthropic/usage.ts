@@ -6,6 +6,7 @@ export interface MessageUsage {
   output_tokens: number;
   cache_creation_input_tokens?: number;
   cache_read_input_tokens?: number;
+  cache_creation?: { ephemeral_5m_input_tokens: number; ephemeral_1h_input_tokens: number };
 }
 
 const STOP: Record<string, string> = {
@@ -32,5 +33,7 @@ export function toMessageUsage(u: Usage | null | undefined): MessageUsage | unde
   const out: MessageUsage = { input_tokens: Math.max(0, count(u.prompt_tokens) - read - write), output_tokens: count(u.completion_tokens) };
   out.cache_creation_input_tokens = write;
   out.cache_read_input_tokens = read;
+  const long = Math.min(count(u.prompt_tokens_details?.cache_write_1h_tokens), write);
+  if (long > 0) out.cache_creation = { ephemeral_5m_input_tokens: write - long, ephemeral_1h_input_tokens: long };
   return out;
 }
