@@ -12,7 +12,7 @@ import { callHook, reportFailure, HookTimeout, type CompiledChain, type Compiled
 import { runPost, runPre, type HookHost, type Phase } from "./run-hooks.ts";
 import { ShortCircuit, encodable, pluginResponse } from "./short-circuit.ts";
 import type {
-  HookReturn, HttpRequestPayload, HttpResponsePayload, LlmOperation, LlmRequestPayload, LlmResponsePayload, StreamChunkPayload,
+  ClientApi, HookReturn, HttpRequestPayload, HttpResponsePayload, LlmOperation, LlmRequestPayload, LlmResponsePayload, StreamChunkPayload,
 } from "./types.ts";
 
 export interface LlmEngine {
@@ -54,10 +54,13 @@ export class RequestPipeline implements HookHost {
   private llmRewritten = false;
   private readonly chain: CompiledChain;
   private readonly telemetry: Telemetry;
+  /** Every payload says which client API the request speaks (absent off the LLM paths). */
+  private readonly api: ClientApi | undefined;
 
   constructor(owner: PipelineOwner, private readonly ex: ExchangeView, private readonly path: string, private readonly clientIp: string | undefined) {
     this.chain = owner.chain;
     this.telemetry = owner.telemetry;
+    this.api = API_OF_PATH.get(path);
   }
 
   /** Whether a post-LLM hook may change an answer's body after the engine (the response cache keeps the body from before). */
@@ -78,7 +81,7 @@ export class RequestPipeline implements HookHost {
       return undefined;
     }
     const req = this.ex.req;
-    const payload = httpPayload(this.ex.requestId, req, this.path, this.clientIp);
+    const payload = httpPayload(this.ex.requestId, this.api, req, this.path, this.clientIp);
     const out = runPre(this, "http", hooks, payload, this.chain.plugins.length);
     if (out instanceof Promise) return out.then((o) => this.useHeaders(payload, o, req));
     this.useHeaders(payload, out, req);
@@ -132,7 +135,7 @@ export class RequestPipeline implements HookHost {
       this.llmReached = this.chain.plugins.length;
       return request;
     }
-    const payload: LlmRequestPayload = { request_id: this.ex.requestId, operation, client_ip: this.clientIp, body: request };
+    const payload: LlmRequestPayload = { request_id: this.ex.requestId, api: this.api, operation, client_ip: this.clientIp, body: request };
     let out: LlmRequestPayload | Promise<LlmRequestPayload>;
     try {
       out = runPre(this, "llm", hooks, payload, this.chain.plugins.length);
@@ -153,7 +156,7 @@ export class RequestPipeline implements HookHost {
     const r = sc.response;
     const failed = r.error !== undefined || r.status >= 400;
     const payload: LlmResponsePayload = {
-      request_id: this.ex.requestId, operation, provider: undefined, model: undefined, attempts: 0, stream,
+      request_id: this.ex.requestId, api: this.api, operation, provider: undefined, model: undefined, attempts: 0, stream,
       ...(failed
         ? { error: { status: r.status, kind: r.kind ?? "plugin_response", message: r.error?.message ?? "", type: r.error?.type ?? "", code: r.error?.code ?? null } }
         : { body: r.body as ChatCompletion }),
@@ -168,7 +171,7 @@ export class RequestPipeline implements HookHost {
     if (hooks.length === 0) return err;
     const e = toGatewayError(err);
     await runPost(this, hooks, this.llmReached, {
-      request_id: this.ex.requestId, operation, provider: undefined, model: undefined, attempts: this.ex.recorder?.record.attempts ?? 0, stream,
+      request_id: this.ex.requestId, api: this.api, operation, provider: undefined, model: undefined, attempts: this.ex.recorder?.record.attempts ?? 0, stream,
       error: { status: e.status, kind: e.kind, message: e.message, type: e.type, code: e.code },
     } as LlmResponsePayload);
     return err;
@@ -179,7 +182,7 @@ export class RequestPipeline implements HookHost {
     const hooks = this.chain.postLlm;
     if (hooks.length === 0) return body;
     const payload: LlmResponsePayload = {
-      request_id: this.ex.requestId, operation, provider: outcome.provider, model: outcome.model, attempts: outcome.attempts, stream, body,
+      request_id: this.ex.requestId, api: this.api, operation, provider: outcome.provider, model: outcome.model, attempts: outcome.attempts, stream, body,
     };
     const out = runPost(this, hooks, this.llmReached, payload);
     return out instanceof Promise ? out.then((o) => o.body) : out.body;
@@ -203,7 +206,7 @@ export class RequestPipeline implements HookHost {
         continue;
       }
       let chunk: ChatCompletionChunk | undefined = event.chunk;
-      const payload: StreamChunkPayload = { request_id: this.ex.requestId, index: index++, chunk };
+      const payload: StreamChunkPayload = { request_id: this.ex.requestId, api: this.api, index: index++, chunk };
       for (const h of hooks) {
         let r: HookReturn<StreamChunkPayload> | Promise<HookReturn<StreamChunkPayload>>;
         try {
@@ -268,7 +271,7 @@ export class RequestPipeline implements HookHost {
 
   private postHttp(res: Response, hooks: readonly CompiledHook<HttpResponsePayload>[]): Response | Promise<Response> {
     const payload: HttpResponsePayload = {
-      request_id: this.ex.requestId, status: res.status, headers: Object.fromEntries(res.headers as unknown as Iterable<[string, string]>),
+      request_id: this.ex.requestId, api: this.api, status: res.status, headers: Object.fromEntries(res.headers as unknown as Iterable<[string, string]>),
     };
     const answered = (err: unknown): Response | Promise<Response> => {
       if (!(err instanceof ShortCircuit)) throw err;
@@ -329,15 +332,23 @@ function servedAsRewritten<Req extends object>(request: Req): Req {
   return translated as Req;
 }
 
+const API_OF_PATH: ReadonlyMap<string, ClientApi> = new Map([
+  ["/v1/chat/completions", "chat_completions"],
+  ["/v1/embeddings", "embeddings"],
+  ["/v1/messages", "messages"],
+  ["/v1/messages/count_tokens", "messages"],
+  ["/v1/responses", "responses"],
+]);
+
 /**
  * The pre-HTTP payload. Its headers are copied out of the Request only when a hook reads them (the
  * global rate limiter never does); an own enumerable accessor, so JSON.stringify and spreads still
  * see them like a plain field.
  */
-function httpPayload(requestId: string, req: Request, path: string, clientIp: string | undefined): HttpRequestPayload {
+function httpPayload(requestId: string, api: ClientApi | undefined, req: Request, path: string, clientIp: string | undefined): HttpRequestPayload {
   let headers: Record<string, string> | undefined;
   return {
-    request_id: requestId, method: req.method, path,
+    request_id: requestId, api, method: req.method, path,
     get headers() {
       return (headers ??= Object.fromEntries(req.headers as unknown as Iterable<[string, string]>));
     },

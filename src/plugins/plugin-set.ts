@@ -55,7 +55,12 @@ export async function buildPlugins(entries: readonly PluginConfig[], opts: Build
       const entry = entries[i]!;
       if (!entry.enabled) continue;
       const path = `plugins[${i}]`;
-      if (entry.wasm !== undefined) throw new ConfigError(`${path}.wasm: WASM plugins are not available in this build`);
+      if (entry.wasm !== undefined) {
+        const { loadWasmPlugin } = await import("./wasm/wasm-plugin.ts");
+        plugins.push(await loadWasmPlugin(entry, path));
+        settings.push({ failClosed: entry.fail_closed, timeoutMs: entry.timeout ?? DEFAULT_HOOK_TIMEOUT_MS });
+        continue;
+      }
       const factory = await resolve(entry.name);
       if (factory === undefined) {
         throw new ConfigError(`${path}.name: unknown plugin "${entry.name}" (built-in: ${[...builtinPlugins.keys()].join(", ")})`);

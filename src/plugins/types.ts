@@ -6,9 +6,13 @@ import type {
 } from "../core/openai-types.ts";
 import type { Telemetry } from "../observability/events.ts";
 
+/** The API the client speaks, from its path; WASM plugins read it to tell requests apart. */
+export type ClientApi = "chat_completions" | "messages" | "responses" | "embeddings";
+
 /** Before the body is read: method, path, headers (lower-cased names). */
 export interface HttpRequestPayload {
   request_id: string;
+  api?: ClientApi;
   method: string;
   path: string;
   headers: Record<string, string>;
@@ -21,6 +25,7 @@ export type LlmOperation = "chat" | "embeddings" | "count_tokens";
 /** After the body was parsed and validated, before routing. */
 export interface LlmRequestPayload {
   request_id: string;
+  api?: ClientApi;
   operation: LlmOperation;
   client_ip: string | undefined;
   body: ChatCompletionRequest | EmbeddingRequest;
@@ -29,6 +34,7 @@ export interface LlmRequestPayload {
 /** What the engine answered (or the error it ended with). */
 export interface LlmResponsePayload {
   request_id: string;
+  api?: ClientApi;
   operation: LlmOperation;
   provider: string | undefined;
   model: string | undefined;
@@ -50,12 +56,14 @@ export interface ErrorInfo {
 /** The response about to be sent: status and headers (bodies are seen by postLlm). */
 export interface HttpResponsePayload {
   request_id: string;
+  api?: ClientApi;
   status: number;
   headers: Record<string, string>;
 }
 
 export interface StreamChunkPayload {
   request_id: string;
+  api?: ClientApi;
   /** Ordinal of this chunk in the upstream stream, from 0. */
   index: number;
   chunk: ChatCompletionChunk;
