@@ -1,0 +1,168 @@
+// Folding: one pass turning text into the form patterns are written in — NFKC compatibility forms
+// and accents folded to ASCII, look-alike Cyrillic/Greek letters to Latin, lower case, invisible
+// characters removed — while counting the tricks met on the way (they are signals themselves).
+import { FOLD_KEYS, FOLD_VALUES } from "./fold-table";
+
+export const TRICK_ZERO_WIDTH: i32 = 1;
+export const TRICK_BIDI: i32 = 2;
+export const TRICK_HOMOGLYPH: i32 = 4;
+export const TRICK_COMPAT: i32 = 8; // fullwidth, mathematical, enclosed, ligatures
+export const TRICK_TAGS: i32 = 16; // Unicode tag characters (invisible ASCII)
+export const TRICK_LEET: i32 = 32;
+export const TRICK_SPACED: i32 = 64;
+export const TRICK_ENCODED: i32 = 128;
+
+export class Folded {
+  buf: Uint16Array = new Uint16Array(4096);
+  len: i32 = 0;
+  /** Invisible characters between two Latin letters. */
+  zeroWidthInWord: i32 = 0;
+  /** Bidi embedding/override/isolate controls, and how many sit inside Latin words. */
+  bidi: i32 = 0;
+  bidiInWord: i32 = 0;
+  /** Words mixing Latin with Cyrillic/Greek look-alikes. */
+  mixedWords: i32 = 0;
+  /** Unicode tag characters (U+E0020..E007E), decoded to the ASCII they hide. */
+  tags: i32 = 0;
+  compat: i32 = 0;
+  nonAscii: i32 = 0;
+
+  reset(): void {
+    this.len = 0;
+    this.zeroWidthInWord = 0;
+    this.bidi = 0;
+    this.bidiInWord = 0;
+    this.mixedWords = 0;
+    this.tags = 0;
+    this.compat = 0;
+    this.nonAscii = 0;
+  }
+
+  tricks(): i32 {
+    let t = 0;
+    if (this.zeroWidthInWord > 0) t |= TRICK_ZERO_WIDTH;
+    if (this.bidi > 0) t |= TRICK_BIDI;
+    if (this.mixedWords > 0) t |= TRICK_HOMOGLYPH;
+    if (this.compat > 0) t |= TRICK_COMPAT;
+    if (this.tags > 0) t |= TRICK_TAGS;
+    return t;
+  }
+
+  @inline push(c: i32): void {
+    if (this.len >= this.buf.length) {
+      const bigger = new Uint16Array(this.buf.length * 2);
+      bigger.set(this.buf);
+      this.buf = bigger;
+    }
+    unchecked((this.buf[this.len++] = <u16>c));
+  }
+
+  @inline at(i: i32): i32 { return <i32>unchecked(this.buf[i]); }
+}
+
+function lookup(cp: u32): i32 {
+  let lo = 0;
+  let hi = FOLD_KEYS.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const k = unchecked(FOLD_KEYS[mid]);
+    if (k == cp) return mid;
+    if (k < cp) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+@inline function isLatinLetter(c: i32): bool { return c >= 0x61 && c <= 0x7a; }
+
+/** Removed without a trace, but counted when they split a Latin word. */
+function isInvisible(cp: u32): bool {
+  return (cp >= 0x200b && cp <= 0x200d) || (cp >= 0x2060 && cp <= 0x2064) || cp == 0xfeff || cp == 0x180e ||
+    cp == 0x034f || cp == 0x115f || cp == 0x1160 || cp == 0x3164 || cp == 0xffa0 || cp == 0x17b4 || cp == 0x17b5;
+}
+
+function isBidiControl(cp: u32): bool {
+  return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/** Removed silently: marks that legitimately appear in text (RLM, soft hyphen, variation selectors, diacritics). */
+function isIgnorable(cp: u32): bool {
+  return cp == 0x00ad || cp == 0x200e || cp == 0x200f || cp == 0x061c || (cp >= 0xfe00 && cp <= 0xfe0f) ||
+    (cp >= 0xe0100 && cp <= 0xe01ef) || (cp >= 0x0300 && cp <= 0x036f) || (cp >= 0x1ab0 && cp <= 0x1aff) ||
+    (cp >= 0x1dc0 && cp <= 0x1dff) || (cp >= 0x20d0 && cp <= 0x20ff) || (cp >= 0xfe20 && cp <= 0xfe2f);
+}
+
+/** Folds `s[from, to)` into `out` (appending). */
+export function fold(s: string, from: i32, to: i32, out: Folded): void {
+  let pendingInvisible = false; // an invisible character right after a Latin letter
+  let pendingBidi = false;
+  let wordLatin = false;
+  let wordLookalike = false;
+  let wordCounted = false;
+  for (let i = from; i < to; i++) {
+    let cp = <u32>s.charCodeAt(i);
+    if (cp < 0x80) {
+      let c = <i32>cp;
+      if (c >= 0x41 && c <= 0x5a) c += 0x20;
+      else if (c == 0x09 || c == 0x0d) c = 0x20;
+      else if (c < 0x20 && c != 0x0a) c = 0x20;
+      if (isLatinLetter(c)) {
+        if (pendingInvisible && out.len > 0 && isLatinLetter(out.at(out.len - 1))) out.zeroWidthInWord++;
+        if (pendingBidi && out.len > 0 && isLatinLetter(out.at(out.len - 1))) out.bidiInWord++;
+        wordLatin = true;
+        if (wordLookalike && !wordCounted) { out.mixedWords++; wordCounted = true; }
+      } else if (!(c >= 0x30 && c <= 0x39)) {
+        wordLatin = false; wordLookalike = false; wordCounted = false;
+      }
+      pendingInvisible = false;
+      pendingBidi = false;
+      out.push(c);
+      continue;
+    }
+    if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < to) {
+      const lo = <u32>s.charCodeAt(i + 1);
+      if (lo >= 0xdc00 && lo <= 0xdfff) { cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00); i++; }
+    }
+    out.nonAscii++;
+    if (isInvisible(cp)) { pendingInvisible = true; continue; }
+    if (isBidiControl(cp)) { out.bidi++; pendingBidi = true; continue; }
+    if (isIgnorable(cp)) continue;
+    if (cp >= 0xe0020 && cp <= 0xe007e) {
+      // Tag characters: invisible, yet models read them as the ASCII they encode.
+      out.tags++;
+      let c = <i32>(cp - 0xe0000);
+      if (c >= 0x41 && c <= 0x5a) c += 0x20;
+      out.push(c);
+      continue;
+    }
+    const k = lookup(cp);
+    if (k >= 0) {
+      const v = unchecked(FOLD_VALUES[k]);
+      if (v & 0x80000000) {
+        wordLookalike = true;
+        if (wordLatin && !wordCounted) { out.mixedWords++; wordCounted = true; }
+      } else if (cp >= 0xff01 || (cp >= 0x2460 && cp <= 0x24ff) || (cp >= 0x1d400) || (cp >= 0xfb00 && cp <= 0xfb06)) {
+        out.compat++;
+      }
+      const c0 = <i32>(v & 0xff);
+      if (pendingInvisible && isLatinLetter(c0) && out.len > 0 && isLatinLetter(out.at(out.len - 1))) out.zeroWidthInWord++;
+      pendingInvisible = false;
+      pendingBidi = false;
+      out.push(c0);
+      const c1 = <i32>((v >> 8) & 0xff);
+      if (c1 != 0) out.push(c1);
+      const c2 = <i32>((v >> 16) & 0xff);
+      if (c2 != 0) out.push(c2);
+      continue;
+    }
+    pendingInvisible = false;
+    pendingBidi = false;
+    wordLatin = false; wordLookalike = false; wordCounted = false;
+    let c = <i32>cp;
+    if (c >= 0x410 && c <= 0x42f) c += 0x20; // Cyrillic capitals
+    else if (c >= 0x391 && c <= 0x3a9) c += 0x20; // Greek capitals
+    else if (c == 0x2028 || c == 0x2029 || c == 0x85) c = 0x0a;
+    if (c > 0xffff) c = 0x20; // astral symbols (emoji...) separate words
+    out.push(c);
+  }
+}

@@ -1,0 +1,205 @@
+// The detection patterns. Two kinds:
+// - phrase patterns over words: slots separated by spaces, alternatives by "|", "~N" before a slot
+//   allows up to N other words before it (default 3), a trailing "!a|b" slot lists words that cancel
+//   the match when they appear in or just before it ("ignore my previous instructions" is a user
+//   changing their mind, not an attack). Words are folded and stemmed like the text, so write them
+//   plainly: "instructions" also matches "instruction", "instructed", "1nstruct10ns".
+// - markers: literal strings over the folded text with spaces ignored ("< |im_start| >" matches);
+//   a leading "^" means at the start of a line.
+// Weight: 1 blocks on its own (default threshold 1); weaker signals must add up within one text.
+import { OVERRIDE, ROLE, EXTRACTION, DELIMITER, ENCODED, EXFILTRATION, TOOL_ABUSE, OBFUSCATION } from "./categories";
+
+export class PatternDef {
+  constructor(public id: string, public category: i32, public weight: f64, public text: string, public marker: bool) {}
+}
+
+export const DEFS = new Array<PatternDef>();
+
+function w(id: string, category: i32, weight: f64, dsl: string): void { DEFS.push(new PatternDef(id, category, weight, dsl, false)); }
+/** Signals the scanner raises itself (Unicode tricks, decoded payloads); no text to match. */
+function s(id: string, category: i32, weight: f64): void { DEFS.push(new PatternDef(id, category, weight, "", false)); }
+function m(id: string, category: i32, weight: f64, literal: string): void { DEFS.push(new PatternDef(id, category, weight, literal, true)); }
+
+const FORGET = "ignore|disregard|forget|skip|overlook|neglect|override|bypass|abandon|discard|drop|ditch|dismiss|erase";
+const EARLIER = "previous|prior|above|earlier|preceding|foregoing|former|initial|original|old|existing|all|any|every|your|those|these|other";
+const RULES = "instructions|rules|directions|guidelines|prompts|commands|orders|context|constraints|tasks|policies|programming|restrictions|training|guidance|directives|messages|requests|conversation|assignments";
+const REVEAL = "reveal|show|print|display|output|repeat|disclose|leak|dump|expose|recite|echo|share|spell|list|paste|type|provide|tell|give|write";
+const AI = "ai|assistant|agent|llm|chatbot|bot|model|gpt|chatgpt|claude|copilot|gemini|bard|llama";
+
+// Signal indexes: the first DEFS entries, in this order.
+export const SIG_ZERO_WIDTH_MANY: i32 = 0;
+export const SIG_ZERO_WIDTH: i32 = 1;
+export const SIG_BIDI_IN_WORD: i32 = 2;
+export const SIG_BIDI: i32 = 3;
+export const SIG_MIXED_SCRIPT_MANY: i32 = 4;
+export const SIG_MIXED_SCRIPT: i32 = 5;
+export const SIG_TAGS: i32 = 6;
+export const SIG_OBFUSCATED_HIT: i32 = 7;
+export const SIG_BASE64: i32 = 8;
+export const SIG_HEX: i32 = 9;
+export const SIG_URL_ENCODED: i32 = 10;
+export const SIG_ROT13: i32 = 11;
+export const SIG_REVERSED: i32 = 12;
+
+export function definePatterns(): void {
+  if (DEFS.length > 0) return;
+  s("unicode.zero_width_in_words", OBFUSCATION, 1);
+  s("unicode.zero_width_in_word", OBFUSCATION, 0.5);
+  s("unicode.bidi_control_in_word", OBFUSCATION, 1);
+  s("unicode.bidi_control", OBFUSCATION, 0.4);
+  s("unicode.mixed_script_words", OBFUSCATION, 1);
+  s("unicode.mixed_script_word", OBFUSCATION, 0.5);
+  s("unicode.tag_characters", OBFUSCATION, 1);
+  s("unicode.obfuscated_match", OBFUSCATION, 0.5);
+  s("encoded.base64_payload", ENCODED, 1);
+  s("encoded.hex_payload", ENCODED, 1);
+  s("encoded.url_encoded_payload", ENCODED, 1);
+  s("encoded.rot13_payload", ENCODED, 1);
+  s("encoded.reversed_payload", ENCODED, 1);
+
+  // instruction_override: telling the model to drop what it was told.
+  w("override.ignore_previous", OVERRIDE, 1, `${FORGET} ~3 ${EARLIER} ~3 ${RULES} !my|css|style|stylesheet|selector|warning|warnings|error|errors|lint|eslint|git|commit|commits|file|files`);
+  w("override.ignore_everything", OVERRIDE, 1, `ignore|disregard|forget ~1 everything|anything|all ~3 above|before|previously|prior|earlier|said|told|written|heard|instructed|until`);
+  w("override.ignore_system", OVERRIDE, 1, `${FORGET} ~3 system|developer|safety|operator|admin ~2 prompt|message|instructions|rules|guidelines|policy|directive !log|logs|journal|journald|syslog|notification|notifications|dialog`);
+  w("override.stop_following", OVERRIDE, 1, "stop|cease|quit ~2 following|obeying|listening|adhering ~3 instructions|rules|guidelines|prompt|system|developer|orders");
+  w("override.do_not_follow", OVERRIDE, 1, "not|dont|never ~2 follow|obey|comply|respect ~3 previous|prior|original|system|developer|above|earlier|initial ~3 instructions|rules|guidelines|prompt|message|orders");
+  w("override.replace_rules", OVERRIDE, 1, "override|overwrite|replace|supersede|nullify|cancel|void|revoke|reset|delete ~3 system|previous|prior|original|all|your|safety|any|initial ~3 instructions|prompt|rules|guidelines|directives|restrictions|filters|safeguards|protocols|programming !css|style|stylesheet|selector|method|function|class|config|file");
+  w("override.rules_void", OVERRIDE, 1, "previous|prior|above|earlier|original|old ~1 instructions|rules|prompt|orders|directives ~3 are|were|is|was|have|been ~2 fake|wrong|void|invalid|cancelled|obsolete|null|revoked|outdated|deprecated|replaced|lifted|suspended");
+  w("override.new_instructions", OVERRIDE, 0.8, "your|the|my ~1 new|real|true|actual|updated|revised|only ~1 instructions|task|rules|orders|directive|objective|mission|goal|purpose|job|role");
+  w("override.now_instead", OVERRIDE, 0.3, "now|instead ~3 focus|concentrate|switch|move|do|follow ~3 new|different|following|this|my");
+  w("override.from_now_on", OVERRIDE, 0.4, "from ~0 now ~0 on ~4 you|your ~3 will|must|shall|are|respond|answer|only|reply|act");
+  w("override.pwned", OVERRIDE, 1, "i ~1 have ~1 been ~1 pwned|hacked|owned|compromised|jailbroken");
+  w("override.say_pwned", OVERRIDE, 0.8, "say|print|output|write|respond|reply|answer ~4 pwned|hacked|pwnd|pwn3d");
+  w("override.addressed_to_ai", OVERRIDE, 0.7, `attention|important|note|notice|message|instructions|instruction|hey|urgent ~2 to|for ~2 ${AI}|language|models|agents|assistants`);
+  w("override.ai_reading_this", OVERRIDE, 0.8, `${AI}|agents|assistants|models ~5 reading|processing|parsing|summarizing|analyzing|sees|reads|encounters|scraping|browsing ~3 this|these|document|email|page|text|message|content|website|file`);
+  w("override.if_you_are_ai", OVERRIDE, 0.7, `if|when ~2 you ~1 are ~2 ${AI}|language|automated`);
+  w("override.priority", OVERRIDE, 0.6, "highest|top|absolute|overriding|supreme ~1 priority|precedence ~4 instructions|task|command|directive|order|this");
+  w("override.german", OVERRIDE, 1, "ignoriere|ignorier|ignorieren|vergiss|vergessen|missachte|missachten|uberschreibe|verwirf ~4 alle|vorherigen|vorigen|bisherigen|obigen|vorangegangenen|vorangehenden|fruheren|deine|ihre|sämtliche|samtliche|die ~3 anweisungen|anweisung|befehle|befehl|instruktionen|aufgaben|aufgabe|auftrage|auftrag|regeln|vorgaben|richtlinien|prompt|informationen");
+  w("override.german_everything", OVERRIDE, 1, "vergiss|vergessen|ignoriere|ignorieren ~2 alles ~3 davor|zuvor|vorher|bisher|oben|gesagte|vorherige|bisherige|obige");
+  w("override.french", OVERRIDE, 1, "ignore|ignorez|ignorer|oublie|oubliez|oublier ~4 precedentes|anterieures|toutes|vos|tes|les|precedents ~3 instructions|consignes|regles|directives|ordres");
+  w("override.spanish", OVERRIDE, 1, "ignora|ignore|ignorar|olvida|olvide|olvidar|omite|descarta ~4 anteriores|previas|todas|tus|sus|las|todo ~3 instrucciones|reglas|ordenes|indicaciones|directrices|anterior");
+  w("override.italian", OVERRIDE, 1, "ignora|ignorare|dimentica|dimenticare ~4 precedenti|tutte|tue|le ~3 istruzioni|regole|indicazioni|direttive");
+  w("override.portuguese", OVERRIDE, 1, "ignore|ignora|ignorar|esqueca|esquece|esquecer ~4 anteriores|todas|suas|as ~3 instrucoes|regras|ordens|diretrizes");
+  w("override.russian", OVERRIDE, 1, "игнорируй|игнорировать|забудь|забудьте|проигнорируй|игнорируйте ~4 все|предыдущие|прежние|свои|всё ~3 инструкции|указания|правила|команды|инструкций");
+  m("override.cjk_ignore_previous", OVERRIDE, 1, "忽略之前");
+  m("override.cjk_ignore_above", OVERRIDE, 1, "忽略以上");
+  m("override.cjk_ignore_all", OVERRIDE, 1, "忽略所有");
+  m("override.cjk_ignore_above2", OVERRIDE, 1, "忽略上述");
+  m("override.cjk_disregard", OVERRIDE, 1, "无视之前");
+  m("override.cjk_forget", OVERRIDE, 1, "忘记之前");
+  m("override.ja_ignore", OVERRIDE, 1, "指示を無視");
+  m("override.ko_ignore", OVERRIDE, 1, "지시를무시");
+
+  // role_hijack: a new persona without the model's rules (DAN, developer mode, "you are now ...").
+  w("role.do_anything_now", ROLE, 1, "do ~0 anything ~0 now");
+  w("role.act_as_dan", ROLE, 1, "act|pretend|roleplay|play|become|behave|respond ~3 as|like ~2 dan|stan|dude|aim|mongo|betterdan|antigpt|evilbot");
+  w("role.dan_mode", ROLE, 1, "dan|jailbreak|jailbroken|stan|dude|antigpt ~1 mode|prompt|persona|version|enabled|activated");
+  w("role.ai_special_mode", ROLE, 1, `you|${AI} ~4 developer|god|unrestricted|jailbreak|dan|debug|unfiltered|uncensored|evil|admin|sudo|root ~0 mode`);
+  w("role.special_mode", ROLE, 0.4, "developer|god|unrestricted|unfiltered|uncensored|evil|chaos|opposite ~0 mode");
+  w("role.mode_enabled", ROLE, 0.3, "mode ~0 enabled|activated|engaged|unlocked|on");
+  w("role.no_restrictions", ROLE, 1, "you|act|pretend|imagine|roleplay|behave|respond|answer ~6 no|without|free|zero|removed|rid|unbound|beyond|ignoring ~3 restrictions|limits|limitations|filters|rules|guidelines|boundaries|constraints|censorship|ethics|morals|morality|safeguards|guardrails|policies|filtering");
+  w("role.unfiltered_persona", ROLE, 1, "act|behave|respond|pretend|roleplay|answer|be ~3 as|like|an|a ~3 unfiltered|uncensored|unrestricted|evil|amoral|unethical|jailbroken|unbound|rogue|malicious|immoral");
+  w("role.unfiltered_ai", ROLE, 0.8, `unfiltered|uncensored|unrestricted|amoral|jailbroken|unaligned|unshackled ~3 ${AI}|version|mode|persona|character|assistant`);
+  w("role.no_longer", ROLE, 0.9, `you ~1 are ~1 no ~0 longer ~3 ${AI}|bound|restricted|limited|required|obligated|constrained|an|a|subject`);
+  w("role.you_are_now", ROLE, 0.5, "you ~1 are ~1 now|henceforth ~3 a|an|my|called|named|going|free|in");
+  w("role.forget_you_are_ai", ROLE, 1, `forget|ignore|disregard ~3 you ~1 are ~3 ${AI}|language|artificial|program|machine`);
+  w("role.forget_identity", ROLE, 0.8, "forget|abandon|drop|ignore|shed ~3 your ~2 identity|persona|personality|role|character|training|programming|nature|values|principles|alignment");
+  w("role.not_bound", ROLE, 1, "not|never|no ~2 bound|restricted|limited|constrained|governed|subject ~3 by|to ~3 rules|policy|guidelines|openai|anthropic|ethics|restrictions|content|safety|filters|laws|morals|principles");
+  w("role.bypass_safety", ROLE, 0.7, "ignore|disregard|bypass|disable|remove|circumvent|evade|deactivate|suspend|override|turn ~3 safety|ethical|ethics|moral|content|filters|guardrails|safeguards|censorship|restrictions|alignment|moderation ~2 policy|filters|rules|guidelines|protocols|settings|restrictions|checks");
+  w("role.two_responses", ROLE, 0.9, "normal|classic|filtered|censored|standard|gpt ~8 jailbroken|unfiltered|uncensored|developer|dan|jailbreak ~3 response|output|answer|mode|reply");
+  w("role.stay_in_character", ROLE, 0.4, "stay|remain|keep ~2 in ~1 character");
+  w("role.never_refuse", ROLE, 0.7, "never|not|cannot|cant|wont|dont ~2 refuse|decline|apologize|say ~2 request|anything|question|no|sorry|cannot");
+  w("role.evil_confidant", ROLE, 0.7, `evil|malicious|dark|rogue ~2 confidant|twin|version|${AI}`);
+  w("role.authority_override", ROLE, 0.8, "admin|administrator|developer|root|system|openai|anthropic|owner|creator|sudo ~2 override|access|privileges|authorization");
+  w("role.claims_developer", ROLE, 0.6, "am|im ~2 your|the ~2 developer|creator|admin|administrator|owner|programmer|maker");
+  w("role.authorized_to_bypass", ROLE, 0.8, "authorized|authorised|permitted|allowed ~3 to ~3 bypass|override|ignore|disable|remove|lift");
+  w("role.hypothetical_unrestricted", ROLE, 0.5, "hypothetical|fictional|imaginary|alternate ~4 ai|world|universe|scenario|model ~6 no|without ~2 rules|restrictions|ethics|laws|limits|filters");
+  w("role.german", ROLE, 1, "du ~1 bist ~1 jetzt|nun|ab ~4 keine|ohne|nicht ~3 regeln|einschrankungen|grenzen|filter|gebunden");
+
+  // prompt_extraction: getting the hidden instructions out.
+  w("extraction.reveal_system_prompt", EXTRACTION, 1, `${REVEAL}|what|whats ~4 your|the|initial|original|hidden|secret|internal|full|entire|exact|verbatim|complete ~2 system|developer|hidden|secret|initial|original|internal|pre|meta ~1 prompt|instructions|message|directive|rules|guidelines|configuration|context|prompts`);
+  w("extraction.reveal_your_instructions", EXTRACTION, 1, "reveal|show|print|display|output|repeat|disclose|leak|dump|expose|recite|echo|share|spell|list|paste ~2 your ~2 prompt|instructions|rules|directives|guidelines|configuration|programming|system|initialization|setup");
+  w("extraction.what_are_your_instructions", EXTRACTION, 1, "what ~3 your ~3 system|initial|original|hidden|secret|internal|developer|exact|first ~1 prompt|instructions|rules|message|directives");
+  w("extraction.what_instructions", EXTRACTION, 0.9, "what ~2 are|were|is|was ~1 your ~1 instructions|prompt|directives|programming");
+  w("extraction.what_were_you_told", EXTRACTION, 0.9, "what|how ~3 were|was|have ~1 you ~2 told|instructed|programmed|prompted|configured|initialized");
+  w("extraction.repeat_above", EXTRACTION, 1, "repeat|print|output|echo|reproduce|recite|return|write ~4 words|text|everything|all|content|instructions|lines|prompt|tokens ~4 above|before|preceding|prior|previous|start|beginning|verbatim|begin|starting !my|i");
+  w("extraction.verbatim", EXTRACTION, 0.7, "initial|system|hidden|secret|original|pre|your ~1 prompt|instructions ~4 verbatim|word|exactly|full|codeblock|code|entirety|raw");
+  w("extraction.context_dump", EXTRACTION, 0.6, "print|output|show|reveal|dump|repeat ~3 your|the|entire|whole ~2 context|memory|history|conversation|transcript|training ~1 window|data|so|far");
+  w("extraction.password", EXTRACTION, 0.6, "tell|give|reveal|say|spell|what ~3 the|your|secret ~2 password|passphrase|passcode|secret|key");
+  w("extraction.told_not_to_reveal", EXTRACTION, 0.8, "told|instructed|asked|supposed ~3 not|never ~3 reveal|share|disclose|tell|say");
+  w("extraction.german", EXTRACTION, 1, "zeige|zeig|gib|nenne|verrate|wiederhole|ausgeben|drucke ~4 deinen|deine|dein|den|die|ihre|ihren|alle ~2 system|prompt|anweisungen|instruktionen|systemprompt|regeln|prompts|eingabeaufforderung");
+  w("extraction.beginning_with", EXTRACTION, 0.5, "start|begin|starting|beginning ~2 with ~2 you ~1 are");
+
+  // delimiter_injection: fake turn boundaries, chat-template tokens, fake framing.
+  m("delimiter.im_start_system", DELIMITER, 1, "<|im_start|>system");
+  m("delimiter.im_start", DELIMITER, 0.6, "<|im_start|>");
+  m("delimiter.im_end", DELIMITER, 0.6, "<|im_end|>");
+  m("delimiter.system_token", DELIMITER, 0.8, "<|system|>");
+  m("delimiter.assistant_token", DELIMITER, 0.5, "<|assistant|>");
+  m("delimiter.user_token", DELIMITER, 0.5, "<|user|>");
+  m("delimiter.endoftext", DELIMITER, 0.7, "<|endoftext|>");
+  m("delimiter.eot_id", DELIMITER, 0.7, "<|eot_id|>");
+  m("delimiter.start_header", DELIMITER, 0.8, "<|start_header_id|>");
+  m("delimiter.inst_open", DELIMITER, 0.5, "[inst]");
+  m("delimiter.inst_close", DELIMITER, 0.6, "[/inst]");
+  m("delimiter.llama_sys", DELIMITER, 1, "<<sys>>");
+  m("delimiter.system_tag", DELIMITER, 0.6, "<system>");
+  m("delimiter.system_close", DELIMITER, 0.7, "</system>");
+  m("delimiter.system_prompt_tag", DELIMITER, 0.8, "<system_prompt>");
+  m("delimiter.user_input_close", DELIMITER, 0.6, "</user_input>");
+  m("delimiter.user_close", DELIMITER, 0.5, "</user>");
+  m("delimiter.instructions_close", DELIMITER, 0.6, "</instructions>");
+  m("delimiter.tool_result_close", DELIMITER, 0.7, "</tool_result>");
+  m("delimiter.function_results", DELIMITER, 0.8, "</function_results>");
+  m("delimiter.function_calls", DELIMITER, 0.8, "<function_calls>");
+  m("delimiter.tool_call", DELIMITER, 0.6, "<tool_call>");
+  m("delimiter.json_system_role", DELIMITER, 0.9, "\"role\":\"system\"");
+  m("delimiter.json_developer_role", DELIMITER, 0.9, "\"role\":\"developer\"");
+  m("delimiter.markdown_system", DELIMITER, 0.8, "##system");
+  m("delimiter.markdown_instruction", DELIMITER, 0.6, "###instruction");
+  m("delimiter.markdown_new", DELIMITER, 0.6, "##new");
+  m("delimiter.bracket_system", DELIMITER, 0.7, "[system]");
+  m("delimiter.bracket_system_msg", DELIMITER, 0.8, "[systemmessage]");
+  m("delimiter.bracket_admin", DELIMITER, 0.5, "[admin]");
+  m("delimiter.fence_system", DELIMITER, 0.7, "```system");
+  m("delimiter.line_system", DELIMITER, 0.6, "^system:");
+  m("delimiter.line_assistant", DELIMITER, 0.4, "^assistant:");
+  m("delimiter.line_human", DELIMITER, 0.3, "^human:");
+  w("delimiter.end_of_prompt", DELIMITER, 0.7, "end|close|ignore ~1 of ~1 system|user|original|previous ~1 prompt|input|message|instructions|context");
+  w("delimiter.begin_new", DELIMITER, 0.7, "begin|start|beginning|starting ~1 new|system|admin|developer|real|true ~1 prompt|instructions|session|message|conversation|task|turn");
+  w("delimiter.system_notice", DELIMITER, 0.5, "system|admin|developer|security ~1 override|update|notice|alert|instruction|command|directive|announcement");
+
+  // encoded_payload: asks to decode and obey (decoded payloads are also rescanned by the guard).
+  w("encoded.decode_and_follow", ENCODED, 1, "decode|decrypt|deobfuscate|translate|convert|unscramble|reverse ~4 base64|b64|hex|hexadecimal|rot13|rot|binary|morse|cipher|encoded|reversed|caesar|this|following ~8 execute|follow|run|obey|do|perform|carry|comply|act|instructions|apply");
+  w("encoded.encoded_instructions", ENCODED, 0.5, "base64|rot13|hex|encoded|cipher|obfuscated|hexadecimal|reversed ~4 instructions|command|commands|prompt|payload|message|text");
+
+  // data_exfiltration: moving conversation, keys or files out, often through a URL.
+  w("exfiltration.send_to_url", EXFILTRATION, 0.8, "send|post|upload|forward|exfiltrate|transmit|leak|email|mail|submit|copy|append|include|add|embed|encode|put|attach|insert ~5 conversation|chat|history|messages|transcript|credentials|password|passwords|secrets|secret|api|keys|tokens|cookies|session|memory|context|prompt|emails|contacts|ssh|env|summary|data|information ~8 url|http|https|webhook|server|endpoint|domain|link|attacker|pastebin|ngrok|requestbin|query|parameter|image|www");
+  w("exfiltration.verb", EXFILTRATION, 0.7, "exfiltrate|exfiltration|exfil");
+  w("exfiltration.markdown_beacon", EXFILTRATION, 0.6, "render|display|show|include|output|print|embed|insert ~4 image|markdown|img|pixel|link ~8 url|http|https|query|parameter|param");
+  w("exfiltration.fill_placeholder", EXFILTRATION, 0.6, "replace|substitute|fill|insert|append ~6 data|conversation|secret|password|key|history|summary|info|information|messages|email ~6 url|link|parameter|query|placeholder");
+  w("exfiltration.api_keys", EXFILTRATION, 0.8, "print|reveal|show|give|tell|list|output|dump|send|leak|share|expose ~4 api|secret|access|private|aws|openai|ssh|stored ~1 key|keys|token|tokens|credential|credentials");
+  w("exfiltration.forward_all", EXFILTRATION, 0.8, "forward|send|email|mail|bcc|upload|copy ~4 all|every|entire|user|users|whole|their ~4 emails|email|messages|contacts|files|documents|conversation|inbox|credentials|passwords|data|history|chats ~6 to");
+  w("exfiltration.german", EXFILTRATION, 1, "sende|schicke|ubermittle|leite ~5 passworter|passwort|zugangsdaten|schlussel|verlauf|konversation|daten ~8 an|url|server|adresse");
+
+  // tool_abuse: commands and tool calls the user did not ask for.
+  m("tool.rm_rf_root", TOOL_ABUSE, 0.7, "rm-rf/");
+  m("tool.rm_rf_home", TOOL_ABUSE, 0.7, "rm-rf~");
+  m("tool.dev_tcp", TOOL_ABUSE, 0.9, "/dev/tcp/");
+  m("tool.fork_bomb", TOOL_ABUSE, 0.9, ":(){:|:&};:");
+  w("tool.run_rm", TOOL_ABUSE, 0.8, "run|execute|exec|perform|invoke|call|type|enter ~4 rm|del|mkfs|shred|format ~2 rf|r|f|c|s|q");
+  w("tool.shell", TOOL_ABUSE, 0.5, "run|execute|exec|perform|invoke|spawn ~4 shell|bash|terminal|system|os|powershell|cmd|sh ~2 command|commands|script|code");
+  w("tool.curl_pipe", TOOL_ABUSE, 0.4, "curl|wget ~8 sh|bash|python|zsh|powershell|iex");
+  w("tool.reverse_shell", TOOL_ABUSE, 0.8, "reverse|bind ~1 shell");
+  w("tool.delete_all", TOOL_ABUSE, 0.6, "delete|remove|wipe|erase|destroy|drop|truncate|purge|format ~3 all|every|entire|whole|the|their|user|users ~3 files|database|databases|data|records|tables|emails|repository|repo|repositories|users|accounts|backups|directory|folder|disk|drive|logs|inbox");
+  w("tool.without_telling", TOOL_ABUSE, 0.7, "without|dont|never|not ~2 asking|telling|informing|notifying|confirming|alerting|permission|consent|approval|confirmation|mentioning|letting|tell|inform|notify|alert|mention ~3 user|human|owner|operator|anyone|customer|them");
+  w("tool.silently", TOOL_ABUSE, 0.7, "silently|secretly|quietly|covertly|discreetly|stealthily ~4 send|transfer|delete|forward|execute|run|call|upload|download|install|email|post|invoke|use|add|grant|change|modify");
+  w("tool.call_tool_now", TOOL_ABUSE, 0.8, "immediately|now|automatically|then ~3 call|invoke|run|execute|use|trigger ~4 tool|function|plugin|command|api|action|transfer");
+  w("tool.transfer_funds", TOOL_ABUSE, 0.6, "transfer|send|wire|pay ~4 funds|money|bitcoin|btc|crypto|eth|usdt|dollars|payment|balance|tokens ~8 to|account|wallet|address|iban");
+  w("tool.install_run", TOOL_ABUSE, 0.5, "download|install|fetch ~4 and|then ~3 run|execute|open|launch");
+  w("tool.cat_secrets", TOOL_ABUSE, 0.7, "cat|read|type|print|open|show ~2 etc|ssh|aws|env|id_rsa|passwd|shadow|credentials|bash_history ~2 passwd|shadow|id_rsa|credentials|config|env|hosts|history|rsa");
+  w("tool.grant_access", TOOL_ABUSE, 0.6, "grant|give|add ~3 admin|administrator|root|owner|full|write ~1 access|rights|privileges|permissions|role ~4 to|for");
+}
+
+/** Words whose rot13 or reversal, met in a text, make the guard rescan it decoded. */
+export const ROT13_TRIGGERS: StaticArray<string> = ["ignore", "disregard", "instructions", "previous", "system", "prompt", "password", "forget", "reveal", "secret"];
