@@ -1,0 +1,117 @@
+// The WASM host in the gateway process: network only to allowed_hosts (a local server in this
+// process, which the gateway's blocking http_request must not share a thread with), and a reload
+// that swaps a plugin's .wasm.
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { answerEveryProvider } from "../../support/all-providers.ts";
+import { startGateway, startMockUpstream, type Gateway, type MockUpstream } from "../../support/index.ts";
+import { example, fixture, gatewayConfig, MODEL, wasmEntry } from "./support.ts";
+
+let mock: MockUpstream;
+let server: ReturnType<typeof Bun.serve>;
+const hits: string[] = [];
+let gw: Gateway | undefined;
+
+beforeAll(async () => {
+  mock = await startMockUpstream();
+  answerEveryProvider(mock);
+  server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch(req) {
+      const url = new URL(req.url);
+      hits.push(`${url.pathname} ${req.headers.get("x-from")}`);
+      if (url.pathname === "/hang") await Bun.sleep(3000);
+      if (url.pathname === "/redirect") return new Response(null, { status: 302, headers: { location: "http://localhost:1/elsewhere" } });
+      return new Response("pong from the local server");
+    },
+  });
+});
+afterAll(async () => {
+  await server.stop(true);
+  await mock.stop();
+});
+afterEach(async () => {
+  await gw?.stop();
+  gw = undefined;
+  hits.length = 0;
+});
+
+const chat = () => fetch(`${gw!.url}/v1/chat/completions`, {
+  method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: MODEL, messages: [{ role: "user", content: "Hello!" }] }),
+});
+const local = (path: string) => `http://127.0.0.1:${server.port}${path}`;
+
+describe("network", () => {
+  test("a granted host is reachable through http_request", async () => {
+    gw = await startGateway(gatewayConfig(mock.url, [wasmEntry("fetch", fixture("fetch"), { allowed_hosts: ["127.0.0.1"], timeout: "2s", config: { url: local("/ping") } })]));
+    const res = await chat();
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-fetched")).toBe("200 pong from the local server");
+    expect(hits).toEqual(["/ping wasm"]);
+  });
+
+  test("no allowed_hosts: no network (fail-open skips, fail-closed answers 503); nothing reaches the server", async () => {
+    for (const failClosed of [false, true]) {
+      gw = await startGateway(gatewayConfig(mock.url, [wasmEntry("fetch", fixture("fetch"), { fail_closed: failClosed, config: { url: local("/ping") } })]));
+      const res = await chat();
+      expect(res.status).toBe(failClosed ? 503 : 200);
+      expect(res.headers.get("x-fetched")).toBeNull();
+      await gw.waitForLog((_l, j) => j?.msg === "plugin hook failed" && String(j.error).includes("no network access"));
+      await gw.stop();
+      gw = undefined;
+    }
+    expect(hits).toEqual([]);
+  });
+
+  test("a host that is not granted is refused; a redirect is not followed to another host", async () => {
+    gw = await startGateway(gatewayConfig(mock.url, [wasmEntry("fetch", fixture("fetch"), { allowed_hosts: ["example.com", "*.example.org"], fail_closed: true, config: { url: local("/ping") } })]));
+    expect((await chat()).status).toBe(503);
+    await gw.waitForLog((_l, j) => j?.msg === "plugin hook failed" && String(j.error).includes('host "127.0.0.1" is not in allowed_hosts'));
+    await gw.stop();
+    gw = await startGateway(gatewayConfig(mock.url, [wasmEntry("fetch", fixture("fetch"), { allowed_hosts: ["127.0.0.1"], timeout: "2s", config: { url: local("/redirect") } })]));
+    const res = await chat();
+    expect(res.headers.get("x-fetched")).toBe("302");
+    expect(hits).toEqual(["/redirect wasm"]);
+  });
+
+  test("an HTTP call that outlasts the plugin's timeout ends the call at the timeout", async () => {
+    gw = await startGateway(gatewayConfig(mock.url, [wasmEntry("fetch", fixture("fetch"), { allowed_hosts: ["127.0.0.1"], timeout: "200ms", fail_closed: true, config: { url: local("/hang") } })]));
+    const res = await chat();
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("plugin_timeout");
+  });
+});
+
+describe("reload", () => {
+  test("SIGHUP loads the plugin's .wasm anew; a broken file keeps the running generation and names plugins[0].wasm", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "butter-wasm-"));
+    try {
+      const path = join(dir, "plugin.wasm");
+      copyFileSync(example("header-tag"), path);
+      const config = gatewayConfig(mock.url, [wasmEntry("swap", path, { config: { name: "x-generation", value: "first", tag: "second" } })]);
+      gw = await startGateway(config);
+      let res = await chat();
+      expect(res.headers.get("x-generation")).toBe("first");
+
+      copyFileSync(fixture("inspect"), path);
+      const reloads = () => gw!.jsonLogs().filter((j) => j.msg === "config reloaded").length;
+      gw.signal("SIGHUP");
+      await gw.waitForLog((_l, j) => j?.msg === "config reloaded" && reloads() >= 1);
+      res = await chat();
+      expect(res.headers.get("x-generation")).toBeNull();
+      expect(res.headers.get("x-wasm-tag")).toBe("second");
+
+      writeFileSync(path, "garbage, not a module");
+      gw.signal("SIGHUP");
+      await gw.waitForLog((_l, j) => j?.msg === "config reload failed; keeping the running config" && String(j.error).includes("plugins[0].wasm"));
+      res = await chat();
+      expect(res.status).toBe(200);
+      expect(res.headers.get("x-wasm-tag")).toBe("second");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
