@@ -7,6 +7,8 @@ import { FUEL_EXPORT, TICK_MODULE } from "./prepare-module.ts";
 
 /** Loop iterations and function entries between two clock reads. */
 const FUEL_SLICE = 20_000;
+/** Time a new instance may spend in its start function and initialiser. */
+const START_BUDGET_MS = 1000;
 
 export class WasmInstance {
   broken = false;
@@ -18,6 +20,9 @@ export class WasmInstance {
 
   constructor(module: WebAssembly.Module, opts: KernelOptions) {
     this.kernel = new Kernel(opts);
+    // The module's start function runs inside `new WebAssembly.Instance`: it gets a budget too.
+    this.timeoutMs = START_BUDGET_MS;
+    this.deadline = performance.now() + START_BUDGET_MS;
     let memory: WebAssembly.Memory | undefined;
     const imports = {
       [KERNEL_MODULE]: this.kernel.imports(),
@@ -30,7 +35,7 @@ export class WasmInstance {
     this.fuel = this.exports[FUEL_EXPORT] as WebAssembly.Global;
     // A reactor's initialiser (WASI-style guests); AssemblyScript starts in the instantiation itself.
     const init = this.exports._initialize;
-    if (typeof init === "function") this.run(() => (init as () => void)(), 1000);
+    if (typeof init === "function") this.run(() => (init as () => void)(), START_BUDGET_MS);
   }
 
   /** Calls `name` with `input`; returns its output bytes. Throws GuestError, HookTimeout or the trap. */
