@@ -66,7 +66,7 @@ const oaChunk = measure("openai pass-through: parse each event", () => {
   for (const d of openaiEvents) JSON.parse(d);
   return 1;
 }, openaiEvents.length, 100_000);
-const reads = { provider: "gemini", maxBytes: 32 * 1024 * 1024, lastReadAt: 0 };
+const reads = { provider: "gemini", maxBytes: 32 * 1024 * 1024, lastReadAt: 0, waited: { ms: 0 } };
 const gChunk = await measureAsync("gemini: toChunkStream over the fixture stream", async () => {
   const body = new Response(geminiStream).body!;
   let n = 0;

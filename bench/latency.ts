@@ -28,8 +28,11 @@ export async function probe(url: string, body: string, stream: boolean, api: Cli
   if (!ok) throw new BadResponse(`unexpected body: ${text.slice(0, 300)}`);
 }
 
-/** `n` sequential non-streaming requests; each sample is the full round trip in µs (body read). */
-export async function timeRequests(url: string, body: string, n: number, auth = DEFAULT_AUTH): Promise<Float64Array> {
+/**
+ * `n` sequential non-streaming requests; each sample is the full round trip in µs (body read). With
+ * `own`, also the gateway's own processing in µs, from its `Server-Timing: gateway;dur=<ms>` (NaN without one).
+ */
+export async function timeRequests(url: string, body: string, n: number, auth = DEFAULT_AUTH, own?: Float64Array): Promise<Float64Array> {
   const HEADERS = headersFor(auth);
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -38,8 +41,14 @@ export async function timeRequests(url: string, body: string, n: number, auth = 
     if (res.status !== 200) await check(res);
     await res.arrayBuffer();
     out[i] = nowUs() - t0;
+    if (own !== undefined) own[i] = ownUs(res.headers.get("server-timing"));
   }
   return out;
+}
+
+function ownUs(header: string | null): number {
+  const m = header === null ? null : /gateway;dur=([\d.]+)/.exec(header);
+  return m === null ? NaN : Number(m[1]) * 1000;
 }
 
 export interface StreamSamples {

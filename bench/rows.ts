@@ -44,6 +44,7 @@ export interface RowSpec {
 
 const server = `server:
   address: "127.0.0.1:0"
+  server_timing: true
 `;
 
 const openaiProvider = (ctx: BenchContext) => `providers:

@@ -50,6 +50,9 @@ interface Target {
   // per-round results
   p50: number[];
   p99: number[];
+  /** The gateway's own processing (Server-Timing), µs: per round p50 and p99. */
+  ownP50: number[];
+  ownP99: number[];
   ttfb: number[];
   gap: number[];
   rps: number[];
@@ -95,6 +98,8 @@ function target(name: string, url: string, model: string, svc?: Service, direct 
     svc,
     p50: [],
     p99: [],
+    ownP50: [],
+    ownP99: [],
     ttfb: [],
     gap: [],
     rps: [],
@@ -181,9 +186,15 @@ async function main(): Promise<void> {
   for (let r = 0; r < P.latRounds; r++) {
     for (const t of rotation(targets, r)) {
       try {
-        const xs = await timeRequests(t.url, t.chatBody, P.latN, t.auth);
+        const own = new Float64Array(P.latN);
+        const xs = await timeRequests(t.url, t.chatBody, P.latN, t.auth, own);
         t.p50.push(percentile(xs, 50));
         t.p99.push(percentile(xs, 99));
+        const ownKnown = own.filter(Number.isFinite);
+        if (ownKnown.length > 0) {
+          t.ownP50.push(percentile(ownKnown, 50));
+          t.ownP99.push(percentile(ownKnown, 99));
+        }
       } catch (e) {
         fail(t, `latency phase: ${(e as Error).message}`);
       }
@@ -268,6 +279,10 @@ async function main(): Promise<void> {
     row.proxyBusy = median(t.proxyBusy);
     row.clientBusy = median(t.clientBusy);
     row.loadedKB = t.peakKB;
+    if (t.ownP50.length > 0) {
+      row.ownP50 = median(t.ownP50);
+      row.ownP99 = median(t.ownP99);
+    }
     if (t !== d) {
       row.addedP50 = addedMedian(t.p50, d.p50);
       row.addedP99 = addedMedian(t.p99, d.p99);

@@ -124,6 +124,14 @@ export const configSchema = z.strictObject({
       idle_timeout: positiveDuration.refine((ms) => ms <= 255_000, { error: "expected at most 255s" }).default(60_000),
       max_upstream_bytes: size.default(32 * 1024 * 1024),
       shutdown_timeout: positiveDuration.default(10_000),
+      // A Server-Timing header on proxied answers (the gateway's own processing and the upstream wait).
+      server_timing: z.boolean().default(false),
+      // Processes sharing the port (runtime/supervisor.ts); "auto": one per CPU.
+      workers: z.union([z.literal("auto"), positiveInt.max(1024, { error: "expected at most 1024" })], { error: "expected \"auto\" or a positive integer" }).default(1),
+    })
+    .superRefine((s, ctx) => {
+      // Each worker would bind a port of its own, and clients could reach only the one logged.
+      if (s.workers !== 1 && s.address.port === 0) ctx.addIssue({ code: "custom", path: ["workers"], message: "several workers need a fixed port in server.address (port 0 would give each worker its own)" });
     })
     .prefault({}),
   providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, { error: "provider names use letters, digits, '.', '_' and '-'" }), provider).default({}),

@@ -1,5 +1,5 @@
 import type { FailoverConfig } from "../config/schema.ts";
-import type { Auth, CallContext, Send, UpstreamReads } from "../providers/types.ts";
+import type { Auth, CallContext, Send, UpstreamReads, Waited } from "../providers/types.ts";
 import type { AttemptHandle } from "../transport/upstream-fetch.ts";
 import type { KeyEntry } from "./keys.ts";
 import type { CompiledTarget } from "./plan.ts";
@@ -26,8 +26,9 @@ export class Attempt implements CallContext {
     readonly handle: AttemptHandle,
     readonly failover: FailoverConfig,
     readonly retryOn: Uint8Array,
+    waited: Waited,
   ) {
     this.model = target.model;
-    this.reads = { provider: target.provider.name, maxBytes, lastReadAt: 0 };
+    this.reads = { provider: target.provider.name, maxBytes, lastReadAt: 0, waited };
   }
 }

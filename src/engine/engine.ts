@@ -1,6 +1,6 @@
 import { errors, GatewayError, toGatewayError } from "../core/errors.ts";
 import type { Snapshot } from "../config/snapshot.ts";
-import type { Auth, LlmResult, ProviderAdapter } from "../providers/types.ts";
+import type { Auth, LlmResult, ProviderAdapter, Send, Waited } from "../providers/types.ts";
 import { coarseTimeout } from "../transport/coarse-timers.ts";
 import { makeSend, type AttemptHandle } from "../transport/upstream-fetch.ts";
 import { logger } from "../observability/logger.ts";
@@ -14,6 +14,12 @@ import { attemptRedactor } from "./secrets.ts";
 import type { Capability, EngineOperation } from "./operations.ts";
 import type { StreamOwner } from "./stream-peek.ts";
 
+export interface EngineHealth {
+  circuit(id: string): { state: "closed" | "open" | "half_open"; failures: number; openUntil: number | null };
+  /** A provider's stored keys by their index in its config block (never their values). */
+  keys(provider: string): { index: number; coolingDownUntil: number | null }[];
+}
+
 /** What the server knows about the client call that the engine needs. */
 export interface RequestContext {
   requestId: string;
@@ -23,6 +29,8 @@ export interface RequestContext {
   passthroughHeaders: Record<string, string>;
   /** Telemetry for each upstream attempt (tracing, metrics); absent unless a plugin observes attempts. */
   attempts?: AttemptObserver;
+  /** Time spent waiting on upstreams, added by the transport, body readers and backoff. */
+  waited: Waited;
 }
 
 /** Told when each upstream attempt starts and how it ended; `headers` go upstream with it (W3C traceparent). */
@@ -85,6 +93,20 @@ export class Engine implements StreamOwner {
     this.plans.adoptKeyHealth(previous.plans);
   }
 
+  /** What the admin views show of this engine's health, with monotonic times turned into wall-clock ms. */
+  health(): EngineHealth {
+    const now = this.clock.now();
+    const wall = this.clock.wall();
+    return {
+      circuit: (id) => {
+        const c = this.circuits.get(id);
+        if (c === undefined || c.openedAt < 0) return { state: "closed", failures: c?.failures ?? 0, openUntil: null };
+        return { state: now < c.openUntil ? "open" : "half_open", failures: c.failures, openUntil: wall + (c.openUntil - now) };
+      },
+      keys: (provider) => this.plans.keyEntries(provider).map((e) => ({ index: e.index, coolingDownUntil: e.coolUntil > now ? wall + (e.coolUntil - now) : null })),
+    };
+  }
+
   /** The one entry: any operation, routed, retried and failed over the same way. */
   call<Req extends { model: string }, B>(op: EngineOperation<Req, B>, request: Req, ctx: RequestContext): Promise<Outcome<LlmResult<B>>> {
     return this.run(request.model, ctx, op.capability, (adapter, attempt) => op.call(adapter, request, attempt, this));
@@ -120,8 +142,8 @@ export class Engine implements StreamOwner {
       const byDeadline = left <= target.timeoutMs;
       const timeoutMs = Math.max(1, byDeadline ? left : target.timeoutMs);
       const observed = ctx.attempts?.start(target.provider.name, target.model, attempt);
-      const send = makeSend({ provider: target.provider.name, signal, headers: observed?.headers, handle: inflight });
-      const call = new Attempt(target, key, auth, signal, send, maxBytes, inflight, failover, plans.retryOn);
+      const send = timedSend(makeSend({ provider: target.provider.name, signal, headers: observed?.headers, handle: inflight }), ctx.waited);
+      const call = new Attempt(target, key, auth, signal, send, maxBytes, inflight, failover, plans.retryOn, ctx.waited);
       inflight.timedOut = undefined;
       // The attempt's timeout covers its answer until usable: a JSON body read to its end, a stream's
       // first event (stream-peek.ts watches the rest for silence).
@@ -202,6 +224,7 @@ export class Engine implements StreamOwner {
         ...fields, status: err.status, error_kind: err.kind, error: err.message,
         next_provider: next.target.provider.name, next_model: next.target.model, next_key_index: next.key?.index, delay_ms: delay,
       });
+      ctx.waited.ms += delay;
       try {
         await clock.sleep(delay, signal);
       } catch (e) {
@@ -320,4 +343,16 @@ function isRetryable(err: GatewayError, retryOn: Uint8Array): boolean {
     default:
       return false;
   }
+}
+
+/** `send`, adding the wait until the upstream's response headers to `waited`. */
+function timedSend(send: Send, waited: Waited): Send {
+  return async (request) => {
+    const start = performance.now();
+    try {
+      return await send(request);
+    } finally {
+      waited.ms += performance.now() - start;
+    }
+  };
 }

@@ -23,8 +23,10 @@ export async function peekStream(events: AsyncIterable<StreamEvent>, attempt: At
   const it = events[Symbol.asyncIterator]();
   const provider = attempt.reads.provider;
   let first: IteratorResult<StreamEvent>;
+  const start = performance.now();
   try {
     first = await it.next();
+    attempt.reads.waited.ms += performance.now() - start;
   } catch (err) {
     if (attempt.signal.aborted || err instanceof GatewayError) throw err;
     throw errors.streamInterrupted(provider, "the connection closed before the first event");

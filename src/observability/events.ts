@@ -52,6 +52,8 @@ export interface RequestRecord {
   llmEndedAt: number | undefined;
   /** performance.now() at the end; latency_ms = endedAt - startedAt. */
   endedAt: number;
+  /** The gateway's own processing, ms: arrival to the response handed to the server (a stream's start), less the time spent waiting on upstreams. */
+  ownMs?: number;
   /** Only filled when a subscriber asked for bodies (`log_bodies: true`). */
   requestBody: unknown;
   responseBody: unknown;

@@ -7,6 +7,7 @@ import type { Usage } from "../core/openai-types.ts";
 import type { AttemptObserver, Outcome, RequestContext } from "../engine/engine.ts";
 import type { StreamStats } from "../engine/stream-shaper.ts";
 import type { Cost } from "../cost/pricing.ts";
+import type { Waited } from "../providers/types.ts";
 import type { AttemptRecord, RequestRecord, Telemetry } from "./events.ts";
 
 const RESPONDED = 1;
@@ -17,6 +18,7 @@ export class RequestRecorder implements AttemptObserver {
   /** Called once the record is complete, subscribers or not (app-key counting). */
   onEnd: ((record: RequestRecord) => void) | undefined = undefined;
   private state = 0;
+  private waited: Waited | undefined;
 
   constructor(private readonly telemetry: Telemetry, requestId: string, req: Request, path: string, clientIp: string | undefined) {
     this.record = newRecord(requestId, req.method, path, clientIp, req.headers.get("traceparent") ?? undefined);
@@ -41,6 +43,7 @@ export class RequestRecorder implements AttemptObserver {
   llmStarted(ctx: RequestContext): void {
     this.record.llmStartedAt = performance.now();
     ctx.attempts = this;
+    this.waited = ctx.waited;
   }
 
   /** Who answered, after how many attempts; for a JSON answer also its usage and finish. */
@@ -143,6 +146,7 @@ export class RequestRecorder implements AttemptObserver {
   responded(res: Response): void {
     const rec = this.record;
     rec.status = res.status;
+    rec.ownMs = performance.now() - rec.startedAt - (this.waited?.ms ?? 0);
     if (rec.stream && res.status === 200 && rec.answeredBy === undefined && res.body !== null && rec.chunks === undefined) {
       this.state |= STREAM_OPEN;
     }

@@ -49,6 +49,13 @@ export interface UpstreamReads {
   readonly maxBytes: number;
   /** performance.now() of the last read from a streamed body (keep-alive comments count). */
   lastReadAt: number;
+  /** Where time spent waiting for the upstream is added (the request's own processing is the rest). */
+  readonly waited: Waited;
+}
+
+/** Milliseconds a request spent waiting on upstreams (answers, first stream events, backoff): everything but its own processing. */
+export interface Waited {
+  ms: number;
 }
 
 /** What an LLM call answers: a whole JSON body, or a stream of events. */

@@ -4,6 +4,7 @@ import type { RequestContext } from "../engine/engine.ts";
 import type { AnswerEncoder, RequestPipeline } from "../plugins/pipeline.ts";
 import type { RequestRecorder } from "../observability/recorder.ts";
 import type { Generation } from "../runtime/generation.ts";
+import type { Waited } from "../providers/types.ts";
 import type { Ingress } from "./ingress.ts";
 import { releaseConnection } from "./keep-alive.ts";
 
@@ -40,6 +41,10 @@ export interface Exchange {
   appKeyScope?: string;
   /** The response cache's word on this request (a hit to answer, or a key to store the answer under); only with a cache configured. */
   cache?: CacheStep;
+  /** performance.now() on arrival. */
+  arrivedAt: number;
+  /** Time this request waited on upstreams (set once its engine call begins): own processing is the rest. */
+  waited?: Waited;
 }
 
 /**
@@ -61,15 +66,28 @@ export function proxiedHeaders(ex: Exchange, outcome: { provider: string; attemp
     "x-butter-attempts": String(outcome.attempts),
   };
   for (const name in ex.headers) headers[name] = ex.headers[name]!;
+  if (ex.gen.config.server.server_timing) headers["server-timing"] = serverTiming(ex);
   return headers;
+}
+
+/**
+ * W3C Server-Timing: the gateway's own processing so far (arrival to now, less the upstream waits)
+ * and the upstream waits, in ms. Browsers' dev tools show it; the bench reads it.
+ */
+function serverTiming(ex: Exchange): string {
+  const waited = ex.waited?.ms ?? 0;
+  const own = performance.now() - ex.arrivedAt - waited;
+  return `gateway;dur=${own.toFixed(3)}, upstream;dur=${waited.toFixed(3)}`;
 }
 
 /** The engine's view of the client call; the passthrough headers are read only if a passthrough provider asks. */
 export function requestContext(ex: Exchange): RequestContext {
   let headers: Record<string, string> | undefined;
+  const waited: Waited = (ex.waited = { ms: 0 });
   return {
     requestId: ex.requestId,
     signal: ex.signal,
+    waited,
     get passthroughHeaders() {
       return (headers ??= passthroughHeaders(ex.req.headers));
     },

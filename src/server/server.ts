@@ -28,12 +28,13 @@ export function dispatch(holder: GenerationHolder, req: Request, server?: Server
   const requestId = requestIdFrom(req.headers, newRequestId);
   // The one read of the current generation: everything this request does uses it, even if a reload
   // swaps in another before it ends.
+  const arrivedAt = performance.now();
   const gen = holder.current;
   gen.enter();
   const path = pathOf(req.url);
   const ex: Exchange = {
     gen, ingress: routeIngress.get(path) ?? openaiIngress, recorder: undefined, req, requestId, headers: { "x-request-id": requestId }, signal: req.signal, server, incoming: req,
-    streaming: false, routed, bodyRead: false,
+    streaming: false, routed, bodyRead: false, arrivedAt,
   };
   holdConnection(ex);
   // Nothing observes requests and no plugin is enabled (the common case): no record, no chain.
@@ -83,10 +84,17 @@ export interface Listening { server: Server<undefined>; address: string }
 /** The listen address cannot be bound; main.ts turns this into its one-line exit reason. */
 export class ListenError extends Error {}
 
+export interface ListenOptions {
+  /** A worker of several (runtime/supervisor.ts) shares the port with its siblings; a single process never does. */
+  reusePort?: boolean;
+  /** Instead of the config's (a restarted worker keeps the address its siblings listen on). */
+  address?: { hostname: string; port: number };
+}
+
 /** Listens on the current generation's address; every request then reads `holder.current` on arrival. */
-export function listen(holder: GenerationHolder): Listening {
+export function listen(holder: GenerationHolder, options: ListenOptions = {}): Listening {
   const server0 = holder.current.config.server;
-  const { hostname, port } = server0.address;
+  const { hostname, port } = options.address ?? server0.address;
   // One entry per route path, matched by Bun against the raw request target (see dispatch).
   const routes: Record<string, (req: Request, server: Server<undefined>) => Promise<Response>> = {};
   for (const path of routeTable.keys()) routes[path] = (req, server) => dispatch(holder, req, server);
@@ -98,7 +106,8 @@ export function listen(holder: GenerationHolder): Listening {
       port,
       // With `development: false` Bun sets SO_REUSEPORT unless told otherwise: a second gateway on a
       // port in use would then start, and the kernel would split connections between two configs.
-      reusePort: false,
+      // Workers ask for it: their supervisor checked that the port was free before starting them.
+      reusePort: options.reusePort === true,
       // Every body over max_body_bytes gets our 413 envelope (request-body.ts). Bun answers a bare 413
       // itself above this, without x-request-id, so it must never be the one to refuse.
       maxRequestBodySize: Number.MAX_SAFE_INTEGER,
@@ -119,7 +128,7 @@ export function listen(holder: GenerationHolder): Listening {
   return { server, address: `${server.hostname}:${server.port}` };
 }
 
-function listenFailure(err: unknown): string {
+export function listenFailure(err: unknown): string {
   const code = (err as { code?: string } | undefined)?.code;
   if (code === "EADDRINUSE") return "the address is already in use (another process is listening on it)";
   if (code === "EACCES") return "permission denied";

@@ -245,7 +245,7 @@ describe("the key", () => {
     const cache = gw.gen().cache!;
     let calls = 0;
     const inner = { call: async () => ({ value: { type: "json" as const, body: { n: ++calls } as never }, provider: "openai", model: "m", attempts: 1 }) };
-    const ctx = { requestId: "r", signal: new AbortController().signal, passthroughHeaders: {} };
+    const ctx = { requestId: "r", signal: new AbortController().signal, passthroughHeaders: {}, waited: { ms: 0 } };
     const { EMBEDDINGS } = await import("../../src/engine/operations.ts");
     const exchange = (appKeyScope: string | undefined) => ({ req: new Request("http://x/"), headers: {} as Record<string, string>, recorder: undefined, appKeyScope });
     const request = { model: "openai/text-embedding-3-small", input: "scoped" };

@@ -143,7 +143,7 @@ export function harness(config: Record<string, unknown>, behaviour: Behaviour = 
   const clock = opts.clock ?? new FakeClock();
   const engine = new Engine(snapshot, { clock, random: opts.random ?? seeded(42) });
   const ctx = (signal?: AbortSignal, headers: Record<string, string> = {}): RequestContext => ({
-    requestId: "req_test", signal: signal ?? new AbortController().signal, passthroughHeaders: headers,
+    requestId: "req_test", signal: signal ?? new AbortController().signal, passthroughHeaders: headers, waited: { ms: 0 },
   });
   const h: Harness = {
     engine, clock, calls, snapshot,

@@ -44,6 +44,15 @@ const utf8 = new TextDecoder();
  * limit the body is cancelled, which closes the upstream connection, and a 502 is thrown.
  */
 export async function readBody(response: Response, reads: UpstreamReads): Promise<string> {
+  const start = performance.now();
+  try {
+    return await readAll(response, reads);
+  } finally {
+    reads.waited.ms += performance.now() - start;
+  }
+}
+
+async function readAll(response: Response, reads: UpstreamReads): Promise<string> {
   const limit = reads.maxBytes;
   const declared = response.headers.get("content-length");
   // An uncompressed, unchunked body of a declared length ends there: the runtime's own text() is bounded and faster.

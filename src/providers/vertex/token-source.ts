@@ -80,7 +80,7 @@ export class TokenSource {
     } catch {
       throw credentialError(provider, `the OAuth token endpoint ${sa.token_uri} could not be reached`, 502, true);
     }
-    const text = await readBody(response, { provider, maxBytes: MAX_TOKEN_RESPONSE_BYTES, lastReadAt: 0 }).catch(() => "");
+    const text = await readBody(response, { provider, maxBytes: MAX_TOKEN_RESPONSE_BYTES, lastReadAt: 0, waited: { ms: 0 } }).catch(() => "");
     let json: { access_token?: unknown; expires_in?: unknown; error?: unknown; error_description?: unknown } = {};
     try {
       json = JSON.parse(text);

@@ -5,6 +5,8 @@ import { HistogramSeries, SumSeries } from "./series.ts";
 
 // GenAI semconv advice for gen_ai.client.operation.duration, extended for long generations.
 const DURATION_BUCKETS = [0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92, 163.84];
+// The gateway's own work per request: tens of microseconds when all is well.
+const OWN_BUCKETS = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1];
 // GenAI semconv advice for gen_ai.client.token.usage.
 const TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304];
 
@@ -12,6 +14,7 @@ export interface Instruments {
   requests: SumSeries;
   errors: SumSeries;
   duration: HistogramSeries;
+  ownDuration: HistogramSeries;
   operationDuration: HistogramSeries;
   tokenUsage: HistogramSeries;
   tokens: SumSeries;
@@ -34,6 +37,10 @@ export function createInstruments(): Instruments {
     duration: new HistogramSeries({
       name: "http.server.request.duration", unit: "s", description: "Total time to answer a /v1/* request, to the last byte for streams.",
     }, DURATION_BUCKETS),
+    ownDuration: new HistogramSeries({
+      name: "butter.gateway.own_duration", unit: "s",
+      description: "The gateway's own processing per /v1/* request: arrival to the answer (a stream's start) handed to the server, less the time spent waiting on upstreams.",
+    }, OWN_BUCKETS),
     operationDuration: new HistogramSeries({
       name: "gen_ai.client.operation.duration", unit: "s",
       description: "Time spent on the upstream LLM call, retries included, to the end of the stream for streams.",

@@ -17,6 +17,7 @@ type TokenType = "input" | "output";
 class KindCells {
   readonly requests: SumCell;
   readonly duration: HistogramCell;
+  readonly own: HistogramCell;
   readonly errors: SumCell | undefined;
   readonly rateLimited: SumCell | undefined;
   private operationCell: HistogramCell | undefined;
@@ -33,6 +34,7 @@ class KindCells {
     this.duration = ins.duration.cell(key(method, path, status), () => ({
       "http.request.method": method, "http.route": path, "http.response.status_code": status,
     }));
+    this.own = ins.ownDuration.cell(path, () => ({ "http.route": path }));
     const kind = r.errorKind;
     if (kind !== undefined) {
       this.errors = ins.errors.cell(key(kind, provider), () => ({ kind, provider }));
@@ -84,6 +86,7 @@ export class MetricsRecorder {
     const cells = this.cellsFor(r);
     cells.requests.value++;
     cells.duration.record((r.endedAt - r.startedAt) / 1000);
+    if (r.ownMs !== undefined) cells.own.record(r.ownMs / 1000);
     if (cells.errors !== undefined) cells.errors.value++;
     if (cells.rateLimited !== undefined) cells.rateLimited.value++;
     if (r.cache !== undefined) this.ins.cache.cell(r.cache, () => ({ result: r.cache! })).value++;
