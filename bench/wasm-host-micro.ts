@@ -22,7 +22,7 @@ const input = JSON.stringify(payload);
 interface Row { name: string; p50: number; p99: number; rssMb: number; calls: number; note?: string }
 
 async function measure(name: string, calls: number, call: () => unknown): Promise<Row> {
-  for (let i = 0; i < 2000; i++) await call();
+  for (let i = 0; i < 10_000; i++) await call();
   Bun.gc(true);
   const rss0 = process.memoryUsage().rss;
   const times = new Float64Array(calls);

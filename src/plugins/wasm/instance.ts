@@ -5,7 +5,7 @@ import { HookTimeout } from "../chain.ts";
 import { Kernel, KERNEL_MODULE, type KernelOptions } from "./kernel.ts";
 import { FUEL_EXPORT, TICK_MODULE } from "./prepare-module.ts";
 
-/** Loop iterations and function entries between two clock reads. */
+/** Loop iterations and (calling) function entries between two clock reads. */
 const FUEL_SLICE = 20_000;
 /** Time a new instance may spend in its start function and initialiser. */
 const START_BUDGET_MS = 1000;

@@ -7,7 +7,7 @@ import { ModuleError, type Reader, type Writer } from "./bytes.ts";
 export interface Rewrite {
   /** New index of function `i` (defined functions move up by the imported tick). */
   func(i: number): number;
-  /** Bytes to run at each loop header (and function entry): the fuel check. */
+  /** Bytes to run at each loop header (and at the entry of functions that call): the fuel check. */
   readonly check: Uint8Array;
 }
 
@@ -25,9 +25,13 @@ function memarg(r: Reader): void {
   r.skipLeb();
 }
 
-/** Copies instructions until `r.end`, or (const expressions) through the `end` that closes depth 0. */
-export function copyCode(r: Reader, w: Writer, rw: Rewrite, constExpr = false): void {
+/**
+ * Copies instructions until `r.end`, or (const expressions) through the `end` that closes depth 0.
+ * Returns whether the code calls a function (only then can it recurse, and need a check at entry).
+ */
+export function copyCode(r: Reader, w: Writer, rw: Rewrite, constExpr = false): boolean {
   let depth = 0;
+  let calls = false;
   while (!r.done) {
     const start = r.pos;
     const op = r.byte();
@@ -44,7 +48,7 @@ export function copyCode(r: Reader, w: Writer, rw: Rewrite, constExpr = false): 
       case 0x0b:
         if (depth-- === 0 && constExpr) {
           w.byte(0x0b);
-          return;
+          return calls;
         }
         break;
       case 0x0c: case 0x0d: case 0x20: case 0x21: case 0x22: case 0x23: case 0x24: case 0x25: case 0x26:
@@ -57,9 +61,11 @@ export function copyCode(r: Reader, w: Writer, rw: Rewrite, constExpr = false): 
         break;
       }
       case 0x10: case 0x12: case 0xd2:
+        if (op !== 0xd2) calls = true;
         w.byte(op).u32(rw.func(r.u32()));
         continue;
       case 0x11: case 0x13:
+        calls = true;
         r.u32();
         r.u32();
         break;
@@ -95,6 +101,7 @@ export function copyCode(r: Reader, w: Writer, rw: Rewrite, constExpr = false): 
     w.bytes(r.buf.subarray(start, r.pos));
   }
   if (constExpr) throw new ModuleError("unterminated constant expression");
+  return calls;
 }
 
 function prefixedFc(r: Reader): void {

@@ -114,7 +114,8 @@ export class Kernel {
         this.errorAddr = Number(addr);
       },
       config_get: (addr: bigint) => {
-        const value = Object.hasOwn(this.opts.config, this.text(addr)) ? this.opts.config[this.text(addr)]! : undefined;
+        const key = this.text(addr);
+        const value = Object.hasOwn(this.opts.config, key) ? this.opts.config[key]! : undefined;
         return value === undefined ? 0n : BigInt(this.put(this.encoder.encode(value)));
       },
       var_get: (addr: bigint) => {

@@ -1,6 +1,6 @@
 // Makes a plugin module safe to run on the main thread, once, at load:
 // - its memory gets a maximum (the entry's memory_limit), so memory.grow past it fails inside the guest;
-// - every loop header and function entry decrements a fuel global and, when it runs out, calls the
+// - every loop header and the entry of every function that calls another decrements a fuel global and, when it runs out, calls the
 //   imported `butter:host/tick`, which throws once the call is past its deadline. A JS timer cannot
 //   interrupt a WASM loop on the thread it runs on; this can, for a few instructions per iteration.
 // Only the imports the Extism kernel provides are allowed (no WASI: no filesystem, no clock, no randomness).
@@ -220,8 +220,14 @@ function code(s: Reader, rw: Rewrite): Writer {
       body.u32();
       body.byte();
     }
-    fn.bytes(s.buf.subarray(s.pos, body.pos)).bytes(rw.check);
-    copyCode(body, fn, rw);
+    const localsEnd = body.pos;
+    const instructions = new Writer();
+    // A function without calls runs a bounded number of instructions outside its loops: its loops'
+    // checks suffice. One that calls may recurse: it checks at entry too.
+    const calls = copyCode(body, instructions, rw);
+    fn.bytes(s.buf.subarray(s.pos, localsEnd));
+    if (calls) fn.bytes(rw.check);
+    fn.bytes(instructions.result());
     w.sized(fn);
     s.pos = end;
   }
