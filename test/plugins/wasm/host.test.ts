@@ -151,6 +151,15 @@ describe("the three client APIs, one normalised shape", () => {
     expect(seen("pre_http").map((i) => i.api)).toEqual(["chat_completions", "messages", "responses"]);
   });
 
+  test("embeddings requests say so too", async () => {
+    gw = await startInProcess({
+      ...gatewayConfig(mock.url, [wasmEntry("inspect", fixture("inspect"))]),
+      providers: { openai: { base_url: `${mock.url}/openai-root`, keys: [{ value: "sk-test" }] } },
+    });
+    await openai().embeddings.create({ model: "openai/text-embedding-3-small", input: "embed me" });
+    expect(seen("pre_llm")[0]).toMatchObject({ api: "embeddings", operation: "embeddings", body: { input: "embed me" } });
+  });
+
   test("word-block answers 400 in each API's own envelope, with no upstream call", async () => {
     await start([wasmEntry("word-block", example("word-block"), { config: { words: ["forbidden"] } })]);
     const chatErr = await openai().chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "a FORBIDDEN word" }] }).catch((e: unknown) => e);
