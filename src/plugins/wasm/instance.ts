@@ -18,8 +18,11 @@ export class WasmInstance {
   private deadline = Infinity;
   private timeoutMs = 0;
 
+  private readonly maxBytes: number;
+
   constructor(module: WebAssembly.Module, opts: KernelOptions) {
     this.kernel = new Kernel(opts);
+    this.maxBytes = opts.maxBytes;
     // The module's start function runs inside `new WebAssembly.Instance`: it gets a budget too.
     this.timeoutMs = START_BUDGET_MS;
     this.deadline = performance.now() + START_BUDGET_MS;
@@ -57,8 +60,20 @@ export class WasmInstance {
       return fn();
     } catch (err) {
       this.broken = true;
-      throw err;
+      throw this.outOfMemory(err) ?? err;
     }
+  }
+
+  /**
+   * A trap with most of the memory in use is, most likely, a failed memory.grow (the guest's allocator
+   * asks for a large step, so the memory need not be full): say so, the trap's own text does not.
+   */
+  private outOfMemory(err: unknown): Error | undefined {
+    const memory = this.exports.memory;
+    if (!(err instanceof WebAssembly.RuntimeError) || !(memory instanceof WebAssembly.Memory)) return undefined;
+    const used = memory.buffer.byteLength;
+    if (used * 2 <= this.maxBytes) return undefined;
+    return new Error(`out of memory, likely: trapped (${err.message}) with ${used} bytes of memory_limit ${this.maxBytes} in use`);
   }
 
   private tick(): number {

@@ -19,6 +19,8 @@ export interface KernelOptions {
 export class GuestError extends Error {}
 
 const BASE = 8;
+/** Log lines a guest may write through log_* per call; the rest are dropped (one call cannot flood the log). */
+const LOGS_PER_CALL = 16;
 
 export class Kernel {
   private arena = new Uint8Array(64 * 1024);
@@ -34,6 +36,7 @@ export class Kernel {
   private outputLength = 0;
   private errorAddr = 0;
   private httpStatus = 0;
+  private logs = 0;
   /** When the running call must end (performance.now()), for HTTP waits. */
   deadline = Infinity;
 
@@ -43,7 +46,7 @@ export class Kernel {
   begin(input: Uint8Array): void {
     this.top = BASE;
     this.lengths.clear();
-    this.outputAddr = this.outputLength = this.errorAddr = 0;
+    this.outputAddr = this.outputLength = this.errorAddr = this.logs = 0;
     this.inputAddr = this.put(input);
     this.inputLength = input.length;
   }
@@ -129,13 +132,17 @@ export class Kernel {
       },
       http_request: (req: bigint, body: bigint) => this.http(req, body),
       http_status_code: () => this.httpStatus,
-      log_debug: (addr: bigint) => this.opts.log("debug", this.text(addr)),
-      log_info: (addr: bigint) => this.opts.log("info", this.text(addr)),
-      log_warn: (addr: bigint) => this.opts.log("warn", this.text(addr)),
-      log_error: (addr: bigint) => this.opts.log("error", this.text(addr)),
-      log_trace: (addr: bigint) => this.opts.log("debug", this.text(addr)),
+      log_debug: (addr: bigint) => this.log("debug", addr),
+      log_info: (addr: bigint) => this.log("info", addr),
+      log_warn: (addr: bigint) => this.log("warn", addr),
+      log_error: (addr: bigint) => this.log("error", addr),
+      log_trace: (addr: bigint) => this.log("debug", addr),
       get_log_level: () => 1,
     };
+  }
+
+  private log(level: "debug" | "info" | "warn" | "error", addr: bigint): void {
+    if (++this.logs <= LOGS_PER_CALL) this.opts.log(level, this.text(addr));
   }
 
   private setVar(key: string, value: Uint8Array): void {

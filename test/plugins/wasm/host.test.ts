@@ -222,6 +222,7 @@ describe("failures: fail-open skips, fail-closed answers 503", () => {
       const res = await chat();
       expect(res.status).toBe(failClosed ? 503 : 200);
       expect(wasmPlugin().pool.discarded).toBe(1);
+      expect(logs.lines.some((l) => l.msg === "plugin hook failed" && /^out of memory, likely: .* of memory_limit 4000000 in use$/.test(String(l.error)))).toBe(true);
       await gw!.stop();
       gw = undefined;
       await start([wasmEntry("hog", fixture("hog"), { memory_limit: "8MB", fail_closed: true, config: { mb: 2 } })]);
