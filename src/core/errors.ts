@@ -28,6 +28,8 @@ export type ErrorKind =
   | "app_key_rate_limited"
   | "budget_exceeded"
   | "admin_unauthorized"
+  | "admin_rate_limited"
+  | "admin_forbidden"
   | "internal";
 
 export interface ErrorInit {
@@ -156,6 +158,15 @@ export const errors = {
   /** Wrong or missing admin token; the message never says which, nor echoes what was sent. */
   adminUnauthorized: () =>
     new GatewayError("admin_unauthorized", "The admin API needs `Authorization: Bearer <admin.token>`.", { status: 401, type: "authentication_error", code: "invalid_admin_token" }),
+  /** Too many wrong admin tokens from one client address: sign-in and bearer checks pause for it. */
+  adminRateLimited: (retryAfterS: number) =>
+    new GatewayError("admin_rate_limited", "Too many wrong admin tokens from this address; try again later.", { status: 429, type: "rate_limit_error", code: "admin_rate_limited", headers: { "retry-after": String(retryAfterS) } }),
+  /** A state-changing call made with the dashboard's session cookie without its CSRF token or from another origin. */
+  adminForbidden: (why: string) =>
+    new GatewayError("admin_forbidden", `Refused: ${why}.`, { status: 403, type: "permission_error", code: "csrf_check_failed" }),
+  /** The dashboard's files were not built (scripts/build-ui.ts runs at npm install and npm test). */
+  uiNotBuilt: () =>
+    new GatewayError("not_found", "The dashboard is not built: run `bun scripts/build-ui.ts` (npm install does).", { status: 404, type: INVALID, code: "ui_not_built" }),
   ledgerOff: () =>
     new GatewayError("not_found", "The usage ledger is off (`ledger.enabled: false`): there is no usage to report.", { status: 404, type: INVALID, code: "ledger_disabled" }),
   appKeyNotFound: (id: string) =>

@@ -1,6 +1,6 @@
 import type { RoutePlan, Snapshot } from "../config/snapshot.ts";
 import type { ProviderAdapter } from "../providers/types.ts";
-import { KeyPool, type KeyClass } from "./keys.ts";
+import { KeyPool, type KeyClass, type KeyEntry } from "./keys.ts";
 import { resolveModel } from "./resolve.ts";
 
 /** A route target with everything an attempt needs looked up once per config. */
@@ -69,6 +69,11 @@ export class SnapshotPlans {
       if (!this.snapshot.keys.has(provider)) continue;
       this.pool(provider).adopt(old);
     }
+  }
+
+  /** A provider's keys with their health; empty until a target of it was compiled. */
+  keyEntries(provider: string): readonly KeyEntry[] {
+    return this.pools.get(provider)?.entries ?? [];
   }
 
   private pool(provider: string): KeyPool {

@@ -16,6 +16,8 @@ import { createTelemetry, observed } from "../observability/telemetry.ts";
 import { SharedStore } from "../store/shared-store.ts";
 import { ResponseCache, type CacheOptions } from "../cache/response-cache.ts";
 import { ledgerFor, type Clock, type Ledger } from "../cost/ledger.ts";
+import { requestRingIn } from "../observability/request-ring.ts";
+import type { ReloadStatus } from "./reloader.ts";
 
 export interface GenerationOptions {
   /** The generation this one replaces: state that must outlive a reload is taken from it. */
@@ -39,6 +41,10 @@ export class Generation {
   cacheOptions: CacheOptions | undefined = undefined;
   /** The ledger's and budgets' clock, carried to the generation a reload builds. */
   clock: Clock = Date.now;
+  /** State handed from generation to generation whatever the config says (the admin views' request ring, sessions). */
+  kept = new Map<string, unknown>();
+  /** The last reload's result (set by the reloader on the generation current after it). */
+  lastReload: ReloadStatus | undefined = undefined;
   private inflight = 0;
   private retired = false;
   private closing: Promise<void> | undefined;
@@ -146,9 +152,14 @@ export async function buildGeneration(config: Config, options: GenerationOptions
   // Subscribed before the generation is made: whether anybody observes requests is fixed then.
   const ledger = config.ledger.enabled ? ledgerFor(store, config.ledger.flush_interval, clock) : undefined;
   ledger?.observe(telemetry);
+  const kept = previous?.kept ?? new Map<string, unknown>();
+  // The admin views' ring exists only while the admin API does.
+  if (config.admin.token !== "") requestRingIn(kept, config.admin.request_log_size).observe(telemetry);
   const gen = new Generation(nextId++, snapshot, engine, new ModelCatalog(snapshot), telemetry, plugins, store, cache, ledger);
   gen.cacheOptions = options.cache ?? previous?.cacheOptions;
   gen.clock = clock;
+  gen.kept = kept;
+  gen.lastReload = previous?.lastReload;
   return gen;
 }
 

@@ -73,7 +73,7 @@ export class Reloader {
     } catch (err) {
       const error = err instanceof ConfigError ? err.message : (err as Error).message;
       logger.error("config reload failed; keeping the running config", { trigger, path: this.path, error });
-      return (this.last = { at: new Date(), ok: false, error });
+      return (this.last = before.lastReload = { at: new Date(), ok: false, error });
     }
     const changes = describeChanges(before.config, next.config);
     if (sameAddress(before.config, next.config) === false) {
@@ -81,7 +81,7 @@ export class Reloader {
     }
     this.holder.swap(next);
     logger.info("config reloaded", { trigger, generation: next.id, ...changes });
-    return (this.last = { at: new Date(), ok: true });
+    return (this.last = next.lastReload = { at: new Date(), ok: true });
   }
 }
 

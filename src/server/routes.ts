@@ -13,6 +13,11 @@ import { responses } from "./operations/responses.ts";
 import { deleteStoredResponse, getStoredResponse, RESPONSES_PREFIX } from "./handlers/stored-responses.ts";
 import { keyedHandler, withAppKey } from "../keys/auth.ts";
 import { ADMIN_USAGE, usageHandler } from "./admin/usage.ts";
+import { ADMIN_REQUESTS, ADMIN_REQUESTS_STREAM, requestsHandler, requestsStreamHandler } from "./admin/requests.ts";
+import { ADMIN_PROVIDERS, providersHandler } from "./admin/providers.ts";
+import { ADMIN_CONFIG, configHandler } from "./admin/config.ts";
+import { loginHandler, logoutHandler, sessionHandler, UI_LOGIN, UI_LOGOUT, UI_SESSION } from "./admin/ui-session.ts";
+import { UI_PATHS, uiAssetHandler } from "./admin/ui-assets.ts";
 import { ADMIN_KEYS, ADMIN_KEYS_PREFIX, createKeyHandler, getKeyHandler, listKeysHandler, revokeKeyHandler, updateKeyHandler } from "./admin/keys.ts";
 
 export type Handler = (gen: Generation, ex: Exchange) => Response | Promise<Response>;
@@ -31,6 +36,14 @@ export const routeTable: ReadonlyMap<string, ReadonlyMap<string, Handler>> = new
   ["/metrics", one("GET", handleMetrics)],
   [ADMIN_KEYS, new Map([["GET", listKeysHandler], ["POST", createKeyHandler]])],
   [ADMIN_USAGE, one("GET", usageHandler)],
+  [ADMIN_REQUESTS, one("GET", requestsHandler)],
+  [ADMIN_REQUESTS_STREAM, one("GET", requestsStreamHandler)],
+  [ADMIN_PROVIDERS, one("GET", providersHandler)],
+  [ADMIN_CONFIG, one("GET", configHandler)],
+  [UI_LOGIN, one("POST", loginHandler)],
+  [UI_LOGOUT, one("POST", logoutHandler)],
+  [UI_SESSION, one("GET", sessionHandler)],
+  ...UI_PATHS.map((path) => [path, one("GET", uiAssetHandler)] as const),
 ]);
 
 /** A path with one variable last segment (`/v1/responses/{id}`): Bun's pattern, and the prefix the segment follows. */
