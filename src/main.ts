@@ -3,9 +3,12 @@ import { HelpRequested, parseArgs, parseKeysArgs, type CliOptions } from "./cli.
 import { appKeysOf } from "./keys/app-keys.ts";
 import { runKeysCommand } from "./keys/keys-command.ts";
 import { ConfigError, loadConfigFile } from "./config/load.ts";
+import type { Config } from "./config/schema.ts";
 import { buildGeneration, type Generation } from "./runtime/generation.ts";
 import { GenerationHolder, Reloader } from "./runtime/reloader.ts";
 import { listen, ListenError, type Listening } from "./server/server.ts";
+import { supervise } from "./runtime/supervisor.ts";
+import { reportReady, workerCount, workerIdentity, type WorkerIdentity } from "./runtime/worker-identity.ts";
 import { errorFields, logger } from "./observability/logger.ts";
 
 function fail(reason: string): never {
@@ -39,10 +42,17 @@ async function main(): Promise<void> {
     fail((err as Error).message);
   }
   const configPath = cli.configPath;
+  let worker: WorkerIdentity | undefined;
+  try {
+    worker = workerIdentity();
+  } catch (err) {
+    fail((err as Error).message);
+  }
   let first: Generation;
   try {
     const { config, warnings } = await loadConfigFile(configPath);
     for (const warning of warnings) logger.warn(warning);
+    if (worker === undefined && workerCount(config.server.workers) > 1) return startWorkers(configPath, config, cli.watch);
     first = await buildGeneration(config);
   } catch (err) {
     if (err instanceof ConfigError) fail(`invalid config ${configPath}: ${err.message}`);
@@ -69,16 +79,18 @@ async function main(): Promise<void> {
   const holder = new GenerationHolder(first);
   let listening: Listening;
   try {
-    listening = listen(holder);
+    listening = listen(holder, worker === undefined ? {} : { reusePort: true, address: worker });
   } catch (err) {
     await first.close();
     if (err instanceof ListenError) fail(err.message);
     throw err;
   }
   const { server, address } = listening;
-  const reloader = new Reloader(configPath, holder, { watch: cli.watch });
+  // A worker's supervisor watches the file and signals every worker.
+  const reloader = new Reloader(configPath, holder, { watch: cli.watch && worker === undefined });
   process.on("SIGHUP", () => void reloader.reload("signal"));
-  logger.info("butter listening", { address, providers: [...snapshot.providers.keys()] });
+  if (worker === undefined) logger.info("butter listening", { address, providers: [...snapshot.providers.keys()] });
+  else logger.info("worker listening", { worker: worker.index, pid: process.pid, address });
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -103,6 +115,21 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+  if (worker !== undefined) {
+    // The IPC channel closes when the supervisor is gone (killed, crashed): nobody would restart or stop this worker.
+    process.on("disconnect", () => void shutdown("supervisor gone"));
+    reportReady(address);
+  }
+}
+
+/** `server.workers` > 1: this process supervises the workers (runtime/supervisor.ts) and serves nothing itself. */
+function startWorkers(configPath: string, config: Config, watch: boolean): void {
+  try {
+    supervise({ configPath, config, watch });
+  } catch (err) {
+    if (err instanceof ListenError) fail(err.message);
+    throw err;
+  }
 }
 
 await main();

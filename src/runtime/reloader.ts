@@ -79,6 +79,9 @@ export class Reloader {
     if (sameAddress(before.config, next.config) === false) {
       logger.warn("server.address changed; it takes effect after a restart", { trigger });
     }
+    if (before.config.server.workers !== next.config.server.workers) {
+      logger.warn("server.workers changed; it takes effect after a restart", { trigger });
+    }
     this.holder.swap(next);
     logger.info("config reloaded", { trigger, generation: next.id, ...changes });
     return (this.last = next.lastReload = { at: new Date(), ok: true });
