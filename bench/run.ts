@@ -65,6 +65,12 @@ interface Target {
   peakKB?: number;
 }
 
+// `npm run bench -- --soak`: the long-run memory and long-stream lines instead of the table (bench/soak.ts).
+if (process.argv.includes("--soak")) {
+  await import("./soak.ts");
+  process.exit(0);
+}
+
 const only = process.env.BENCH_ROWS?.split(",").filter((s) => s !== "");
 
 const tmpDir = mkdtempSync(join(tmpdir(), "butter-bench-"));
