@@ -35,9 +35,10 @@ async function run(name: string, config: Record<string, unknown>): Promise<Start
   let listening: ((line: string) => void) | undefined;
   const seen = new Promise<string>((resolve) => (listening = resolve));
   const pump = async (stream: ReadableStream<Uint8Array>) => {
+    const decoder = new TextDecoder();
     let pending = "";
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      const lines = (pending + chunk).split("\n");
+    for await (const chunk of stream) {
+      const lines = (pending + decoder.decode(chunk, { stream: true })).split("\n");
       pending = lines.pop()!;
       for (const line of lines) {
         logs.push(line);
