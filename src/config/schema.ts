@@ -128,6 +128,8 @@ export const configSchema = z.strictObject({
       server_timing: z.boolean().default(false),
       // Processes sharing the port (runtime/supervisor.ts); "auto": one per CPU.
       workers: z.union([z.literal("auto"), positiveInt.max(1024, { error: "expected at most 1024" })], { error: "expected \"auto\" or a positive integer" }).default(1),
+      // Unset: fetch (or BUTTER_UPSTREAM_CLIENT); see transport/upstream-fetch.ts.
+      upstream_client: z.enum(["fetch", "http1"], { error: "expected \"fetch\" or \"http1\"" }).optional(),
     })
     .superRefine((s, ctx) => {
       // Each worker would bind a port of its own, and clients could reach only the one logged.

@@ -142,7 +142,7 @@ export class Engine implements StreamOwner {
       const byDeadline = left <= target.timeoutMs;
       const timeoutMs = Math.max(1, byDeadline ? left : target.timeoutMs);
       const observed = ctx.attempts?.start(target.provider.name, target.model, attempt);
-      const send = timedSend(makeSend({ provider: target.provider.name, signal, headers: observed?.headers, handle: inflight }), ctx.waited);
+      const send = timedSend(makeSend({ provider: target.provider.name, client: snapshot.config.server.upstream_client, signal, headers: observed?.headers, handle: inflight }), ctx.waited);
       const call = new Attempt(target, key, auth, signal, send, maxBytes, inflight, failover, plans.retryOn, ctx.waited);
       inflight.timedOut = undefined;
       // The attempt's timeout covers its answer until usable: a JSON body read to its end, a stream's

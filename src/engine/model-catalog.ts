@@ -75,7 +75,7 @@ export class ModelCatalog {
       const listed = await adapter.listModels({
         model: "", auth, signal,
         reads: { provider: adapter.name, maxBytes: snapshot.config.server.max_upstream_bytes, lastReadAt: 0, waited: { ms: 0 } },
-        send: makeSend({ provider: adapter.name, signal, handle }),
+        send: makeSend({ provider: adapter.name, client: snapshot.config.server.upstream_client, signal, handle }),
       });
       // Ids are upstream text the client sees: one carrying a credential is not listed.
       const redactor = attemptRedactor(auth, handle.sent);

@@ -2,9 +2,20 @@ import { errors, GatewayError } from "../core/errors.ts";
 import type { Send, UpstreamRequest } from "../providers/types.ts";
 import { coarseTimeout } from "./coarse-timers.ts";
 import { decodeContent } from "./content-decoding.ts";
+import { http1 } from "./http1-client.ts";
+import { Http1ProtocolError } from "./http1-errors.ts";
+
+/** `server.upstream_client`: Bun's fetch, or our HTTP/1.1 client (http1-client.ts). */
+export type UpstreamClient = "fetch" | "http1";
+
+// Unset in config, the client is this one; BUTTER_UPSTREAM_CLIENT lets the test suite and the bench
+// run everything through either without editing every config they build.
+const DEFAULT_CLIENT: UpstreamClient = process.env.BUTTER_UPSTREAM_CLIENT === "http1" ? "http1" : "fetch";
 
 export interface SendOptions {
   provider: string;
+  /** `server.upstream_client`; unset, the default (fetch, or BUTTER_UPSTREAM_CLIENT). */
+  client?: UpstreamClient;
   /** Aborted when the client goes away (a GatewayError reason is what the attempt throws). */
   signal: AbortSignal;
   /**
@@ -35,6 +46,7 @@ export interface AttemptHandle {
  * (or a status outside HTTP's range) is a bad upstream response.
  */
 export function makeSend(options: SendOptions): Send {
+  const call = (options.client ?? DEFAULT_CLIENT) === "http1" ? http1.fetch : fetch;
   return async (request: UpstreamRequest) => {
     const handle = options.handle;
     if (handle !== undefined) {
@@ -55,7 +67,7 @@ export function makeSend(options: SendOptions): Send {
       controller.abort();
     });
     try {
-      const response = await fetch(request.url, {
+      const response = await call(request.url, {
         method: request.method,
         headers,
         body: request.body,
@@ -74,6 +86,7 @@ export function makeSend(options: SendOptions): Send {
       if (err instanceof GatewayError) throw err;
       if (timedOut) throw errors.upstreamTimeout(options.provider, options.timeoutMs!);
       if (options.signal.aborted) throw abortError(options.signal);
+      if (err instanceof Http1ProtocolError) throw errors.upstreamBadResponse(options.provider, err.message);
       throw errors.upstreamUnreachable(options.provider, err);
     } finally {
       timer?.cancel();
