@@ -5,8 +5,8 @@ import { html } from "./html.ts";
 export interface Point { label: string; value: number }
 
 export function Columns({ points, title, format }: { points: Point[]; title: string; format: (n: number) => string }) {
-  const W = 640;
-  const H = 160;
+  const W = 1200;
+  const H = 180;
   const max = Math.max(...points.map((p) => p.value), 0) || 1;
   const w = W / Math.max(points.length, 1);
   return html`<figure class="chart">
@@ -28,11 +28,11 @@ export function Bars({ points, title, format }: { points: Point[]; title: string
   return html`<figure class="chart">
     <figcaption>${title}</figcaption>
     ${points.length === 0 ? html`<p class="muted">No data yet.</p>` : null}
-    <svg viewBox="0 0 640 ${points.length * 26 + 4}" role="img" aria-label=${`${title}: ${points.map((p) => `${p.label} ${format(p.value)}`).join(", ")}`}>
+    <svg viewBox="0 0 420 ${points.length * 24 + 4}" role="img" aria-label=${`${title}: ${points.map((p) => `${p.label} ${format(p.value)}`).join(", ")}`}>
       ${points.map((p, i) => html`<g>
-        <text x="0" y=${i * 26 + 17} class="label">${p.label.length > 28 ? p.label.slice(0, 27) + "…" : p.label}</text>
-        <rect x="210" y=${i * 26 + 4} width=${Math.max(1, (p.value / max) * 330)} height="18" class="bar" />
-        <text x=${216 + (p.value / max) * 330} y=${i * 26 + 17} class="value">${format(p.value)}</text>
+        <text x="0" y=${i * 24 + 16} class="label">${p.label.length > 20 ? p.label.slice(0, 19) + "…" : p.label}</text>
+        <rect x="150" y=${i * 24 + 4} width=${Math.max(1, (p.value / max) * 170)} height="16" class="bar" />
+        <text x=${156 + (p.value / max) * 170} y=${i * 24 + 16} class="value">${format(p.value)}</text>
       </g>`)}
     </svg>
   </figure>`;
