@@ -11,6 +11,8 @@ export const ADMIN_REQUESTS_STREAM = "/admin/requests/stream";
 
 /** Events a slow tail reader may fall behind by; older ones are dropped (and counted in a `dropped` event). */
 export const TAIL_BUFFER = 256;
+/** Bytes written but not yet taken by the socket, per client, before the tail holds back (then drops). */
+export const TAIL_BYTES = 1 << 20;
 const HEARTBEAT_MS = 15_000;
 
 function ringOf(gen: Generation): RequestRing {
@@ -105,6 +107,6 @@ export function requestsStreamHandler(gen: Generation, ex: Exchange): Response {
       if (queue.length > 0 || dropped > 0) flush();
     },
     cancel: stop,
-  }, { highWaterMark: TAIL_BUFFER });
+  }, { highWaterMark: TAIL_BYTES, size: (chunk) => chunk.byteLength });
   return new Response(body, { headers: { ...ex.headers, ...SSE_HEADERS } });
 }
