@@ -19,5 +19,8 @@ export function perWorkerState(config: Config, workers: number): string[] {
     }
     if (p.name === "metrics") out.push(`plugins[${i}] metrics: each worker counts its own requests, and a scrape of /metrics reaches one of them`);
   });
+  if (config.admin.token !== "") {
+    out.push("admin: the request log (/admin/requests, the dashboard's live view) and dashboard sign-ins are per worker, and each call reaches one worker");
+  }
   return out;
 }

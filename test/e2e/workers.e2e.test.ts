@@ -11,9 +11,11 @@ let mock: MockUpstream;
 
 beforeAll(async () => {
   mock = await startMockUpstream();
-  mock.when("POST", "/v1/chat/completions", (req) =>
-    json({ id: "chatcmpl-w", object: "chat.completion", created: 1, model: (req.json as { model: string }).model, choices: [{ index: 0, message: { role: "assistant", content: "Hi" }, finish_reason: "stop" }], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } }),
-  );
+  mock.when("POST", "/v1/chat/completions", async (req) => {
+    // "slow" is still being answered when the test stops the gateway.
+    if ((req.json as { model: string }).model === "slow") await Bun.sleep(500);
+    return json({ id: "chatcmpl-w", object: "chat.completion", created: 1, model: (req.json as { model: string }).model, choices: [{ index: 0, message: { role: "assistant", content: "Hi" }, finish_reason: "stop" }], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } });
+  });
 });
 afterAll(async () => {
   await mock?.stop();
@@ -114,7 +116,12 @@ describe("server.workers: 2", () => {
       await until("both workers to reload on SIGHUP", () => reloaded() === 4);
       expect(logsWith(gw, "config reload passed to the workers")[1]).toMatchObject({ trigger: "signal", workers: [1, 2] });
 
+      // SIGTERM: a request in flight is answered, then every process exits.
+      mock.clearRequests();
+      const slow = statuses(gw, 1, "openai/slow");
+      await mock.waitForRequests(1);
       expect(await gw.stop()).toBe(0);
+      expect(await slow).toEqual([200]);
       expect(alive(restarted)).toBe(false);
       expect(alive(second)).toBe(false);
       expect(logsWith(gw, "stopped").length).toBe(3);
