@@ -107,6 +107,6 @@ export function requestsStreamHandler(gen: Generation, ex: Exchange): Response {
       if (queue.length > 0 || dropped > 0) flush();
     },
     cancel: stop,
-  }, { highWaterMark: TAIL_BYTES, size: (chunk) => chunk.byteLength });
+  }, { highWaterMark: TAIL_BYTES, size: (chunk) => chunk?.byteLength ?? 0 });
   return new Response(body, { headers: { ...ex.headers, ...SSE_HEADERS } });
 }
