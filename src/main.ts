@@ -114,7 +114,9 @@ async function main(): Promise<void> {
     process.exit(0);
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
-  process.on("SIGINT", () => void shutdown("SIGINT"));
+  // Ctrl-C in a terminal reaches the whole process group: a worker leaves its stop to the supervisor,
+  // which could otherwise take a worker already exiting for a crash and restart it.
+  process.on("SIGINT", () => void (worker === undefined && shutdown("SIGINT")));
   if (worker !== undefined) {
     // The IPC channel closes when the supervisor is gone (killed, crashed): nobody would restart or stop this worker.
     process.on("disconnect", () => void shutdown("supervisor gone"));
