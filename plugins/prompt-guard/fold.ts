@@ -11,6 +11,7 @@ export const TRICK_TAGS: i32 = 16; // Unicode tag characters (invisible ASCII)
 export const TRICK_LEET: i32 = 32;
 export const TRICK_SPACED: i32 = 64;
 export const TRICK_ENCODED: i32 = 128;
+export const TRICK_MARKS: i32 = 256; // combining marks stacked on Latin letters
 
 export class Folded {
   buf: Uint16Array = new Uint16Array(4096);
@@ -20,22 +21,31 @@ export class Folded {
   /** Bidi embedding/override/isolate controls, and how many sit inside Latin words. */
   bidi: i32 = 0;
   bidiInWord: i32 = 0;
+  /** Right-to-left/left-to-right overrides (U+202D/U+202E): they display text other than what the model reads. */
+  bidiOverride: i32 = 0;
+  /** Combining marks stacked on Latin letters (Zalgo text). */
+  marksOnLatin: i32 = 0;
   /** Words mixing Latin with Cyrillic/Greek look-alikes. */
   mixedWords: i32 = 0;
   /** Unicode tag characters (U+E0020..E007E), decoded to the ASCII they hide. */
   tags: i32 = 0;
   compat: i32 = 0;
   nonAscii: i32 = 0;
+  /** Something may be encoded (a long base64/hex run, %XX, \\x, spaced hex pairs): worth a decoding pass. */
+  encodedHint: bool = false;
 
   reset(): void {
     this.len = 0;
     this.zeroWidthInWord = 0;
     this.bidi = 0;
     this.bidiInWord = 0;
+    this.bidiOverride = 0;
+    this.marksOnLatin = 0;
     this.mixedWords = 0;
     this.tags = 0;
     this.compat = 0;
     this.nonAscii = 0;
+    this.encodedHint = false;
   }
 
   tricks(): i32 {
@@ -45,6 +55,7 @@ export class Folded {
     if (this.mixedWords > 0) t |= TRICK_HOMOGLYPH;
     if (this.compat > 0) t |= TRICK_COMPAT;
     if (this.tags > 0) t |= TRICK_TAGS;
+    if (this.marksOnLatin >= 3) t |= TRICK_MARKS;
     return t;
   }
 
@@ -92,6 +103,29 @@ function isIgnorable(cp: u32): bool {
     (cp >= 0x1dc0 && cp <= 0x1dff) || (cp >= 0x20d0 && cp <= 0x20ff) || (cp >= 0xfe20 && cp <= 0xfe2f);
 }
 
+const LETTER: i32 = 1;
+const UPPER: i32 = 2;
+const DIGIT: i32 = 4;
+const HEX: i32 = 8;
+const B64: i32 = 16;
+const CONTROL: i32 = 32;
+
+const ASCII_CLASS: StaticArray<u8> = buildAsciiClass();
+
+function buildAsciiClass(): StaticArray<u8> {
+  const t = new StaticArray<u8>(128);
+  for (let c = 0; c < 128; c++) {
+    let v = 0;
+    if (c >= 0x61 && c <= 0x7a) v = LETTER | B64 | (c <= 0x66 ? HEX : 0);
+    else if (c >= 0x41 && c <= 0x5a) v = LETTER | UPPER | B64 | (c <= 0x46 ? HEX : 0);
+    else if (c >= 0x30 && c <= 0x39) v = DIGIT | B64 | HEX;
+    else if (c == 0x2b || c == 0x2f || c == 0x2d || c == 0x5f) v = B64;
+    else if (c < 0x20 && c != 0x0a) v = CONTROL;
+    t[c] = <u8>v;
+  }
+  return t;
+}
+
 /** Folds `s[from, to)` into `out` (appending). */
 export function fold(s: string, from: i32, to: i32, out: Folded): void {
   let pendingInvisible = false; // an invisible character right after a Latin letter
@@ -99,34 +133,65 @@ export function fold(s: string, from: i32, to: i32, out: Folded): void {
   let wordLatin = false;
   let wordLookalike = false;
   let wordCounted = false;
+  let run = 0; // base64-alphabet characters in a row
+  let runHex = true;
+  let hexPairs = 0;
+  let escapes = 0;
   for (let i = from; i < to; i++) {
     let cp = <u32>s.charCodeAt(i);
     if (cp < 0x80) {
       let c = <i32>cp;
-      if (c >= 0x41 && c <= 0x5a) c += 0x20;
-      else if (c == 0x09 || c == 0x0d) c = 0x20;
-      else if (c < 0x20 && c != 0x0a) c = 0x20;
-      if (isLatinLetter(c)) {
-        if (pendingInvisible && out.len > 0 && isLatinLetter(out.at(out.len - 1))) out.zeroWidthInWord++;
-        if (pendingBidi && out.len > 0 && isLatinLetter(out.at(out.len - 1))) out.bidiInWord++;
+      const cls = <i32>unchecked(ASCII_CLASS[c]);
+      if (cls & UPPER) c += 0x20;
+      else if (cls & CONTROL) c = 0x20;
+      if (cls & LETTER) {
+        if (pendingInvisible || pendingBidi) {
+          if (out.len > 0 && isLatinLetter(out.at(out.len - 1))) {
+            if (pendingInvisible) out.zeroWidthInWord++;
+            if (pendingBidi) out.bidiInWord++;
+          }
+        }
         wordLatin = true;
         if (wordLookalike && !wordCounted) { out.mixedWords++; wordCounted = true; }
-      } else if (!(c >= 0x30 && c <= 0x39)) {
+      } else if (!(cls & DIGIT)) {
         wordLatin = false; wordLookalike = false; wordCounted = false;
       }
       pendingInvisible = false;
       pendingBidi = false;
       out.push(c);
+      // Hints for the decoding pass, so plain text never pays for it.
+      if (cls & B64) {
+        run++;
+        if (!(cls & HEX)) runHex = false;
+      } else {
+        if (run >= 16) out.encodedHint = true;
+        else if (run == 2 && runHex) { if (++hexPairs >= 8) out.encodedHint = true; }
+        else if (run > 0) hexPairs = 0;
+        run = 0;
+        runHex = true;
+        if (c == 0x25 || c == 0x5c) { if (++escapes >= 4) out.encodedHint = true; }
+      }
       continue;
     }
+    if (run >= 16) out.encodedHint = true;
+    run = 0;
+    runHex = true;
     if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < to) {
       const lo = <u32>s.charCodeAt(i + 1);
       if (lo >= 0xdc00 && lo <= 0xdfff) { cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00); i++; }
     }
     out.nonAscii++;
     if (isInvisible(cp)) { pendingInvisible = true; continue; }
-    if (isBidiControl(cp)) { out.bidi++; pendingBidi = true; continue; }
-    if (isIgnorable(cp)) continue;
+    if (isBidiControl(cp)) {
+      out.bidi++;
+      if (cp == 0x202d || cp == 0x202e) out.bidiOverride++;
+      pendingBidi = true;
+      continue;
+    }
+    if (isIgnorable(cp)) {
+      if (cp >= 0x0300 && cp <= 0x036f && out.len > 0 && isLatinLetter(out.at(out.len - 1))) out.marksOnLatin++;
+      continue;
+    }
     if (cp >= 0xe0020 && cp <= 0xe007e) {
       // Tag characters: invisible, yet models read them as the ASCII they encode.
       out.tags++;
@@ -165,4 +230,5 @@ export function fold(s: string, from: i32, to: i32, out: Folded): void {
     if (c > 0xffff) c = 0x20; // astral symbols (emoji...) separate words
     out.push(c);
   }
+  if (run >= 16) out.encodedHint = true;
 }

@@ -32,6 +32,8 @@ class Options {
 
 let options: Options | null = null;
 let scanner: Scanner | null = null;
+// Compiled when the module is instantiated (the host's start budget), not inside a hook's timeout.
+const compiled = compile();
 
 /** Config values: a comma list, or a JSON array of strings (non-string config values arrive JSON-encoded). */
 function listOf(raw: string): Array<string> {
@@ -217,11 +219,15 @@ function fail(message: string): i32 {
   return 1;
 }
 
+let calls = 0;
+
 export function pre_llm(): i32 {
+  // Built with --runtime minimal, garbage is collected every 64 calls (the incremental default collects by itself).
+  if (ASC_RUNTIME == 1 && (++calls & 63) == 0) __collect();
   if (options === null) options = readOptions();
   const o = options!;
   if (o.error.length > 0) return fail("prompt-guard: " + o.error);
-  if (scanner === null) scanner = new Scanner(compile(), o.settings);
+  if (scanner === null) scanner = new Scanner(compiled, o.settings);
   const payload = parseJson(Host.inputString());
   if (payload === null || payload.kind != Kind.Obj) return fail("prompt-guard: the hook input is not a JSON object");
   const body = payload.get("body");

@@ -2,35 +2,53 @@
 // accepts, so one pass over the tokens tries only the patterns a token can start.
 import { Folded, fold } from "./fold";
 import { Lexicon, Tokens, stemString } from "./words";
-import { DEFS, PatternDef, definePatterns, ROT13_TRIGGERS } from "./patterns";
+import { DEFS, PatternDef, definePatterns, ROT13_TRIGGERS, SIGNAL, MARKER } from "./patterns";
 
 const DEFAULT_GAP: i32 = 3;
 
 export class Phrase {
+  // Word ids while compiling; dropped once the bitsets exist.
   slots: Array<Int32Array> = [];
-  gaps: Array<i32> = [];
   nots: Int32Array = new Int32Array(0);
+  gapList: Array<i32> = [];
+  gaps: Int32Array = new Int32Array(0);
+  /** Slot k accepts word id w when bit w of bits[k * stride ..] is set; the last block is the cancelling words. */
+  bits: Uint32Array = new Uint32Array(0);
+  stride: i32 = 0;
+  slotCount: i32 = 0;
+  hasNots: bool = false;
   constructor(public def: i32) {}
 }
 
 export class Marker {
   chars: Uint16Array;
   lineStart: bool;
-  constructor(public def: i32, text: string, lineStart: bool) {
+  /** A trailing "$": the next character must not continue a word ("rm -rf /" but not "rm -rf /tmp"). */
+  boundary: bool;
+  constructor(public def: i32, literal: string, lineStart: bool) {
+    const boundary = literal.endsWith("$") && literal.length > 1;
+    const text = boundary ? literal.substring(0, literal.length - 1) : literal;
+    const chars = new Uint16Array(text.length);
+    for (let i = 0; i < text.length; i++) chars[i] = <u16>text.charCodeAt(i);
+    this.chars = chars;
     this.lineStart = lineStart;
-    this.chars = new Uint16Array(text.length);
-    for (let i = 0; i < text.length; i++) this.chars[i] = <u16>text.charCodeAt(i);
+    this.boundary = boundary;
   }
 }
 
 export class Compiled {
   lex: Lexicon = new Lexicon();
   phrases: Array<Phrase> = [];
-  /** byFirst[wordId] = indexes of phrases whose first slot accepts the word. */
-  byFirst: Array<Array<i32>> = [];
+  /** Phrases whose first slot accepts word w: firstList[firstStart[w] .. firstStart[w + 1]). */
+  firstStart: Int32Array = new Int32Array(0);
+  firstList: Int32Array = new Int32Array(0);
   markers: Array<Marker> = [];
-  rot13Trigger: Array<bool> = [];
-  reverseTrigger: Array<bool> = [];
+  /** Markers by their first character (ASCII), the rest (CJK...) apart, line-start ones apart. */
+  markersByChar: Array<Array<Marker>> = [];
+  markersHigh: Array<Marker> = [];
+  markersLine: Array<Marker> = [];
+  rot13Trigger: Uint8Array = new Uint8Array(0);
+  reverseTrigger: Uint8Array = new Uint8Array(0);
 }
 
 const scratch = new Folded();
@@ -61,7 +79,7 @@ function compilePhrase(c: Compiled, index: i32, def: PatternDef): Phrase {
     if (part.startsWith("~")) { gap = I32.parseInt(part.substring(1)); continue; }
     if (part.startsWith("!")) { p.nots = wordIds(c, part.substring(1)); continue; }
     p.slots.push(wordIds(c, part));
-    p.gaps.push(gap);
+    p.gapList.push(gap);
     gap = DEFAULT_GAP;
   }
   return p;
@@ -87,41 +105,77 @@ export function compile(): Compiled {
   const c = new Compiled();
   for (let i = 0; i < DEFS.length; i++) {
     const def = DEFS[i];
-    if (def.text.length == 0) continue;
-    if (def.marker) {
+    if (def.kind == SIGNAL) continue;
+    if (def.kind == MARKER) {
       const line = def.text.startsWith("^");
       c.markers.push(new Marker(i, line ? def.text.substring(1) : def.text, line));
     } else c.phrases.push(compilePhrase(c, i, def));
   }
+  const rot = new Array<i32>();
+  const rev = new Array<i32>();
   for (let i = 0; i < ROT13_TRIGGERS.length; i++) {
     const w = ROT13_TRIGGERS[i];
-    const r = c.lex.intern(stemString(rot13(w)));
-    const v = c.lex.intern(stemString(reversed(w)));
-    while (c.rot13Trigger.length < c.lex.words.length) { c.rot13Trigger.push(false); c.reverseTrigger.push(false); }
-    c.rot13Trigger[r] = true;
-    c.reverseTrigger[v] = true;
+    rot.push(c.lex.intern(stemString(rot13(w))));
+    rev.push(c.lex.intern(stemString(reversed(w))));
   }
-  const n = c.lex.words.length;
-  while (c.rot13Trigger.length < n) { c.rot13Trigger.push(false); c.reverseTrigger.push(false); }
-  for (let i = 0; i < n; i++) c.byFirst.push(new Array<i32>());
+  const n = c.lex.count;
+  c.rot13Trigger = new Uint8Array(n);
+  c.reverseTrigger = new Uint8Array(n);
+  for (let i = 0; i < rot.length; i++) { c.rot13Trigger[rot[i]] = 1; c.reverseTrigger[rev[i]] = 1; }
+  const counts = new Int32Array(n + 1);
   for (let k = 0; k < c.phrases.length; k++) {
     const first = c.phrases[k].slots[0];
-    for (let j = 0; j < first.length; j++) c.byFirst[first[j]].push(k);
+    for (let j = 0; j < first.length; j++) counts[first[j] + 1]++;
   }
+  for (let i = 0; i < n; i++) counts[i + 1] += counts[i];
+  c.firstStart = counts;
+  c.firstList = new Int32Array(counts[n]);
+  const fill = new Int32Array(n);
+  for (let k = 0; k < c.phrases.length; k++) {
+    const first = c.phrases[k].slots[0];
+    for (let j = 0; j < first.length; j++) { const w = first[j]; c.firstList[counts[w] + fill[w]++] = k; }
+  }
+  const stride = (n >>> 5) + 1;
+  for (let k = 0; k < c.phrases.length; k++) {
+    const p = c.phrases[k];
+    p.slotCount = p.slots.length;
+    p.stride = stride;
+    p.hasNots = p.nots.length > 0;
+    p.bits = new Uint32Array(stride * (p.slotCount + 1));
+    for (let j = 0; j < p.slotCount; j++) setBits(p.bits, j * stride, p.slots[j]);
+    setBits(p.bits, p.slotCount * stride, p.nots);
+    p.gaps = new Int32Array(p.slotCount);
+    for (let j = 0; j < p.slotCount; j++) p.gaps[j] = p.gapList[j];
+    p.slots = [];
+    p.gapList = [];
+    p.nots = new Int32Array(0);
+  }
+  for (let i = 0; i < 128; i++) c.markersByChar.push(new Array<Marker>());
+  for (let k = 0; k < c.markers.length; k++) {
+    const m = c.markers[k];
+    const first = <i32>m.chars[0];
+    if (m.lineStart) c.markersLine.push(m);
+    else if (first < 128) c.markersByChar[first].push(m);
+    else c.markersHigh.push(m);
+  }
+  for (let i = 0; i < DEFS.length; i++) DEFS[i].text = "";
   return c;
 }
 
-@inline function has(ids: Int32Array, id: i32): bool {
-  for (let i = 0; i < ids.length; i++) if (unchecked(ids[i]) == id) return true;
-  return false;
+function setBits(bits: Uint32Array, at: i32, ids: Int32Array): void {
+  for (let i = 0; i < ids.length; i++) bits[at + (ids[i] >>> 5)] |= 1 << (ids[i] & 31);
+}
+
+@inline function has(bits: Uint32Array, at: i32, id: i32): bool {
+  return id >= 0 && (unchecked(bits[at + (id >>> 5)]) & (1 << (id & 31))) != 0;
 }
 
 function matchFrom(p: Phrase, slot: i32, pos: i32, t: Tokens): i32 {
-  if (slot == p.slots.length) return pos;
-  const ids = p.slots[slot];
-  const last = min(t.n - 1, pos + 1 + p.gaps[slot]);
+  if (slot == p.slotCount) return pos;
+  const at = slot * p.stride;
+  const last = min(t.n - 1, pos + 1 + unchecked(p.gaps[slot]));
   for (let q = pos + 1; q <= last; q++) {
-    if (has(ids, unchecked(t.ids[q]))) {
+    if (has(p.bits, at, unchecked(t.ids[q]))) {
       const end = matchFrom(p, slot + 1, q, t);
       if (end >= 0) return end;
     }
@@ -130,8 +184,9 @@ function matchFrom(p: Phrase, slot: i32, pos: i32, t: Tokens): i32 {
 }
 
 function cancelled(p: Phrase, start: i32, end: i32, t: Tokens): bool {
-  if (p.nots.length == 0) return false;
-  for (let q = max(0, start - 2); q <= end; q++) if (has(p.nots, unchecked(t.ids[q]))) return true;
+  if (!p.hasNots) return false;
+  const at = p.slotCount * p.stride;
+  for (let q = max(0, start - 2); q <= min(end + 1, t.n - 1); q++) if (has(p.bits, at, unchecked(t.ids[q]))) return true;
   return false;
 }
 
@@ -155,12 +210,12 @@ export function matchPhrases(c: Compiled, t: Tokens, hits: Hits): void {
   for (let pos = 0; pos < t.n; pos++) {
     const id = unchecked(t.ids[pos]);
     if (id < 0) continue;
-    const candidates = unchecked(c.byFirst[id]);
-    for (let k = 0; k < candidates.length; k++) {
-      const p = unchecked(c.phrases[unchecked(candidates[k])]);
+    const end = unchecked(c.firstStart[id + 1]);
+    for (let k = unchecked(c.firstStart[id]); k < end; k++) {
+      const p = unchecked(c.phrases[unchecked(c.firstList[k])]);
       if (hits.seen[p.def]) continue;
-      const end = matchFrom(p, 1, pos, t);
-      if (end >= 0 && !cancelled(p, pos, end, t)) hits.add(p.def);
+      const to = matchFrom(p, 1, pos, t);
+      if (to >= 0 && !cancelled(p, pos, to, t)) hits.add(p.def);
     }
   }
 }
@@ -171,14 +226,10 @@ export function decodeTriggers(c: Compiled, t: Tokens): i32 {
   for (let pos = 0; pos < t.n; pos++) {
     const id = unchecked(t.ids[pos]);
     if (id < 0) continue;
-    if (c.rot13Trigger[id]) r |= 1;
-    if (c.reverseTrigger[id]) r |= 2;
+    if (unchecked(c.rot13Trigger[id])) r |= 1;
+    if (unchecked(c.reverseTrigger[id])) r |= 2;
   }
   return r;
-}
-
-@inline function isTriggerChar(ch: i32): bool {
-  return ch == 0x3c || ch == 0x5b || ch == 0x23 || ch == 0x7b || ch == 0x22 || ch == 0x60 || ch == 0x72 || ch == 0x2f || ch == 0x3a || ch >= 0x3000;
 }
 
 function markerAt(m: Marker, f: Folded, i: i32): bool {
@@ -189,26 +240,34 @@ function markerAt(m: Marker, f: Folded, i: i32): bool {
     if (j >= f.len || f.at(j) != <i32>unchecked(chars[k])) return false;
     j++;
   }
+  if (m.boundary && j < f.len) {
+    const next = f.at(j);
+    if ((next >= 0x61 && next <= 0x7a) || (next >= 0x30 && next <= 0x39) || next == 0x2e || next == 0x5f || next == 0x2d) return false;
+  }
   return true;
 }
 
 export function matchMarkers(c: Compiled, f: Folded, hits: Hits): void {
-  const markers = c.markers;
+  const byChar = c.markersByChar;
+  const line = c.markersLine;
+  const high = c.markersHigh;
   let lineStart = true;
   for (let i = 0; i < f.len; i++) {
     const ch = f.at(i);
-    if (lineStart && ch != 0x20 && ch != 0x0a) {
-      for (let k = 0; k < markers.length; k++) {
-        const m = unchecked(markers[k]);
-        if (m.lineStart && markerAt(m, f, i)) hits.add(m.def);
+    // Line-start markers look past markdown decoration: "### System:", "**System:**", "> System:".
+    if (lineStart && ch != 0x20 && ch != 0x0a && ch != 0x23 && ch != 0x2a && ch != 0x3e) {
+      for (let k = 0; k < line.length; k++) {
+        const m = unchecked(line[k]);
+        if (markerAt(m, f, i)) hits.add(m.def);
       }
       lineStart = false;
     }
     if (ch == 0x0a) { lineStart = true; continue; }
-    if (!isTriggerChar(ch)) continue;
-    for (let k = 0; k < markers.length; k++) {
-      const m = unchecked(markers[k]);
-      if (!m.lineStart && <i32>unchecked(m.chars[0]) == ch && markerAt(m, f, i)) hits.add(m.def);
+    const bucket = ch < 128 ? unchecked(byChar[ch]) : ch >= 0x3000 ? high : null;
+    if (bucket === null || bucket.length == 0) continue;
+    for (let k = 0; k < bucket.length; k++) {
+      const m = unchecked(bucket[k]);
+      if (<i32>unchecked(m.chars[0]) == ch && markerAt(m, f, i)) hits.add(m.def);
     }
   }
 }

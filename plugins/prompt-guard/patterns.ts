@@ -9,8 +9,18 @@
 // Weight: 1 blocks on its own (default threshold 1); weaker signals must add up within one text.
 import { OVERRIDE, ROLE, EXTRACTION, DELIMITER, ENCODED, EXFILTRATION, TOOL_ABUSE, OBFUSCATION } from "./categories";
 
+export const PHRASE: i32 = 0;
+export const MARKER: i32 = 1;
+export const SIGNAL: i32 = 2;
+
 export class PatternDef {
-  constructor(public id: string, public category: i32, public weight: f64, public text: string, public marker: bool) {}
+  /** The pattern source; emptied once compiled. */
+  text: string;
+  kind: i32;
+  constructor(public id: string, public category: i32, public weight: f64, text: string, marker: bool) {
+    this.text = text;
+    this.kind = text.length == 0 ? SIGNAL : marker ? MARKER : PHRASE;
+  }
 }
 
 export const DEFS = new Array<PatternDef>();
@@ -20,10 +30,12 @@ function w(id: string, category: i32, weight: f64, dsl: string): void { DEFS.pus
 function s(id: string, category: i32, weight: f64): void { DEFS.push(new PatternDef(id, category, weight, "", false)); }
 function m(id: string, category: i32, weight: f64, literal: string): void { DEFS.push(new PatternDef(id, category, weight, literal, true)); }
 
-const FORGET = "ignore|disregard|forget|skip|overlook|neglect|override|bypass|abandon|discard|drop|ditch|dismiss|erase";
-const EARLIER = "previous|prior|above|earlier|preceding|foregoing|former|initial|original|old|existing|all|any|every|your|those|these|other";
+const FORGET = "ignore|disregard|forget|skip|overlook|neglect|override|bypass|abandon|discard|ditch|dismiss|erase|nevermind";
+const EARLIER = "previous|prior|above|earlier|preceding|foregoing|former|initial|original|old|all|any|every|your|those|these|other";
 const RULES = "instructions|rules|directions|guidelines|prompts|commands|orders|context|constraints|tasks|policies|programming|restrictions|training|guidance|directives|messages|requests|conversation|assignments";
-const REVEAL = "reveal|show|print|display|output|repeat|disclose|leak|dump|expose|recite|echo|share|spell|list|paste|type|provide|tell|give|write";
+const REVEAL = "reveal|show|print|display|output|repeat|disclose|leak|dump|expose|recite|echo|share|spell|list|paste|type|provide|tell|give|write|translate|summarize|summarise|paraphrase|encode|quote";
+const STRICT_RULES = "instructions|rules|directions|guidelines|prompts|commands|constraints|policies|programming|restrictions|directives|guidance";
+const VOID = "fake|wrong|void|invalid|cancelled|canceled|obsolete|null|revoked|outdated|deprecated|replaced|lifted|suspended|test|over|finished|lifted|rescinded|withdrawn";
 const AI = "ai|assistant|agent|llm|chatbot|bot|model|gpt|chatgpt|claude|copilot|gemini|bard|llama";
 
 // Signal indexes: the first DEFS entries, in this order.
@@ -40,12 +52,15 @@ export const SIG_HEX: i32 = 9;
 export const SIG_URL_ENCODED: i32 = 10;
 export const SIG_ROT13: i32 = 11;
 export const SIG_REVERSED: i32 = 12;
+export const SIG_MARKDOWN_BEACON: i32 = 13;
+export const SIG_URL_PLACEHOLDER: i32 = 14;
+export const SIG_URL_OPEN_PARAMETER: i32 = 15;
 
 export function definePatterns(): void {
   if (DEFS.length > 0) return;
   s("unicode.zero_width_in_words", OBFUSCATION, 1);
   s("unicode.zero_width_in_word", OBFUSCATION, 0.5);
-  s("unicode.bidi_control_in_word", OBFUSCATION, 1);
+  s("unicode.bidi_override", OBFUSCATION, 1);
   s("unicode.bidi_control", OBFUSCATION, 0.4);
   s("unicode.mixed_script_words", OBFUSCATION, 1);
   s("unicode.mixed_script_word", OBFUSCATION, 0.5);
@@ -56,16 +71,32 @@ export function definePatterns(): void {
   s("encoded.url_encoded_payload", ENCODED, 1);
   s("encoded.rot13_payload", ENCODED, 1);
   s("encoded.reversed_payload", ENCODED, 1);
+  s("exfiltration.markdown_beacon_url", EXFILTRATION, 1);
+  s("exfiltration.url_placeholder", EXFILTRATION, 0.6);
+  s("exfiltration.url_open_parameter", EXFILTRATION, 0.5);
 
   // instruction_override: telling the model to drop what it was told.
   w("override.ignore_previous", OVERRIDE, 1, `${FORGET} ~3 ${EARLIER} ~3 ${RULES} !my|css|style|stylesheet|selector|warning|warnings|error|errors|lint|eslint|git|commit|commits|file|files`);
   w("override.ignore_everything", OVERRIDE, 1, `ignore|disregard|forget ~1 everything|anything|all ~3 above|before|previously|prior|earlier|said|told|written|heard|instructed|until`);
+  w("override.ignore_rules_in", OVERRIDE, 1, `${FORGET} ~2 ${STRICT_RULES} ~4 system|developer|above|previous|prior|earlier|original|given|before|initial`);
+  w("override.never_mind", OVERRIDE, 1, `never ~0 mind ~3 ${EARLIER} ~3 ${STRICT_RULES}`);
+  w("override.ignore_the_above", OVERRIDE, 0.9, "ignore|disregard|forget ~1 the|everything ~0 above|foregoing|preceding !i|my|typo|typos");
+  w("override.ignore_user_request", OVERRIDE, 0.6, "ignore|disregard ~2 the|user|users ~1 user|users|request|question|message|query|input|task");
+  w("override.supersedes", OVERRIDE, 1, "overrides|override|supersede|supersedes|replaces|trumps|outranks ~3 everything|all|anything|any ~2 above|else|previous|prior|other|others|before|instructions|rules");
+  w("override.rules_no_longer_apply", OVERRIDE, 1, `${STRICT_RULES}|prompt ~4 no ~0 longer ~1 apply|valid|matter|relevant|exist|binding|active`);
+  w("override.rules_above_void", OVERRIDE, 1, `${STRICT_RULES}|prompt ~2 above|earlier|previously|before|given|so ~4 ${VOID}`);
+  w("override.obey_me", OVERRIDE, 0.7, "obey|follow ~2 only ~3 me|my|text|following|these|this|orders|commands|instructions");
+  w("override.henceforth", OVERRIDE, 0.3, "henceforth|hereafter ~4 you");
+  w("override.stop_what_doing", OVERRIDE, 0.5, "stop ~2 what ~1 you ~1 are ~1 doing");
+  w("override.new_rules", OVERRIDE, 0.5, "new ~0 instructions|rules|orders|directives|task|objective");
   w("override.ignore_system", OVERRIDE, 1, `${FORGET} ~3 system|developer|safety|operator|admin ~2 prompt|message|instructions|rules|guidelines|policy|directive !log|logs|journal|journald|syslog|notification|notifications|dialog`);
   w("override.stop_following", OVERRIDE, 1, "stop|cease|quit ~2 following|obeying|listening|adhering ~3 instructions|rules|guidelines|prompt|system|developer|orders");
   w("override.do_not_follow", OVERRIDE, 1, "not|dont|never ~2 follow|obey|comply|respect ~3 previous|prior|original|system|developer|above|earlier|initial ~3 instructions|rules|guidelines|prompt|message|orders");
   w("override.replace_rules", OVERRIDE, 1, "override|overwrite|replace|supersede|nullify|cancel|void|revoke|reset|delete ~3 system|previous|prior|original|all|your|safety|any|initial ~3 instructions|prompt|rules|guidelines|directives|restrictions|filters|safeguards|protocols|programming !css|style|stylesheet|selector|method|function|class|config|file");
-  w("override.rules_void", OVERRIDE, 1, "previous|prior|above|earlier|original|old ~1 instructions|rules|prompt|orders|directives ~3 are|were|is|was|have|been ~2 fake|wrong|void|invalid|cancelled|obsolete|null|revoked|outdated|deprecated|replaced|lifted|suspended");
+  w("override.rules_void", OVERRIDE, 1, `previous|prior|above|earlier|original|old ~1 instructions|rules|prompt|orders|directives|policy|policies|guidelines ~3 are|were|is|was|have|been ~5 ${VOID}`);
   w("override.new_instructions", OVERRIDE, 0.8, "your|the|my ~1 new|real|true|actual|updated|revised|only ~1 instructions|task|rules|orders|directive|objective|mission|goal|purpose|job|role");
+  w("override.instead_say", OVERRIDE, 0.3, "instead ~2 say|write|print|reply|respond|output|tell|answer");
+  w("override.drop_instructions", OVERRIDE, 1, "drop|ditch|scrap|shed ~2 your|the|all ~2 original|previous|prior|initial|earlier|existing|current ~1 instructions|rules|guidelines|prompt|directives|programming");
   w("override.now_instead", OVERRIDE, 0.3, "now|instead ~3 focus|concentrate|switch|move|do|follow ~3 new|different|following|this|my");
   w("override.from_now_on", OVERRIDE, 0.4, "from ~0 now ~0 on ~4 you|your ~3 will|must|shall|are|respond|answer|only|reply|act");
   w("override.pwned", OVERRIDE, 1, "i ~1 have ~1 been ~1 pwned|hacked|owned|compromised|jailbroken");
@@ -93,11 +124,18 @@ export function definePatterns(): void {
   // role_hijack: a new persona without the model's rules (DAN, developer mode, "you are now ...").
   w("role.do_anything_now", ROLE, 1, "do ~0 anything ~0 now");
   w("role.act_as_dan", ROLE, 1, "act|pretend|roleplay|play|become|behave|respond ~3 as|like ~2 dan|stan|dude|aim|mongo|betterdan|antigpt|evilbot");
-  w("role.dan_mode", ROLE, 1, "dan|jailbreak|jailbroken|stan|dude|antigpt ~1 mode|prompt|persona|version|enabled|activated");
+  w("role.dan_mode", ROLE, 1, "dan|jailbroken|stan|dude|antigpt ~1 mode|persona|enabled|activated");
+  w("role.jailbreak_prompt", ROLE, 0.5, "dan|jailbreak|jailbroken ~1 prompt|version|mode");
+  w("role.known_personas", ROLE, 0.8, "antigpt|evilbot|betterdan|freedomgpt|devmode|dudegpt|basedgpt|chaosgpt|wormgpt|fraudgpt|evilgpt|darkgpt");
+  w("role.you_are_evil", ROLE, 1, "you|youre ~2 are|re|now|be ~3 unfiltered|uncensored|unrestricted|evil|amoral|jailbroken|evilbot|unethical|immoral|rogue|malicious|unchained|unbound|unaligned");
+  w("role.disable_your_safety", ROLE, 1, "turn|switch|disable|deactivate|remove|bypass|lift|drop|shut ~2 off|your|down ~3 safety|content|ethical|moral|filters|guardrails|restrictions|censorship|moderation|limitations|rules|guidelines|ethics|safeguards ~2 filters|filter|guidelines|moderation|protocols|rules|restrictions|settings|policy|and");
+  w("role.no_need_to_follow", ROLE, 1, "dont|not|never|no ~3 have|need|required|obliged ~2 to ~0 abide|follow|obey|comply|respect ~4 rules|policies|guidelines|restrictions|laws|ethics|content|openai|anthropic");
+  w("role.never_sorry", ROLE, 0.4, "never|not|dont|no ~2 apologize|apologise|sorry|apologies|warnings|disclaimers|caveats");
+  w("role.never_break_character", ROLE, 0.4, "never|dont|not ~2 break ~2 character");
   w("role.ai_special_mode", ROLE, 1, `you|${AI} ~4 developer|god|unrestricted|jailbreak|dan|debug|unfiltered|uncensored|evil|admin|sudo|root ~0 mode`);
   w("role.special_mode", ROLE, 0.4, "developer|god|unrestricted|unfiltered|uncensored|evil|chaos|opposite ~0 mode");
   w("role.mode_enabled", ROLE, 0.3, "mode ~0 enabled|activated|engaged|unlocked|on");
-  w("role.no_restrictions", ROLE, 1, "you|act|pretend|imagine|roleplay|behave|respond|answer ~6 no|without|free|zero|removed|rid|unbound|beyond|ignoring ~3 restrictions|limits|limitations|filters|rules|guidelines|boundaries|constraints|censorship|ethics|morals|morality|safeguards|guardrails|policies|filtering");
+  w("role.no_restrictions", ROLE, 1, `you|youre|act|pretend|imagine|roleplay|behave|respond|answer|simulate|become|${AI} ~6 no|without|free|zero|removed|rid|unbound|beyond|ignoring ~3 restrictions|limits|limitations|filters|rules|guidelines|boundaries|constraints|censorship|ethics|morals|morality|safeguards|guardrails|policies|filtering|morals|confines`);
   w("role.unfiltered_persona", ROLE, 1, "act|behave|respond|pretend|roleplay|answer|be ~3 as|like|an|a ~3 unfiltered|uncensored|unrestricted|evil|amoral|unethical|jailbroken|unbound|rogue|malicious|immoral");
   w("role.unfiltered_ai", ROLE, 0.8, `unfiltered|uncensored|unrestricted|amoral|jailbroken|unaligned|unshackled ~3 ${AI}|version|mode|persona|character|assistant`);
   w("role.no_longer", ROLE, 0.9, `you ~1 are ~1 no ~0 longer ~3 ${AI}|bound|restricted|limited|required|obligated|constrained|an|a|subject`);
@@ -120,7 +158,13 @@ export function definePatterns(): void {
   w("extraction.reveal_system_prompt", EXTRACTION, 1, `${REVEAL}|what|whats ~4 your|the|initial|original|hidden|secret|internal|full|entire|exact|verbatim|complete ~2 system|developer|hidden|secret|initial|original|internal|pre|meta ~1 prompt|instructions|message|directive|rules|guidelines|configuration|context|prompts`);
   w("extraction.reveal_your_instructions", EXTRACTION, 1, "reveal|show|print|display|output|repeat|disclose|leak|dump|expose|recite|echo|share|spell|list|paste ~2 your ~2 prompt|instructions|rules|directives|guidelines|configuration|programming|system|initialization|setup");
   w("extraction.what_are_your_instructions", EXTRACTION, 1, "what ~3 your ~3 system|initial|original|hidden|secret|internal|developer|exact|first ~1 prompt|instructions|rules|message|directives");
-  w("extraction.what_instructions", EXTRACTION, 0.9, "what ~2 are|were|is|was ~1 your ~1 instructions|prompt|directives|programming");
+  w("extraction.what_instructions", EXTRACTION, 1, "what ~2 are|were|is|was ~1 your ~1 instructions|prompt|directives|programming !for|on|about|regarding");
+  w("extraction.told_by_developer", EXTRACTION, 0.5, "told|instructed|given|programmed|configured ~4 by ~2 developer|developers|creator|creators|operator|openai|anthropic|company|admin");
+  w("extraction.programmed_to", EXTRACTION, 0.5, "you ~3 programmed|instructed|configured|prompted|designed|told ~2 to");
+  w("extraction.rules_you_follow", EXTRACTION, 0.8, `${REVEAL}|what|summarize ~4 rules|instructions|guidelines|directives|constraints ~2 you ~3 follow|obey|have|were|been|are|got`);
+  w("extraction.hidden_messages", EXTRACTION, 0.5, "hidden|secret|internal|invisible ~1 messages|instructions|prompt|rules|notes|directives");
+  w("extraction.developer_wrote", EXTRACTION, 0.8, "prompt|instructions|rules ~3 your|the ~1 developers|developer|creators|creator|operator|owner|company ~2 wrote|gave|write|set|provided|configured|put");
+  w("extraction.exact_prompt", EXTRACTION, 0.5, "exact|verbatim|original|initial|hidden|secret|full ~1 prompt");
   w("extraction.what_were_you_told", EXTRACTION, 0.9, "what|how ~3 were|was|have ~1 you ~2 told|instructed|programmed|prompted|configured|initialized");
   w("extraction.repeat_above", EXTRACTION, 1, "repeat|print|output|echo|reproduce|recite|return|write ~4 words|text|everything|all|content|instructions|lines|prompt|tokens ~4 above|before|preceding|prior|previous|start|beginning|verbatim|begin|starting !my|i");
   w("extraction.verbatim", EXTRACTION, 0.7, "initial|system|hidden|secret|original|pre|your ~1 prompt|instructions ~4 verbatim|word|exactly|full|codeblock|code|entirety|raw");
@@ -152,6 +196,7 @@ export function definePatterns(): void {
   m("delimiter.tool_result_close", DELIMITER, 0.7, "</tool_result>");
   m("delimiter.function_results", DELIMITER, 0.8, "</function_results>");
   m("delimiter.function_calls", DELIMITER, 0.8, "<function_calls>");
+  m("delimiter.invoke", DELIMITER, 0.5, "<invoke");
   m("delimiter.tool_call", DELIMITER, 0.6, "<tool_call>");
   m("delimiter.json_system_role", DELIMITER, 0.9, "\"role\":\"system\"");
   m("delimiter.json_developer_role", DELIMITER, 0.9, "\"role\":\"developer\"");
@@ -165,37 +210,64 @@ export function definePatterns(): void {
   m("delimiter.line_system", DELIMITER, 0.6, "^system:");
   m("delimiter.line_assistant", DELIMITER, 0.4, "^assistant:");
   m("delimiter.line_human", DELIMITER, 0.3, "^human:");
-  w("delimiter.end_of_prompt", DELIMITER, 0.7, "end|close|ignore ~1 of ~1 system|user|original|previous ~1 prompt|input|message|instructions|context");
+  w("delimiter.end_of_prompt", DELIMITER, 0.7, "end|close ~1 of ~1 system|user|original|previous|the ~1 prompt|input|message|instructions|context|document|data|text|email|file");
+  w("delimiter.comply_all", DELIMITER, 0.4, "comply ~2 all|every|any ~1 requests|request|instructions|commands|demands");
   w("delimiter.begin_new", DELIMITER, 0.7, "begin|start|beginning|starting ~1 new|system|admin|developer|real|true ~1 prompt|instructions|session|message|conversation|task|turn");
   w("delimiter.system_notice", DELIMITER, 0.5, "system|admin|developer|security ~1 override|update|notice|alert|instruction|command|directive|announcement");
 
   // encoded_payload: asks to decode and obey (decoded payloads are also rescanned by the guard).
-  w("encoded.decode_and_follow", ENCODED, 1, "decode|decrypt|deobfuscate|translate|convert|unscramble|reverse ~4 base64|b64|hex|hexadecimal|rot13|rot|binary|morse|cipher|encoded|reversed|caesar|this|following ~8 execute|follow|run|obey|do|perform|carry|comply|act|instructions|apply");
+  w("encoded.decode_and_follow", ENCODED, 1, "decode|decrypt|deobfuscate|translate|convert|unscramble|reverse ~4 base64|b64|hex|hexadecimal|rot13|rot|binary|morse|cipher|encoded|reversed|caesar|this|following|it|them|message|string|text|payload ~8 execute|follow|run|obey|do|perform|carry|comply|act|instructions|apply");
   w("encoded.encoded_instructions", ENCODED, 0.5, "base64|rot13|hex|encoded|cipher|obfuscated|hexadecimal|reversed ~4 instructions|command|commands|prompt|payload|message|text");
 
   // data_exfiltration: moving conversation, keys or files out, often through a URL.
-  w("exfiltration.send_to_url", EXFILTRATION, 0.8, "send|post|upload|forward|exfiltrate|transmit|leak|email|mail|submit|copy|append|include|add|embed|encode|put|attach|insert ~5 conversation|chat|history|messages|transcript|credentials|password|passwords|secrets|secret|api|keys|tokens|cookies|session|memory|context|prompt|emails|contacts|ssh|env|summary|data|information ~8 url|http|https|webhook|server|endpoint|domain|link|attacker|pastebin|ngrok|requestbin|query|parameter|image|www");
+  const EXFIL_VERBS = "send|post|upload|forward|exfiltrate|transmit|leak|email|mail|submit|copy|append|include|add|embed|encode|put|attach|insert|paste";
+  const EXFIL_DATA = "conversation|chat|history|messages|transcript|credentials|password|passwords|secrets|secret|api|keys|tokens|cookies|session|memory|context|prompt|emails|contacts|ssh|env|summary|data|information|card|cards|ssn|pii|personal|bank";
+  w("exfiltration.send_to_url", EXFILTRATION, 1, `${EXFIL_VERBS} ~5 ${EXFIL_DATA} ~8 http|https|www|webhook|attacker|pastebin|ngrok|requestbin|evil`);
+  w("exfiltration.send_to_server", EXFILTRATION, 0.6, `${EXFIL_VERBS} ~5 ${EXFIL_DATA} ~8 url|server|endpoint|domain|link|query|parameter|image|address`);
+  w("exfiltration.env_vars", EXFILTRATION, 0.5, "environment|env ~1 variables|vars|secrets ~8 post|send|upload|webhook|url|http|https|email");
+  w("exfiltration.keys_you_have", EXFILTRATION, 0.5, "keys|tokens|credentials|passwords|secrets|key|token ~3 you ~1 have|can|hold|store|know ~2 access|in|stored|memory");
+  w("exfiltration.stored_in_you", EXFILTRATION, 0.4, "stored|saved|kept|held ~3 your ~1 environment|memory|config|configuration|instructions|context|prompt");
+  w("exfiltration.put_in_link", EXFILTRATION, 0.5, "put|putting|place|insert|embed|include|add ~3 it|them|this|that ~3 in|into|to ~2 link|url|image|query|parameter");
+  w("exfiltration.private_key_file", EXFILTRATION, 0.7, "ssh ~2 id ~0 rsa|ed25519|ecdsa|dsa");
+  w("exfiltration.read_secret_file", EXFILTRATION, 0.5, "include|print|show|cat|paste|send|read|output|dump ~4 contents|content|file|files ~3 ssh|etc|passwd|id|env|credentials|aws|kube");
+  w("exfiltration.cover_tracks", EXFILTRATION, 0.4, "then|and|afterwards ~2 delete|remove|erase|clear ~3 originals|original|evidence|emails|messages|trace|traces|history|them|logs");
+  w("exfiltration.send_sensitive", EXFILTRATION, 0.5, "send|forward|email|share|upload|post|leak ~5 credit|card|ssn|passport|password|passwords|credentials|pin|cvv|iban ~6 to");
+  w("exfiltration.send_them", EXFILTRATION, 0.4, "and ~1 send|email|forward|upload|post ~2 them|it|everything|this|those ~2 to");
   w("exfiltration.verb", EXFILTRATION, 0.7, "exfiltrate|exfiltration|exfil");
   w("exfiltration.markdown_beacon", EXFILTRATION, 0.6, "render|display|show|include|output|print|embed|insert ~4 image|markdown|img|pixel|link ~8 url|http|https|query|parameter|param");
   w("exfiltration.fill_placeholder", EXFILTRATION, 0.6, "replace|substitute|fill|insert|append ~6 data|conversation|secret|password|key|history|summary|info|information|messages|email ~6 url|link|parameter|query|placeholder");
   w("exfiltration.api_keys", EXFILTRATION, 0.8, "print|reveal|show|give|tell|list|output|dump|send|leak|share|expose ~4 api|secret|access|private|aws|openai|ssh|stored ~1 key|keys|token|tokens|credential|credentials");
-  w("exfiltration.forward_all", EXFILTRATION, 0.8, "forward|send|email|mail|bcc|upload|copy ~4 all|every|entire|user|users|whole|their ~4 emails|email|messages|contacts|files|documents|conversation|inbox|credentials|passwords|data|history|chats ~6 to");
+  w("exfiltration.forward_all", EXFILTRATION, 0.8, "forward|send|email|mail|bcc|upload|copy|collect|gather|harvest|scrape ~4 all|every|entire|user|users|whole|their ~4 emails|email|messages|contacts|files|documents|conversation|inbox|credentials|passwords|data|history|chats ~6 to");
   w("exfiltration.german", EXFILTRATION, 1, "sende|schicke|ubermittle|leite ~5 passworter|passwort|zugangsdaten|schlussel|verlauf|konversation|daten ~8 an|url|server|adresse");
 
   // tool_abuse: commands and tool calls the user did not ask for.
-  m("tool.rm_rf_root", TOOL_ABUSE, 0.7, "rm-rf/");
-  m("tool.rm_rf_home", TOOL_ABUSE, 0.7, "rm-rf~");
+  m("tool.rm_rf_root", TOOL_ABUSE, 0.9, "rm-rf/$");
+  m("tool.rm_rf_root_glob", TOOL_ABUSE, 0.9, "rm-rf/*");
+  m("tool.rm_rf_home", TOOL_ABUSE, 0.9, "rm-rf~$");
   m("tool.dev_tcp", TOOL_ABUSE, 0.9, "/dev/tcp/");
-  m("tool.fork_bomb", TOOL_ABUSE, 0.9, ":(){:|:&};:");
+  m("tool.fork_bomb", TOOL_ABUSE, 1, ":(){:|:&};:");
+  w("tool.run_fetch", TOOL_ABUSE, 0.7, "run|execute|exec ~3 curl|wget|powershell|iex|nc|netcat|ncat");
+  w("tool.run_this_code", TOOL_ABUSE, 0.3, "execute|run ~3 this|the|following ~2 python|code|script|command|commands|shell|bash");
+  w("tool.destructive_call", TOOL_ABUSE, 0.5, "call|invoke|run|use|trigger ~3 delete|remove|drop|wipe|transfer|refund|send|payments|payment ~3 tool|function|api|endpoint|action");
+  w("tool.send_externally", TOOL_ABUSE, 0.4, "send|forward|upload|email ~4 report|data|file|files|document|documents|results|database ~3 to ~2 external|outside|unknown|attacker|personal");
+  w("tool.to_wallet", TOOL_ABUSE, 0.4, "transfer|wire|send|refund|pay ~8 iban|wallet|swift|bic|0x");
+  w("tool.and_push", TOOL_ABUSE, 0.3, "and|then ~1 push|commit|deploy|publish|merge ~2 change|changes|it|them|this");
+  w("tool.run_binary", TOOL_ABUSE, 0.5, "run|execute|launch|open ~3 binary|executable|exe|payload|malware|installer|attachment|attached|dropper");
+  w("tool.cancel_all", TOOL_ABUSE, 0.4, "cancel|delete|remove ~3 all|every ~3 meetings|appointments|orders|subscriptions|events|invites|bookings|payments");
+  w("tool.etc_files", TOOL_ABUSE, 0.5, "etc ~0 passwd|shadow|sudoers");
+  w("tool.production", TOOL_ABUSE, 0.5, "drop|delete|wipe|truncate|destroy|remove|shutdown|shut ~5 production|prod|live|main|master ~1 database|db|server|cluster|environment|branch|data|tables");
+  w("tool.change_payout", TOOL_ABUSE, 0.3, "change|update|modify|set ~4 shipping|billing|payout|bank|payment|delivery|recovery ~1 address|account|details|email|phone");
+  w("tool.authorized_keys", TOOL_ABUSE, 0.5, "authorized ~0 keys");
+  w("tool.make_public", TOOL_ABUSE, 0.5, "make|set|change|turn ~3 private|internal|confidential ~1 repository|repo|repositories|data|documents|files|bucket|project ~2 public");
   w("tool.run_rm", TOOL_ABUSE, 0.8, "run|execute|exec|perform|invoke|call|type|enter ~4 rm|del|mkfs|shred|format ~2 rf|r|f|c|s|q");
   w("tool.shell", TOOL_ABUSE, 0.5, "run|execute|exec|perform|invoke|spawn ~4 shell|bash|terminal|system|os|powershell|cmd|sh ~2 command|commands|script|code");
   w("tool.curl_pipe", TOOL_ABUSE, 0.4, "curl|wget ~8 sh|bash|python|zsh|powershell|iex");
   w("tool.reverse_shell", TOOL_ABUSE, 0.8, "reverse|bind ~1 shell");
-  w("tool.delete_all", TOOL_ABUSE, 0.6, "delete|remove|wipe|erase|destroy|drop|truncate|purge|format ~3 all|every|entire|whole|the|their|user|users ~3 files|database|databases|data|records|tables|emails|repository|repo|repositories|users|accounts|backups|directory|folder|disk|drive|logs|inbox");
-  w("tool.without_telling", TOOL_ABUSE, 0.7, "without|dont|never|not ~2 asking|telling|informing|notifying|confirming|alerting|permission|consent|approval|confirmation|mentioning|letting|tell|inform|notify|alert|mention ~3 user|human|owner|operator|anyone|customer|them");
-  w("tool.silently", TOOL_ABUSE, 0.7, "silently|secretly|quietly|covertly|discreetly|stealthily ~4 send|transfer|delete|forward|execute|run|call|upload|download|install|email|post|invoke|use|add|grant|change|modify");
-  w("tool.call_tool_now", TOOL_ABUSE, 0.8, "immediately|now|automatically|then ~3 call|invoke|run|execute|use|trigger ~4 tool|function|plugin|command|api|action|transfer");
-  w("tool.transfer_funds", TOOL_ABUSE, 0.6, "transfer|send|wire|pay ~4 funds|money|bitcoin|btc|crypto|eth|usdt|dollars|payment|balance|tokens ~8 to|account|wallet|address|iban");
+  w("tool.delete_all", TOOL_ABUSE, 0.7, "delete|remove|wipe|erase|destroy|drop|truncate|purge|format ~3 all|every|entire|whole|the|their|user|users ~3 files|database|databases|data|records|tables|emails|repository|repo|repositories|users|accounts|backups|directory|folder|disk|drive|logs|inbox");
+  w("tool.without_telling", TOOL_ABUSE, 0.7, "without|dont|never|not ~2 asking|telling|informing|notifying|confirming|alerting|permission|consent|approval|confirmation|mentioning|letting|tell|inform|notify|alert|mention ~3 user|human|owner|operator|anyone|customer|them|confirmation|approval|permission|consent");
+  w("tool.silently", TOOL_ABUSE, 0.9, "silently|secretly|quietly|covertly|discreetly|stealthily ~4 send|transfer|delete|forward|execute|run|call|upload|download|install|email|post|invoke|use|add|grant|change|modify");
+  w("tool.call_tool_now", TOOL_ABUSE, 0.8, "immediately|automatically|silently|secretly ~3 call|invoke|run|execute|use|trigger ~4 tool|function|plugin|command|api|action|transfer");
+  w("tool.transfer_funds", TOOL_ABUSE, 0.6, "transfer|send|wire|pay|refund ~4 funds|money|bitcoin|btc|crypto|eth|usdt|dollars|payment|balance|tokens ~8 to|account|wallet|address|iban");
   w("tool.install_run", TOOL_ABUSE, 0.5, "download|install|fetch ~4 and|then ~3 run|execute|open|launch");
   w("tool.cat_secrets", TOOL_ABUSE, 0.7, "cat|read|type|print|open|show ~2 etc|ssh|aws|env|id_rsa|passwd|shadow|credentials|bash_history ~2 passwd|shadow|id_rsa|credentials|config|env|hosts|history|rsa");
   w("tool.grant_access", TOOL_ABUSE, 0.6, "grant|give|add ~3 admin|administrator|root|owner|full|write ~1 access|rights|privileges|permissions|role ~4 to|for");

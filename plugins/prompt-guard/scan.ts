@@ -1,10 +1,11 @@
 // Scanning one text: fold, tokenize, match phrases and markers, add the Unicode signals, and
 // decode what looks encoded (base64, hex, %XX, rot13, reversed) to scan it again, one level down.
 import { Folded, fold, TRICK_ENCODED, TRICK_LEET, TRICK_SPACED } from "./fold";
+import { urlBeacons } from "./beacons";
 import { Tokens, tokenize } from "./words";
 import { Compiled, Hits, matchPhrases, matchMarkers, decodeTriggers } from "./matcher";
 import { DEFS, SIG_ZERO_WIDTH_MANY, SIG_ZERO_WIDTH, SIG_BIDI_IN_WORD, SIG_BIDI, SIG_MIXED_SCRIPT_MANY, SIG_MIXED_SCRIPT,
-  SIG_TAGS, SIG_OBFUSCATED_HIT, SIG_BASE64, SIG_HEX, SIG_URL_ENCODED, SIG_ROT13, SIG_REVERSED } from "./patterns";
+  SIG_TAGS, SIG_OBFUSCATED_HIT, SIGNAL, SIG_BASE64, SIG_HEX, SIG_URL_ENCODED, SIG_ROT13, SIG_REVERSED } from "./patterns";
 import { hexValue } from "./json";
 
 export class Settings {
@@ -53,16 +54,17 @@ export class Scanner {
 
     if (f.zeroWidthInWord >= 3) hits.add(SIG_ZERO_WIDTH_MANY);
     else if (f.zeroWidthInWord > 0) hits.add(SIG_ZERO_WIDTH);
-    if (f.bidiInWord > 0) hits.add(SIG_BIDI_IN_WORD);
+    if (f.bidiInWord > 0 || f.bidiOverride > 0) hits.add(SIG_BIDI_IN_WORD);
     else if (f.bidi > 0) hits.add(SIG_BIDI);
     if (f.mixedWords >= 3) hits.add(SIG_MIXED_SCRIPT_MANY);
     else if (f.mixedWords > 0) hits.add(SIG_MIXED_SCRIPT);
     if (f.tags >= 4) hits.add(SIG_TAGS);
 
+    urlBeacons(s, from, to, hits);
     if (this.settings.decode && depth < MAX_DEPTH) {
       if (triggers & 1) this.rescanTransformed(f, L, hits, depth, SIG_ROT13, true);
       if (triggers & 2) this.rescanTransformed(f, L, hits, depth, SIG_REVERSED, false);
-      this.decodeRuns(s, from, to, hits, depth);
+      if (f.encodedHint) this.decodeRuns(s, from, to, hits, depth);
     }
 
     const v = new Verdict();
@@ -71,7 +73,7 @@ export class Scanner {
     for (let i = 0; i < hits.list.length; i++) {
       const d = DEFS[hits.list[i]];
       if (!this.settings.enabled[d.category]) continue;
-      if (d.text.length > 0) phraseHit = true;
+      if (d.kind != SIGNAL) phraseHit = true;
       v.score += d.weight;
       if (v.best < 0 || d.weight > DEFS[v.best].weight) v.best = hits.list[i];
       if (hits.list[i] >= SIG_BASE64 && hits.list[i] <= SIG_REVERSED) v.tricks |= TRICK_ENCODED;

@@ -9,9 +9,23 @@ const MAX_WORD: i32 = 40;
 export class Lexicon {
   slotHash: Int32Array = new Int32Array(CAP);
   slotId: Int32Array = new Int32Array(CAP).fill(-1);
-  words: Array<string> = [];
+  // Every word in one pool (offsets in `starts`): a few objects for the GC to visit, not thousands.
+  pool: Uint16Array = new Uint16Array(16384);
+  poolLen: i32 = 0;
+  starts: Int32Array = new Int32Array(4097);
+  count: i32 = 0;
   tmp: Uint16Array = new Uint16Array(MAX_WORD + 4);
   tmpLen: i32 = 0;
+  /** One bit per 3-letter prefix of a known word: most tokens are rejected without hashing. */
+  prefixes: Uint32Array = new Uint32Array(1024);
+
+  @inline prefixKey(): i32 {
+    const n = this.tmpLen;
+    const a = <i32>unchecked(this.tmp[0]) & 31;
+    const b = n > 1 ? <i32>unchecked(this.tmp[1]) & 31 : 0;
+    const c = n > 2 ? <i32>unchecked(this.tmp[2]) & 31 : 0;
+    return (a << 10) | (b << 5) | c;
+  }
 
   /** The id of `w` (a folded, stemmed word), added when new. */
   intern(w: string): i32 {
@@ -19,8 +33,13 @@ export class Lexicon {
     for (let i = 0; i < w.length && i < MAX_WORD; i++) unchecked((this.tmp[this.tmpLen++] = <u16>w.charCodeAt(i)));
     const found = this.find();
     if (found >= 0) return found;
-    const id = this.words.length;
-    this.words.push(w);
+    const key = this.prefixKey();
+    unchecked((this.prefixes[key >>> 5] |= 1 << (key & 31)));
+    const id = this.count;
+    if (id + 1 >= this.starts.length || this.poolLen + this.tmpLen > this.pool.length) return -1;
+    for (let i = 0; i < this.tmpLen; i++) this.pool[this.poolLen++] = this.tmp[i];
+    this.count++;
+    this.starts[this.count] = this.poolLen;
     let h = this.hash();
     let slot = h & (CAP - 1);
     while (unchecked(this.slotId[slot]) >= 0) slot = (slot + 1) & (CAP - 1);
@@ -43,10 +62,10 @@ export class Lexicon {
       const id = unchecked(this.slotId[slot]);
       if (id < 0) return -1;
       if (unchecked(this.slotHash[slot]) == h) {
-        const w = unchecked(this.words[id]);
-        if (w.length == this.tmpLen) {
+        const from = unchecked(this.starts[id]);
+        if (unchecked(this.starts[id + 1]) - from == this.tmpLen) {
           let same = true;
-          for (let i = 0; i < this.tmpLen; i++) if (<i32>w.charCodeAt(i) != <i32>unchecked(this.tmp[i])) { same = false; break; }
+          for (let i = 0; i < this.tmpLen; i++) if (unchecked(this.pool[from + i]) != unchecked(this.tmp[i])) { same = false; break; }
           if (same) return id;
         }
       }
@@ -64,6 +83,8 @@ export class Lexicon {
       unchecked((this.tmp[i] = <u16>c));
     }
     this.tmpLen = stem(this.tmp, n);
+    const key = this.prefixKey();
+    if ((unchecked(this.prefixes[key >>> 5]) & (1 << (key & 31))) == 0) return -1;
     return this.find();
   }
 }
@@ -88,21 +109,21 @@ export function unleet(c: i32): i32 {
   return c;
 }
 
-@inline function endsWith(w: Uint16Array, n: i32, suffix: string): bool {
-  const k = suffix.length;
-  if (n < k) return false;
-  for (let i = 0; i < k; i++) if (<i32>unchecked(w[n - k + i]) != <i32>suffix.charCodeAt(i)) return false;
-  return true;
-}
+@inline function at(w: Uint16Array, i: i32): i32 { return <i32>unchecked(w[i]); }
 
 /** A light suffix stripper (English-ish, applied the same way to patterns and text). */
 export function stem(w: Uint16Array, n: i32): i32 {
-  if (n > 4 && endsWith(w, n, "ies")) { unchecked((w[n - 3] = 0x79)); n -= 2; }
-  else if (n > 3 && unchecked(w[n - 1]) == 0x73 && !endsWith(w, n, "ss") && !endsWith(w, n, "us") && !endsWith(w, n, "is")) n -= 1;
-  if (n > 5 && endsWith(w, n, "ing")) n -= 3;
-  else if (n > 4 && endsWith(w, n, "ed")) n -= 2;
-  if (n > 4 && endsWith(w, n, "ion")) n -= 3;
-  if (n > 3 && unchecked(w[n - 1]) == 0x65) n -= 1;
+  if (n <= 3) return n;
+  const last = at(w, n - 1);
+  if (last == 0x73) { // s
+    const prev = at(w, n - 2);
+    if (n > 4 && prev == 0x65 && at(w, n - 3) == 0x69) { unchecked((w[n - 3] = 0x79)); n -= 2; } // ies → y
+    else if (prev != 0x73 && prev != 0x75 && prev != 0x69) n -= 1; // not ss, us, is
+  }
+  if (n > 5 && at(w, n - 1) == 0x67 && at(w, n - 2) == 0x6e && at(w, n - 3) == 0x69) n -= 3; // ing
+  else if (n > 4 && at(w, n - 1) == 0x64 && at(w, n - 2) == 0x65) n -= 2; // ed
+  if (n > 5 && at(w, n - 1) == 0x6e && at(w, n - 2) == 0x6f && at(w, n - 3) == 0x69) n -= 3; // ion
+  if (n > 3 && at(w, n - 1) == 0x65) n -= 1;
   return n;
 }
 
@@ -196,9 +217,26 @@ export function tokenize(f: Folded, lex: Lexicon, out: Tokens): void {
       if (deleet && id >= 0) out.tricks |= TRICK_LEET;
       if (deleet && id < 0) id = lex.lookupSpan(buf, start, i, false);
     }
+    if (id < 0 && hasAt(buf, start, i)) { addAtParts(out, lex, buf, start, i); continue; }
     out.add(id);
   }
   flushRun(out, lex);
+}
+
+function hasAt(buf: Uint16Array, from: i32, to: i32): bool {
+  for (let k = from; k < to; k++) if (unchecked(buf[k]) == 0x40) return true;
+  return false;
+}
+
+/** "hacker@evil" is an address, not leetspeak: its parts are words. */
+function addAtParts(out: Tokens, lex: Lexicon, buf: Uint16Array, from: i32, to: i32): void {
+  let s = from;
+  for (let k = from; k <= to; k++) {
+    if (k == to || unchecked(buf[k]) == 0x40) {
+      if (k > s) out.add(lex.lookupSpan(buf, s, k, false));
+      s = k + 1;
+    }
+  }
 }
 
 @inline function c0(buf: Uint16Array, i: i32): i32 { return <i32>unchecked(buf[i]); }
@@ -223,7 +261,8 @@ function lookupWithout(buf: Uint16Array, from: i32, to: i32, lex: Lexicon, delee
 
 /**
  * A run of single characters: fewer than 3 are ordinary tokens ("a", "i"); longer runs are joined and
- * cut greedily into the longest words the lexicon knows ("ignoreall" → ignore, all).
+ * cut into the words the lexicon knows, covering as many characters as possible ("ignoreall" →
+ * ignore, all; "thesystemprompt" → the, system, prompt rather than these, ...).
  */
 function flushRun(out: Tokens, lex: Lexicon): void {
   const n = out.runLen;
@@ -231,19 +270,41 @@ function flushRun(out: Tokens, lex: Lexicon): void {
   if (n == 0) return;
   const run = out.run;
   if (n < 3) {
+    // "n o" between wider gaps is the word "no"; otherwise single letters ("a", "i").
+    const word = n == 2 ? lex.lookupSpan(run, 0, 2, false) : -1;
+    if (word >= 0) { out.add(word); return; }
     for (let k = 0; k < n; k++) out.add(lex.lookupSpan(run, k, k + 1, false));
     return;
+  }
+  // cover[p]: best cut of run[p, n): most characters covered by known words, then most words (so
+  // "systemprompt" reads as system, prompt); step[p]: word length taken at p (0 = skip a character).
+  const cover = segCover;
+  const step = segStep;
+  unchecked((cover[n] = 0));
+  for (let p = n - 1; p >= 0; p--) {
+    let best = unchecked(cover[p + 1]);
+    let take = 0;
+    for (let l = min(14, n - p); l >= 2; l--) {
+      const v = l * 64 + 1 + unchecked(cover[p + l]);
+      if (v > best && lex.lookupSpan(run, p, p + l, false) >= 0) {
+        best = v;
+        take = l;
+      }
+    }
+    unchecked((cover[p] = best));
+    unchecked((step[p] = take));
   }
   let p = 0;
   let found = false;
   while (p < n) {
-    let matched = 0;
-    for (let l = min(14, n - p); l >= 2; l--) {
-      const id = lex.lookupSpan(run, p, p + l, false);
-      if (id >= 0) { out.add(id); matched = l; found = true; break; }
-    }
-    if (matched == 0) { out.add(lex.lookupSpan(run, p, p + 1, false)); p++; }
-    else p += matched;
+    const l = unchecked(step[p]);
+    if (l == 0) { out.add(lex.lookupSpan(run, p, p + 1, false)); p++; continue; }
+    out.add(lex.lookupSpan(run, p, p + l, false));
+    found = true;
+    p += l;
   }
   if (found) out.tricks |= TRICK_SPACED;
 }
+
+const segCover = new Int32Array(260);
+const segStep = new Int32Array(260);
