@@ -131,7 +131,8 @@ async function exchange(connection: Connection, method: string, head: string, bo
       connection.write(head);
       void pump(connection, ex, body.stream);
     } else {
-      const flushed = connection.write(body.kind === "bytes" ? Buffer.concat([Buffer.from(head, "latin1"), body.bytes]) : head);
+      // One write, so head and body leave in one segment.
+      const flushed = connection.write(body.kind === "text" ? head + body.text : body.kind === "bytes" ? Buffer.concat([Buffer.from(head, "latin1"), body.bytes]) : head);
       if (flushed) ex.requestComplete = true;
       else void connection.drain().then(() => (ex.requestComplete = !connection.isClosed));
     }

@@ -54,6 +54,8 @@ export class Connection implements ExchangeOwner {
     } catch (err) {
       throw new Http1ConnectionError((err as Error)?.message ?? String(err), false, { cause: err });
     }
+    // Requests are written whole; Nagle would only hold the next one back waiting for an ACK.
+    connection.socket.setNoDelay(true);
     const failed = ready === undefined ? undefined : await ready;
     if (failed !== undefined) {
       connection.destroy();
@@ -75,16 +77,18 @@ export class Connection implements ExchangeOwner {
    */
   write(data: string | Uint8Array): boolean {
     if (this.isClosed) throw new Http1ConnectionError("the connection closed before the request was written", this.exchange?.sent ?? false);
-    const bytes = typeof data === "string" ? Buffer.from(data) : data;
     if (this.queue.length > 0) {
-      this.queue.push(bytes);
+      this.queue.push(typeof data === "string" ? Buffer.from(data) : data);
       return false;
     }
-    const written = this.socket.write(bytes);
+    // A string goes to the socket as it is (encoded there, once); only a partial write needs its bytes.
+    const written = this.socket.write(data);
     if (written < 0) throw new Http1ConnectionError("the connection closed before the request was written", this.exchange?.sent ?? false);
     if (written > 0 && this.exchange !== undefined) this.exchange.sent = true;
-    if (written === bytes.byteLength) return true;
-    this.queue.push(bytes.subarray(written));
+    const bytes = typeof data === "string" ? undefined : data;
+    const length = bytes === undefined ? Buffer.byteLength(data as string) : bytes.byteLength;
+    if (written === length) return true;
+    this.queue.push((bytes ?? Buffer.from(data as string)).subarray(written));
     return false;
   }
 

@@ -18,7 +18,7 @@ export interface ExchangeOwner {
 
 export class Exchange {
   private phase = Phase.Head;
-  private pending: Buffer | undefined;
+  private pending: Uint8Array | undefined;
   private searched = 0;
   private framing: Framing = { kind: "none" };
   private remaining = 0;
@@ -50,7 +50,7 @@ export class Exchange {
   }
 
   /** Bytes from the socket. Throws Http1ProtocolError on anything that is not a valid response. */
-  feed(data: Buffer): void {
+  feed(data: Uint8Array): void {
     this.received = true;
     while (data.length > 0) {
       if (this.phase === Phase.Head) {
@@ -64,8 +64,8 @@ export class Exchange {
         }
         this.pending = undefined;
         this.searched = 0;
-        const head = parseHead(buffer.subarray(0, end), this.method);
-        data = buffer.subarray(end);
+        const head = parseHead(buffer, end, this.method);
+        data = view(buffer, end, buffer.length);
         if (head.status < 200) {
           // 100 Continue, 103 Early Hints: interim, the real answer follows. We never ask to switch protocols.
           if (head.status === 101) throw new Http1ProtocolError("the server switched protocols unasked");
@@ -74,7 +74,7 @@ export class Exchange {
         if (head.status > 599) throw new Http1ProtocolError(`HTTP status ${head.status}`);
         data = this.start(head, data);
       } else if (this.phase === Phase.Body) {
-        data = data.subarray(this.body(data));
+        data = view(data, this.body(data), data.length);
       } else {
         // Bytes past the end of the response: nothing the next request could trust.
         if (this.head !== undefined) this.head.reusable = false;
@@ -119,16 +119,16 @@ export class Exchange {
     this.abort(error);
   }
 
-  private start(head: ResponseHead, rest: Buffer): Buffer {
+  private start(head: ResponseHead, rest: Uint8Array): Uint8Array {
     this.head = head;
     const init = { status: head.status, statusText: head.statusText, headers: head.headers };
     const framing = head.framing;
     this.framing = framing;
     if (framing.kind === "none" || (framing.kind === "length" && rest.length >= framing.length)) {
       const length = framing.kind === "length" ? framing.length : 0;
-      this.resolve(new Response(framing.kind === "none" ? null : rest.subarray(0, length), init));
+      this.resolve(new Response(framing.kind === "none" ? null : view(rest, 0, length), init));
       this.finish();
-      return rest.subarray(length);
+      return view(rest, length, rest.length);
     }
     if (framing.kind === "length") this.remaining = framing.length;
     else if (framing.kind === "chunked") this.chunked = new ChunkedDecoder(this.maxHeaderBytes);
@@ -152,12 +152,12 @@ export class Exchange {
   }
 
   /** Takes body bytes from `data`; returns how many belonged to this response. */
-  private body(data: Buffer): number {
+  private body(data: Uint8Array): number {
     const controller = this.controller!;
     let used: number;
     if (this.framing.kind === "length") {
       used = Math.min(this.remaining, data.length);
-      controller.enqueue(used === data.length ? data : data.subarray(0, used));
+      controller.enqueue(view(data, 0, used));
       this.remaining -= used;
       if (this.remaining === 0) this.endBody();
     } else if (this.framing.kind === "chunked") {
@@ -187,4 +187,9 @@ export class Exchange {
     this.phase = Phase.Done;
     this.onDone?.();
   }
+}
+
+/** bytes[start, end) without a copy; a plain view is cheaper to make than Buffer#subarray. */
+function view(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  return start === 0 && end === bytes.length ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start);
 }

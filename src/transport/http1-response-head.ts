@@ -35,9 +35,9 @@ export function findHeadEnd(buffer: Uint8Array, from: number): number {
   return -1;
 }
 
-/** Parses `head` (the bytes up to and including the empty line) of the answer to a `method` request. */
-export function parseHead(head: Buffer, method: string): ResponseHead {
-  const lines = head.toString("latin1", 0, head.length - 4).split("\r\n");
+/** Parses the head in `bytes` (up to `end`, past its empty line) of the answer to a `method` request. */
+export function parseHead(bytes: Uint8Array, end: number, method: string): ResponseHead {
+  const lines = latin1(bytes, end - 4).split("\r\n");
   const match = STATUS_LINE.exec(lines[0]!);
   if (match === null) throw new Http1ProtocolError(`the status line is not HTTP/1.x: ${JSON.stringify(lines[0]!.slice(0, 60))}`);
   const minor = match[1];
@@ -85,6 +85,10 @@ export function parseHead(head: Buffer, method: string): ResponseHead {
   if (framing.kind === "close") reusable = false;
   const idle = keepAlive === undefined ? undefined : /(?:^|[,\s])timeout=(\d{1,6})/i.exec(keepAlive)?.[1];
   return { status, statusText: match[3] ?? "", headers, framing, reusable, idleHintMs: idle === undefined ? undefined : Number(idle) * 1000 };
+}
+
+function latin1(bytes: Uint8Array, end: number): string {
+  return (bytes instanceof Buffer ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)).toString("latin1", 0, end);
 }
 
 /** One length, however often repeated; differing ones are an error (RFC 9112 §6.3 item 5). */
