@@ -7,7 +7,7 @@ import { ConfigError } from "../../config/load.ts";
 import type { PluginConfig } from "../../config/schema.ts";
 import { logger } from "../../observability/logger.ts";
 import { DEFAULT_HOOK_TIMEOUT_MS } from "../chain.ts";
-import type { Hook, HookName, Plugin } from "../types.ts";
+import type { Hook, HookName, HttpRequestPayload, Plugin } from "../types.ts";
 import { ModuleError } from "./bytes.ts";
 import { WasmInstance } from "./instance.ts";
 import { Kernel, type KernelOptions } from "./kernel.ts";
@@ -92,7 +92,7 @@ export async function loadWasmPlugin(entry: PluginConfig, path: string): Promise
   for (const name of exported) {
     const hook = WASM_HOOKS.get(name)!;
     const fn: Hook<{ request_id: string }> = (payload) => {
-      const input = encoder.encode(JSON.stringify(payload));
+      const input = encoder.encode(JSON.stringify(name === "pre_http" ? masked(payload as unknown as HttpRequestPayload) : payload));
       const instance = pool.acquire();
       requestId = payload.request_id;
       let out: Uint8Array;
@@ -103,6 +103,7 @@ export async function loadWasmPlugin(entry: PluginConfig, path: string): Promise
         pool.release(instance);
       }
       const { result, log } = decodeOutput(hook, out, payload);
+      if (name === "pre_http") unmask(result as { modify?: HttpRequestPayload } | undefined, payload as unknown as HttpRequestPayload);
       if (log !== undefined) {
         const { time: _t, level: _l, msg: _m, ...fields } = log.fields;
         logger[log.level](log.message, { ...fields, plugin: entry.name, request_id: payload.request_id });
@@ -116,4 +117,26 @@ export async function loadWasmPlugin(entry: PluginConfig, path: string): Promise
     fetcher?.close();
   };
   return plugin as unknown as WasmPlugin;
+}
+
+/** Credentials a sandboxed plugin never reads: provider keys (passthrough), app keys, cookies. */
+const SECRET_HEADERS = ["authorization", "proxy-authorization", "x-api-key", "api-key", "x-goog-api-key", "x-butter-key", "cookie"];
+const MASK = "***";
+
+/** The pre-HTTP payload with credential headers' values replaced by "***" (their presence stays visible). */
+function masked(payload: HttpRequestPayload): HttpRequestPayload {
+  let headers: Record<string, string> | undefined;
+  for (const name of SECRET_HEADERS) {
+    if (payload.headers[name] === undefined) continue;
+    headers ??= { ...payload.headers };
+    headers[name] = MASK;
+  }
+  return headers === undefined ? payload : { ...payload, headers };
+}
+
+/** A rewrite that kept a masked header as it saw it keeps the real value (one it changed or removed stays changed or removed). */
+function unmask(result: { modify?: HttpRequestPayload } | undefined, original: HttpRequestPayload): void {
+  const headers = result?.modify?.headers;
+  if (headers === undefined) return;
+  for (const name of SECRET_HEADERS) if (headers[name] === MASK && original.headers[name] !== undefined) headers[name] = original.headers[name];
 }

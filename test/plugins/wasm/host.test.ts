@@ -108,6 +108,10 @@ describe("every hook", () => {
 
     const stream = await openai().chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "Hi" }], stream: true });
     for await (const _ of stream) void _;
+    // A sandboxed plugin sees that credentials were sent, never their values.
+    const credentials = seen("pre_http").at(-1)!.headers;
+    expect(credentials.authorization).toBe("***");
+    expect(JSON.stringify(seen("pre_http"))).not.toContain("unused");
     const chunks = seen("on_stream_chunk");
     expect(chunks.length).toBeGreaterThanOrEqual(3);
     expect(chunks.map((c) => c.index)).toEqual(chunks.map((_, i) => i));
