@@ -151,7 +151,7 @@ describe("SSE tail", () => {
     const { requestsStreamHandler, TAIL_BUFFER, TAIL_BYTES } = await import("../../src/server/admin/requests.ts");
     const { requestRingIn } = await import("../../src/observability/request-ring.ts");
     const token = "tail-test-admin-token";
-    const gen = { kept: new Map(), config: { admin: { token, request_log_size: 100 }, server: { idle_timeout: 60_000 } } };
+    const gen = { kept: new Map(), leave: () => {}, config: { admin: { token, request_log_size: 100 }, server: { idle_timeout: 60_000 } } };
     const abort = new AbortController();
     const req = new Request("http://127.0.0.1/admin/requests/stream", { headers: { authorization: `Bearer ${token}` } });
     const ex = { gen, req, incoming: req, headers: {}, signal: abort.signal, server: undefined };

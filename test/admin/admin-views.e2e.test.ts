@@ -135,13 +135,28 @@ describe("GET /admin/requests/stream", () => {
     expect(text).not.toContain("tail-other");
     const event = /event: request\ndata: (.*)\n/.exec(text.slice(text.indexOf("id: ")))!;
     expect(JSON.parse(event[1]!)).toMatchObject({ id: "tail-mine", provider: "openai", status: 200 });
-    // idle_timeout 3s → a heartbeat at least every second.
+    // idle_timeout 3s → a heartbeat every second, and the tail outlives the idle timer.
     text = "";
-    await readUntil(/: heartbeat/);
+    await readUntil(/(: heartbeat\n\n[^]*){4}/);
+    await (await chat("fast", { "x-request-id": "tail-later" })).text();
+    await readUntil(/"id":"tail-later"/);
     abort.abort();
     await reader.cancel().catch(() => {});
     // The gateway keeps serving, and a later tail sees later requests.
     expect((await chat("fast")).status).toBe(200);
+  });
+
+  test("a tail does not hold up shutdown: it ends, and the gateway exits cleanly", async () => {
+    const other = await startGateway({ ...config(), server: { shutdown_timeout: "30s" } });
+    const res = await fetch(`${other.baseURL}/admin/requests/stream`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const reader = res.body!.getReader();
+    await reader.read();
+    // With the tail held open, a graceful stop would wait 30 s and the harness would SIGKILL it after 5.
+    const [code] = await Promise.all([other.stop(), (async () => {
+      while (!(await reader.read()).done);
+    })()]);
+    expect(code).toBe(0);
+    expect(other.logs.join("\n")).not.toContain("shutdown timeout reached");
   });
 
   test("needs the admin token", async () => {

@@ -3,6 +3,7 @@
 import { errors } from "../../core/errors.ts";
 import { requestRingIn, statusMatcher, type RequestFilter, type RequestRing, type RequestView } from "../../observability/request-ring.ts";
 import type { Exchange, Generation } from "../context.ts";
+import { releaseConnection } from "../keep-alive.ts";
 import { SSE_HEADERS } from "../sse.ts";
 import { requireAdmin } from "./admin-auth.ts";
 
@@ -14,6 +15,23 @@ export const TAIL_BUFFER = 256;
 /** Bytes written but not yet taken by the socket, per client, before the tail holds back (then drops). */
 export const TAIL_BYTES = 1 << 20;
 const HEARTBEAT_MS = 15_000;
+
+/** The tails open in this process, ended when it shuts down. */
+const tails = new Set<() => void>();
+let hooked = false;
+
+/**
+ * A tail never ends by itself, and the server's graceful stop would wait for it until its timeout.
+ * Hooked only where the process already handles these signals (main.ts), so a test or an embedding
+ * that does not keeps the default behaviour.
+ */
+function endTailsOnShutdown(): void {
+  if (hooked) return;
+  hooked = true;
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    if (process.listenerCount(signal) > 0) process.on(signal, () => [...tails].forEach((end) => end()));
+  }
+}
 
 function ringOf(gen: Generation): RequestRing {
   return requestRingIn(gen.kept, gen.config.admin.request_log_size);
@@ -89,13 +107,31 @@ export function requestsStreamHandler(gen: Generation, ex: Exchange): Response {
   const heartbeat = setInterval(() => {
     if (room()) controller.enqueue(encoder.encode(": heartbeat\n\n"));
   }, heartbeatMs);
+  // Bun's idle timer would cut the tail after server.idle_timeout however often it writes: the
+  // connection stays held, as for an LLM stream, until the tail ends. A config reload need not wait
+  // for a tail to end, though: it leaves its generation now (the ring outlives generations).
+  ex.streaming = true;
+  ex.gen.leave();
   const stop = () => {
     if (closed) return;
     closed = true;
     clearInterval(heartbeat);
     untail();
+    tails.delete(end);
     ex.signal.removeEventListener("abort", stop);
+    releaseConnection(ex, gen.config.server.idle_timeout);
   };
+  /** The gateway shuts down: the tail ends its response rather than hold the shutdown. */
+  const end = () => {
+    stop();
+    try {
+      controller.close();
+    } catch {
+      // Already closed or cancelled.
+    }
+  };
+  tails.add(end);
+  endTailsOnShutdown();
   ex.signal.addEventListener("abort", stop, { once: true });
   const body = new ReadableStream<Uint8Array>({
     start(c) {
