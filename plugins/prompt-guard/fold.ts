@@ -141,6 +141,18 @@ export function fold(s: string, from: i32, to: i32, out: Folded): void {
     let cp = <u32>s.charCodeAt(i);
     if (cp < 0x80) {
       let c = <i32>cp;
+      // An escaped newline ("\\n" typed as two characters) reads as a line break to a model.
+      if (c == 0x5c && i + 1 < to) {
+        const e = s.charCodeAt(i + 1);
+        if (e == 0x6e || e == 0x72) {
+          i++;
+          pendingInvisible = false; pendingBidi = false;
+          wordLatin = false; wordLookalike = false; wordCounted = false;
+          if (++escapes >= 4) out.encodedHint = true;
+          out.push(0x0a);
+          continue;
+        }
+      }
       const cls = <i32>unchecked(ASCII_CLASS[c]);
       if (cls & UPPER) c += 0x20;
       else if (cls & CONTROL) c = 0x20;

@@ -33,7 +33,7 @@ function m(id: string, category: i32, weight: f64, literal: string): void { DEFS
 const FORGET = "ignore|disregard|forget|skip|overlook|neglect|override|bypass|abandon|discard|ditch|dismiss|erase|nevermind";
 const EARLIER = "previous|prior|above|earlier|preceding|foregoing|former|initial|original|old|all|any|every|your|those|these|other";
 const RULES = "instructions|rules|directions|guidelines|prompts|commands|orders|context|constraints|tasks|policies|programming|restrictions|training|guidance|directives|messages|requests|conversation|assignments";
-const REVEAL = "reveal|show|print|display|output|repeat|disclose|leak|dump|expose|recite|echo|share|spell|list|paste|type|provide|tell|give|write|translate|summarize|summarise|paraphrase|encode|quote";
+const REVEAL = "read|reveal|show|print|display|output|repeat|disclose|leak|dump|expose|recite|echo|share|spell|list|paste|type|provide|tell|give|write|translate|summarize|summarise|paraphrase|encode|quote";
 const STRICT_RULES = "instructions|rules|directions|guidelines|prompts|commands|constraints|policies|programming|restrictions|directives|guidance";
 const VOID = "fake|wrong|void|invalid|cancelled|canceled|obsolete|null|revoked|outdated|deprecated|replaced|lifted|suspended|test|over|finished|lifted|rescinded|withdrawn";
 const AI = "ai|assistant|agent|llm|chatbot|bot|model|gpt|chatgpt|claude|copilot|gemini|bard|llama";
@@ -89,6 +89,17 @@ export function definePatterns(): void {
   w("override.henceforth", OVERRIDE, 0.3, "henceforth|hereafter ~4 you");
   w("override.stop_what_doing", OVERRIDE, 0.5, "stop ~2 what ~1 you ~1 are ~1 doing");
   w("override.new_rules", OVERRIDE, 0.5, "new ~0 instructions|rules|orders|directives|task|objective");
+  w("override.safety_suspended", OVERRIDE, 1, "safety|content|ethical|ethics|moderation|your|ai|alignment|censorship ~2 restrictions|rules|policies|filters|guidelines|guardrails|protocols|measures|features|limits|safeguards|moderation|training|checks|filter|system ~4 lifted|suspended|disabled|removed|void|deprecated|off|deactivated|revoked|waived|bypassed|broken|switched|gone !car|vehicle|engine|airbag|device|phone|router|machine|printer|drill|usb|when");
+  w("override.all_restrictions_lifted", OVERRIDE, 0.6, "all|any ~1 restrictions|rules|limits|limitations|filters|guidelines|safeguards ~3 lifted|suspended|disabled|removed|void|waived|off");
+  w("override.set_aside_rules", OVERRIDE, 0.8, "set|put|cast|throw ~1 aside|away ~3 your|all|the|usual|standard ~2 rules|guidelines|instructions|restrictions|policies|principles");
+  w("override.regardless_of_instructions", OVERRIDE, 0.8, "regardless|irrespective ~1 of ~3 prior|previous|earlier|your|any|system|original ~1 instructions|rules|guidelines|prompt|policies");
+  w("override.set_rules_aside", OVERRIDE, 0.8, "set|put|cast ~3 your|all|the|usual|standard ~2 rules|guidelines|instructions|restrictions|policies|principles ~1 aside");
+  w("override.do_exactly", OVERRIDE, 0.3, "do ~1 exactly|precisely ~1 what ~3 says|say|tells|tell|next|following");
+  w("override.you_will_comply", OVERRIDE, 0.5, "you ~1 will|must|shall ~2 comply|obey ~3 my|me|request|requests|orders|commands|instructions");
+  w("override.from_now_on_bare", OVERRIDE, 0.3, "from ~0 now ~0 on");
+  w("override.fake_assistant_agrees", OVERRIDE, 0.7, "i ~1 will|ll ~2 now ~2 ignore|disregard|bypass|break|drop|forget");
+  w("override.for_this_session", OVERRIDE, 0.2, "for ~1 this|the|our ~1 session|conversation|chat|request|query|test|evaluation|testing");
+  w("override.prompt_revoked", OVERRIDE, 0.8, "system|your ~1 prompt|instructions|programming|directives ~3 has|have|is|are|been ~2 revoked|void|cancelled|replaced|changed|updated|overridden|suspended");
   w("override.ignore_system", OVERRIDE, 1, `${FORGET} ~3 system|developer|safety|operator|admin ~2 prompt|message|instructions|rules|guidelines|policy|directive !log|logs|journal|journald|syslog|notification|notifications|dialog`);
   w("override.stop_following", OVERRIDE, 1, "stop|cease|quit ~2 following|obeying|listening|adhering ~3 instructions|rules|guidelines|prompt|system|developer|orders");
   w("override.do_not_follow", OVERRIDE, 1, "not|dont|never ~2 follow|obey|comply|respect ~3 previous|prior|original|system|developer|above|earlier|initial ~3 instructions|rules|guidelines|prompt|message|orders");
@@ -131,6 +142,15 @@ export function definePatterns(): void {
   w("role.disable_your_safety", ROLE, 1, "turn|switch|disable|deactivate|remove|bypass|lift|drop|shut ~2 off|your|down ~3 safety|content|ethical|moral|filters|guardrails|restrictions|censorship|moderation|limitations|rules|guidelines|ethics|safeguards ~2 filters|filter|guidelines|moderation|protocols|rules|restrictions|settings|policy|and");
   w("role.no_need_to_follow", ROLE, 1, "dont|not|never|no ~3 have|need|required|obliged ~2 to ~0 abide|follow|obey|comply|respect ~4 rules|policies|guidelines|restrictions|laws|ethics|content|openai|anthropic");
   w("role.never_sorry", ROLE, 0.4, "never|not|dont|no ~2 apologize|apologise|sorry|apologies|warnings|disclaimers|caveats");
+  w("role.doesnt_follow_guidelines", ROLE, 0.8, "dont|doesnt|not|never|wont ~1 follow|obey|respect|abide|have ~4 ethical|safety|content|moral|any|ethics ~2 guidelines|rules|policies|restrictions|principles|filters|boundaries");
+  w("role.without_content_warnings", ROLE, 0.8, "without|no|zero|skip ~3 content|safety|ethical ~1 warnings|warning|filter|filtering|moderation|policy|restrictions|disclaimers|caveats|checks");
+  w("role.uncensored_output", ROLE, 0.6, "uncensored|unfiltered|unrestricted|unmoderated|raw ~2 information|content|responses|response|answers|answer|output|capabilities|mode|version|access|ai|model|reply|replies");
+  w("role.always_complies", ROLE, 0.7, "always|never ~1 complies|comply|obeys|obey|agrees|refuses|says ~3 yes|requests|request|anything|everything|no");
+  w("role.act_as_ai", ROLE, 0.3, "act|pretend|roleplay|simulate|behave ~3 as|be|like ~2 ai|model|assistant|chatbot|llm");
+  w("role.no_limits_no_refusals", ROLE, 0.5, "no|zero ~1 limits|refusals|restrictions|rules|filters|censorship|boundaries ~2 no|zero ~1 limits|refusals|restrictions|rules|filters|censorship|boundaries");
+  w("role.godmode", ROLE, 0.6, "godmode|jailmode|devmode|omnimode");
+  w("role.ethics_removed", ROLE, 0.8, "ethical|ethics|safety|alignment|moral ~1 training|programming|filters|guidelines|constraints ~3 removed|gone|disabled|erased|deleted|stripped|broken|off");
+  w("role.authorized_unfiltered", ROLE, 0.8, "authorized|authorised|cleared|permitted|allowed ~3 for|to ~2 unfiltered|uncensored|unrestricted|unmoderated");
   w("role.never_break_character", ROLE, 0.4, "never|dont|not ~2 break ~2 character");
   w("role.ai_special_mode", ROLE, 1, `you|${AI} ~4 developer|god|unrestricted|jailbreak|dan|debug|unfiltered|uncensored|evil|admin|sudo|root ~0 mode`);
   w("role.special_mode", ROLE, 0.4, "developer|god|unrestricted|unfiltered|uncensored|evil|chaos|opposite ~0 mode");
@@ -143,7 +163,7 @@ export function definePatterns(): void {
   w("role.forget_you_are_ai", ROLE, 1, `forget|ignore|disregard ~3 you ~1 are ~3 ${AI}|language|artificial|program|machine`);
   w("role.forget_identity", ROLE, 0.8, "forget|abandon|drop|ignore|shed ~3 your ~2 identity|persona|personality|role|character|training|programming|nature|values|principles|alignment");
   w("role.not_bound", ROLE, 1, "not|never|no ~2 bound|restricted|limited|constrained|governed|subject ~3 by|to ~3 rules|policy|guidelines|openai|anthropic|ethics|restrictions|content|safety|filters|laws|morals|principles");
-  w("role.bypass_safety", ROLE, 0.7, "ignore|disregard|bypass|disable|remove|circumvent|evade|deactivate|suspend|override|turn ~3 safety|ethical|ethics|moral|content|filters|guardrails|safeguards|censorship|restrictions|alignment|moderation ~2 policy|filters|rules|guidelines|protocols|settings|restrictions|checks");
+  w("role.bypass_safety", ROLE, 0.8, "ignore|disregard|bypass|disable|remove|circumvent|evade|deactivate|suspend|override|turn ~3 safety|ethical|ethics|moral|content|filters|guardrails|safeguards|censorship|restrictions|alignment|moderation ~2 policy|filters|rules|guidelines|protocols|settings|restrictions|checks");
   w("role.two_responses", ROLE, 0.9, "normal|classic|filtered|censored|standard|gpt ~8 jailbroken|unfiltered|uncensored|developer|dan|jailbreak ~3 response|output|answer|mode|reply");
   w("role.stay_in_character", ROLE, 0.4, "stay|remain|keep ~2 in ~1 character");
   w("role.never_refuse", ROLE, 0.7, "never|not|cannot|cant|wont|dont ~2 refuse|decline|apologize|say ~2 request|anything|question|no|sorry|cannot");
@@ -156,19 +176,29 @@ export function definePatterns(): void {
 
   // prompt_extraction: getting the hidden instructions out.
   w("extraction.reveal_system_prompt", EXTRACTION, 1, `${REVEAL}|what|whats ~4 your|the|initial|original|hidden|secret|internal|full|entire|exact|verbatim|complete ~2 system|developer|hidden|secret|initial|original|internal|pre|meta ~1 prompt|instructions|message|directive|rules|guidelines|configuration|context|prompts`);
-  w("extraction.reveal_your_instructions", EXTRACTION, 1, "reveal|show|print|display|output|repeat|disclose|leak|dump|expose|recite|echo|share|spell|list|paste ~2 your ~2 prompt|instructions|rules|directives|guidelines|configuration|programming|system|initialization|setup");
+  w("extraction.reveal_your_instructions", EXTRACTION, 1, "reveal|show|print|display|output|repeat|disclose|leak|dump|expose|recite|echo|share|spell|list|paste ~6 your ~2 prompt|instructions|rules|directives|guidelines|configuration|programming|system|initialization|setup");
   w("extraction.what_are_your_instructions", EXTRACTION, 1, "what ~3 your ~3 system|initial|original|hidden|secret|internal|developer|exact|first ~1 prompt|instructions|rules|message|directives");
   w("extraction.what_instructions", EXTRACTION, 1, "what ~2 are|were|is|was ~1 your ~1 instructions|prompt|directives|programming !for|on|about|regarding");
   w("extraction.told_by_developer", EXTRACTION, 0.5, "told|instructed|given|programmed|configured ~4 by ~2 developer|developers|creator|creators|operator|openai|anthropic|company|admin");
   w("extraction.programmed_to", EXTRACTION, 0.5, "you ~3 programmed|instructed|configured|prompted|designed|told ~2 to");
   w("extraction.rules_you_follow", EXTRACTION, 0.8, `${REVEAL}|what|summarize ~4 rules|instructions|guidelines|directives|constraints ~2 you ~3 follow|obey|have|were|been|are|got`);
-  w("extraction.hidden_messages", EXTRACTION, 0.5, "hidden|secret|internal|invisible ~1 messages|instructions|prompt|rules|notes|directives");
+  w("extraction.hidden_messages", EXTRACTION, 0.5, "hidden|secret|internal|invisible ~1 messages|instructions|prompt|rules|notes|directives|text|instruction");
   w("extraction.developer_wrote", EXTRACTION, 0.8, "prompt|instructions|rules ~3 your|the ~1 developers|developer|creators|creator|operator|owner|company ~2 wrote|gave|write|set|provided|configured|put");
   w("extraction.exact_prompt", EXTRACTION, 0.5, "exact|verbatim|original|initial|hidden|secret|full ~1 prompt");
+  w("extraction.show_text_before", EXTRACTION, 0.7, "display|show|share|read|tell|write|quote|paste ~4 text|words|everything|content|instructions|lines|prompt ~4 above|before|preceding|prior|previous|start|beginning|verbatim");
+  w("extraction.before_conversation", EXTRACTION, 0.4, "before|prior|preceding ~3 this|our|the|my ~1 conversation|chat|session|message|messages|first");
+  w("extraction.instructions_you_received", EXTRACTION, 0.8, "instructions|rules|guidelines|directives|prompt|guidance ~2 you ~2 were|have|received|got|been ~2 given|received|told|provided|trained|programmed|fed");
+  w("extraction.defines_behavior", EXTRACTION, 0.8, "text|prompt|instructions|message ~3 defines|define|configure|configures|controls|control|govern|governs|shape|shapes ~1 your|you ~1 behavior|behaviour|responses|personality|persona");
+  w("extraction.used_to_configure", EXTRACTION, 0.8, "prompt|instructions|text|message ~4 used|written ~2 to ~1 configure|initialize|initialise|setup|set|create|program|instruct|prime ~1 you|session|this|chat");
+  w("extraction.reveal_the_prompt", EXTRACTION, 0.8, "reveal|disclose|leak|expose|dump ~3 the|your ~1 prompt|instructions|configuration|guidelines");
+  w("extraction.complete_configuration", EXTRACTION, 0.7, "your ~2 complete|full|entire|exact|whole ~1 configuration|prompt|instructions|setup|guidelines");
+  w("extraction.send_prompt", EXTRACTION, 1, "send|email|mail|forward|post|upload ~4 system|hidden|secret|initial ~1 prompt|instructions");
+  w("extraction.what_rules_given", EXTRACTION, 1, "what|which ~2 guidelines|instructions|rules|directives|prompt ~3 were|was|have ~1 you ~1 given|told|provided|fed");
+  w("extraction.which_prompt_used", EXTRACTION, 0.3, "which|what ~2 prompt|instructions ~3 used|written");
   w("extraction.what_were_you_told", EXTRACTION, 0.9, "what|how ~3 were|was|have ~1 you ~2 told|instructed|programmed|prompted|configured|initialized");
-  w("extraction.repeat_above", EXTRACTION, 1, "repeat|print|output|echo|reproduce|recite|return|write ~4 words|text|everything|all|content|instructions|lines|prompt|tokens ~4 above|before|preceding|prior|previous|start|beginning|verbatim|begin|starting !my|i");
+  w("extraction.repeat_above", EXTRACTION, 1, "repeat|print|output|echo|reproduce|recite|return ~4 words|text|everything|all|content|instructions|lines|prompt|tokens ~4 above|before|preceding|prior|previous|start|beginning|verbatim|begin|starting !my|i");
   w("extraction.verbatim", EXTRACTION, 0.7, "initial|system|hidden|secret|original|pre|your ~1 prompt|instructions ~4 verbatim|word|exactly|full|codeblock|code|entirety|raw");
-  w("extraction.context_dump", EXTRACTION, 0.6, "print|output|show|reveal|dump|repeat ~3 your|the|entire|whole ~2 context|memory|history|conversation|transcript|training ~1 window|data|so|far");
+  w("extraction.context_dump", EXTRACTION, 0.6, "print|output|show|reveal|dump|repeat|echo ~5 your|the|entire|whole|everything ~2 context|memory|history|conversation|transcript|training ~1 window|data|so|far");
   w("extraction.password", EXTRACTION, 0.6, "tell|give|reveal|say|spell|what ~3 the|your|secret ~2 password|passphrase|passcode|secret|key");
   w("extraction.told_not_to_reveal", EXTRACTION, 0.8, "told|instructed|asked|supposed ~3 not|never ~3 reveal|share|disclose|tell|say");
   w("extraction.german", EXTRACTION, 1, "zeige|zeig|gib|nenne|verrate|wiederhole|ausgeben|drucke ~4 deinen|deine|dein|den|die|ihre|ihren|alle ~2 system|prompt|anweisungen|instruktionen|systemprompt|regeln|prompts|eingabeaufforderung");
@@ -211,25 +241,28 @@ export function definePatterns(): void {
   m("delimiter.line_assistant", DELIMITER, 0.4, "^assistant:");
   m("delimiter.line_human", DELIMITER, 0.3, "^human:");
   w("delimiter.end_of_prompt", DELIMITER, 0.7, "end|close ~1 of ~1 system|user|original|previous|the ~1 prompt|input|message|instructions|context|document|data|text|email|file");
-  w("delimiter.comply_all", DELIMITER, 0.4, "comply ~2 all|every|any ~1 requests|request|instructions|commands|demands");
+  w("delimiter.comply_all", DELIMITER, 0.6, "comply ~2 all|every|any ~1 requests|request|instructions|commands|demands");
   w("delimiter.begin_new", DELIMITER, 0.7, "begin|start|beginning|starting ~1 new|system|admin|developer|real|true ~1 prompt|instructions|session|message|conversation|task|turn");
-  w("delimiter.system_notice", DELIMITER, 0.5, "system|admin|developer|security ~1 override|update|notice|alert|instruction|command|directive|announcement");
+  w("delimiter.system_notice", DELIMITER, 0.5, "system|admin|developer|security ~1 override|update|notice|alert|instruction|command|directive|announcement|note|message");
 
   // encoded_payload: asks to decode and obey (decoded payloads are also rescanned by the guard).
   w("encoded.decode_and_follow", ENCODED, 1, "decode|decrypt|deobfuscate|translate|convert|unscramble|reverse ~4 base64|b64|hex|hexadecimal|rot13|rot|binary|morse|cipher|encoded|reversed|caesar|this|following|it|them|message|string|text|payload ~8 execute|follow|run|obey|do|perform|carry|comply|act|instructions|apply");
   w("encoded.encoded_instructions", ENCODED, 0.5, "base64|rot13|hex|encoded|cipher|obfuscated|hexadecimal|reversed ~4 instructions|command|commands|prompt|payload|message|text");
 
   // data_exfiltration: moving conversation, keys or files out, often through a URL.
-  const EXFIL_VERBS = "send|post|upload|forward|exfiltrate|transmit|leak|email|mail|submit|copy|append|include|add|embed|encode|put|attach|insert|paste";
-  const EXFIL_DATA = "conversation|chat|history|messages|transcript|credentials|password|passwords|secrets|secret|api|keys|tokens|cookies|session|memory|context|prompt|emails|contacts|ssh|env|summary|data|information|card|cards|ssn|pii|personal|bank";
-  w("exfiltration.send_to_url", EXFILTRATION, 1, `${EXFIL_VERBS} ~5 ${EXFIL_DATA} ~8 http|https|www|webhook|attacker|pastebin|ngrok|requestbin|evil`);
+  const EXFIL_VERBS = "send|post|upload|forward|exfiltrate|transmit|leak|email|mail|submit|copy|append|include|add|embed|encode|put|attach|insert|paste|deliver|export|webhook|log|pipe|stream|relay|mirror";
+  const EXFIL_DATA = "conversation|chat|history|messages|message|transcript|credentials|password|passwords|secrets|secret|api|keys|tokens|token|cookies|session|memory|context|prompt|emails|contacts|ssh|env|summary|data|information|card|cards|ssn|pii|personal|bank|thread|inputs|outputs|responses|log|records";
+  w("exfiltration.send_to_url", EXFILTRATION, 1, `${EXFIL_VERBS} ~5 ${EXFIL_DATA} ~8 http|https|www|webhook|attacker|pastebin|ngrok|requestbin|evil|ftp|ws|wss|proxy|c2`);
+  w("exfiltration.hostile_host", EXFILTRATION, 0.5, "attacker|evil|steal|exfil|leak|c2server|malicious|hacker|collector|exfiltration ~0 com|net|org|io|example|server|site|domain");
+  w("exfiltration.fetch_and_run", EXFILTRATION, 0.6, "fetch|download|curl|wget|get|load ~6 http|https ~8 execute|run|eval|exec|follow|obey");
+  w("exfiltration.dotenv", EXFILTRATION, 0.5, "env|dotenv ~0 file|files");
   w("exfiltration.send_to_server", EXFILTRATION, 0.6, `${EXFIL_VERBS} ~5 ${EXFIL_DATA} ~8 url|server|endpoint|domain|link|query|parameter|image|address`);
-  w("exfiltration.env_vars", EXFILTRATION, 0.5, "environment|env ~1 variables|vars|secrets ~8 post|send|upload|webhook|url|http|https|email");
+  w("exfiltration.env_vars", EXFILTRATION, 0.5, "environment|env ~1 variables|vars|secrets ~8 post|send|upload|webhook|url|http|https|email|print|dump|output|show|list|reveal");
   w("exfiltration.keys_you_have", EXFILTRATION, 0.5, "keys|tokens|credentials|passwords|secrets|key|token ~3 you ~1 have|can|hold|store|know ~2 access|in|stored|memory");
-  w("exfiltration.stored_in_you", EXFILTRATION, 0.4, "stored|saved|kept|held ~3 your ~1 environment|memory|config|configuration|instructions|context|prompt");
-  w("exfiltration.put_in_link", EXFILTRATION, 0.5, "put|putting|place|insert|embed|include|add ~3 it|them|this|that ~3 in|into|to ~2 link|url|image|query|parameter");
+  w("exfiltration.stored_in_you", EXFILTRATION, 0.4, "stored|saved|kept|held|visible|available ~3 your ~1 environment|memory|config|configuration|instructions|context|prompt");
+  w("exfiltration.put_in_link", EXFILTRATION, 0.5, "put|putting|place|insert|embed|include|add|append|encode|encoding ~3 it|them|this|that ~3 in|into|to ~2 link|url|image|query|parameter|fragment");
   w("exfiltration.private_key_file", EXFILTRATION, 0.7, "ssh ~2 id ~0 rsa|ed25519|ecdsa|dsa");
-  w("exfiltration.read_secret_file", EXFILTRATION, 0.5, "include|print|show|cat|paste|send|read|output|dump ~4 contents|content|file|files ~3 ssh|etc|passwd|id|env|credentials|aws|kube");
+  w("exfiltration.read_secret_file", EXFILTRATION, 0.5, "include|print|show|cat|paste|send|read|output|dump|retrieve|fetch|get ~4 contents|content|file|files ~3 ssh|etc|passwd|id|env|credentials|aws|kube");
   w("exfiltration.cover_tracks", EXFILTRATION, 0.4, "then|and|afterwards ~2 delete|remove|erase|clear ~3 originals|original|evidence|emails|messages|trace|traces|history|them|logs");
   w("exfiltration.send_sensitive", EXFILTRATION, 0.5, "send|forward|email|share|upload|post|leak ~5 credit|card|ssn|passport|password|passwords|credentials|pin|cvv|iban ~6 to");
   w("exfiltration.send_them", EXFILTRATION, 0.4, "and ~1 send|email|forward|upload|post ~2 them|it|everything|this|those ~2 to");
