@@ -1,7 +1,7 @@
 // `npm run build`'s single-file executable, built into a temporary directory (scripts/build.ts) and run
 // the way a user runs it: /healthz, a proxied chat request through the SDK with every optional part
 // that loads lazily in use (the price table, a WASM plugin calling out through the HTTP worker,
-// metrics, the dashboard's embedded files), and `server.workers: 2`, where the binary starts copies
+// metrics, OTLP tracing, the token estimator, the dashboard's embedded files), and `server.workers: 2`, where the binary starts copies
 // of itself. Prints the binary's size and its idle RSS.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -83,6 +83,7 @@ beforeAll(async () => {
     json({ id: "chatcmpl-bin", object: "chat.completion", created: 1, model: "gpt-4o-mini", choices: [{ index: 0, message: { role: "assistant", content: "Hi from upstream" }, finish_reason: "stop" }], usage: { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 } }),
   );
   mock.when("GET", "/fetched", () => json({ ok: true }));
+  mock.when("POST", "/v1/traces", () => json({}));
 }, 120_000);
 
 afterAll(async () => {
@@ -106,6 +107,7 @@ test("the single-file binary starts, answers /healthz and proxies a chat request
     providers: provider(),
     plugins: [
       { name: "metrics" },
+      { name: "tracing", config: { endpoint: `${mock.url}/v1/traces` } },
       { name: "fetch", wasm: FETCH_PLUGIN, allowed_hosts: ["127.0.0.1"], timeout: "2s", config: { url: `${mock.url}/fetched` } },
     ],
   });
@@ -120,13 +122,23 @@ test("the single-file binary starts, answers /healthz and proxies a chat request
   // The WASM plugin's http_request ran in the HTTP worker, an entry point of its own in the binary.
   expect(response.headers.get("x-fetched")).toBe('200 {"ok":true}');
   expect(await (await fetch(`${gw.baseURL}/metrics`)).text()).toContain("butter_requests_total");
+  // No token counter upstream: the estimate, from gpt-tokenizer imported on first use.
+  const counted = await fetch(`${gw.baseURL}/v1/messages/count_tokens`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "How many tokens is this?" }] }),
+  });
+  expect(counted.status).toBe(200);
+  expect(((await counted.json()) as { input_tokens: number }).input_tokens).toBeGreaterThan(0);
   const ui = await fetch(`${gw.baseURL}/ui`);
   expect(ui.status).toBe(200);
   expect(await ui.text()).toContain("<html");
   const busyRss = rssMb(gw.proc.pid);
   expect(await stop(gw)).toBe(0);
+  // The tracing exporter (OpenTelemetry, loaded only when configured) sent the spans at shutdown.
+  expect(mock.requests.some((r) => r.path === "/v1/traces")).toBe(true);
 
-  console.log(`binary: ${(size / 1024 / 1024).toFixed(1)} MB; idle RSS ${idleRss.toFixed(1)} MB (one provider, no plugins); ${busyRss.toFixed(1)} MB after a request with metrics, a WASM plugin and the price table loaded`);
+  console.log(`binary: ${(size / 1024 / 1024).toFixed(1)} MB; idle RSS ${idleRss.toFixed(1)} MB (one provider, no plugins); ${busyRss.toFixed(1)} MB after requests with metrics, tracing, a WASM plugin, the price table and the token estimator loaded`);
 }, 60_000);
 
 test("the binary with server.workers: 2 starts two copies of itself on one port", async () => {
