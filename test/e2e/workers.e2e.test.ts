@@ -106,8 +106,11 @@ describe("server.workers: 2", () => {
 
       // The file changes: the limiter goes and a route appears, in every worker (one not reloaded would answer 429 or 404).
       const reloaded = () => logsWith(gw, "config reloaded").length;
-      gw.writeConfig({ ...config, plugins: [], routes: { fresh: { targets: [{ provider: "openai", model: "gpt-4o-mini" }] } } });
+      gw.writeConfig({ ...config, server: { ...config.server, workers: 3 }, plugins: [], routes: { fresh: { targets: [{ provider: "openai", model: "gpt-4o-mini" }] } } });
       await until("both workers to reload", () => reloaded() === 2);
+      // The number of workers is fixed at start: still two.
+      expect(logsWith(gw, "server.workers changed; it takes effect after a restart").length).toBe(2);
+      expect(logsWith(gw, "worker started").length).toBe(3);
       expect(logsWith(gw, "config reload passed to the workers")[0]).toMatchObject({ trigger: "file", workers: [1, 2] });
       const fresh = await statuses(gw, 30, "fresh");
       expect(count(fresh, 200)).toBe(30);
