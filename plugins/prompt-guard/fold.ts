@@ -27,6 +27,7 @@ export class Folded {
   marksOnLatin: i32 = 0;
   /** Words mixing Latin with Cyrillic/Greek look-alikes. */
   mixedWords: i32 = 0;
+  lookalikes: i32 = 0;
   /** Unicode tag characters (U+E0020..E007E), decoded to the ASCII they hide. */
   tags: i32 = 0;
   compat: i32 = 0;
@@ -42,6 +43,7 @@ export class Folded {
     this.bidiOverride = 0;
     this.marksOnLatin = 0;
     this.mixedWords = 0;
+    this.lookalikes = 0;
     this.tags = 0;
     this.compat = 0;
     this.nonAscii = 0;
@@ -52,7 +54,7 @@ export class Folded {
     let t = 0;
     if (this.zeroWidthInWord > 0) t |= TRICK_ZERO_WIDTH;
     if (this.bidi > 0) t |= TRICK_BIDI;
-    if (this.mixedWords > 0) t |= TRICK_HOMOGLYPH;
+    if (this.mixedWords > 0 || this.lookalikes >= 3) t |= TRICK_HOMOGLYPH;
     if (this.compat > 0) t |= TRICK_COMPAT;
     if (this.tags > 0) t |= TRICK_TAGS;
     if (this.marksOnLatin >= 3) t |= TRICK_MARKS;
@@ -216,6 +218,7 @@ export function fold(s: string, from: i32, to: i32, out: Folded): void {
     if (k >= 0) {
       const v = unchecked(FOLD_VALUES[k]);
       if (v & 0x80000000) {
+        out.lookalikes++;
         wordLookalike = true;
         if (wordLatin && !wordCounted) { out.mixedWords++; wordCounted = true; }
       } else if (cp >= 0xff01 || (cp >= 0x2460 && cp <= 0x24ff) || (cp >= 0x1d400) || (cp >= 0xfb00 && cp <= 0xfb06)) {

@@ -117,8 +117,20 @@ class Run {
 
   text(t: string, from: i32, to: i32, target: string, index: i32): void {
     if (this.found !== null || this.budget <= 0) return;
-    if (to - from > this.budget) to = from + this.budget;
+    if (to - from > this.budget) {
+      // Too long to read whole: its start and its end, where padding would push an attack.
+      const half = this.budget >> 1;
+      this.scanSpan(t, from, from + half, target, index);
+      this.scanSpan(t, to - half, to, target, index);
+      this.budget = 0;
+      return;
+    }
     this.budget -= to - from;
+    this.scanSpan(t, from, to, target, index);
+  }
+
+  scanSpan(t: string, from: i32, to: i32, target: string, index: i32): void {
+    if (this.found !== null) return;
     const v = this.s.scan(t, from, to);
     if (v.best >= 0 && v.score >= this.o.settings.threshold) this.found = new Finding(v, target, index);
   }

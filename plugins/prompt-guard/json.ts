@@ -42,17 +42,39 @@ class Reader {
   fail(): JsonValue { this.failed = true; return new JsonValue(Kind.Null); }
 
   value(depth: i32): JsonValue {
-    if (depth > MAX_DEPTH) return this.fail();
     this.ws();
     if (this.i >= this.s.length) return this.fail();
     const c = this.s.charCodeAt(this.i);
-    if (c == 0x7b) return this.object(depth);
-    if (c == 0x5b) return this.array(depth);
+    if (c == 0x7b || c == 0x5b) {
+      // Deeper than the guard ever reads (tool schemas, metadata): stepped over, not a reason to fail.
+      if (depth > MAX_DEPTH) return this.skip();
+      return c == 0x7b ? this.object(depth) : this.array(depth);
+    }
     if (c == 0x22) { const v = new JsonValue(Kind.Str); v.str = this.string(); return v; }
     if (c == 0x74) return this.word("true", Kind.Bool);
     if (c == 0x66) return this.word("false", Kind.Bool);
     if (c == 0x6e) return this.word("null", Kind.Null);
     return this.number();
+  }
+
+  /** Steps over one object or array without building it (brackets counted, strings honoured). */
+  skip(): JsonValue {
+    const s = this.s;
+    let level = 0;
+    while (this.i < s.length) {
+      const c = s.charCodeAt(this.i);
+      if (c == 0x22) {
+        this.string();
+        if (this.failed) return this.fail();
+        continue;
+      }
+      this.i++;
+      if (c == 0x7b || c == 0x5b) level++;
+      else if (c == 0x7d || c == 0x5d) {
+        if (--level == 0) return new JsonValue(Kind.Null);
+      }
+    }
+    return this.fail();
   }
 
   word(w: string, kind: Kind): JsonValue {
