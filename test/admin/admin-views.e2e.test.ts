@@ -246,7 +246,7 @@ describe("dashboard sign-in", () => {
     const res = await login({ token: ADMIN_TOKEN });
     expect(res.status).toBe(200);
     const cookie = res.headers.get("set-cookie")!;
-    expect(cookie).toMatch(/^butter_session=[A-Za-z0-9_-]{43}; /);
+    expect(cookie).toMatch(/^butter_session=[0-9a-z]+\.[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}; /);
     expect(cookie).toContain("HttpOnly");
     expect(cookie).toContain("SameSite=Strict");
     expect(cookie).toContain("Path=/");
@@ -299,6 +299,26 @@ describe("dashboard sign-in", () => {
     expect(body.error.code).toBe("admin_rate_limited");
     // The bearer API has more slack (scripts with a stale token) but shares the count.
     expect((await admin("GET", "/admin/requests")).status).toBe(200);
+  });
+});
+
+describe("with server.workers: 2", () => {
+  test("a sign-in holds on every worker: the session is a cookie signed with the admin token, not per-process state", async () => {
+    const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const port = probe.port;
+    probe.stop(true);
+    await using two = await startGateway({ ...config(), server: { address: `127.0.0.1:${port}`, workers: 2 } });
+    const res = await fetch(`${two.baseURL}/ui/api/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: ADMIN_TOKEN }) });
+    expect(res.status).toBe(200);
+    const cookie = res.headers.get("set-cookie")!.split(";")[0]!;
+    // Each on a new connection, so the kernel spreads them over both workers.
+    const statuses: number[] = [];
+    for (let i = 0; i < 24; i++) {
+      const r = await fetch(`${two.baseURL}/admin/requests?limit=1`, { headers: { cookie, connection: "close" }, keepalive: false });
+      statuses.push(r.status);
+      await r.text();
+    }
+    expect(new Set(statuses)).toEqual(new Set([200]));
   });
 });
 

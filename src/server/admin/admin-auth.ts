@@ -38,7 +38,7 @@ function requireBearer(ex: Exchange, auth: string, token: string): void {
 /** The live session the request's cookie names, if any. */
 export function sessionOf(ex: Exchange, token = ex.gen.config.admin.token): Session | undefined {
   const id = cookie(ex.req.headers.get("cookie"), SESSION_COOKIE);
-  if (id === undefined || id.length > 100) return undefined;
+  if (id === undefined || id.length > 200) return undefined;
   return sessionsIn(ex.gen.kept).find(id, token);
 }
 

@@ -1,8 +1,9 @@
-// The dashboard's sign-in state, in memory (one gateway process): sessions opened with the admin
-// token, and the count of wrong tokens per client address. Kept on the generation chain so a config
-// reload signs nobody out; a session remembers the token it was opened with (as a digest), so
-// changing `admin.token` does.
-import { randomBytes, timingSafeEqual } from "node:crypto";
+// The dashboard's sign-in state. A session is a signed cookie, `<expiry>.<nonce>.<mac>` with an
+// HMAC keyed by the admin token: any worker of a `server.workers` gateway (and the same gateway after a
+// restart) can check it without shared state, and changing `admin.token` ends every session at once.
+// What is kept in memory is small and per process: the sessions signed out before their expiry, and
+// the count of wrong tokens per client address.
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 
 export const SESSION_TTL_MS = 12 * 3600_000;
 /**
@@ -13,15 +14,15 @@ export const SESSION_TTL_MS = 12 * 3600_000;
 export const WRONG_SIGN_INS = 5;
 export const WRONG_BEARERS = 20;
 export const WRONG_TOKEN_WINDOW_MS = 60_000;
-/** Bounds memory against a flood of sessions or of addresses. */
-const MAX_SESSIONS = 10_000;
+/** Bounds memory against a flood of sign-outs or of addresses. */
+const MAX_REVOKED = 10_000;
 const MAX_ADDRESSES = 10_000;
 
 export interface Session {
+  /** The cookie's value. */
   readonly id: string;
   /** Sent by the page in `x-csrf-token` on every state-changing call (never in a cookie). */
   readonly csrf: string;
-  readonly tokenDigest: Buffer;
   readonly expiresAt: number;
 }
 
@@ -29,33 +30,39 @@ export const digest = (text: string): Buffer => Buffer.from(Bun.SHA256.hash(text
 
 export const sameDigest = (a: Buffer, b: Buffer): boolean => timingSafeEqual(a, b);
 
+const mac = (token: string, text: string): string => createHmac("sha256", token).update(text).digest("base64url");
+
+const SHAPE = /^([0-9a-z]{1,12})\.([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{43})$/;
+
 export class Sessions {
-  private readonly sessions = new Map<string, Session>();
+  /** Nonces of sessions signed out here, until they would have expired anyway. */
+  private readonly revoked = new Map<string, number>();
   private readonly wrong = new Map<string, { count: number; resetAt: number }>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
   open(token: string): Session {
-    this.sweep();
-    if (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
-    const session: Session = { id: random(), csrf: random(), tokenDigest: digest(token), expiresAt: this.now() + SESSION_TTL_MS };
-    this.sessions.set(session.id, session);
-    return session;
+    return sessionOf(token, this.now() + SESSION_TTL_MS, random());
   }
 
-  /** The live session with this id, opened with `token`; expired or stale ones are dropped. */
+  /** The live session this cookie value names, signed with `token`; undefined for anything else. */
   find(id: string, token: string): Session | undefined {
-    const s = this.sessions.get(id);
-    if (s === undefined) return undefined;
-    if (s.expiresAt <= this.now() || !sameDigest(s.tokenDigest, digest(token))) {
-      this.sessions.delete(id);
-      return undefined;
-    }
-    return s;
+    const m = SHAPE.exec(id);
+    if (m === null) return undefined;
+    const expiresAt = parseInt(m[1]!, 36);
+    const nonce = m[2]!;
+    const expected = sessionOf(token, expiresAt, nonce);
+    if (!sameDigest(digest(id), digest(expected.id))) return undefined;
+    if (expiresAt <= this.now() || this.revoked.has(nonce)) return undefined;
+    return expected;
   }
 
-  close(id: string): void {
-    this.sessions.delete(id);
+  /** Signed out: this process refuses the session from now on (each worker keeps its own list). */
+  close(session: Session): void {
+    const now = this.now();
+    for (const [nonce, until] of this.revoked) if (until <= now) this.revoked.delete(nonce);
+    if (this.revoked.size >= MAX_REVOKED) this.revoked.delete(this.revoked.keys().next().value!);
+    this.revoked.set(session.id.split(".")[1]!, session.expiresAt);
   }
 
   /** Seconds until `address` may try again after `allowed` wrong tokens, or 0 when it may now. */
@@ -79,11 +86,11 @@ export class Sessions {
     }
     w.count++;
   }
+}
 
-  private sweep(): void {
-    const now = this.now();
-    for (const [id, s] of this.sessions) if (s.expiresAt <= now) this.sessions.delete(id);
-  }
+function sessionOf(token: string, expiresAt: number, nonce: string): Session {
+  const head = `${expiresAt.toString(36)}.${nonce}`;
+  return { id: `${head}.${mac(token, `session.${head}`)}`, csrf: mac(token, `csrf.${nonce}`), expiresAt };
 }
 
 function random(): string {

@@ -65,7 +65,7 @@ export function logoutHandler(gen: Generation, ex: Exchange): Response {
   const session = sessionOf(ex);
   if (session !== undefined) {
     requireSameOriginCsrf(ex, session);
-    sessionsIn(gen.kept).close(session.id);
+    sessionsIn(gen.kept).close(session);
   }
   return answer(ex, { signed_out: true }, 200, { "set-cookie": cookieFor(ex, "", 0) });
 }
