@@ -3,7 +3,7 @@
 // restart) can check it without shared state, and changing `admin.token` ends every session at once.
 // What is kept in memory is small and per process: the sessions signed out before their expiry, and
 // the count of wrong tokens per client address.
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
 
 export const SESSION_TTL_MS = 12 * 3600_000;
 /**
@@ -30,7 +30,17 @@ export const digest = (text: string): Buffer => Buffer.from(Bun.SHA256.hash(text
 
 export const sameDigest = (a: Buffer, b: Buffer): boolean => timingSafeEqual(a, b);
 
-const mac = (token: string, text: string): string => createHmac("sha256", token).update(text).digest("base64url");
+/**
+ * The signing key: the token stretched once per process (scrypt, ~50 ms), so a stolen cookie is no
+ * cheap oracle for guessing a weak admin token offline.
+ */
+let signing: { token: string; key: Buffer } | undefined;
+function keyFor(token: string): Buffer {
+  if (signing?.token !== token) signing = { token, key: scryptSync(token, "butter-dashboard-session-v1", 32, { N: 1 << 15, r: 8, p: 1, maxmem: 64 << 20 }) };
+  return signing.key;
+}
+
+const mac = (token: string, text: string): string => createHmac("sha256", keyFor(token)).update(text).digest("base64url");
 
 const SHAPE = /^([0-9a-z]{1,12})\.([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{43})$/;
 
