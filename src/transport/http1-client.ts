@@ -39,7 +39,7 @@ export class Http1Client {
     if (!tls && url.protocol !== "http:") throw new TypeError(`http1: unsupported protocol ${url.protocol}`);
     const signal = init.signal ?? undefined;
     signal?.throwIfAborted();
-    const method = init.method ?? "GET";
+    const method = init.method === undefined ? "GET" : init.method.toUpperCase();
     const body = planBody(init.body);
     const head = requestHead(method, url, init.headers, body);
     const pool = this.pool(url, tls);

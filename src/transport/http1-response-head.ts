@@ -73,7 +73,7 @@ export function parseHead(bytes: Uint8Array, end: number, method: string): Respo
   const closing = connection !== undefined && hasToken(connection, "close");
   let reusable = minor === "1" ? !closing : connection !== undefined && hasToken(connection, "keep-alive") && !closing;
   let framing: Framing;
-  if (status < 200 || status === 204 || status === 304 || method === "HEAD") framing = { kind: "none" };
+  if (status < 200 || status === 204 || status === 205 || status === 304 || method === "HEAD") framing = { kind: "none" };
   else if (transferEncoding !== undefined) {
     const codings = transferEncoding.toLowerCase().split(",");
     framing = codings[codings.length - 1]!.trim() === "chunked" ? { kind: "chunked" } : { kind: "close" };

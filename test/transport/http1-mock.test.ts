@@ -91,16 +91,18 @@ describe("http1 client: framing", () => {
     expect(server.connections).toBe(2);
   });
 
-  test("HEAD, 204 and 304 have no body whatever their headers say, and keep the connection", async () => {
+  test("HEAD, 204, 205 and 304 have no body whatever their headers say, and keep the connection", async () => {
     const { server, client } = setup((req, s) => {
       if (req.method === "HEAD") s.write("HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\n");
       else if (req.path === "/204") s.write("HTTP/1.1 204 No Content\r\n\r\n");
+      else if (req.path === "/205") s.write("HTTP/1.1 205 Reset Content\r\ncontent-length: 0\r\n\r\n");
       else s.write("HTTP/1.1 304 Not Modified\r\ncontent-length: 50\r\n\r\n");
     });
     const head = await client.fetch(server.url, { method: "HEAD" });
     expect(head.headers.get("content-length")).toBe("1000");
     expect(await head.text()).toBe("");
     expect((await client.fetch(`${server.url}/204`)).status).toBe(204);
+    expect((await client.fetch(`${server.url}/205`, { method: "get" })).status).toBe(205);
     const notModified = await client.fetch(`${server.url}/304`);
     expect(notModified.status).toBe(304);
     expect(await notModified.text()).toBe("");
