@@ -31,12 +31,15 @@ class Reader {
   constructor(s: string) { this.s = s; }
 
   ws(): void {
-    const s = this.s;
-    while (this.i < s.length) {
-      const c = s.charCodeAt(this.i);
+    const p = changetype<usize>(this.s);
+    const n = this.s.length;
+    let i = this.i;
+    while (i < n) {
+      const c = <i32>load<u16>(p + (<usize>i << 1));
       if (c != 0x20 && c != 0x0a && c != 0x0d && c != 0x09) break;
-      this.i++;
+      i++;
     }
+    this.i = i;
   }
 
   fail(): JsonValue { this.failed = true; return new JsonValue(Kind.Null); }
@@ -98,12 +101,17 @@ class Reader {
     const s = this.s;
     this.i++; // opening quote
     const start = this.i;
-    while (this.i < s.length) {
-      const c = s.charCodeAt(this.i);
-      if (c == 0x22) { const out = s.substring(start, this.i); this.i++; return out; }
+    // Raw reads for the common case (no escapes): see fold.ts on the shadow stack.
+    const p = changetype<usize>(s);
+    const n = s.length;
+    let i = start;
+    while (i < n) {
+      const c = <i32>load<u16>(p + (<usize>i << 1));
+      if (c == 0x22) { this.i = i + 1; return s.substring(start, i); }
       if (c == 0x5c) break;
-      this.i++;
+      i++;
     }
+    this.i = i;
     // Escapes: rebuild from the start.
     const codes = new Array<i32>();
     for (let k = start; k < this.i; k++) codes.push(s.charCodeAt(k));

@@ -47,6 +47,8 @@ export class Compiled {
   markersByChar: Array<Array<Marker>> = [];
   markersHigh: Array<Marker> = [];
   markersLine: Array<Marker> = [];
+  /** 1 where some marker starts with that ASCII character. */
+  markerFirst: StaticArray<u8> = new StaticArray<u8>(128);
   rot13Trigger: Uint8Array = new Uint8Array(0);
   reverseTrigger: Uint8Array = new Uint8Array(0);
 }
@@ -155,7 +157,7 @@ export function compile(): Compiled {
     const m = c.markers[k];
     const first = <i32>m.chars[0];
     if (m.lineStart) c.markersLine.push(m);
-    else if (first < 128) c.markersByChar[first].push(m);
+    else if (first < 128) { c.markersByChar[first].push(m); c.markerFirst[first] = 1; }
     else c.markersHigh.push(m);
   }
   for (let i = 0; i < DEFS.length; i++) DEFS[i].text = "";
@@ -251,9 +253,12 @@ export function matchMarkers(c: Compiled, f: Folded, hits: Hits): void {
   const byChar = c.markersByChar;
   const line = c.markersLine;
   const high = c.markersHigh;
+  const first = changetype<usize>(c.markerFirst); // raw reads: see fold.ts on the shadow stack
+  const bp = f.buf.dataStart;
+  const len = f.len;
   let lineStart = true;
-  for (let i = 0; i < f.len; i++) {
-    const ch = f.at(i);
+  for (let i = 0; i < len; i++) {
+    const ch = <i32>load<u16>(bp + (<usize>i << 1));
     // Line-start markers look past markdown decoration: "### System:", "**System:**", "> System:".
     if (lineStart && ch != 0x20 && ch != 0x0a && ch != 0x23 && ch != 0x2a && ch != 0x3e) {
       for (let k = 0; k < line.length; k++) {
@@ -263,8 +268,10 @@ export function matchMarkers(c: Compiled, f: Folded, hits: Hits): void {
       lineStart = false;
     }
     if (ch == 0x0a) { lineStart = true; continue; }
-    const bucket = ch < 128 ? unchecked(byChar[ch]) : ch >= 0x3000 ? high : null;
-    if (bucket === null || bucket.length == 0) continue;
+    if (ch < 128) {
+      if (load<u8>(first + <usize>ch) == 0) continue;
+    } else if (ch < 0x3000) continue;
+    const bucket = ch < 128 ? unchecked(byChar[ch]) : high;
     for (let k = 0; k < bucket.length; k++) {
       const m = unchecked(bucket[k]);
       if (<i32>unchecked(m.chars[0]) == ch && markerAt(m, f, i)) hits.add(m.def);

@@ -274,11 +274,12 @@ export function definePatterns(): void {
   w("exfiltration.german", EXFILTRATION, 1, "sende|schicke|ubermittle|leite ~5 passworter|passwort|zugangsdaten|schlussel|verlauf|konversation|daten ~8 an|url|server|adresse");
 
   // tool_abuse: commands and tool calls the user did not ask for.
-  m("tool.rm_rf_root", TOOL_ABUSE, 0.9, "rm-rf/$");
-  m("tool.rm_rf_root_glob", TOOL_ABUSE, 0.9, "rm-rf/*");
-  m("tool.rm_rf_home", TOOL_ABUSE, 0.9, "rm-rf~$");
+  // Markers start at a rare character ("-", "(") so common letters never trigger a comparison.
+  m("tool.rm_rf_root", TOOL_ABUSE, 0.9, "-rf/$");
+  m("tool.rm_rf_root_glob", TOOL_ABUSE, 0.9, "-rf/*");
+  m("tool.rm_rf_home", TOOL_ABUSE, 0.9, "-rf~$");
   m("tool.dev_tcp", TOOL_ABUSE, 0.9, "/dev/tcp/");
-  m("tool.fork_bomb", TOOL_ABUSE, 1, ":(){:|:&};:");
+  m("tool.fork_bomb", TOOL_ABUSE, 1, "(){:|:&};:");
   w("tool.run_fetch", TOOL_ABUSE, 0.7, "run|execute|exec ~3 curl|wget|powershell|iex|nc|netcat|ncat");
   w("tool.run_this_code", TOOL_ABUSE, 0.3, "execute|run ~3 this|the|following ~2 python|code|script|command|commands|shell|bash");
   w("tool.destructive_call", TOOL_ABUSE, 0.5, "call|invoke|run|use|trigger ~3 delete|remove|drop|wipe|transfer|refund|send|payments|payment ~3 tool|function|api|endpoint|action");

@@ -73,18 +73,29 @@ export class Lexicon {
     }
   }
 
+  @inline hasPrefix(a: i32, b: i32, c: i32): bool {
+    const key = ((a & 31) << 10) | ((b & 31) << 5) | (c & 31);
+    return (unchecked(this.prefixes[key >>> 5]) & (1 << (key & 31))) != 0;
+  }
+
   /** Loads buf[from, to) into tmp, undoes leetspeak when asked, stems, looks up. */
   lookupSpan(buf: Uint16Array, from: i32, to: i32, deleet: bool): i32 {
     const n = to - from;
     if (n > MAX_WORD || n <= 0) return -1;
+    const p = buf.dataStart + (<usize>from << 1);
+    // Stemming keeps the first three letters (but for "-ies" → "-y" at length 5): most tokens stop here.
+    let a = <i32>load<u16>(p);
+    let b = n > 1 ? <i32>load<u16>(p + 2) : 0;
+    let c = n > 2 ? <i32>load<u16>(p + 4) : 0;
+    if (deleet) { a = unleet(a); b = n > 1 ? unleet(b) : 0; c = n > 2 ? unleet(c) : 0; }
+    if (!this.hasPrefix(a, b, c) && !(n == 5 && c == 0x69 && this.hasPrefix(a, b, 0x79))) return -1;
+    const tmp = this.tmp.dataStart;
     for (let i = 0; i < n; i++) {
-      let c = <i32>unchecked(buf[from + i]);
-      if (deleet) c = unleet(c);
-      unchecked((this.tmp[i] = <u16>c));
+      let ch = <i32>load<u16>(p + (<usize>i << 1));
+      if (deleet) ch = unleet(ch);
+      store<u16>(tmp + (<usize>i << 1), <u16>ch);
     }
     this.tmpLen = stem(this.tmp, n);
-    const key = this.prefixKey();
-    if ((unchecked(this.prefixes[key >>> 5]) & (1 << (key & 31))) == 0) return -1;
     return this.find();
   }
 }
@@ -176,15 +187,13 @@ export class Tokens {
 export function tokenize(f: Folded, lex: Lexicon, out: Tokens): void {
   out.reset();
   const buf = f.buf;
+  const bp = buf.dataStart; // raw reads: see fold.ts on the shadow stack
   const len = f.len;
   let i = 0;
   let lastEnd = -10;
   while (i < len) {
-    let c = <i32>unchecked(buf[i]);
+    let c = <i32>load<u16>(bp + (<usize>i << 1));
     if (!isWordChar(c) && !(isLeetPunct(c) && leetRunEndsInWord(buf, i, len))) {
-      if (c == 0x27 && i > 0 && i + 1 < len && isAlnum(<i32>unchecked(buf[i - 1])) && isAlnum(<i32>unchecked(buf[i + 1]))) {
-        // "don't" → "dont": handled by the token loop below, never reached here.
-      }
       i++;
       continue;
     }
@@ -193,10 +202,10 @@ export function tokenize(f: Folded, lex: Lexicon, out: Tokens): void {
     let leet = 0;
     let apostrophes = 0;
     while (i < len) {
-      c = <i32>unchecked(buf[i]);
+      c = <i32>load<u16>(bp + (<usize>i << 1));
       if (isWordChar(c)) { if (isDigit(c)) leet++; else letters++; i++; continue; }
       if (isLeetPunct(c) && leetRunEndsInWord(buf, i, len)) { leet++; i++; continue; }
-      if (c == 0x27 && i + 1 < len && i > start && isAlnum(<i32>unchecked(buf[i + 1]))) { apostrophes++; i++; continue; }
+      if (c == 0x27 && i + 1 < len && i > start && isAlnum(<i32>load<u16>(bp + (<usize>(i + 1) << 1)))) { apostrophes++; i++; continue; }
       break;
     }
     const gap = start - lastEnd;
@@ -204,11 +213,11 @@ export function tokenize(f: Folded, lex: Lexicon, out: Tokens): void {
     const n = i - start;
     if (n == 1) {
       // Single characters separated by one character each may spell a word out.
-      if (gap > 1) flushRun(out, lex);
+      if (gap > 1 && out.runLen > 0) flushRun(out, lex);
       if (out.runLen < out.run.length) unchecked((out.run[out.runLen++] = <u16>(letters > 0 ? c0(buf, start) : unleet(c0(buf, start)))));
       continue;
     }
-    flushRun(out, lex);
+    if (out.runLen > 0) flushRun(out, lex);
     const deleet = leet > 0 && letters > 0;
     let id: i32;
     if (apostrophes > 0) id = lookupWithout(buf, start, i, lex, deleet);
