@@ -137,7 +137,7 @@ class Run {
 
   /** Text parts, and text files (data: URLs) as documents. */
   content(c: JsonValue, target: string, index: i32, scanText: bool): void {
-    if (c.kind == Kind.Str) { if (scanText) this.text(c.str, 0, c.str.length, target, index); return; }
+    if (c.kind == Kind.Str) { if (scanText) this.text(c.src, c.from, c.to, target, index); return; }
     if (c.kind != Kind.Arr) return;
     for (let i = 0; i < c.items.length; i++) {
       const part = c.items[i];
@@ -150,8 +150,8 @@ class Run {
         const doc = textOfDataUrl(file.text("file_data"));
         this.text(doc, 0, doc.length, "document", index);
       } else if (scanText) {
-        const t = part.text("text");
-        if (t.length > 0) this.text(t, 0, t.length, target, index);
+        const t = part.span("text");
+        if (t !== null && t.to > t.from) this.text(t.src, t.from, t.to, target, index);
       }
     }
   }

@@ -5,7 +5,10 @@ export const enum Kind { Null, Bool, Num, Str, Arr, Obj }
 
 export class JsonValue {
   kind: Kind;
-  str: string = "";
+  /** A string value is the span src[from, to) when it had no escapes (no copy), else `src` itself. */
+  src: string = "";
+  from: i32 = 0;
+  to: i32 = 0;
   items: Array<JsonValue> = [];
   keys: Array<string> = [];
   constructor(kind: Kind) { this.kind = kind; }
@@ -15,10 +18,20 @@ export class JsonValue {
     return null;
   }
 
+  get str(): string {
+    return this.from == 0 && this.to == this.src.length ? this.src : this.src.substring(this.from, this.to);
+  }
+
   /** The string at `key`, or "" when absent or not a string. */
   text(key: string): string {
     const v = this.get(key);
     return v !== null && v.kind == Kind.Str ? v.str : "";
+  }
+
+  /** The string at `key` as a span (or null): long texts are scanned in place. */
+  span(key: string): JsonValue | null {
+    const v = this.get(key);
+    return v !== null && v.kind == Kind.Str ? v : null;
   }
 }
 
@@ -53,7 +66,7 @@ class Reader {
       if (depth > MAX_DEPTH) return this.skip();
       return c == 0x7b ? this.object(depth) : this.array(depth);
     }
-    if (c == 0x22) { const v = new JsonValue(Kind.Str); v.str = this.string(); return v; }
+    if (c == 0x22) return this.stringValue();
     if (c == 0x74) return this.word("true", Kind.Bool);
     if (c == 0x66) return this.word("false", Kind.Bool);
     if (c == 0x6e) return this.word("null", Kind.Null);
@@ -95,6 +108,26 @@ class Reader {
     }
     if (this.i == start) return this.fail();
     return new JsonValue(Kind.Num);
+  }
+
+  /** Like string(), but an escape-free string stays a span of the input. */
+  stringValue(): JsonValue {
+    const v = new JsonValue(Kind.Str);
+    const s = this.s;
+    const start = this.i + 1;
+    const p = changetype<usize>(s);
+    const n = s.length;
+    let i = start;
+    while (i < n) {
+      const c = <i32>load<u16>(p + (<usize>i << 1));
+      if (c == 0x22) { this.i = i + 1; v.src = s; v.from = start; v.to = i; return v; }
+      if (c == 0x5c) break;
+      i++;
+    }
+    const decoded = this.string();
+    v.src = decoded;
+    v.to = decoded.length;
+    return v;
   }
 
   string(): string {
