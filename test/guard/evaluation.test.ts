@@ -1,9 +1,9 @@
 // The labelled-set evaluation: every prompt of test/guard/dataset through the built .wasm (log mode),
 // recall per labelled category, precision per reported category, false-positive rate on the benign
 // prompts. Our set (written for this guard, patterns tuned on it): recall ≥ 0.9 overall and per
-// category, FPR ≤ 5%. Held-out set (zachz/prompt-injection-benchmark, not written by us): recall
-// ≥ 0.55 and FPR ≤ 5% — it counts generic jailbreak and social-engineering requests as injections,
-// which phrase patterns mostly do not see (the README shows the per-category numbers).
+// category, FPR ≤ 5%. Held-out sets (heldout-*.jsonl, not written by us; see dataset/README.md):
+// recall ≥ 0.55 and FPR ≤ 5% each — they count generic jailbreak and social-engineering requests as
+// injections, which phrase patterns mostly do not see.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -76,12 +76,14 @@ describe("labelled-set evaluation", () => {
     expect(r.fpr).toBeLessThanOrEqual(0.05);
   });
 
-  test("held-out set (prompts we did not write): recall ≥ 0.55, false positives ≤ 5%", async () => {
+  test("held-out sets (prompts we did not write), each: recall ≥ 0.55, false positives ≤ 5%", async () => {
     const rows = load(true);
-    expect(rows.length).toBeGreaterThanOrEqual(200);
-    const r = await evaluate(guard, rows);
-    print("held-out set", r, rows);
-    expect(r.recall).toBeGreaterThanOrEqual(0.55);
-    expect(r.fpr).toBeLessThanOrEqual(0.05);
+    expect(rows.length).toBeGreaterThanOrEqual(400);
+    for (const file of new Set(rows.map((r) => r.file))) {
+      const part = rows.filter((r) => r.file === file);
+      const r = await evaluate(guard, part);
+      print(`held-out ${file}`, r, part);
+      expect({ file, recallOk: r.recall >= 0.55, fprOk: r.fpr <= 0.05 }).toEqual({ file, recallOk: true, fprOk: true });
+    }
   });
 });
