@@ -201,9 +201,10 @@ export function tokenize(f: Folded, lex: Lexicon, out: Tokens): void {
     let letters = 0;
     let leet = 0;
     let apostrophes = 0;
+    let h: u32 = 2166136261;
     while (i < len) {
       c = <i32>load<u16>(bp + (<usize>i << 1));
-      if (isWordChar(c)) { if (isDigit(c)) leet++; else letters++; i++; continue; }
+      if (isWordChar(c)) { if (isDigit(c)) leet++; else letters++; h = (h ^ <u32>c) * 16777619; i++; continue; }
       if (isLeetPunct(c) && leetRunEndsInWord(buf, i, len)) { leet++; i++; continue; }
       if (c == 0x27 && i + 1 < len && i > start && isAlnum(<i32>load<u16>(bp + (<usize>(i + 1) << 1)))) { apostrophes++; i++; continue; }
       break;
@@ -221,6 +222,7 @@ export function tokenize(f: Folded, lex: Lexicon, out: Tokens): void {
     const deleet = leet > 0 && letters > 0;
     let id: i32;
     if (apostrophes > 0) id = lookupWithout(buf, start, i, lex, deleet);
+    else if (leet == 0) id = cachedLookup(lex, buf, start, i, h);
     else {
       id = lex.lookupSpan(buf, start, i, deleet);
       if (deleet && id >= 0) out.tricks |= TRICK_LEET;
@@ -246,6 +248,27 @@ function addAtParts(out: Tokens, lex: Lexicon, buf: Uint16Array, from: i32, to: 
       s = k + 1;
     }
   }
+}
+
+// Token → word id for plain tokens, remembered across calls: the same common words come back in
+// every request, and a hit skips stemming and the table probe.
+const CACHE_SIZE: i32 = 2048;
+const cacheHash = new StaticArray<u32>(CACHE_SIZE);
+const cacheLen = new StaticArray<i32>(CACHE_SIZE);
+const cacheId = new StaticArray<i32>(CACHE_SIZE);
+
+function cachedLookup(lex: Lexicon, buf: Uint16Array, from: i32, to: i32, h: u32): i32 {
+  const n = to - from;
+  const slot = <usize>((h ^ (h >>> 15)) & <u32>(CACHE_SIZE - 1));
+  const hp = changetype<usize>(cacheHash) + (slot << 2);
+  const lp = changetype<usize>(cacheLen) + (slot << 2);
+  const ip = changetype<usize>(cacheId) + (slot << 2);
+  if (load<i32>(lp) == n && load<u32>(hp) == h) return load<i32>(ip);
+  const id = lex.lookupSpan(buf, from, to, false);
+  store<u32>(hp, h);
+  store<i32>(lp, n);
+  store<i32>(ip, id);
+  return id;
 }
 
 @inline function c0(buf: Uint16Array, i: i32): i32 { return <i32>unchecked(buf[i]); }
