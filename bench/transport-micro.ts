@@ -1,6 +1,6 @@
 // The upstream client alone: Bun's fetch against our HTTP/1.1 client (src/transport/http1-client.ts),
 // both with keep-alive, against a local Bun.serve upstream in another process. Per client: p50/p99
-// of one request at a time, and requests/s with 64 in flight, for a JSON answer (Content-Length)
+// of one request at a time, and requests/s (and the client's CPU per request) with 64 in flight, for a JSON answer (Content-Length)
 // and an SSE answer (20 events, chunked). Clients alternate over several rounds; medians reported.
 //
 //   bun bench/transport-micro.ts            (BENCH_QUICK=1 for a short run)
@@ -50,7 +50,8 @@ async function latency(call: Fetch, url: string, n: number): Promise<{ p50: numb
   return { p50: percentile(us, 50), p99: percentile(us, 99) };
 }
 
-async function throughput(call: Fetch, url: string, ms: number, inFlight = 64): Promise<number> {
+/** Requests/s with `inFlight` loops, and the client process's CPU µs per request (steadier on a shared machine). */
+async function throughput(call: Fetch, url: string, ms: number, inFlight = 64): Promise<{ rps: number; cpuUs: number }> {
   let done = 0;
   let running = true;
   const worker = async () => {
@@ -63,11 +64,14 @@ async function throughput(call: Fetch, url: string, ms: number, inFlight = 64): 
   await Bun.sleep(ms / 5); // warm-up: connections opened, JIT settled
   const start = done;
   const t = performance.now();
+  const cpu = process.cpuUsage();
   await Bun.sleep(ms);
-  const rate = ((done - start) * 1000) / (performance.now() - t);
+  const used = process.cpuUsage(cpu);
+  const served = done - start;
+  const rate = (served * 1000) / (performance.now() - t);
   running = false;
   await Promise.all(workers);
-  return rate;
+  return { rps: rate, cpuUs: (used.user + used.system) / served };
 }
 
 const upstream = Bun.spawn(pinned(PROXY_CPU, [BUN, import.meta.path, "--upstream"]), { stdout: "pipe", stderr: "inherit" });
@@ -90,30 +94,32 @@ const clients: Record<string, Fetch> = { fetch: (u, i) => fetch(u, { ...i, decom
 const rounds = QUICK ? 1 : 3;
 const n = QUICK ? 2_000 : 10_000;
 const ms = QUICK ? 1_000 : 3_000;
-const results: Record<string, { p50: number[]; p99: number[]; rps: number[] }> = {};
+const results: Record<string, { p50: number[]; p99: number[]; rps: number[]; cpu: number[] }> = {};
 for (let round = 0; round < rounds; round++) {
   for (const path of ["/json", "/sse"]) {
     for (const [name, call] of Object.entries(clients)) {
       const key = `${name} ${path}`;
-      const r = (results[key] ??= { p50: [], p99: [], rps: [] });
+      const r = (results[key] ??= { p50: [], p99: [], rps: [], cpu: [] });
       const l = await latency(call, `http://127.0.0.1:${port}${path}`, n);
       r.p50.push(l.p50);
       r.p99.push(l.p99);
-      r.rps.push(await throughput(call, `http://127.0.0.1:${port}${path}`, ms));
+      const t = await throughput(call, `http://127.0.0.1:${port}${path}`, ms);
+      r.rps.push(t.rps);
+      r.cpu.push(t.cpuUs);
     }
   }
 }
 upstream.kill();
 
-console.log(`| client | answer | p50 µs (c=1) | p99 µs (c=1) | requests/s (64 in flight) |`);
-console.log(`|---|---|---|---|---|`);
+console.log(`| client | answer | p50 µs (c=1) | p99 µs (c=1) | requests/s (64 in flight) | client CPU µs/request (64 in flight) |`);
+console.log(`|---|---|---:|---:|---:|---:|`);
 for (const [key, r] of Object.entries(results)) {
   const [name, path] = key.split(" ");
-  console.log(`| ${name} | ${path === "/sse" ? "SSE, 20 events (chunked)" : "JSON (Content-Length)"} | ${median(r.p50).toFixed(1)} | ${median(r.p99).toFixed(1)} | ${fmtInt(median(r.rps))} |`);
+  console.log(`| ${name} | ${path === "/sse" ? "SSE, 20 events (chunked)" : "JSON (Content-Length)"} | ${median(r.p50).toFixed(1)} | ${median(r.p99).toFixed(1)} | ${fmtInt(median(r.rps))} | ${median(r.cpu).toFixed(1)} |`);
 }
 for (const path of ["/json", "/sse"]) {
   const f = results[`fetch ${path}`]!;
   const h = results[`http1 ${path}`]!;
-  console.log(`${path}: http1/fetch p50 ${(median(h.p50) / median(f.p50)).toFixed(2)}×, requests/s ${(median(h.rps) / median(f.rps)).toFixed(2)}× (${rounds} rounds, medians)`);
+  console.log(`${path}: http1/fetch p50 ${(median(h.p50) / median(f.p50)).toFixed(2)}×, requests/s ${(median(h.rps) / median(f.rps)).toFixed(2)}×, CPU/request ${(median(h.cpu) / median(f.cpu)).toFixed(2)}× (${rounds} rounds, medians)`);
 }
 process.exit(0);
