@@ -18,7 +18,9 @@ export interface ExchangeOwner {
 
 export class Exchange {
   private phase = Phase.Head;
+  /** The head so far, when it came in more than one piece: `pendingLength` bytes of this store. */
   private pending: Uint8Array | undefined;
+  private pendingLength = 0;
   private searched = 0;
   private framing: Framing = { kind: "none" };
   private remaining = 0;
@@ -54,15 +56,16 @@ export class Exchange {
     this.received = true;
     while (data.length > 0) {
       if (this.phase === Phase.Head) {
-        const buffer = this.pending === undefined ? data : Buffer.concat([this.pending, data]);
+        const buffer = this.pending === undefined ? data : this.append(data);
         const end = findHeadEnd(buffer, this.searched - 3);
         if (end < 0 || end > this.maxHeaderBytes) {
           if (buffer.length > this.maxHeaderBytes) throw new Http1ProtocolError(`the response head exceeds ${this.maxHeaderBytes} bytes`);
-          this.pending = buffer;
+          if (this.pending === undefined) this.append(data);
           this.searched = buffer.length;
           return;
         }
         this.pending = undefined;
+        this.pendingLength = 0;
         this.searched = 0;
         const head = parseHead(buffer, end, this.method);
         data = view(buffer, end, buffer.length);
@@ -86,6 +89,23 @@ export class Exchange {
       const head = this.head!;
       this.owner.finished(head.reusable, head.idleHintMs);
     }
+  }
+
+  /**
+   * Adds `data` to the head received so far and returns all of it. The store grows by doubling, so
+   * a head trickling in a byte at a time costs linear time, not quadratic.
+   */
+  private append(data: Uint8Array): Uint8Array {
+    const length = this.pendingLength + data.length;
+    let store = this.pending;
+    if (store === undefined || store.length < length) {
+      const grown = new Uint8Array(Math.max(length, (store?.length ?? 0) * 2, 1024));
+      if (store !== undefined) grown.set(store.subarray(0, this.pendingLength));
+      store = this.pending = grown;
+    }
+    store.set(data, this.pendingLength);
+    this.pendingLength = length;
+    return store.subarray(0, length);
   }
 
   /** The connection closed or failed (`cause`); no more bytes will come. */
