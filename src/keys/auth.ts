@@ -108,7 +108,9 @@ function found(ex: Exchange, keys: AppKeys, presented: string, count: boolean): 
     // Other instances check this key's budget against the shared store: its spend goes there now, not at the next flush.
     const ledger = record.budget !== null && ex.gen.ledger?.shared === true ? ex.gen.ledger : undefined;
     recorder.onEnd = (rec) => {
-      keys.count(record.id, rec.status >= 400 || rec.errorKind !== undefined, rec.promptTokens ?? 0, rec.completionTokens ?? 0, rec.costPico ?? 0n);
+      // A cache hit's tokens were saved, not used: the key is counted a request and no tokens.
+      const hit = rec.cache === "hit";
+      keys.count(record.id, rec.status >= 400 || rec.errorKind !== undefined, hit ? 0 : rec.promptTokens ?? 0, hit ? 0 : rec.completionTokens ?? 0, rec.costPico ?? 0n);
       if (ledger !== undefined && rec.costPico !== undefined && rec.costPico !== 0n) ledger.flushSoon();
     };
   }

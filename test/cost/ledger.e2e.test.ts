@@ -196,3 +196,24 @@ test("ledger.enabled: false — nothing is recorded and /admin/usage says the le
     await off.stop();
   }
 });
+
+test("a cache hit counts as a request of its key, with no tokens used and nothing spent", async () => {
+  const g = await startInProcess({ ...config(), store: `sqlite:${join(dir, "hits.db")}` }, {}, { clock: () => now });
+  try {
+    const a = adminOf({ baseURL: g.url });
+    const k = await newAppKey(a, { name: "cached" });
+    const ask = () => fetch(`${g.url}/v1/chat/completions`, {
+      method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${k.key}` },
+      body: JSON.stringify({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "same question" }], temperature: 0 }),
+    }).then(async (r) => (await r.text(), r.headers.get("x-butter-cache")));
+    expect(await ask()).toBe("miss");
+    expect(await ask()).toBe("hit");
+    const usage = (await a("GET", `/admin/keys/${k.id}`)).body.usage;
+    expect(usage).toMatchObject({ requests: 2, prompt_tokens: 11, completion_tokens: 7 });
+    const row = (await a("GET", "/admin/usage?group_by=key")).body.data.find((r: { group: string }) => r.group === k.id);
+    expect(row).toMatchObject({ requests: 2, prompt_tokens: 11, cache_hits: 1 });
+    expect(row.saved_usd).toBe(row.cost_usd);
+  } finally {
+    await g.stop();
+  }
+});
