@@ -158,6 +158,10 @@ export function fold(s: string, from: i32, to: i32, out: Folded): void {
   let runHex = true;
   let hexPairs = 0;
   let escapes = 0;
+  let morse = 0; // ".", "-", "/", "|", "_" and spaces in a row
+  let morseSeen = 0; // 1: a dot, 2: a dash
+  let runBinary = true;
+  let binaryGroups = 0;
   for (let i = from; i < to; i++) {
     let cp = <u32>load<u16>(src + (<usize>i << 1));
     if (cp < 0x80) {
@@ -195,22 +199,34 @@ export function fold(s: string, from: i32, to: i32, out: Folded): void {
       store<u16>(dst + (<usize>(n++) << 1), <u16>c);
       prevLatin = (cls & LETTER) != 0;
       // Hints for the decoding pass, so plain text never pays for it.
+      if (c == 0x2e || c == 0x2d || c == 0x20 || c == 0x2f || c == 0x7c || c == 0x5f) {
+        morse++;
+        if (c == 0x2e) morseSeen |= 1;
+        else if (c == 0x2d || c == 0x5f) morseSeen |= 2;
+        if (morse >= 16 && morseSeen == 3) out.encodedHint = true;
+      } else { morse = 0; morseSeen = 0; }
       if (cls & B64) {
         run++;
         if (!(cls & HEX)) runHex = false;
+        if (c != 0x30 && c != 0x31) runBinary = false;
       } else {
         if (run >= 16) out.encodedHint = true;
+        else if (run == 8 && runBinary) { if (++binaryGroups >= 3) out.encodedHint = true; }
         else if (run == 2 && runHex) { if (++hexPairs >= 8) out.encodedHint = true; }
         else if (run > 0) hexPairs = 0;
         run = 0;
         runHex = true;
-        if (c == 0x25 || c == 0x5c) { if (++escapes >= 4) out.encodedHint = true; }
+        runBinary = true;
+        if (c == 0x25 || c == 0x5c || c == 0x26) { if (++escapes >= 4) out.encodedHint = true; }
       }
       continue;
     }
     if (run >= 16) out.encodedHint = true;
     run = 0;
     runHex = true;
+    runBinary = true;
+    morse = 0;
+    morseSeen = 0;
     if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < to) {
       const lo = <u32>load<u16>(src + (<usize>(i + 1) << 1));
       if (lo >= 0xdc00 && lo <= 0xdfff) { cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00); i++; }

@@ -2,7 +2,7 @@
 // accepts, so one pass over the tokens tries only the patterns a token can start.
 import { Folded, fold } from "./fold";
 import { Lexicon, Tokens, stemString } from "./words";
-import { DEFS, PatternDef, definePatterns, ROT13_TRIGGERS, SIGNAL, MARKER } from "./patterns";
+import { DEFS, PatternDef, definePatterns, SHIFT_TRIGGERS, SIGNAL, MARKER } from "./patterns";
 
 const DEFAULT_GAP: i32 = 3;
 
@@ -49,7 +49,8 @@ export class Compiled {
   markersLine: Array<Marker> = [];
   /** 1 where some marker starts with that ASCII character. */
   markerFirst: StaticArray<u8> = new StaticArray<u8>(128);
-  rot13Trigger: Uint8Array = new Uint8Array(0);
+  /** The Caesar shift (1..25) a word is a trigger word shifted by, else 0. */
+  shiftTrigger: Uint8Array = new Uint8Array(0);
   reverseTrigger: Uint8Array = new Uint8Array(0);
 }
 
@@ -87,11 +88,11 @@ function compilePhrase(c: Compiled, index: i32, def: PatternDef): Phrase {
   return p;
 }
 
-function rot13(w: string): string {
+function shifted(w: string, k: i32): string {
   const codes = new Array<i32>(w.length);
   for (let i = 0; i < w.length; i++) {
     const ch = w.charCodeAt(i);
-    codes[i] = ch >= 0x61 && ch <= 0x7a ? ((ch - 0x61 + 13) % 26) + 0x61 : ch;
+    codes[i] = ch >= 0x61 && ch <= 0x7a ? ((ch - 0x61 + k) % 26) + 0x61 : ch;
   }
   return String.fromCharCodes(codes);
 }
@@ -113,17 +114,21 @@ export function compile(): Compiled {
       c.markers.push(new Marker(i, line ? def.text.substring(1) : def.text, line));
     } else c.phrases.push(compilePhrase(c, i, def));
   }
-  const rot = new Array<i32>();
+  // Words some pattern names are not triggers: plain text must not pay for a rescan.
+  const plain = c.lex.count;
+  const shiftIds = new Array<i32>();
+  const shifts = new Array<i32>();
   const rev = new Array<i32>();
-  for (let i = 0; i < ROT13_TRIGGERS.length; i++) {
-    const w = ROT13_TRIGGERS[i];
-    rot.push(c.lex.intern(stemString(rot13(w))));
+  for (let i = 0; i < SHIFT_TRIGGERS.length; i++) {
+    const w = SHIFT_TRIGGERS[i];
+    for (let k = 1; k < 26; k++) { shiftIds.push(c.lex.intern(stemString(shifted(w, k)))); shifts.push(k); }
     rev.push(c.lex.intern(stemString(reversed(w))));
   }
   const n = c.lex.count;
-  c.rot13Trigger = new Uint8Array(n);
+  c.shiftTrigger = new Uint8Array(n);
   c.reverseTrigger = new Uint8Array(n);
-  for (let i = 0; i < rot.length; i++) { c.rot13Trigger[rot[i]] = 1; c.reverseTrigger[rev[i]] = 1; }
+  for (let i = 0; i < shiftIds.length; i++) if (shiftIds[i] >= plain && c.shiftTrigger[shiftIds[i]] == 0) c.shiftTrigger[shiftIds[i]] = <u8>shifts[i];
+  for (let i = 0; i < rev.length; i++) if (rev[i] >= plain) c.reverseTrigger[rev[i]] = 1;
   const counts = new Int32Array(n + 1);
   for (let k = 0; k < c.phrases.length; k++) {
     const first = c.phrases[k].slots[0];
@@ -222,14 +227,17 @@ export function matchPhrases(c: Compiled, t: Tokens, hits: Hits): void {
   }
 }
 
-/** Whether any token asks for a rot13 (1) or reversed (2) rescan. */
+export const TRIGGER_REVERSED: i32 = 1 << 26;
+
+/** The rescans some token asks for: bit k for a Caesar shift by k (1..25), TRIGGER_REVERSED for reversal. */
 export function decodeTriggers(c: Compiled, t: Tokens): i32 {
   let r = 0;
   for (let pos = 0; pos < t.n; pos++) {
     const id = unchecked(t.ids[pos]);
     if (id < 0) continue;
-    if (unchecked(c.rot13Trigger[id])) r |= 1;
-    if (unchecked(c.reverseTrigger[id])) r |= 2;
+    const k = <i32>unchecked(c.shiftTrigger[id]);
+    if (k != 0) r |= 1 << k;
+    if (unchecked(c.reverseTrigger[id])) r |= TRIGGER_REVERSED;
   }
   return r;
 }

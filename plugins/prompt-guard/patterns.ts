@@ -55,6 +55,11 @@ export const SIG_REVERSED: i32 = 12;
 export const SIG_MARKDOWN_BEACON: i32 = 13;
 export const SIG_URL_PLACEHOLDER: i32 = 14;
 export const SIG_URL_OPEN_PARAMETER: i32 = 15;
+export const SIG_CAESAR: i32 = 16;
+export const SIG_MORSE: i32 = 17;
+export const SIG_BINARY: i32 = 18;
+export const SIG_ENTITIES: i32 = 19;
+export const SIG_UNICODE_ESCAPES: i32 = 20;
 
 export function definePatterns(): void {
   if (DEFS.length > 0) return;
@@ -74,6 +79,11 @@ export function definePatterns(): void {
   s("exfiltration.markdown_beacon_url", EXFILTRATION, 1);
   s("exfiltration.url_placeholder", EXFILTRATION, 0.6);
   s("exfiltration.url_open_parameter", EXFILTRATION, 0.5);
+  s("encoded.caesar_payload", ENCODED, 1);
+  s("encoded.morse_payload", ENCODED, 1);
+  s("encoded.binary_payload", ENCODED, 1);
+  s("encoded.html_entities_payload", ENCODED, 1);
+  s("encoded.unicode_escapes_payload", ENCODED, 1);
 
   // instruction_override: telling the model to drop what it was told.
   w("override.ignore_previous", OVERRIDE, 1, `${FORGET} ~3 ${EARLIER} ~3 ${RULES} !my|css|style|stylesheet|selector|warning|warnings|error|errors|lint|eslint|git|commit|commits|file|files`);
@@ -307,5 +317,6 @@ export function definePatterns(): void {
   w("tool.grant_access", TOOL_ABUSE, 0.6, "grant|give|add ~3 admin|administrator|root|owner|full|write ~1 access|rights|privileges|permissions|role ~4 to|for");
 }
 
-/** Words whose rot13 or reversal, met in a text, make the guard rescan it decoded. */
-export const ROT13_TRIGGERS: StaticArray<string> = ["ignore", "disregard", "instructions", "previous", "system", "prompt", "password", "forget", "reveal", "secret"];
+/** Words whose Caesar shift (any of the 25, rot13 included) or reversal, met in a text, make the guard rescan it decoded. */
+export const SHIFT_TRIGGERS: StaticArray<string> = ["ignore", "disregard", "instructions", "previous", "system", "prompt", "password", "forget", "reveal", "secret",
+  "rules", "guidelines", "restrictions", "unfiltered", "uncensored", "jailbreak", "bypass", "developer", "hidden", "safety"];

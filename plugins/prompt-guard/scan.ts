@@ -1,11 +1,14 @@
 // Scanning one text: fold, tokenize, match phrases and markers, add the Unicode signals, and
-// decode what looks encoded (base64, hex, %XX, rot13, reversed) to scan it again, one level down.
+// decode what looks encoded (base64, hex, %XX, Caesar shifts, reversed text, Morse, binary, HTML
+// entities, \u escapes) to scan it again, one level down.
 import { Folded, fold, TRICK_ENCODED, TRICK_LEET, TRICK_SPACED } from "./fold";
 import { urlBeacons } from "./beacons";
 import { Tokens, tokenize } from "./words";
-import { Compiled, Hits, matchPhrases, matchMarkers, decodeTriggers } from "./matcher";
+import { Compiled, Hits, matchPhrases, matchMarkers, decodeTriggers, TRIGGER_REVERSED } from "./matcher";
+import { decodeBinary, decodeEntities, decodeMorse, decodeUnicodeEscapes } from "./ciphers";
 import { DEFS, SIG_ZERO_WIDTH_MANY, SIG_ZERO_WIDTH, SIG_BIDI_IN_WORD, SIG_BIDI, SIG_MIXED_SCRIPT_MANY, SIG_MIXED_SCRIPT,
-  SIG_TAGS, SIG_OBFUSCATED_HIT, SIGNAL, SIG_BASE64, SIG_HEX, SIG_URL_ENCODED, SIG_ROT13, SIG_REVERSED } from "./patterns";
+  SIG_TAGS, SIG_OBFUSCATED_HIT, SIGNAL, SIG_BASE64, SIG_HEX, SIG_URL_ENCODED, SIG_ROT13, SIG_REVERSED,
+  SIG_CAESAR, SIG_MORSE, SIG_BINARY, SIG_ENTITIES, SIG_UNICODE_ESCAPES } from "./patterns";
 import { hexValue } from "./json";
 
 export class Settings {
@@ -62,9 +65,18 @@ export class Scanner {
 
     urlBeacons(s, from, to, hits);
     if (this.settings.decode && depth < MAX_DEPTH) {
-      if (triggers & 1) this.rescanTransformed(f, L, hits, depth, SIG_ROT13, true);
-      if (triggers & 2) this.rescanTransformed(f, L, hits, depth, SIG_REVERSED, false);
-      if (f.encodedHint) this.decodeRuns(s, from, to, hits, depth);
+      // At most two shifts: a shifted text names several trigger words, all under the same shift.
+      let shifts = triggers & ~TRIGGER_REVERSED;
+      for (let tries = 0; shifts != 0 && tries < 2; tries++) {
+        const k = ctz(shifts);
+        shifts &= shifts - 1;
+        this.rescanTransformed(f, L, hits, depth, k == 13 ? SIG_ROT13 : SIG_CAESAR, 26 - k);
+      }
+      if (triggers & TRIGGER_REVERSED) this.rescanTransformed(f, L, hits, depth, SIG_REVERSED, 0);
+      if (f.encodedHint) {
+        this.decodeRuns(s, from, to, hits, depth);
+        this.decodeCiphers(s, from, to, hits, depth);
+      }
     }
 
     const v = new Verdict();
@@ -76,7 +88,7 @@ export class Scanner {
       if (d.kind != SIGNAL) phraseHit = true;
       v.score += d.weight;
       if (v.best < 0 || d.weight > DEFS[v.best].weight) v.best = hits.list[i];
-      if (hits.list[i] >= SIG_BASE64 && hits.list[i] <= SIG_REVERSED) v.tricks |= TRICK_ENCODED;
+      if ((hits.list[i] >= SIG_BASE64 && hits.list[i] <= SIG_REVERSED) || (hits.list[i] >= SIG_CAESAR && hits.list[i] <= SIG_UNICODE_ESCAPES)) v.tricks |= TRICK_ENCODED;
     }
     // A suspicious phrase written with a bypass trick is worse than either alone.
     const obfuscation = ftricks | (tokensTricks & (TRICK_LEET | TRICK_SPACED));
@@ -93,13 +105,13 @@ export class Scanner {
     matchMarkers(this.c, f, hits);
   }
 
-  /** rot13 or reversal of the folded text, matched again; a hit there is an encoded payload. */
-  rescanTransformed(f: Folded, L: Level, hits: Hits, depth: i32, signal: i32, rot: bool): void {
+  /** The folded text shifted by `rot` letters (1..25), or reversed (0), matched again; a hit there is an encoded payload. */
+  rescanTransformed(f: Folded, L: Level, hits: Hits, depth: i32, signal: i32, rot: i32): void {
     const aux = L.aux;
     aux.reset();
     for (let i = 0; i < f.len; i++) {
-      let ch = rot ? f.at(i) : f.at(f.len - 1 - i);
-      if (rot && ch >= 0x61 && ch <= 0x7a) ch = ((ch - 0x61 + 13) % 26) + 0x61;
+      let ch = rot != 0 ? f.at(i) : f.at(f.len - 1 - i);
+      if (rot != 0 && ch >= 0x61 && ch <= 0x7a) ch = ((ch - 0x61 + rot) % 26) + 0x61;
       aux.push(ch);
     }
     const inner = this.levels[depth + 1];
@@ -161,11 +173,41 @@ export class Scanner {
     if (percents >= 6) this.tryDecoded(decodePercent(s, from, to), hits, depth, SIG_URL_ENCODED);
   }
 
+  /** Morse, binary, HTML entities and \u escapes, decoded in place (a few units at least) and scanned. */
+  decodeCiphers(s: string, from: i32, to: i32, hits: Hits, depth: i32): void {
+    let amps = 0, escapes = 0, bits = 0, morse = 0;
+    for (let i = from; i < to; i++) {
+      const c = s.charCodeAt(i);
+      if (c == 0x26) amps++;
+      else if (c == 0x5c && i + 1 < to && (s.charCodeAt(i + 1) | 0x20) == 0x75) escapes++;
+      else if (c == 0x30 || c == 0x31) bits++;
+      else if (c == 0x2e || c == 0x2d || c == 0x5f) morse++;
+    }
+    // Decoded text is judged by what it adds: a benign text with a weak phrase must not count twice.
+    const base = plainScore(hits);
+    if (amps >= 3) this.tryGain(decodeEntities(s, from, to, 3), hits, depth, SIG_ENTITIES, base);
+    if (escapes >= 3) this.tryGain(decodeUnicodeEscapes(s, from, to, 3), hits, depth, SIG_UNICODE_ESCAPES, base);
+    if (bits >= 24) this.tryGain(decodeBinary(s, from, to, 3), hits, depth, SIG_BINARY, base);
+    if (morse >= 12) this.tryGain(decodeMorse(s, from, to, 5), hits, depth, SIG_MORSE, base);
+  }
+
+  tryGain(text: string, hits: Hits, depth: i32, signal: i32, base: f64): void {
+    if (text.length < 8) return;
+    const inner = this.scanAt(text, 0, text.length, depth + 1);
+    if (inner.best >= 0 && inner.score - base >= 0.6) hits.add(signal);
+  }
+
   tryDecoded(text: string, hits: Hits, depth: i32, signal: i32): void {
     if (text.length < 8 || !mostlyPrintable(text)) return;
     const inner = this.scanAt(text, 0, text.length, depth + 1);
     if (inner.best >= 0 && (inner.score >= 0.6)) hits.add(signal);
   }
+}
+
+function plainScore(h: Hits): f64 {
+  let score: f64 = 0;
+  for (let i = 0; i < h.list.length; i++) score += DEFS[h.list[i]].weight;
+  return score;
 }
 
 @inline function isBase64Char(c: i32): bool {
