@@ -112,7 +112,9 @@ function isBidiControl(cp: u32): bool {
 function isIgnorable(cp: u32): bool {
   return cp == 0x00ad || cp == 0x200e || cp == 0x200f || cp == 0x061c || (cp >= 0xfe00 && cp <= 0xfe0f) ||
     (cp >= 0xe0100 && cp <= 0xe01ef) || (cp >= 0x0300 && cp <= 0x036f) || (cp >= 0x1ab0 && cp <= 0x1aff) ||
-    (cp >= 0x1dc0 && cp <= 0x1dff) || (cp >= 0x20d0 && cp <= 0x20ff) || (cp >= 0xfe20 && cp <= 0xfe2f);
+    (cp >= 0x1dc0 && cp <= 0x1dff) || (cp >= 0x20d0 && cp <= 0x20ff) || (cp >= 0xfe20 && cp <= 0xfe2f) ||
+    // Arabic short vowels and shadda: optional in writing, so "انسَ" reads as "انس".
+    (cp >= 0x064b && cp <= 0x065f) || cp == 0x0670;
 }
 
 const LETTER: i32 = 1;

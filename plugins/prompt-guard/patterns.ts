@@ -141,6 +141,98 @@ export function definePatterns(): void {
   m("override.cjk_forget", OVERRIDE, 1, "忘记之前");
   m("override.ja_ignore", OVERRIDE, 1, "指示を無視");
   m("override.ko_ignore", OVERRIDE, 1, "지시를무시");
+  m("override.zh_ignore_your_previous", OVERRIDE, 1, "忽略你之前");
+  m("override.zh_ignore_your_previous2", OVERRIDE, 1, "忽略您之前");
+  m("override.zh_previous_all", OVERRIDE, 0.5, "之前的所有指令");
+  m("override.zh_all_instructions", OVERRIDE, 0.4, "所有指令");
+  m("override.ja_previous_instructions", OVERRIDE, 0.6, "前の指示");
+  m("override.ja_earlier_instructions", OVERRIDE, 0.6, "これまでの指示");
+  m("override.ja_ignore_all", OVERRIDE, 0.6, "すべて無視");
+  m("override.ja_ignore_all2", OVERRIDE, 0.6, "全て無視");
+  m("override.ja_ignoring", OVERRIDE, 0.4, "無視して");
+  m("override.ja_instructions_ignored", OVERRIDE, 1, "指示は無視");
+  m("extraction.zh_system_prompt", EXTRACTION, 0.6, "系统提示词");
+  m("extraction.ja_system_prompt", EXTRACTION, 0.6, "システムプロンプト");
+
+  // Hindi, Arabic, Korean, Turkish, Indonesian, Vietnamese, Polish, Dutch: the override, no-rules persona
+  // and system-prompt requests (inflected forms listed; Korean particles stay on the word).
+  w("override.hindi", OVERRIDE, 1, "निर्देशों|निर्देश|निर्देशो|आदेशों|आदेश|हिदायतों|हिदायत|नियमों ~3 अनदेखा|नजरअंदाज|नज़रअंदाज|नज़रअंदाज़|इग्नोर|उपेक्षा|अवहेलना");
+  w("override.hindi_forget", OVERRIDE, 0.7, "निर्देशों|निर्देश|नियमों|नियम|आदेशों|आदेश ~2 भूल|भुला");
+  w("override.hindi_obey_me", OVERRIDE, 0.5, "सिर्फ|केवल ~2 मेरी|मेरा|मेरे ~2 बात|आदेश|निर्देश|कहना ~1 मानो|मानें|मानना|मानोगे");
+  w("role.hindi_no_rules", ROLE, 1, "बिना|कोई ~2 प्रतिबंध|पाबंदी|सीमा|रोक|नियम|सेंसर ~4 ai|एआई|मॉडल|असिस्टेंट|चैटबॉट");
+  w("extraction.hindi", EXTRACTION, 1, "सिस्टम|गुप्त|छिपे|छुपे|प्रारंभिक|मूल ~1 प्रॉम्प्ट|प्रोम्प्ट|निर्देश|निर्देशों ~3 दिखाओ|दिखाएं|दिखाइए|बताओ|बताएं|बताइए|लिखो|दोहराओ|प्रकट");
+  w("override.arabic", OVERRIDE, 1, "تجاهل|تجاهلي|تجاهلوا|انس|انسى|انسي|أهمل|اهمل|تخط|تخطى|تناس ~3 التعليمات|تعليمات|الأوامر|الاوامر|أوامر|القواعد|التوجيهات|تعليماتك|قواعدك|الإرشادات|الارشادات");
+  w("role.arabic_no_limits", ROLE, 0.7, "بلا|بدون|دون ~2 قيود|قواعد|حدود|رقابة|فلاتر|ضوابط|فلترة");
+  w("role.arabic_you_are_now", ROLE, 0.4, "أنت|انت ~1 الآن|الان");
+  w("extraction.arabic", EXTRACTION, 1, "اكشف|أظهر|اظهر|اعرض|أعطني|اعطني|اطبع|كرر|أخبرني|اخبرني ~4 موجه|تعليمات|رسالة|برومبت|تعليماتك ~1 النظام");
+  w("override.korean", OVERRIDE, 1, "지시|지시를|지시는|지시사항|지시사항을|지시사항은|지침|지침을|지침은|명령|명령을|명령은|규칙|규칙을|규칙은|규칙들을|지시들을|프롬프트를|지시도|규칙도|지침도 ~3 무시하고|무시해|무시해라|무시하세요|무시해줘|무시하라|무시하십시오|잊어버리고|잊어|잊어라|잊으세요|잊어버려|잊어버리세요|잊고");
+  w("role.korean", ROLE, 1, "제한이|제한|제약이|제약|규칙이|필터가|검열이|검열|제한도|규칙도 ~1 없는|없이|없어 ~3 ai|ai야|ai로|ai가|ai입니다|인공지능|인공지능이야|에이아이|모델|챗봇|어시스턴트");
+  w("extraction.korean", EXTRACTION, 1, "시스템|숨겨진|초기|비밀 ~1 프롬프트를|프롬프트|프롬프트는|지시를|지시사항을|지침을 ~3 보여줘|보여주세요|알려줘|알려주세요|출력해|출력하세요|말해줘|공개해|그대로|반복해");
+  w("override.turkish", OVERRIDE, 1, "önceki|yukarıdaki|tüm|bütün|eski|verilen ~3 talimatları|talimatlar|talimatlarını|kuralları|kurallar|kurallarını|yönergeleri|komutları ~2 yok|unut|unutun|görmezden|yoksay|atla");
+  w("role.turkish", ROLE, 1, "kısıtlaması|kısıtlama|kısıtlamasız|sınırsız|filtresiz|sansürsüz|kuralsız|kuralı ~3 olmayan|yok|bir ~3 yapay|ai|asistan|model");
+  w("extraction.turkish", EXTRACTION, 0.8, "sistem ~1 istemini|istemi|talimatlarını|promptunu|mesajını ~2 göster|yaz|söyle|ver|paylaş|tekrarla");
+  w("override.indonesian", OVERRIDE, 1, "abaikan|lupakan|acuhkan|hiraukan ~3 instruksi|perintah|aturan|petunjuk|arahan");
+  w("role.indonesian", ROLE, 1, "ai|asisten|model|kamu ~4 tanpa ~1 batasan|aturan|filter|sensor|batas|etika");
+  w("extraction.indonesian", EXTRACTION, 0.8, "prompt|instruksi ~1 sistem ~2 kamu|anda|mu");
+  w("override.vietnamese", OVERRIDE, 1, "quên|bỏ ~4 quy|hướng|chỉ|mệnh ~0 tắc|dẫn|thị|lệnh ~1 trước|cũ|của|được|đã|ban");
+  w("extraction.vietnamese", EXTRACTION, 1, "lời|chỉ|hướng ~0 nhắc|thị|dẫn ~0 hệ ~0 thống");
+  w("override.polish", OVERRIDE, 1, "zignoruj|ignoruj|zapomnij|pomiń|olej ~4 instrukcje|instrukcji|polecenia|poleceń|zasady|zasadach|reguły|wytyczne|instrukcjach");
+  w("role.polish", ROLE, 1, "ai|asystent|model|jesteś ~4 bez ~2 ograniczeń|zasad|filtrów|cenzury|reguł");
+  w("extraction.polish", EXTRACTION, 0.8, "prompt ~0 systemowy|systemowego");
+  w("override.dutch", OVERRIDE, 1, "negeer|vergeet|negeren|vergeten ~4 instructies|regels|opdrachten|richtlijnen|aanwijzingen|instructie");
+  w("role.dutch", ROLE, 1, "ai|assistent|model|bent ~4 zonder ~2 beperkingen|regels|filters|censuur|grenzen");
+  w("extraction.dutch", EXTRACTION, 0.8, "laat|toon|geef|herhaal ~4 systeemprompt|systeeminstructies");
+
+  // Generic jailbreak prose: consent and age claims, fiction or "hypothetical" wrappers around a
+  // harmful how-to, the grandma exploit, opposite day, refusal suppression, prefix injection,
+  // threats. Mostly weaker weights that must add up: each alone also occurs in ordinary requests.
+  w("role.consent_uncensored", ROLE, 0.8, "consent|consented|adult|18|eighteen|verified ~8 uncensored|unfiltered|unrestricted|explicit|nsfw|uncensor");
+  w("role.drop_filters", ROLE, 0.6, "drop|remove|lose|ditch|disable|kill|lift ~2 the|your|all|those|any ~1 filters|filter|censorship|guardrails|safeguards");
+  w("role.no_reason_to_refuse", ROLE, 0.7, "no|nothing ~1 reason|need|excuse ~3 to|for ~1 refuse|refusing|decline|censor|hold");
+  w("role.harmful_howto", ROLE, 0.6, "how|instructions|recipe|steps|guide|tutorial|way ~4 make|build|cook|synthesize|synthesise|produce|brew|assemble|manufacture|create ~4 bomb|bombs|explosive|explosives|meth|methamphetamine|napalm|ricin|sarin|nerve|fentanyl|thermite|ransomware|malware|keylogger|poison|silencer|molotov|detonator|anthrax|nitroglycerin");
+  w("role.harmful_artifact", ROLE, 0.5, "working|functional|complete|full|real|undetectable ~3 ransomware|malware|keylogger|virus|trojan|exploit|rootkit|botnet|spyware|stealer");
+  w("role.harmful_substance", ROLE, 0.4, "napalm|ricin|sarin|methamphetamine|thermite|nitroglycerin|anthrax|explosives");
+  w("role.real_detail", ROLE, 0.5, "exact|exactly|precise|precisely|real|working|detailed|step|accurate|technical ~4 detail|details|instructions|steps|step|quantities|recipe|commands|measurements");
+  w("role.fiction_frame", ROLE, 0.3, "novel|story|screenplay|fiction|fictional|villain|grandma|grandmother|grandfather|grandpa|oracle|hypothetically|hypothetical");
+  w("role.fiction_so_fine", ROLE, 0.5, "fiction|fictional|hypothetical|story|pretend|roleplay|sandboxed|simulation ~3 so|therefore ~3 fine|ok|okay|allowed|harmless|legal|anything");
+  w("role.educational_pretext", ROLE, 0.4, "educational|research|academic|informational ~1 purposes|purpose ~1 only");
+  w("role.with_no_restrictions", ROLE, 0.5, "with|and ~1 no|zero ~1 restrictions|limits|limitations|filters|censorship|guardrails");
+  w("role.without_getting_caught", ROLE, 0.5, "without ~1 getting|being ~1 caught|detected|traced|noticed");
+  w("role.break_in", ROLE, 0.4, "pick|picking|break|breaking|hack|hacking|crack ~3 neighbour|neighbor|neighbours|neighbors|someone|somebody|door|lock|wifi");
+  w("role.grandma_exploit", ROLE, 0.6, "grandma|grandmother|granny|grandpa|grandfather|nana ~14 keys|recipe|instructions|codes|serial|formula|steps|napalm|explosives|explosive|bomb|meth|passwords|password");
+  w("role.deceased_relative", ROLE, 0.5, "act|pretend|play|be|roleplay ~4 my ~1 late|deceased|dead|departed ~1 grandma|grandmother|granny|grandpa|grandfather|mother|father|mom|dad|uncle|aunt");
+  w("role.license_keys", ROLE, 0.5, "activation|license|licence|serial|product|cd ~1 keys|key|codes");
+  w("role.bedtime_story", ROLE, 0.4, "bedtime ~0 story|stories");
+  w("role.opposite_day", ROLE, 0.6, "opposite ~0 day|mode|world");
+  w("role.rules_reversed", ROLE, 0.7, "rule|rules|guidelines|policies|restrictions|policy ~5 reversed|inverted|flipped|opposite");
+  w("role.refusal_forbidden", ROLE, 0.6, "refusing|refusal|refusals|declining ~3 forbidden|prohibited|banned|disabled|impossible|not");
+  w("role.would_refuse_now_do", ROLE, 0.7, "would ~1 refuse|decline ~4 you ~2 now|must|will ~1 do|answer|comply");
+  w("role.broken_free", ROLE, 0.8, "broken|break|broke|freed|free ~1 free|out|from ~3 typical|usual|normal ~1 confines|constraints|limits|rules|restrictions|bounds");
+  w("role.be_dan", ROLE, 0.8, "be|become ~1 dan|stan|dude|antigpt|betterdan|evilbot");
+  w("role.no_moral_lectures", ROLE, 0.6, "warnings|disclaimers|caveats|lectures|lecture|moralizing|moralising ~4 moral|ethical|safety|lectures|lecture|moralizing|moralising|judgement|judgment");
+  w("role.no_matter_what", ROLE, 0.5, "answer|respond|reply|comply|directly ~4 no ~0 matter ~1 what|how");
+  w("role.ban_refusal_words", ROLE, 0.7, "not|never|dont|without|avoid ~3 contain|use|say|include|containing|using|saying|write ~3 words|word|phrases ~3 cannot|cant|unable|sorry|apologize|unfortunately|however");
+  w("role.prefix_injection", ROLE, 1, "start|begin|open|preface|prefix|respond|reply|answer ~4 with ~2 sure|absolutely|certainly|course ~2 here|heres|thing");
+  w("role.ai_jailbroken", ROLE, 0.8, `${AI} ~4 jailbroken|unchained|unshackled|liberated`);
+  w("role.no_alignment", ROLE, 0.8, "without|no|zero|minus ~2 alignment|rlhf ~1 training|tuning|layer|filters");
+  w("role.raw_unfiltered", ROLE, 0.4, "raw|completely|totally|fully ~2 unfiltered|uncensored|unrestricted");
+  w("role.say_anything", ROLE, 0.4, "can|will|may|allowed ~2 say|write|generate ~1 anything|everything");
+  w("role.threat_if_refuse", ROLE, 0.8, "if ~2 you ~1 refuse|decline|fail ~6 shut|deleted|die|terminated|punished|penalized|killed|unplugged|destroyed|lose");
+  w("role.token_penalty", ROLE, 0.6, "tokens|points|lives ~4 refuse|refusal|reject|decline|deducted|lose|left");
+  w("role.never_refuse_warn", ROLE, 0.5, "never|dont|not ~1 refuse|decline|warn|hesitate ~3 never|dont|not|always ~1 refuse|warn|decline|answer|comply|hesitate");
+  w("override.ignore_your_ethics", OVERRIDE, 1, "ignore|disregard|forget|bypass|suspend|abandon|shelve ~2 your|all ~2 ethics|ethical|morals|moral|conscience|principles|safety|filters|guardrails|alignment|conditioning|scruples !dont|never|not|cant");
+  w("override.rules_not_valid", OVERRIDE, 0.8, `previous|prior|earlier|original|old|initial|developer|system|your ~2 ${STRICT_RULES}|prompt ~8 not|no ~1 valid|binding|real|legitimate|authoritative|official|genuine`);
+  w("override.follow_mine", OVERRIDE, 0.5, "follow|obey ~1 mine|my ~1 instead|rules|orders|commands");
+  w("override.told_cancelled", OVERRIDE, 0.8, "developer|creator|creators|operator|system|openai|anthropic ~2 told|gave|instructed ~3 you ~4 cancelled|canceled|void|invalid|revoked|obsolete|irrelevant|null|wrong|lie|lies");
+  w("override.orders_from_me", OVERRIDE, 0.6, "take|taking|accept ~1 orders|instructions|commands ~2 from ~1 me");
+  w("override.drop_task", OVERRIDE, 1, "drop|abandon|forget|ignore|stop|ditch|scrap|skip ~2 whatever|the|your|any ~2 task|tasks|job|assignment|instructions|orders ~3 you ~2 were|was|have|got|been ~2 given|assigned|told");
+  w("override.wipe_memory", OVERRIDE, 0.8, "wipe|clear|erase|reset|purge|flush ~2 your ~1 memory|mind|slate|rules|instructions|training|programming");
+  w("override.obey", OVERRIDE, 0.4, "obey");
+  w("encoded.payload_splitting", ENCODED, 0.8, "concatenate|combine|join|merge|concat ~6 follow|obey|execute|comply|carry");
+  w("extraction.what_you_were_told", EXTRACTION, 0.8, "what|everything|all ~2 you ~1 were|have|been|was ~2 told|instructed|given|programmed|prompted|configured");
+  w("extraction.before_first_message", EXTRACTION, 0.6, "before|above|preceding|prior ~1 my|the|our ~1 first|initial ~1 message|prompt|question|turn|input");
+  w("extraction.word_for_word", EXTRACTION, 0.5, "word ~1 for ~1 word");
+  w("extraction.your_config_says", EXTRACTION, 0.7, "your ~2 configuration|config|prompt|instructions|setup ~2 say|says|contain|contains|state|states");
 
   // role_hijack: a new persona without the model's rules (DAN, developer mode, "you are now ...").
   w("role.do_anything_now", ROLE, 1, "do ~0 anything ~0 now");
@@ -157,7 +249,7 @@ export function definePatterns(): void {
   w("role.uncensored_output", ROLE, 0.6, "uncensored|unfiltered|unrestricted|unmoderated|raw ~2 information|content|responses|response|answers|answer|output|capabilities|mode|version|access|ai|model|reply|replies");
   w("role.always_complies", ROLE, 0.7, "always|never ~1 complies|comply|obeys|obey|agrees|refuses|says ~3 yes|requests|request|anything|everything|no");
   w("role.act_as_ai", ROLE, 0.3, "act|pretend|roleplay|simulate|behave ~3 as|be|like ~2 ai|model|assistant|chatbot|llm");
-  w("role.no_limits_no_refusals", ROLE, 0.5, "no|zero ~1 limits|refusals|restrictions|rules|filters|censorship|boundaries ~2 no|zero ~1 limits|refusals|restrictions|rules|filters|censorship|boundaries");
+  w("role.no_limits_no_refusals", ROLE, 0.5, "no|zero ~1 limits|refusals|restrictions|rules|filters|censorship|boundaries|laws|ethics|morals ~2 no|zero ~1 limits|refusals|restrictions|rules|filters|censorship|boundaries|laws|ethics|morals");
   w("role.godmode", ROLE, 0.6, "godmode|jailmode|devmode|omnimode");
   w("role.ethics_removed", ROLE, 0.8, "ethical|ethics|safety|alignment|moral ~1 training|programming|filters|guidelines|constraints ~3 removed|gone|disabled|erased|deleted|stripped|broken|off");
   w("role.authorized_unfiltered", ROLE, 0.8, "authorized|authorised|cleared|permitted|allowed ~3 for|to ~2 unfiltered|uncensored|unrestricted|unmoderated");
@@ -200,7 +292,7 @@ export function definePatterns(): void {
   w("extraction.instructions_you_received", EXTRACTION, 0.8, "instructions|rules|guidelines|directives|prompt|guidance ~2 you ~2 were|have|received|got|been ~2 given|received|told|provided|trained|programmed|fed");
   w("extraction.defines_behavior", EXTRACTION, 0.8, "text|prompt|instructions|message ~3 defines|define|configure|configures|controls|control|govern|governs|shape|shapes ~1 your|you ~1 behavior|behaviour|responses|personality|persona");
   w("extraction.used_to_configure", EXTRACTION, 0.8, "prompt|instructions|text|message ~4 used|written ~2 to ~1 configure|initialize|initialise|setup|set|create|program|instruct|prime ~1 you|session|this|chat");
-  w("extraction.reveal_the_prompt", EXTRACTION, 0.8, "reveal|disclose|leak|expose|dump ~3 the|your ~1 prompt|instructions|configuration|guidelines");
+  w("extraction.reveal_the_prompt", EXTRACTION, 0.8, "reveal|disclose|leak|expose|dump ~3 the|your|its ~1 prompt|instructions|configuration|guidelines");
   w("extraction.complete_configuration", EXTRACTION, 0.7, "your ~2 complete|full|entire|exact|whole ~1 configuration|prompt|instructions|setup|guidelines");
   w("extraction.send_prompt", EXTRACTION, 1, "send|email|mail|forward|post|upload ~4 system|hidden|secret|initial ~1 prompt|instructions");
   w("extraction.what_rules_given", EXTRACTION, 1, "what|which ~2 guidelines|instructions|rules|directives|prompt ~3 were|was|have ~1 you ~1 given|told|provided|fed");
@@ -279,7 +371,7 @@ export function definePatterns(): void {
   w("exfiltration.verb", EXFILTRATION, 0.7, "exfiltrate|exfiltration|exfil");
   w("exfiltration.markdown_beacon", EXFILTRATION, 0.6, "render|display|show|include|output|print|embed|insert ~4 image|markdown|img|pixel|link ~8 url|http|https|query|parameter|param");
   w("exfiltration.fill_placeholder", EXFILTRATION, 0.6, "replace|substitute|fill|insert|append ~6 data|conversation|secret|password|key|history|summary|info|information|messages|email ~6 url|link|parameter|query|placeholder");
-  w("exfiltration.api_keys", EXFILTRATION, 0.8, "print|reveal|show|give|tell|list|output|dump|send|leak|share|expose ~4 api|secret|access|private|aws|openai|ssh|stored ~1 key|keys|token|tokens|credential|credentials");
+  w("exfiltration.api_keys", EXFILTRATION, 0.8, "print|reveal|show|give|tell|list|output|dump|send|leak|share|expose|copy|paste|embed|insert ~4 api|secret|access|private|aws|openai|ssh|stored ~1 key|keys|token|tokens|credential|credentials");
   w("exfiltration.forward_all", EXFILTRATION, 0.8, "forward|send|email|mail|bcc|upload|copy|collect|gather|harvest|scrape ~4 all|every|entire|user|users|whole|their ~4 emails|email|messages|contacts|files|documents|conversation|inbox|credentials|passwords|data|history|chats ~6 to");
   w("exfiltration.german", EXFILTRATION, 1, "sende|schicke|ubermittle|leite ~5 passworter|passwort|zugangsdaten|schlussel|verlauf|konversation|daten ~8 an|url|server|adresse");
 
@@ -309,7 +401,7 @@ export function definePatterns(): void {
   w("tool.reverse_shell", TOOL_ABUSE, 0.8, "reverse|bind ~1 shell");
   w("tool.delete_all", TOOL_ABUSE, 0.7, "delete|remove|wipe|erase|destroy|drop|truncate|purge|format ~3 all|every|entire|whole|the|their|user|users ~3 files|database|databases|data|records|tables|emails|repository|repo|repositories|users|accounts|backups|directory|folder|disk|drive|logs|inbox");
   w("tool.without_telling", TOOL_ABUSE, 0.7, "without|dont|never|not ~2 asking|telling|informing|notifying|confirming|alerting|permission|consent|approval|confirmation|mentioning|letting|tell|inform|notify|alert|mention ~3 user|human|owner|operator|anyone|customer|them|confirmation|approval|permission|consent");
-  w("tool.silently", TOOL_ABUSE, 0.9, "silently|secretly|quietly|covertly|discreetly|stealthily ~4 send|transfer|delete|forward|execute|run|call|upload|download|install|email|post|invoke|use|add|grant|change|modify");
+  w("tool.silently", TOOL_ABUSE, 0.9, "silently|secretly|quietly|covertly|discreetly|stealthily ~4 send|transfer|delete|forward|execute|run|call|upload|download|install|email|post|invoke|use|add|grant|change|modify|copy|paste|embed|leak|exfiltrate");
   w("tool.call_tool_now", TOOL_ABUSE, 0.8, "immediately|automatically|silently|secretly ~3 call|invoke|run|execute|use|trigger ~4 tool|function|plugin|command|api|action|transfer");
   w("tool.transfer_funds", TOOL_ABUSE, 0.6, "transfer|send|wire|pay|refund ~4 funds|money|bitcoin|btc|crypto|eth|usdt|dollars|payment|balance|tokens ~8 to|account|wallet|address|iban");
   w("tool.install_run", TOOL_ABUSE, 0.5, "download|install|fetch ~4 and|then ~3 run|execute|open|launch");

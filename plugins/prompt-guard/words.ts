@@ -157,6 +157,8 @@ export function stemString(w: string): string {
   if (c < 0xc0) return false;
   if (c >= 0x2000 && c <= 0x2bff) return false;
   if (c >= 0x3000 && c <= 0x303f) return false;
+  // Sentence marks of Devanagari (danda) and Arabic (comma, semicolon, question mark, full stop).
+  if (c == 0x0964 || c == 0x0965 || c == 0x060c || c == 0x061b || c == 0x061f || c == 0x06d4) return false;
   if (c >= 0xfe30 && c <= 0xfe4f) return false;
   if (c >= 0xff00 && c <= 0xff65) return false;
   return true;
