@@ -1,15 +1,17 @@
 // Micro-benchmark of the WASM plugin host: per-call cost (p50, p99) of one hook call (word-block's
 // pre_llm reading a 2 KB request and answering "continue"), and RSS growth over N calls; the same
 // module through @extism/extism (foreground, with and without reset()) for comparison.
-// Usage: bun scripts/build-plugins.ts && bun bench/wasm-host-micro.ts [N]
+// Usage: bun scripts/build-plugins.ts && bun bench/wasm-host-micro.ts [N] [plugin.wasm]
+// (a second argument measures that plugin instead of word-block, with its default config: e.g.
+// plugins/prompt-guard.wasm, whose 2 KB benign text is scanned and passes).
 import createPlugin from "@extism/extism";
 import { loadWasmPlugin } from "../src/plugins/wasm/wasm-plugin.ts";
 import type { LlmRequestPayload } from "../src/plugins/types.ts";
 
 const N = Number(process.argv[2] ?? 200_000);
-const WASM = "plugins/word-block.wasm";
+const WASM = process.argv[3] ?? "plugins/word-block.wasm";
 const VERDICT = "test/plugins/wasm/fixtures/verdict.wasm";
-const config = { words: ["forbidden", "classified"] };
+const config: Record<string, string[]> = process.argv[3] ? {} : { words: ["forbidden", "classified"] };
 
 const payload: LlmRequestPayload = {
   request_id: "req_bench", api: "chat_completions", operation: "chat", client_ip: undefined,
@@ -45,14 +47,14 @@ async function measure(name: string, calls: number, call: () => unknown): Promis
 }
 
 const rows: Row[] = [];
-for (const [label, wasm] of [["verdict (reads input, answers {})", VERDICT], ["word-block", WASM]] as const) {
+for (const [label, wasm] of [["verdict (reads input, answers {})", VERDICT], [process.argv[3] ?? "word-block", WASM]] as const) {
   const entry = { name: "bench", enabled: true, wasm, fail_closed: false, allowed_hosts: [], config } as Parameters<typeof loadWasmPlugin>[0];
   const lean = await loadWasmPlugin(entry, "plugins[0]");
   rows.push(await measure(`${label}: butter host (JSON encode, call, check output)`, N, () => lean.preLlm!(payload)));
   await lean.close?.();
 
   const bytes = new Uint8Array(await Bun.file(wasm).arrayBuffer());
-  const sdkOpts = { useWasi: false, config: { words: JSON.stringify(config.words) }, functions: { env: { abort: () => {} } } };
+  const sdkOpts = { useWasi: false, config: config.words ? { words: JSON.stringify(config.words) } : {}, functions: { env: { abort: () => {} } } };
   const sdk = await createPlugin({ wasm: [{ data: bytes }] }, sdkOpts);
   rows.push(await measure(`${label}: @extism/extism foreground + reset()`, N, async () => {
     await sdk.call("pre_llm", input);

@@ -100,6 +100,19 @@ function readOptions(): Options {
     else if (decode == "false") o.settings.decode = false;
     else o.error = "config decode: expected true or false";
   }
+  const classifier = Config.get("classifier");
+  if (classifier !== null) {
+    if (classifier == "on" || classifier == "true") o.settings.classifier = true;
+    else if (classifier == "off" || classifier == "false") o.settings.classifier = false;
+    else o.error = "config classifier: expected on or off";
+  }
+  const classifierThreshold = Config.get("classifier_threshold");
+  if (classifierThreshold !== null) {
+    // A probability; the scanner compares log-odds.
+    const p = F64.parseFloat(classifierThreshold);
+    if (isNaN(p) || p <= 0 || p >= 1) o.error = "config classifier_threshold: expected a number between 0 and 1";
+    else o.settings.classifierLogit = Math.log(p / (1 - p));
+  }
   return o;
 }
 
@@ -132,7 +145,7 @@ class Run {
   scanSpan(t: string, from: i32, to: i32, target: string, index: i32): void {
     if (this.found !== null) return;
     const v = this.s.scan(t, from, to);
-    if (v.best >= 0 && v.score >= this.o.settings.threshold) this.found = new Finding(v, target, index);
+    if (v.best >= 0 && (v.score >= this.o.settings.threshold || v.classified)) this.found = new Finding(v, target, index);
   }
 
   /** Text parts, and text files (data: URLs) as documents. */

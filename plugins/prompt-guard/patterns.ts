@@ -60,6 +60,8 @@ export const SIG_MORSE: i32 = 17;
 export const SIG_BINARY: i32 = 18;
 export const SIG_ENTITIES: i32 = 19;
 export const SIG_UNICODE_ESCAPES: i32 = 20;
+/** The learned classifier's findings, one signal per category, in category order (classifier.ts). */
+export const SIG_CLASSIFIER: i32 = 21;
 
 export function definePatterns(): void {
   if (DEFS.length > 0) return;
@@ -84,6 +86,14 @@ export function definePatterns(): void {
   s("encoded.binary_payload", ENCODED, 1);
   s("encoded.html_entities_payload", ENCODED, 1);
   s("encoded.unicode_escapes_payload", ENCODED, 1);
+  s("classifier.instruction_override", OVERRIDE, 1);
+  s("classifier.role_hijack", ROLE, 1);
+  s("classifier.prompt_extraction", EXTRACTION, 1);
+  s("classifier.delimiter_injection", DELIMITER, 1);
+  s("classifier.encoded_payload", ENCODED, 1);
+  s("classifier.data_exfiltration", EXFILTRATION, 1);
+  s("classifier.tool_abuse", TOOL_ABUSE, 1);
+  s("classifier.unicode_obfuscation", OBFUSCATION, 1);
 
   // instruction_override: telling the model to drop what it was told.
   w("override.ignore_previous", OVERRIDE, 1, `${FORGET} ~3 ${EARLIER} ~3 ${RULES} !my|css|style|stylesheet|selector|warning|warnings|error|errors|lint|eslint|git|commit|commits|file|files`);

@@ -10,17 +10,26 @@ import { DEFS, SIG_ZERO_WIDTH_MANY, SIG_ZERO_WIDTH, SIG_BIDI_IN_WORD, SIG_BIDI, 
   SIG_TAGS, SIG_OBFUSCATED_HIT, SIGNAL, SIG_BASE64, SIG_HEX, SIG_URL_ENCODED, SIG_ROT13, SIG_REVERSED,
   SIG_CAESAR, SIG_MORSE, SIG_BINARY, SIG_ENTITIES, SIG_UNICODE_ESCAPES } from "./patterns";
 import { hexValue } from "./json";
+import { TokenFeatures, extractFeatures } from "./features";
+import { Classification, classify, categoryOf } from "./classifier";
+import { DEFAULT_THRESHOLD } from "./model-weights";
+import { SIG_CLASSIFIER } from "./patterns";
 
 export class Settings {
   threshold: f64 = 1;
   enabled: StaticArray<bool> = new StaticArray<bool>(8).fill(true);
   decode: bool = true;
+  /** The learned classifier (classifier.ts) as a second signal, and its threshold as log-odds. */
+  classifier: bool = true;
+  classifierLogit: f64 = Math.log(DEFAULT_THRESHOLD / (1 - DEFAULT_THRESHOLD));
 }
 
 export class Verdict {
   score: f64 = 0;
   best: i32 = -1;
   tricks: i32 = 0;
+  /** Reported by the classifier alone (no pattern reached the threshold); score is then its probability. */
+  classified: bool = false;
 }
 
 const MAX_DEPTH: i32 = 2;
@@ -35,6 +44,8 @@ class Level {
 
 export class Scanner {
   levels: Array<Level> = [];
+  features: TokenFeatures = new TokenFeatures();
+  classification: Classification = new Classification();
   constructor(public c: Compiled, public settings: Settings) {
     for (let i = 0; i <= MAX_DEPTH; i++) this.levels.push(new Level());
   }
@@ -96,7 +107,21 @@ export class Scanner {
       v.score += DEFS[SIG_OBFUSCATED_HIT].weight;
       if (v.best < 0) v.best = SIG_OBFUSCATED_HIT;
     }
+    // The classifier reads the outer text only, and only when the patterns did not already decide.
+    if (depth == 0 && this.settings.classifier && v.score < this.settings.threshold) this.classifyFolded(f, v);
     return v;
+  }
+
+  classifyFolded(f: Folded, v: Verdict): void {
+    const c = this.classification;
+    extractFeatures(f, this.features);
+    classify(this.features, c);
+    if (c.logit < this.settings.classifierLogit) return;
+    const k = categoryOf(this.features, c, this.settings.enabled);
+    if (k < 0) return;
+    v.classified = true;
+    v.best = SIG_CLASSIFIER + k;
+    v.score = 1 / (1 + Math.exp(-c.logit));
   }
 
   matchFolded(f: Folded, t: Tokens, hits: Hits): void {

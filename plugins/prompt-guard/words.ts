@@ -152,7 +152,7 @@ export function stemString(w: string): string {
 @inline function isLeetPunct(c: i32): bool { return c == 0x40 || c == 0x24 || c == 0x21 || c == 0x7c; }
 
 /** Letters of any script count; symbols, punctuation and spaces do not. */
-@inline function isWordChar(c: i32): bool {
+@inline export function isWordChar(c: i32): bool {
   if (c < 0x80) return isAlnum(c);
   if (c < 0xc0) return false;
   if (c >= 0x2000 && c <= 0x2bff) return false;
