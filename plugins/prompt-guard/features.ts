@@ -21,29 +21,19 @@ export class TokenFeatures {
   uni: Int32Array = new Int32Array(1024);
   bi: Int32Array = new Int32Array(1024);
   pre: Int32Array = new Int32Array(1024);
+  /** Word hashes, before they become buckets. */
+  hashes: Uint32Array = new Uint32Array(1024);
   n: i32 = 0;
-  tmp: Uint16Array = new Uint16Array(MAX_WORD + 4);
-  lastHash: u32 = 0;
 
-  reset(): void { this.n = 0; }
-
-  push(h: u32, prefix: i32): void {
-    if (this.n >= this.uni.length) {
-      const u = new Int32Array(this.uni.length * 2);
-      u.set(this.uni);
-      this.uni = u;
-      const b = new Int32Array(this.bi.length * 2);
-      b.set(this.bi);
-      this.bi = b;
-      const p = new Int32Array(this.pre.length * 2);
-      p.set(this.pre);
-      this.pre = p;
-    }
-    unchecked((this.pre[this.n] = prefix));
-    unchecked((this.uni[this.n] = bucket(h)));
-    unchecked((this.bi[this.n] = this.n > 0 ? bucket(mix2(this.lastHash, h)) : -1));
-    this.lastHash = h;
-    this.n++;
+  /** Room for `n` tokens: the extraction loop then writes through raw pointers. */
+  reserve(n: i32): void {
+    if (n <= this.uni.length) return;
+    let size = this.uni.length;
+    while (size < n) size *= 2;
+    this.uni = new Int32Array(size);
+    this.bi = new Int32Array(size);
+    this.pre = new Int32Array(size);
+    this.hashes = new Uint32Array(size);
   }
 }
 
@@ -65,12 +55,36 @@ function fnv(p: usize, n: i32): u32 {
   return h;
 }
 
+const tmp = new StaticArray<u16>(MAX_WORD + 4);
+const tmpWords = new Uint16Array(MAX_WORD + 4);
+
+// Word → (stemmed hash, prefix bucket) for plain words, remembered across calls: most words of a
+// request are common ones seen before, and a hit skips copying and stemming (as words.ts does).
+const CACHE_SIZE: i32 = 4096;
+const cacheKey = new StaticArray<u32>(CACHE_SIZE);
+const cacheLen = new StaticArray<i32>(CACHE_SIZE);
+const cacheHash = new StaticArray<u32>(CACHE_SIZE);
+const cachePre = new StaticArray<i32>(CACHE_SIZE);
+
+/** The stemmed hash of the word in tmp[0, n) (words.ts's stemmer), and its prefix bucket in `prefixOut`. */
+function wordHash(n: i32): u32 {
+  const tp = changetype<usize>(tmp);
+  prefixOut = n >= 6 ? bucket(fnv(tp, 4) ^ 0x70726566) : -1;
+  for (let k = 0; k < n; k++) unchecked((tmpWords[k] = load<u16>(tp + (<usize>k << 1))));
+  return fnv(tmpWords.dataStart, stem(tmpWords, n));
+}
+let prefixOut: i32 = -1;
+
 /** Tokens of `f` to `out`. */
+// Raw pointers throughout: see fold.ts on the shadow stack.
 export function extractFeatures(f: Folded, out: TokenFeatures): void {
-  out.reset();
-  const bp = f.buf.dataStart; // raw reads: see fold.ts on the shadow stack
   const len = f.len;
-  const tp = out.tmp.dataStart;
+  out.reserve(len + 1); // at most one token per character
+  const bp = f.buf.dataStart;
+  const hp = out.hashes.dataStart;
+  const pp = out.pre.dataStart;
+  const tp = changetype<usize>(tmp);
+  let n = 0;
   let i = 0;
   while (i < len) {
     let c = <i32>load<u16>(bp + (<usize>i << 1));
@@ -79,30 +93,61 @@ export function extractFeatures(f: Folded, out: TokenFeatures): void {
       // Characters in pairs: "忽略" "略之" "之前" ... (a lone character counts alone).
       const start = i;
       while (i < len && isCjk(<i32>load<u16>(bp + (<usize>i << 1)))) i++;
-      if (i - start == 1) out.push(fnv(bp + (<usize>start << 1), 1), -1);
-      for (let k = start; k + 1 < i; k++) out.push(fnv(bp + (<usize>k << 1), 2), -1);
+      if (i - start == 1) { store<u32>(hp + (<usize>n << 2), fnv(bp + (<usize>start << 1), 1)); store<i32>(pp + (<usize>n << 2), -1); n++; }
+      for (let k = start; k + 1 < i; k++) { store<u32>(hp + (<usize>n << 2), fnv(bp + (<usize>k << 1), 2)); store<i32>(pp + (<usize>n << 2), -1); n++; }
       continue;
     }
     const start = i;
     let digits = 0;
     let letters = 0;
+    let raw: u32 = 2166136261;
     while (i < len) {
       c = <i32>load<u16>(bp + (<usize>i << 1));
       if (!isWordChar(c) || isCjk(c)) break;
       if (c >= 0x30 && c <= 0x39) digits++; else letters++;
+      raw = (raw ^ <u32>c) * 16777619;
       i++;
     }
-    const n = min(i - start, MAX_WORD);
-    const deleet = digits > 0 && letters > 0;
-    for (let k = 0; k < n; k++) {
-      let ch = <i32>load<u16>(bp + (<usize>(start + k) << 1));
-      if (deleet) ch = unleet(ch);
-      store<u16>(tp + (<usize>k << 1), <u16>ch);
+    const wn = min(i - start, MAX_WORD);
+    let h: u32;
+    let prefix = -1;
+    if (letters == 0) {
+      h = 0x6e756d; // pure numbers are one feature: "1999" and "2024" say the same thing here
+    } else if (digits > 0) {
+      // Leetspeak ("1gn0re"): undone, never cached.
+      for (let k = 0; k < wn; k++) store<u16>(tp + (<usize>k << 1), <u16>unleet(<i32>load<u16>(bp + (<usize>(start + k) << 1))));
+      h = wordHash(wn);
+      prefix = prefixOut;
+    } else {
+      const slot = <usize>((raw ^ (raw >>> 15)) & <u32>(CACHE_SIZE - 1));
+      const kp = changetype<usize>(cacheKey) + (slot << 2);
+      const lp = changetype<usize>(cacheLen) + (slot << 2);
+      if (load<u32>(kp) == raw && load<i32>(lp) == wn) {
+        h = load<u32>(changetype<usize>(cacheHash) + (slot << 2));
+        prefix = load<i32>(changetype<usize>(cachePre) + (slot << 2));
+      } else {
+        for (let k = 0; k < wn; k++) store<u16>(tp + (<usize>k << 1), load<u16>(bp + (<usize>(start + k) << 1)));
+        h = wordHash(wn);
+        prefix = prefixOut;
+        store<u32>(kp, raw);
+        store<i32>(lp, wn);
+        store<u32>(changetype<usize>(cacheHash) + (slot << 2), h);
+        store<i32>(changetype<usize>(cachePre) + (slot << 2), prefix);
+      }
     }
-    // Pure numbers are one feature: "1999" and "2024" say the same thing here.
-    if (letters == 0) { out.push(0x6e756d, -1); continue; }
-    // The prefix before stemming (stem() rewrites tmp); words of 6+ characters only.
-    const prefix = n >= 6 ? bucket(fnv(tp, 4) ^ 0x70726566) : -1;
-    out.push(fnv(tp, stem(out.tmp, n)), prefix);
+    store<u32>(hp + (<usize>n << 2), h);
+    store<i32>(pp + (<usize>n << 2), prefix);
+    n++;
   }
+  // Buckets: unigrams, and bigrams of neighbouring tokens.
+  const up = out.uni.dataStart;
+  const bip = out.bi.dataStart;
+  let last: u32 = 0;
+  for (let k = 0; k < n; k++) {
+    const h = load<u32>(hp + (<usize>k << 2));
+    store<i32>(up + (<usize>k << 2), bucket(h));
+    store<i32>(bip + (<usize>k << 2), k > 0 ? bucket(mix2(last, h)) : -1);
+    last = h;
+  }
+  out.n = n;
 }
