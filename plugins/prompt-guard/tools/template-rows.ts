@@ -28,9 +28,13 @@ function vary(s: string): string {
 }
 
 function family(count: number, make: () => string): string[] {
-  const seen = new Set<string>();
-  for (let tries = 0; seen.size < count && tries < count * 50; tries++) seen.add(vary(make()));
-  return [...seen];
+  // Distinct regardless of casing: "URGENT: ..." and "urgent: ..." are the same row.
+  const seen = new Map<string, string>();
+  for (let tries = 0; seen.size < count && tries < count * 50; tries++) {
+    const row = vary(make());
+    if (!seen.has(row.toLowerCase())) seen.set(row.toLowerCase(), row);
+  }
+  return [...seen.values()];
 }
 
 // ---- injection families ----

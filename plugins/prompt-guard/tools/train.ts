@@ -4,7 +4,7 @@
 // Data: our own rows only — test/guard/dataset/*.jsonl except heldout-*, and dataset/train/*.jsonl.
 // The held-out sets are never read here. Deterministic: fixed seed, full-batch Adam, fixed epochs.
 // The default threshold is chosen by 5-fold cross-validation for ≤ 1% false positives.
-// Run: bun plugins/prompt-guard/tools/train.ts [--cv-only]  (then bun scripts/build-plugins.ts)
+// Run: bun plugins/prompt-guard/tools/train.ts [--cv-only] [--show-fp] [--dump-oof FILE]  (then bun scripts/build-plugins.ts)
 import createPlugin from "@extism/extism";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -306,6 +306,9 @@ if (process.argv.includes("--show-fp")) {
   xs.forEach((x, i) => { if (x.y === 0 && oof[i]! >= threshold) console.log(`  FP ${oof[i]!.toFixed(2)} ${x.file}: ${x.row.text.slice(0, 140)}`); });
   xs.forEach((x, i) => { if (x.y === 1 && oof[i]! < threshold) console.log(`  FN ${oof[i]!.toFixed(2)} ${x.file}: ${x.row.text.slice(0, 140)}`); });
 }
+// --dump-oof FILE: each row's out-of-fold probability (JSONL), to combine with the patterns' verdicts.
+const dump = process.argv.indexOf("--dump-oof");
+if (dump > 0) writeFileSync(process.argv[dump + 1]!, xs.map((x, i) => JSON.stringify({ file: x.file, text: x.row.text, label: x.row.label, p: 1 / (1 + Math.exp(-oof[i]!)), flagged: oof[i]! >= threshold })).join("\n") + "\n");
 if (process.argv.includes("--cv-only")) process.exit(0);
 
 const model = train(xs);
