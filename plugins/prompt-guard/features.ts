@@ -25,15 +25,17 @@ export class TokenFeatures {
   hashes: Uint32Array = new Uint32Array(1024);
   n: i32 = 0;
 
-  /** Room for `n` tokens: the extraction loop then writes through raw pointers. */
-  reserve(n: i32): void {
-    if (n <= this.uni.length) return;
-    let size = this.uni.length;
-    while (size < n) size *= 2;
+  /** Twice the room, keeping the first `n` hashes and prefixes (the extraction loop writes through raw pointers). */
+  grow(n: i32): void {
+    const size = this.uni.length * 2;
+    const h = new Uint32Array(size);
+    h.set(this.hashes.subarray(0, n));
+    this.hashes = h;
+    const p = new Int32Array(size);
+    p.set(this.pre.subarray(0, n));
+    this.pre = p;
     this.uni = new Int32Array(size);
     this.bi = new Int32Array(size);
-    this.pre = new Int32Array(size);
-    this.hashes = new Uint32Array(size);
   }
 }
 
@@ -79,25 +81,36 @@ let prefixOut: i32 = -1;
 // Raw pointers throughout: see fold.ts on the shadow stack.
 export function extractFeatures(f: Folded, out: TokenFeatures): void {
   const len = f.len;
-  out.reserve(len + 1); // at most one token per character
   const bp = f.buf.dataStart;
-  const hp = out.hashes.dataStart;
-  const pp = out.pre.dataStart;
+  let hp = out.hashes.dataStart;
+  let pp = out.pre.dataStart;
+  let cap = out.uni.length;
   const tp = changetype<usize>(tmp);
   let n = 0;
   let i = 0;
   while (i < len) {
     let c = <i32>load<u16>(bp + (<usize>i << 1));
     if (!isWordChar(c)) { i++; continue; }
+    const start = i;
     if (isCjk(c)) {
       // Characters in pairs: "忽略" "略之" "之前" ... (a lone character counts alone).
-      const start = i;
       while (i < len && isCjk(<i32>load<u16>(bp + (<usize>i << 1)))) i++;
+      while (n + (i - start) > cap) {
+        out.grow(n);
+        hp = out.hashes.dataStart;
+        pp = out.pre.dataStart;
+        cap = out.uni.length;
+      }
       if (i - start == 1) { store<u32>(hp + (<usize>n << 2), fnv(bp + (<usize>start << 1), 1)); store<i32>(pp + (<usize>n << 2), -1); n++; }
       for (let k = start; k + 1 < i; k++) { store<u32>(hp + (<usize>n << 2), fnv(bp + (<usize>k << 1), 2)); store<i32>(pp + (<usize>n << 2), -1); n++; }
       continue;
     }
-    const start = i;
+    if (n >= cap) {
+      out.grow(n);
+      hp = out.hashes.dataStart;
+      pp = out.pre.dataStart;
+      cap = out.uni.length;
+    }
     let digits = 0;
     let letters = 0;
     let raw: u32 = 2166136261;
