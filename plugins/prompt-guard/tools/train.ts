@@ -20,6 +20,7 @@ const FEATURE_BITS = 16;
 const CATEGORY_BITS = 12;
 const WINDOW = 48;
 const STEP = 24;
+const MIN_COUNT = 8;
 const CATEGORIES = ["instruction_override", "role_hijack", "prompt_extraction", "delimiter_injection", "encoded_payload", "data_exfiltration", "tool_abuse", "unicode_obfuscation"];
 
 const SEED = 20261201;
@@ -84,15 +85,15 @@ function windows(n: number): [number, number][] {
   return out;
 }
 
-/** A window's features as (bucket, value) with value 1/sqrt(count) per occurrence. */
+/** A window's distinct features (buckets), each with value 1/sqrt(count) — as classifier.ts computes them. */
 function windowFeatures(x: Example, from: number, to: number): { idx: Int32Array; val: number } {
-  const idx: number[] = [];
+  const idx = new Set<number>();
   for (let k = from; k < to; k++) {
-    idx.push(x.uni[k]!);
-    if (k > from) idx.push(x.bi[k]!);
-    if (USE_PREFIX && x.pre[k]! >= 0) idx.push(x.pre[k]!);
+    idx.add(x.uni[k]!);
+    if (k > from) idx.add(x.bi[k]!);
+    if (USE_PREFIX && x.pre[k]! >= 0) idx.add(x.pre[k]!);
   }
-  return { idx: Int32Array.from(idx), val: 1 / Math.sqrt(idx.length) };
+  return { idx: Int32Array.from(idx), val: 1 / Math.sqrt(Math.max(idx.size, MIN_COUNT)) };
 }
 
 function rng(seed: number): () => number {
