@@ -54,7 +54,7 @@ for (const [label, wasm] of [["verdict (reads input, answers {})", VERDICT], [pr
   await lean.close?.();
 
   const bytes = new Uint8Array(await Bun.file(wasm).arrayBuffer());
-  const sdkOpts = { useWasi: false, config: config.words ? { words: JSON.stringify(config.words) } : {}, functions: { env: { abort: () => {} } } };
+  const sdkOpts = { useWasi: false, config: (config.words ? { words: JSON.stringify(config.words) } : {}) as Record<string, string>, functions: { env: { abort: () => {} } } };
   const sdk = await createPlugin({ wasm: [{ data: bytes }] }, sdkOpts);
   rows.push(await measure(`${label}: @extism/extism foreground + reset()`, N, async () => {
     await sdk.call("pre_llm", input);
