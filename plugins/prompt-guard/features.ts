@@ -1,4 +1,4 @@
-// The learned classifier's features: hashed word unigrams and bigrams of the folded text (the same
+// The learned classifier's features: hashed word unigrams, bigrams and prefixes of the folded text (the same
 // folding the patterns see, so fullwidth, look-alike and invisible-character tricks do not change
 // them). Words are lower-cased, de-leeted when they mix letters and digits, and stemmed like pattern
 // words; a run of CJK/kana (no spaces between words) is read as overlapping character pairs.
@@ -57,8 +57,10 @@ function fnv(p: usize, n: i32): u32 {
   return h;
 }
 
-const tmp = new StaticArray<u16>(MAX_WORD + 4);
-const tmpWords = new Uint16Array(MAX_WORD + 4);
+/** The word being hashed (de-leeted when needed); stem() shortens it in place. */
+const word = new Uint16Array(MAX_WORD + 4);
+/** wordHash's second result. */
+let prefixOut: i32 = -1;
 
 // Word → (stemmed hash, prefix bucket) for plain words, remembered across calls: most words of a
 // request are common ones seen before, and a hit skips copying and stemming (as words.ts does).
@@ -68,14 +70,12 @@ const cacheLen = new StaticArray<i32>(CACHE_SIZE);
 const cacheHash = new StaticArray<u32>(CACHE_SIZE);
 const cachePre = new StaticArray<i32>(CACHE_SIZE);
 
-/** The stemmed hash of the word in tmp[0, n) (words.ts's stemmer), and its prefix bucket in `prefixOut`. */
+/** The stemmed hash of word[0, n) (words.ts's stemmer), and the bucket of its prefix (6+ letters) in `prefixOut`. */
 function wordHash(n: i32): u32 {
-  const tp = changetype<usize>(tmp);
-  prefixOut = n >= 6 ? bucket(fnv(tp, 4) ^ 0x70726566) : -1;
-  for (let k = 0; k < n; k++) unchecked((tmpWords[k] = load<u16>(tp + (<usize>k << 1))));
-  return fnv(tmpWords.dataStart, stem(tmpWords, n));
+  const wp = word.dataStart;
+  prefixOut = n >= 6 ? bucket(fnv(wp, 4) ^ 0x70726566) : -1;
+  return fnv(wp, stem(word, n));
 }
-let prefixOut: i32 = -1;
 
 /** Tokens of `f` to `out`. */
 // Raw pointers throughout: see fold.ts on the shadow stack.
@@ -85,7 +85,7 @@ export function extractFeatures(f: Folded, out: TokenFeatures): void {
   let hp = out.hashes.dataStart;
   let pp = out.pre.dataStart;
   let cap = out.uni.length;
-  const tp = changetype<usize>(tmp);
+  const tp = word.dataStart;
   let n = 0;
   let i = 0;
   while (i < len) {
