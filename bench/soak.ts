@@ -127,11 +127,14 @@ async function main(): Promise<void> {
     const idle = readMem(gw.pid)?.rssKB;
     log(`soak 1: ${REQUESTS} requests at c=${CONCURRENCY}`);
     let at10: number | undefined;
+    let logged = 0;
     const tenth = Math.floor(REQUESTS / 10);
     const started = performance.now();
     const errors = await requests(url, REQUESTS, (done) => {
       if (at10 === undefined && done >= tenth) at10 = readMem(gw.pid)?.rssKB;
-      if (done % 100_000 === 0) log(`  ${done} requests, RSS ${mb(readMem(gw.pid)?.rssKB)} MB`);
+      if (done - logged < 100_000) return;
+      logged = done;
+      log(`  ${done} requests, RSS ${mb(readMem(gw.pid)?.rssKB)} MB`);
     });
     const seconds = (performance.now() - started) / 1000;
     const end = readMem(gw.pid)?.rssKB;
