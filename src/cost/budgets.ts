@@ -2,7 +2,7 @@
 // total plus this instance's unwritten part) before the upstream call. A request already admitted
 // finishes even if it crosses the limit; the next one is refused with OpenAI's quota error.
 import { errors } from "../core/errors.ts";
-import { errorFields, logger } from "../observability/logger.ts";
+import { DistinctWarning } from "../observability/distinct-warning.ts";
 import type { AppKeyRecord } from "../store/types.ts";
 import { dayOf, periodEnd, periodStart, type BudgetPeriod } from "./calendar.ts";
 import type { Ledger } from "./ledger.ts";
@@ -28,7 +28,7 @@ export async function budgetState(ledger: SpendReader, record: AppKeyRecord): Pr
   return { spentPico, resetsAt: periodEnd(period, now) };
 }
 
-let lastProblem: string | undefined;
+const warning = new DistinctWarning();
 
 /**
  * Throws the 429 when the key's period spend has reached its limit. A store that cannot answer
@@ -40,11 +40,9 @@ export async function checkBudget(ledger: Ledger, record: AppKeyRecord): Promise
   let state: BudgetState;
   try {
     state = (await budgetState(ledger, record))!;
-    lastProblem = undefined;
+    warning.clear();
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    if (message !== lastProblem) logger.warn("reading a key's spend failed; its budget is not enforced until the store answers", { key_id: record.id, ...errorFields(err) });
-    lastProblem = message;
+    warning.warn("reading a key's spend failed; its budget is not enforced until the store answers", err, { key_id: record.id });
     return;
   }
   if (state.spentPico >= usdToPico(budget.limit_usd)) throw errors.budgetExceeded(budget.limit_usd, budget.period, state.resetsAt, ledger.now());

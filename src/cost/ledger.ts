@@ -3,7 +3,8 @@
 // once for a key whose budget other instances must see). It subscribes to the generation's request
 // records like any telemetry consumer, so it sees exactly what logging and metrics see.
 import type { RequestRecord, Telemetry } from "../observability/events.ts";
-import { errorFields, logger } from "../observability/logger.ts";
+import { logger } from "../observability/logger.ts";
+import { DistinctWarning } from "../observability/distinct-warning.ts";
 import type { LedgerRow, LedgerStore, StoreAttachment } from "../store/types.ts";
 import type { SharedStore } from "../store/shared-store.ts";
 import { dayOf, dayStart } from "./calendar.ts";
@@ -25,7 +26,7 @@ export class Ledger implements StoreAttachment {
   private soon = false;
   private today = "";
   private todayStart = 0;
-  private lastProblem: string | undefined;
+  private readonly warning = new DistinctWarning();
   private closed = false;
 
   constructor(
@@ -117,10 +118,10 @@ export class Ledger implements StoreAttachment {
       this.pendingSpend = new Map();
       try {
         await this.store.add([...batch.values()]);
-        this.lastProblem = undefined;
+        this.warning.clear();
       } catch (err) {
         this.keep(batch, spend);
-        this.problem("writing the usage ledger failed; kept for the next flush", err);
+        this.warning.warn("writing the usage ledger failed; kept for the next flush", err, { store: this.describe });
       }
     });
     return this.flushing;
@@ -146,13 +147,6 @@ export class Ledger implements StoreAttachment {
       this.todayStart = dayStart(this.today);
     }
     return this.today;
-  }
-
-  private problem(what: string, err: unknown): void {
-    const message = err instanceof Error ? err.message : String(err);
-    if (message === this.lastProblem) return;
-    this.lastProblem = message;
-    logger.warn(what, { store: this.describe, ...errorFields(err) });
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,8 @@
 // revocations take effect within POLL_MS everywhere), and per-key counters batched in memory and
 // added to the store every flush interval and on close.
 import type { BucketState } from "../plugins/builtin/ratelimit/bucket.ts";
-import { errorFields, logger } from "../observability/logger.ts";
+import { logger } from "../observability/logger.ts";
+import { DistinctWarning } from "../observability/distinct-warning.ts";
 import type { AppKeyCounters, AppKeyRecord, AppKeyStore, StoreAttachment } from "../store/types.ts";
 import type { SharedStore } from "../store/shared-store.ts";
 import type { Generation } from "../runtime/generation.ts";
@@ -32,7 +33,7 @@ export class AppKeys implements StoreAttachment {
   private readonly poller: ReturnType<typeof setInterval>;
   private flusher: ReturnType<typeof setInterval> | undefined;
   private flushMs = 0;
-  private lastProblem: string | undefined;
+  private readonly warning = new DistinctWarning();
   private closed = false;
 
   constructor(readonly store: AppKeyStore, private readonly describe: string, flushMs: number) {
@@ -95,7 +96,7 @@ export class AppKeys implements StoreAttachment {
           if (now === undefined) this.pending.set(id, c);
           else addInto(now, c);
         }
-        this.problem("flushing app key counters failed; kept for the next flush", err);
+        this.warning.warn("flushing app key counters failed; kept for the next flush", err, { store: this.describe });
       }
     });
     return this.flushing;
@@ -108,9 +109,9 @@ export class AppKeys implements StoreAttachment {
     try {
       const version = await this.store.version();
       if (version !== this.version) await this.load(version);
-      this.lastProblem = undefined;
+      this.warning.clear();
     } catch (err) {
-      this.problem("reading app keys failed; the keys loaded before stay in use", err);
+      this.warning.warn("reading app keys failed; the keys loaded before stay in use", err, { store: this.describe });
     } finally {
       this.refreshing = false;
     }
@@ -136,14 +137,6 @@ export class AppKeys implements StoreAttachment {
     this.byId = byId;
     this.version = version;
     this.loaded = true;
-  }
-
-  private problem(what: string, err: unknown): void {
-    const message = err instanceof Error ? err.message : String(err);
-    // Once per distinct failure: a store that stays down is not a log line every 250 ms.
-    if (message === this.lastProblem) return;
-    this.lastProblem = message;
-    logger.warn(what, { store: this.describe, ...errorFields(err) });
   }
 
   async close(): Promise<void> {
