@@ -1,4 +1,5 @@
 import type { Database, Statement } from "bun:sqlite";
+import { Prepared, type Opener } from "./sqlite-prepared.ts";
 import type { AppKeyCounters, AppKeyRecord, AppKeyStore, StoredAppKey } from "./types.ts";
 
 interface Row {
@@ -23,34 +24,29 @@ interface Statements {
   add: Statement;
 }
 
-/** What the store needs of SqliteStore: its database, opened on demand. */
-interface Opener {
-  database(create: boolean): Database | undefined;
-}
-
 const COLUMNS = "id, hash, data, requests, prompt_tokens, completion_tokens, errors, CAST(cost_pico AS TEXT) AS cost_pico, last_used_at";
 
-export class SqliteAppKeys implements AppKeyStore {
-  private statements: Statements | undefined;
-  private db: Database | undefined;
+function prepare(db: Database): Statements {
+  return {
+    version: db.prepare("SELECT version FROM app_keys_version"),
+    list: db.prepare(`SELECT ${COLUMNS} FROM app_keys ORDER BY rowid`),
+    get: db.prepare(`SELECT ${COLUMNS} FROM app_keys WHERE id = ?`),
+    save: db.prepare("INSERT INTO app_keys (id, hash, data) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data"),
+    bump: db.prepare("UPDATE app_keys_version SET version = version + 1"),
+    add: db.prepare(`UPDATE app_keys SET requests = requests + ?, prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ?,
+      errors = errors + ?, cost_pico = cost_pico + ?, last_used_at = max(coalesce(last_used_at, 0), coalesce(?, 0)) WHERE id = ?`),
+  };
+}
 
-  constructor(private readonly store: Opener) {}
+export class SqliteAppKeys implements AppKeyStore {
+  private readonly statements: Prepared<Statements>;
+
+  constructor(store: Opener) {
+    this.statements = new Prepared(store, prepare);
+  }
 
   private sql(create: boolean): Statements | undefined {
-    const db = this.store.database(create);
-    if (db === undefined) return undefined;
-    // A closed and reopened store hands out a new handle: statements belong to the handle they were made on.
-    if (this.statements !== undefined && this.db === db) return this.statements;
-    this.db = db;
-    return (this.statements = {
-      version: db.prepare("SELECT version FROM app_keys_version"),
-      list: db.prepare(`SELECT ${COLUMNS} FROM app_keys ORDER BY rowid`),
-      get: db.prepare(`SELECT ${COLUMNS} FROM app_keys WHERE id = ?`),
-      save: db.prepare("INSERT INTO app_keys (id, hash, data) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data"),
-      bump: db.prepare("UPDATE app_keys_version SET version = version + 1"),
-      add: db.prepare(`UPDATE app_keys SET requests = requests + ?, prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ?,
-        errors = errors + ?, cost_pico = cost_pico + ?, last_used_at = max(coalesce(last_used_at, 0), coalesce(?, 0)) WHERE id = ?`),
-    });
+    return this.statements.get(create);
   }
 
   async version(): Promise<string> {
@@ -70,7 +66,7 @@ export class SqliteAppKeys implements AppKeyStore {
   async save(record: AppKeyRecord): Promise<void> {
     const sql = this.sql(true)!;
     const { id, hash, ...data } = record;
-    this.db!.transaction(() => {
+    this.statements.db!.transaction(() => {
       sql.save.run(id, hash, JSON.stringify(data));
       sql.bump.run();
     }).immediate();
@@ -79,7 +75,7 @@ export class SqliteAppKeys implements AppKeyStore {
   async addCounters(increments: ReadonlyMap<string, AppKeyCounters>): Promise<void> {
     if (increments.size === 0) return;
     const sql = this.sql(true)!;
-    this.db!.transaction(() => {
+    this.statements.db!.transaction(() => {
       for (const [id, c] of increments) sql.add.run(c.requests, c.promptTokens, c.completionTokens, c.errors, c.costPico, c.lastUsedAt, id);
     }).immediate();
   }

@@ -1,4 +1,5 @@
 import type { Database, Statement } from "bun:sqlite";
+import { Prepared, type Opener } from "./sqlite-prepared.ts";
 import type { LedgerRow, LedgerStore } from "./types.ts";
 
 interface Row {
@@ -24,42 +25,38 @@ interface Statements {
   spendEver: Statement<{ pico: string | null }>;
 }
 
-/** What the ledger needs of SqliteStore: its database, opened on demand. */
-interface Opener {
-  database(create: boolean): Database | undefined;
-}
-
 const COLUMNS = `day, key_id, provider, model, requests, prompt_tokens, completion_tokens, errors,
   CAST(cost_pico AS TEXT) AS cost_pico, cache_hits, CAST(saved_pico AS TEXT) AS saved_pico, unpriced`;
 
-export class SqliteLedger implements LedgerStore {
-  private statements: Statements | undefined;
-  private db: Database | undefined;
+function prepare(db: Database): Statements {
+  return {
+    add: db.prepare(`INSERT INTO ledger (day, key_id, provider, model, requests, prompt_tokens, completion_tokens, errors, cost_pico, cache_hits, saved_pico, unpriced)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (day, key_id, provider, model) DO UPDATE SET requests = requests + excluded.requests,
+        prompt_tokens = prompt_tokens + excluded.prompt_tokens, completion_tokens = completion_tokens + excluded.completion_tokens,
+        errors = errors + excluded.errors, cost_pico = cost_pico + excluded.cost_pico, cache_hits = cache_hits + excluded.cache_hits,
+        saved_pico = saved_pico + excluded.saved_pico, unpriced = unpriced + excluded.unpriced`),
+    rows: db.prepare(`SELECT ${COLUMNS} FROM ledger WHERE day BETWEEN ? AND ?`),
+    spend: db.prepare("SELECT CAST(SUM(cost_pico) AS TEXT) AS pico FROM ledger WHERE key_id = ? AND day BETWEEN ? AND ?"),
+    spendEver: db.prepare("SELECT CAST(SUM(cost_pico) AS TEXT) AS pico FROM ledger WHERE key_id = ?"),
+  };
+}
 
-  constructor(private readonly store: Opener) {}
+export class SqliteLedger implements LedgerStore {
+  private readonly statements: Prepared<Statements>;
+
+  constructor(store: Opener) {
+    this.statements = new Prepared(store, prepare);
+  }
 
   private sql(create: boolean): Statements | undefined {
-    const db = this.store.database(create);
-    if (db === undefined) return undefined;
-    if (this.statements !== undefined && this.db === db) return this.statements;
-    this.db = db;
-    return (this.statements = {
-      add: db.prepare(`INSERT INTO ledger (day, key_id, provider, model, requests, prompt_tokens, completion_tokens, errors, cost_pico, cache_hits, saved_pico, unpriced)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (day, key_id, provider, model) DO UPDATE SET requests = requests + excluded.requests,
-          prompt_tokens = prompt_tokens + excluded.prompt_tokens, completion_tokens = completion_tokens + excluded.completion_tokens,
-          errors = errors + excluded.errors, cost_pico = cost_pico + excluded.cost_pico, cache_hits = cache_hits + excluded.cache_hits,
-          saved_pico = saved_pico + excluded.saved_pico, unpriced = unpriced + excluded.unpriced`),
-      rows: db.prepare(`SELECT ${COLUMNS} FROM ledger WHERE day BETWEEN ? AND ?`),
-      spend: db.prepare("SELECT CAST(SUM(cost_pico) AS TEXT) AS pico FROM ledger WHERE key_id = ? AND day BETWEEN ? AND ?"),
-      spendEver: db.prepare("SELECT CAST(SUM(cost_pico) AS TEXT) AS pico FROM ledger WHERE key_id = ?"),
-    });
+    return this.statements.get(create);
   }
 
   async add(rows: readonly LedgerRow[]): Promise<void> {
     if (rows.length === 0) return;
     const sql = this.sql(true)!;
-    this.db!.transaction(() => {
+    this.statements.db!.transaction(() => {
       for (const r of rows) {
         sql.add.run(r.day, r.key, r.provider, r.model, r.requests, r.promptTokens, r.completionTokens, r.errors, r.costPico, r.cacheHits, r.savedPico, r.unpriced);
       }
