@@ -2,45 +2,22 @@
 // upstream: loading, config, every hook (payloads seen and rewrites applied), the three client APIs
 // in one normalised shape, timeouts, traps, the memory limit, garbage output, pool reuse, and a WASM
 // plugin beside the built-ins.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import { answerEveryProvider } from "../../support/all-providers.ts";
-import { startMockUpstream, type MockUpstream } from "../../support/index.ts";
-import { post, startInProcess, type InProcess } from "../harness.ts";
+import { post, startInProcess } from "../harness.ts";
 import type { WasmPlugin } from "../../../src/plugins/wasm/wasm-plugin.ts";
-import { captureLogs, example, fixture, gatewayConfig, MODEL, wasmEntry } from "./support.ts";
+import { example, fixture, gatewayConfig, MODEL, wasmEntry, wasmGateway } from "./support.ts";
 
-let mock: MockUpstream;
-let gw: InProcess | undefined;
-let logs: ReturnType<typeof captureLogs>;
+const suite = wasmGateway();
 
-beforeAll(async () => {
-  mock = await startMockUpstream();
-});
-afterAll(() => mock.stop());
-beforeEach(() => {
-  mock.reset();
-  answerEveryProvider(mock);
-  logs = captureLogs();
-});
-afterEach(async () => {
-  logs.stop();
-  await gw?.stop();
-  gw = undefined;
-});
-
-async function start(plugins: unknown[]): Promise<InProcess> {
-  gw = await startInProcess(gatewayConfig(mock.url, plugins));
-  return gw;
-}
-
-const openai = () => new OpenAI({ baseURL: `${gw!.url}/v1`, apiKey: "unused", maxRetries: 0 });
-const anthropic = () => new Anthropic({ baseURL: gw!.url, apiKey: "unused", maxRetries: 0 });
-const chat = (content = "Hello!") => post(gw!.url, "/v1/chat/completions", { model: MODEL, messages: [{ role: "user", content }] });
-const wasmPlugin = (i = 0) => gw!.plugins!.chain.plugins[i] as WasmPlugin;
+const start = (plugins: unknown[]) => suite.start(plugins);
+const openai = () => suite.openai();
+const anthropic = () => suite.anthropic();
+const chat = (content = "Hello!") => post(suite.gw!.url, "/v1/chat/completions", { model: MODEL, messages: [{ role: "user", content }] });
+const wasmPlugin = (i = 0) => suite.gw!.plugins!.chain.plugins[i] as WasmPlugin;
 /** The inputs the inspect fixture logged for `hook`, parsed. */
-const seen = (hook: string) => logs.lines.filter((l) => l.msg === `wasm ${hook}`).map((l) => JSON.parse(l.input as string) as Record<string, any>);
+const seen = (hook: string) => suite.logs.lines.filter((l) => l.msg === `wasm ${hook}`).map((l) => JSON.parse(l.input as string) as Record<string, any>);
 
 describe("loading and config", () => {
   test("the config map reaches the plugin: strings as they are, other values JSON-encoded", async () => {
@@ -56,7 +33,7 @@ describe("loading and config", () => {
   test("guest log lines carry the plugin's name and the request id", async () => {
     await start([wasmEntry("inspect", fixture("inspect"))]);
     const res = await chat();
-    const line = logs.lines.find((l) => l.msg === "wasm pre_llm")!;
+    const line = suite.logs.lines.find((l) => l.msg === "wasm pre_llm")!;
     expect(line).toMatchObject({ level: "info", plugin: "inspect", request_id: res.headers.get("x-request-id") });
   });
 
@@ -70,7 +47,7 @@ describe("loading and config", () => {
         [fixture("no-hooks"), /plugins\[1\]\.wasm: .*exports none of the hooks/],
       ];
       for (const [path, message] of cases) {
-        await expect(startInProcess(gatewayConfig(mock.url, [{ name: "logging" }, wasmEntry("x", path)]))).rejects.toThrow(message);
+        await expect(startInProcess(gatewayConfig(suite.mock.url, [{ name: "logging" }, wasmEntry("x", path)]))).rejects.toThrow(message);
       }
     } finally {
       await Bun.file(bad).delete();
@@ -87,7 +64,7 @@ describe("loading and config", () => {
     const path = `${import.meta.dir}/fixtures/wasi.tmp`;
     await Bun.write(path, wasi);
     try {
-      await expect(startInProcess(gatewayConfig(mock.url, [wasmEntry("x", path)]))).rejects.toThrow(/plugins\[0\]\.wasm: .*wasi_snapshot_preview1\.fd_write, which the host does not provide/);
+      await expect(startInProcess(gatewayConfig(suite.mock.url, [wasmEntry("x", path)]))).rejects.toThrow(/plugins\[0\]\.wasm: .*wasi_snapshot_preview1\.fd_write, which the host does not provide/);
     } finally {
       await Bun.file(path).delete();
     }
@@ -121,7 +98,7 @@ describe("every hook", () => {
   test("pre_llm rewrites the request, post_llm the answer, post_http the response headers", async () => {
     await start([wasmEntry("rewrite", fixture("rewrite"))]);
     const { data, response } = await openai().chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "Hello!" }] }).withResponse();
-    expect((mock.requests[0]!.json as { messages: { content: string }[] }).messages[0]!.content).toBe("Howdy!");
+    expect((suite.mock.requests[0]!.json as { messages: { content: string }[] }).messages[0]!.content).toBe("Howdy!");
     expect(data.choices[0]!.message.content).toBe("[wasm]Hello! How can I assist you today?");
     expect(response.headers.get("x-post-http")).toBe("chat_completions");
   });
@@ -156,9 +133,9 @@ describe("the three client APIs, one normalised shape", () => {
   });
 
   test("embeddings requests say so too", async () => {
-    gw = await startInProcess({
-      ...gatewayConfig(mock.url, [wasmEntry("inspect", fixture("inspect"))]),
-      providers: { openai: { base_url: `${mock.url}/openai-root`, keys: [{ value: "sk-test" }] } },
+    suite.gw = await startInProcess({
+      ...gatewayConfig(suite.mock.url, [wasmEntry("inspect", fixture("inspect"))]),
+      providers: { openai: { base_url: `${suite.mock.url}/openai-root`, keys: [{ value: "sk-test" }] } },
     });
     await openai().embeddings.create({ model: "openai/text-embedding-3-small", input: "embed me" });
     expect(seen("pre_llm")[0]).toMatchObject({ api: "embeddings", operation: "embeddings", body: { input: "embed me" } });
@@ -174,8 +151,8 @@ describe("the three client APIs, one normalised shape", () => {
     expect((msgErr as InstanceType<typeof Anthropic.BadRequestError>).error).toMatchObject({ type: "error", error: { type: "invalid_request_error" } });
     const respErr = await openai().responses.create({ model: MODEL, input: "forbidden", store: false }).catch((e: unknown) => e);
     expect(respErr).toBeInstanceOf(OpenAI.BadRequestError);
-    expect(mock.requests.length).toBe(0);
-    expect(logs.lines.filter((l) => l.msg === "word-block: request blocked").length).toBe(3);
+    expect(suite.mock.requests.length).toBe(0);
+    expect(suite.logs.lines.filter((l) => l.msg === "word-block: request blocked").length).toBe(3);
     // A request without the word goes through.
     expect((await chat("all fine")).status).toBe(200);
   });
@@ -193,12 +170,12 @@ describe("failures: fail-open skips, fail-closed answers 503", () => {
       if (failClosed) {
         expect(res.status).toBe(503);
         expect(((await res.json()) as { error: { code: string } }).error.code).toBe("plugin_timeout");
-        expect(mock.requests.length).toBe(0);
+        expect(suite.mock.requests.length).toBe(0);
       } else {
         expect(res.status).toBe(200);
-        expect(mock.requests.length).toBe(1);
+        expect(suite.mock.requests.length).toBe(1);
       }
-      expect(logs.lines.some((l) => l.msg === "plugin hook failed" && l.reason === "timeout" && l.plugin === "loop")).toBe(true);
+      expect(suite.logs.lines.some((l) => l.msg === "plugin hook failed" && l.reason === "timeout" && l.plugin === "loop")).toBe(true);
       expect(wasmPlugin().pool.discarded).toBe(1);
       // The next call gets a fresh instance and works.
       expect((await chat("quick")).status).toBe(200);
@@ -213,7 +190,7 @@ describe("failures: fail-open skips, fail-closed answers 503", () => {
           expect(res.status).toBe(503);
           expect(((await res.json()) as { error: { code: string } }).error.code).toBe("plugin_failed");
         } else expect(res.status).toBe(200);
-        expect(logs.lines.some((l) => l.msg === "plugin hook failed" && l.plugin === "trap" && l.reason === "error")).toBe(true);
+        expect(suite.logs.lines.some((l) => l.msg === "plugin hook failed" && l.plugin === "trap" && l.reason === "error")).toBe(true);
         // Still serving.
         expect((await chat()).status).toBe(failClosed ? 503 : 200);
       });
@@ -226,9 +203,9 @@ describe("failures: fail-open skips, fail-closed answers 503", () => {
       const res = await chat();
       expect(res.status).toBe(failClosed ? 503 : 200);
       expect(wasmPlugin().pool.discarded).toBe(1);
-      expect(logs.lines.some((l) => l.msg === "plugin hook failed" && /^out of memory, likely: .* of memory_limit 4000000 in use$/.test(String(l.error)))).toBe(true);
-      await gw!.stop();
-      gw = undefined;
+      expect(suite.logs.lines.some((l) => l.msg === "plugin hook failed" && /^out of memory, likely: .* of memory_limit 4000000 in use$/.test(String(l.error)))).toBe(true);
+      await suite.gw!.stop();
+      suite.gw = undefined;
       await start([wasmEntry("hog", fixture("hog"), { memory_limit: "8MB", fail_closed: true, config: { mb: 2 } })]);
       expect((await chat()).status).toBe(200);
     });
@@ -259,9 +236,9 @@ describe("failures: fail-open skips, fail-closed answers 503", () => {
         wasmEntry("open", fixture("garbage"), { config: { output } }),
       ]);
       expect((await chat()).status).toBe(200);
-      expect(logs.lines.some((l) => l.msg === "plugin hook failed" && l.plugin === "open" && String(l.error).startsWith("plugin output"))).toBe(true);
-      await gw!.stop();
-      gw = undefined;
+      expect(suite.logs.lines.some((l) => l.msg === "plugin hook failed" && l.plugin === "open" && String(l.error).startsWith("plugin output"))).toBe(true);
+      await suite.gw!.stop();
+      suite.gw = undefined;
       await start([wasmEntry("closed", fixture("garbage"), { config: { output }, fail_closed: true })]);
       const res = await chat();
       expect(res.status).toBe(503);
@@ -273,8 +250,8 @@ describe("failures: fail-open skips, fail-closed answers 503", () => {
     for (const output of ["", "{}"]) {
       await start([wasmEntry("garbage", fixture("garbage"), { config: { output }, fail_closed: true })]);
       expect((await chat()).status).toBe(200);
-      await gw!.stop();
-      gw = undefined;
+      await suite.gw!.stop();
+      suite.gw = undefined;
     }
   });
 
@@ -283,7 +260,7 @@ describe("failures: fail-open skips, fail-closed answers 503", () => {
     await start([wasmEntry("garbage", fixture("garbage"), { config: { output }, fail_closed: true })]);
     const res = await chat();
     expect(res.status).toBe(200);
-    expect(logs.lines.find((l) => l.msg === "hi")).toMatchObject({ level: "warn", plugin: "garbage", request_id: res.headers.get("x-request-id"), ok: true });
+    expect(suite.logs.lines.find((l) => l.msg === "hi")).toMatchObject({ level: "warn", plugin: "garbage", request_id: res.headers.get("x-request-id"), ok: true });
   });
 });
 
@@ -313,12 +290,12 @@ describe("pool and chain", () => {
     const limited = await chat();
     expect(limited.status).toBe(429);
     expect(limited.headers.get("x-tagged")).toBeNull();
-    const text = await gw!.plugins!.scrape()!;
+    const text = await suite.gw!.plugins!.scrape()!;
     expect(text).toMatch(/status="429"/);
     // The access log is batched: closing the generation flushes it.
-    await gw!.stop();
-    gw = undefined;
-    const access = logs.lines.filter((l) => typeof l.status === "number" && "latency_ms" in l);
+    await suite.gw!.stop();
+    suite.gw = undefined;
+    const access = suite.logs.lines.filter((l) => typeof l.status === "number" && "latency_ms" in l);
     expect(access.map((l) => l.status)).toEqual([200, 200, 429]);
   });
 });
