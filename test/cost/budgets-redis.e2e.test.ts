@@ -6,7 +6,7 @@
 // concurrent client (16 here), plus any that finished on another instance during the one Redis
 // write that publishes a cost (a fraction of a millisecond against 5 ms answers: allowed 2).
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { describeRedis, REDIS_URL, redisClient } from "../plugins/redis-support.ts";
+import { describeRedis, forgetAppKeys, REDIS_URL } from "../plugins/redis-support.ts";
 import { json, startGateway, startMockUpstream, type Gateway, type MockUpstream } from "../support/index.ts";
 import { ADMIN_TOKEN, adminOf, newAppKey } from "../keys/support.ts";
 
@@ -43,14 +43,7 @@ describeRedis("a budget shared through Redis", () => {
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
     await mock?.stop();
-    const redis = redisClient();
-    for (const id of made) {
-      const data = await redis.send("HGET", [`butter:key:${id}`, "data"]);
-      if (typeof data === "string") await redis.send("HDEL", ["butter:keys", (JSON.parse(data) as { hash: string }).hash]);
-      await redis.send("DEL", [`butter:key:${id}`, `butter:spend:${id}`]);
-    }
-    await redis.send("INCR", ["butter:keys:version"]);
-    redis.close();
+    await forgetAppKeys(made);
   });
 
   test("two instances under concurrent load stop the key at its limit, overshooting by at most the requests in flight", async () => {

@@ -6,7 +6,7 @@
 // (test/cost/budgets-redis.e2e.test.ts tests that bound alone, under more load).
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Server } from "bun";
-import { describeRedis, REDIS_URL, redisClient } from "../plugins/redis-support.ts";
+import { describeRedis, forgetAppKeys, REDIS_URL } from "../plugins/redis-support.ts";
 import { json, startGateway, startMockUpstream, type Gateway, type MockUpstream } from "../support/index.ts";
 import { ADMIN_TOKEN, adminOf, newAppKey } from "../keys/support.ts";
 
@@ -61,15 +61,7 @@ describeRedis("scale-out: two instances behind a load balancer, Redis as the sha
     balancer?.stop(true);
     await Promise.all([a?.stop(), b?.stop()]);
     await mock?.stop();
-    const redis = redisClient();
-    for (const id of made) {
-      const data = await redis.send("HGET", [`butter:key:${id}`, "data"]);
-      if (typeof data === "string") await redis.send("HDEL", ["butter:keys", (JSON.parse(data) as { hash: string }).hash]);
-      await redis.send("DEL", [`butter:key:${id}`, `butter:spend:${id}`]);
-    }
-    await redis.send("DEL", [`${prefix}global`]);
-    await redis.send("INCR", ["butter:keys:version"]);
-    redis.close();
+    await forgetAppKeys(made, [`${prefix}global`]);
   });
 
   const chat = async (key: string): Promise<{ status: number; code: string | undefined }> => {

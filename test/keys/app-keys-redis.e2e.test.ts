@@ -2,7 +2,7 @@
 // made on one works on the other, their counters add up, and a revocation on one is refused by the
 // other within a second. Runs against the real Redis at REDIS_URL (see test/plugins/redis-support.ts).
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { describeRedis, REDIS_URL, redisClient } from "../plugins/redis-support.ts";
+import { describeRedis, forgetAppKeys, REDIS_URL, redisClient } from "../plugins/redis-support.ts";
 import { tableCostUsd } from "../cost/expected.ts";
 import { startGateway, startMockUpstream, type Gateway, type MockUpstream } from "../support/index.ts";
 import { ADMIN_TOKEN, adminOf, answerChat, chatBody, COMPLETION, newAppKey, PROMPT, within } from "./support.ts";
@@ -29,14 +29,7 @@ describeRedis("app keys on a shared Redis", () => {
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
     await mock?.stop();
-    const redis = redisClient();
-    for (const id of made) {
-      const data = await redis.send("HGET", [`butter:key:${id}`, "data"]);
-      if (typeof data === "string") await redis.send("HDEL", ["butter:keys", (JSON.parse(data) as { hash: string }).hash]);
-      await redis.send("DEL", [`butter:key:${id}`]);
-    }
-    await redis.send("INCR", ["butter:keys:version"]);
-    redis.close();
+    await forgetAppKeys(made);
   });
 
   const chat = (gw: Gateway, key: string, stream = false) =>

@@ -27,3 +27,19 @@ export const describeRedis = problem === undefined ? describe : describe.skip;
 export function redisClient(): RedisClient {
   return new RedisClient(REDIS_URL);
 }
+
+/**
+ * Removes the app keys a test made from the shared Redis (record, hash index entry, spend) plus any
+ * `extraKeys`, and bumps the key version so running gateways drop them too.
+ */
+export async function forgetAppKeys(ids: readonly string[], extraKeys: readonly string[] = []): Promise<void> {
+  const redis = redisClient();
+  for (const id of ids) {
+    const data = await redis.send("HGET", [`butter:key:${id}`, "data"]);
+    if (typeof data === "string") await redis.send("HDEL", ["butter:keys", (JSON.parse(data) as { hash: string }).hash]);
+    await redis.send("DEL", [`butter:key:${id}`, `butter:spend:${id}`]);
+  }
+  if (extraKeys.length > 0) await redis.send("DEL", [...extraKeys]);
+  await redis.send("INCR", ["butter:keys:version"]);
+  redis.close();
+}
