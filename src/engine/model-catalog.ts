@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { errors, toGatewayError } from "../core/errors.ts";
 import type { ModelEntry } from "../core/openai-types.ts";
 import type { Snapshot } from "../config/snapshot.ts";
@@ -101,7 +100,7 @@ export class ModelCatalog {
 /** "" for the provider's stored key; a SHA-256 of the client's credential headers in passthrough. */
 function credentialKey(auth: Auth): string {
   if (auth.mode === "stored") return "";
-  const hash = createHash("sha256");
+  const hash = new Bun.CryptoHasher("sha256");
   for (const name of Object.keys(auth.headers).sort()) hash.update(name).update("\0").update(auth.headers[name]!).update("\0");
   return hash.digest("hex");
 }

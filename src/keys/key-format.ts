@@ -1,16 +1,20 @@
 // An application key is `btr_` + base64url of 32 random bytes; only its SHA-256 is ever stored.
-import { randomBytes } from "node:crypto";
 
 export const KEY_PREFIX = "btr_";
 const KEY_SHAPE = /^btr_[A-Za-z0-9_-]{43}$/;
 const ID_SHAPE = /^key_[A-Za-z0-9_-]{16}$/;
 
 export function newKey(): string {
-  return KEY_PREFIX + randomBytes(32).toString("base64url");
+  return KEY_PREFIX + randomBase64url(32);
 }
 
 export function newKeyId(): string {
-  return "key_" + randomBytes(12).toString("base64url");
+  return "key_" + randomBase64url(12);
+}
+
+/** `bytes` random bytes, base64url (Web Crypto: node:crypto is not loaded for this). */
+export function randomBase64url(bytes: number): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("base64url");
 }
 
 /** Hex SHA-256: what the store keeps and the key table is indexed by. */

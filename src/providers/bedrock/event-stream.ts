@@ -1,4 +1,3 @@
-import { crc32 } from "node:zlib";
 import { errors } from "../../core/errors.ts";
 import type { UpstreamReads } from "../types.ts";
 
@@ -72,7 +71,7 @@ export class EventStreamDecoder {
       const view = new DataView(head.buffer, head.byteOffset, PRELUDE);
       const total = view.getUint32(0);
       const headersLength = view.getUint32(4);
-      if (crc32(head.subarray(0, 8)) !== view.getUint32(8)) throw new EventStreamError("prelude CRC mismatch");
+      if (Bun.hash.crc32(head.subarray(0, 8)) !== view.getUint32(8)) throw new EventStreamError("prelude CRC mismatch");
       if (total < OVERHEAD) throw new EventStreamError(`invalid message length ${total}`);
       if (total > this.limit) throw new EventStreamTooLarge(total, this.limit);
       if (total > MAX_MESSAGE) throw new EventStreamError(`invalid message length ${total}`);
@@ -81,7 +80,7 @@ export class EventStreamDecoder {
       // Consumed at once, so a corruption further on never replays this message.
       const message = this.consume(total);
       const mview = new DataView(message.buffer, message.byteOffset, total);
-      if (crc32(message.subarray(0, total - 4)) !== mview.getUint32(total - 4)) throw new EventStreamError("message CRC mismatch");
+      if (Bun.hash.crc32(message.subarray(0, total - 4)) !== mview.getUint32(total - 4)) throw new EventStreamError("message CRC mismatch");
       out.push({
         headers: decodeHeaders(message.subarray(PRELUDE, PRELUDE + headersLength)),
         payload: message.subarray(PRELUDE + headersLength, total - 4),

@@ -1,9 +1,7 @@
-import { createHmac } from "node:crypto";
-
 // AWS Signature Version 4, header form, for non-S3 services (Bedrock). Hand-written: see README
 // "AWS Bedrock" for why this beats @smithy/signature-v4 here (bench/sigv4-micro.ts). The per-request
-// hashes use Bun's native CryptoHasher (about 40% faster than node:crypto's objects in Bun); the
-// daily signing-key derivation uses node:crypto.
+// hashes and HMACs use Bun's native CryptoHasher (about 40% faster than node:crypto's objects in Bun,
+// and node:crypto is never loaded).
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -31,7 +29,7 @@ const ALGORITHM = "AWS4-HMAC-SHA256";
 const UNSIGNED = new Set(["authorization", "user-agent", "x-amzn-trace-id", "expect", "connection", "content-length", "transfer-encoding"]);
 
 const sha256Hex = (data: string | Uint8Array): string => Bun.CryptoHasher.hash("sha256", data, "hex") as string;
-const hmac = (key: string | Buffer, data: string): Buffer => createHmac("sha256", key).update(data).digest();
+const hmac = (key: string | Buffer, data: string): Buffer => new Bun.CryptoHasher("sha256", key).update(data).digest();
 
 /** `20150830T123600Z` */
 export function amzDate(now: Date): string {

@@ -3,7 +3,8 @@
 // restart) can check it without shared state, and changing `admin.token` ends every session at once.
 // What is kept in memory is small and per process: the sessions signed out before their expiry, and
 // the count of wrong tokens per client address.
-import { createHmac, randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
+import { createRequire } from "node:module";
+import { randomBase64url } from "../../keys/key-format.ts";
 
 export const SESSION_TTL_MS = 12 * 3600_000;
 /**
@@ -28,7 +29,13 @@ export interface Session {
 
 export const digest = (text: string): Buffer => Buffer.from(Bun.SHA256.hash(text) as Uint8Array);
 
-export const sameDigest = (a: Buffer, b: Buffer): boolean => timingSafeEqual(a, b);
+/** Constant-time equality of two digests of the same length. */
+export function sameDigest(a: Buffer, b: Buffer): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}
 
 /**
  * The signing key: the token stretched once per process (scrypt, ~50 ms), so a stolen cookie is no
@@ -36,11 +43,15 @@ export const sameDigest = (a: Buffer, b: Buffer): boolean => timingSafeEqual(a, 
  */
 let signing: { token: string; key: Buffer } | undefined;
 function keyFor(token: string): Buffer {
-  if (signing?.token !== token) signing = { token, key: scryptSync(token, "butter-dashboard-session-v1", 32, { N: 1 << 15, r: 8, p: 1, maxmem: 64 << 20 }) };
+  if (signing?.token !== token) {
+    // node:crypto (for scrypt only) is loaded at the first sign-in, not by every gateway at start-up.
+    const { scryptSync } = createRequire(import.meta.url)("node:crypto") as typeof import("node:crypto");
+    signing = { token, key: scryptSync(token, "butter-dashboard-session-v1", 32, { N: 1 << 15, r: 8, p: 1, maxmem: 64 << 20 }) };
+  }
   return signing.key;
 }
 
-const mac = (token: string, text: string): string => createHmac("sha256", keyFor(token)).update(text).digest("base64url");
+const mac = (token: string, text: string): string => new Bun.CryptoHasher("sha256", keyFor(token)).update(text).digest("base64url");
 
 const SHAPE = /^([0-9a-z]{1,12})\.([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{43})$/;
 
@@ -104,7 +115,7 @@ function sessionOf(token: string, expiresAt: number, nonce: string): Session {
 }
 
 function random(): string {
-  return randomBytes(32).toString("base64url");
+  return randomBase64url(32);
 }
 
 /** The sessions kept on a generation chain (`Generation.kept`). */
