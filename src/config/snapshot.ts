@@ -24,7 +24,8 @@ export interface Snapshot {
   routes: ReadonlyMap<string, RoutePlan>;
 }
 
-export function buildSnapshot(config: Config, factories: ReadonlyMap<string, ProviderFactory>): Snapshot {
+/** `known`: every kind there is, for the message naming an unknown one (`factories` may hold only the configured kinds). */
+export function buildSnapshot(config: Config, factories: ReadonlyMap<string, ProviderFactory>, known: readonly string[] = [...factories.keys()]): Snapshot {
   const providers = new Map<string, ProviderAdapter>();
   const keys = new Map<string, UsableKey[]>();
   const problems: string[] = [];
@@ -33,7 +34,7 @@ export function buildSnapshot(config: Config, factories: ReadonlyMap<string, Pro
     const factory = factories.get(kind);
     if (!factory) {
       const where = block.type ? `providers.${name}.type` : `providers.${name}`;
-      problems.push(`${where}: unknown provider kind "${kind}" (known: ${[...factories.keys()].join(", ")}; set \`type\` to name the kind)`);
+      problems.push(`${where}: unknown provider kind "${kind}" (known: ${known.join(", ")}; set \`type\` to name the kind)`);
       continue;
     }
     const baseProblem = block.base_url === undefined ? undefined : baseUrlProblem(block.base_url);

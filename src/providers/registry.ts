@@ -1,18 +1,37 @@
 import type { ProviderFactory } from "./types.ts";
-import { openai } from "./openai/index.ts";
-import { openrouter } from "./openrouter/index.ts";
-import { groq } from "./groq/index.ts";
-import { mistral } from "./mistral/index.ts";
-import { together } from "./together/index.ts";
-import { fireworks } from "./fireworks/index.ts";
-import { perplexity } from "./perplexity/index.ts";
-import { anthropic } from "./anthropic/index.ts";
-import { azure } from "./azure/index.ts";
-import { gemini } from "./gemini/index.ts";
-import { vertex } from "./vertex/index.ts";
-import { bedrock } from "./bedrock/index.ts";
 
-/** The only module that knows every provider. */
-const factories: readonly ProviderFactory[] = [openai, openrouter, groq, mistral, together, fireworks, perplexity, anthropic, azure, gemini, vertex, bedrock];
+/**
+ * The only module that knows every provider. A kind's code is imported only when a config names it,
+ * so an unconfigured kind costs no memory (Bedrock's alone is about 1 MB of resident memory).
+ */
+const loaders: Readonly<Record<string, () => Promise<ProviderFactory>>> = {
+  openai: () => import("./openai/index.ts").then((m) => m.openai),
+  openrouter: () => import("./openrouter/index.ts").then((m) => m.openrouter),
+  groq: () => import("./groq/index.ts").then((m) => m.groq),
+  mistral: () => import("./mistral/index.ts").then((m) => m.mistral),
+  together: () => import("./together/index.ts").then((m) => m.together),
+  fireworks: () => import("./fireworks/index.ts").then((m) => m.fireworks),
+  perplexity: () => import("./perplexity/index.ts").then((m) => m.perplexity),
+  anthropic: () => import("./anthropic/index.ts").then((m) => m.anthropic),
+  azure: () => import("./azure/index.ts").then((m) => m.azure),
+  gemini: () => import("./gemini/index.ts").then((m) => m.gemini),
+  vertex: () => import("./vertex/index.ts").then((m) => m.vertex),
+  bedrock: () => import("./bedrock/index.ts").then((m) => m.bedrock),
+};
 
-export const providerFactories: ReadonlyMap<string, ProviderFactory> = new Map(factories.map((f) => [f.kind, f]));
+export const PROVIDER_KINDS: readonly string[] = Object.keys(loaders);
+
+/** The factories of those of `kinds` that exist; an unknown kind is left out (buildSnapshot names it). */
+export async function loadProviderFactories(kinds: Iterable<string>): Promise<ReadonlyMap<string, ProviderFactory>> {
+  const factories = new Map<string, ProviderFactory>();
+  for (const kind of new Set(kinds)) {
+    const load = Object.hasOwn(loaders, kind) ? loaders[kind] : undefined;
+    if (load !== undefined) factories.set(kind, await load());
+  }
+  return factories;
+}
+
+/** Every kind's factory (tests and tools that cover them all). */
+export function loadAllProviderFactories(): Promise<ReadonlyMap<string, ProviderFactory>> {
+  return loadProviderFactories(PROVIDER_KINDS);
+}

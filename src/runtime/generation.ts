@@ -8,7 +8,7 @@ import { Engine, type EngineOptions } from "../engine/engine.ts";
 import { ModelCatalog } from "../engine/model-catalog.ts";
 import { buildPlugins, type PluginSet } from "../plugins/plugin-set.ts";
 import type { PluginFactory } from "../plugins/types.ts";
-import { providerFactories } from "../providers/registry.ts";
+import { loadProviderFactories, PROVIDER_KINDS } from "../providers/registry.ts";
 import type { ProviderFactory } from "../providers/types.ts";
 import { errorFields, logger } from "../observability/logger.ts";
 import type { Telemetry } from "../observability/events.ts";
@@ -128,7 +128,9 @@ let nextId = 1;
 
 /** Builds and validates everything `config` implies; throws ConfigError naming the failing path. */
 export async function buildGeneration(config: Config, options: GenerationOptions = {}): Promise<Generation> {
-  const snapshot = buildSnapshot(config, options.providers ?? providerFactories);
+  const snapshot = options.providers !== undefined
+    ? buildSnapshot(config, options.providers)
+    : buildSnapshot(config, await loadProviderFactories(Object.entries(config.providers).map(([name, block]) => block.type ?? name)), PROVIDER_KINDS);
   const previous = options.previous;
   const engine = new Engine(snapshot, options.engine);
   if (previous !== undefined) engine.inherit(previous.engine, unchangedProviders(previous.config, config));

@@ -6,7 +6,8 @@ import {
 import type { ChatCompletionRequest } from "../../src/core/openai-types.ts";
 import { configSchema } from "../../src/config/schema.ts";
 import { buildSnapshot } from "../../src/config/snapshot.ts";
-import { providerFactories } from "../../src/providers/registry.ts";
+import { loadAllProviderFactories } from "../../src/providers/registry.ts";
+const providerFactories = await loadAllProviderFactories();
 import type { ProviderAdapter } from "../../src/providers/types.ts";
 import { makeSend } from "../../src/transport/upstream-fetch.ts";
 import { testReads } from "../support/reads.ts";

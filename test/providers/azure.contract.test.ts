@@ -4,7 +4,8 @@ import { errorFixtureReply, fixtureReply, loadJson, sse, sseFixtureReply, startM
 import type { ChatCompletionRequest, EmbeddingRequest } from "../../src/core/openai-types.ts";
 import { configSchema } from "../../src/config/schema.ts";
 import { buildSnapshot } from "../../src/config/snapshot.ts";
-import { providerFactories } from "../../src/providers/registry.ts";
+import { loadAllProviderFactories } from "../../src/providers/registry.ts";
+const providerFactories = await loadAllProviderFactories();
 import { makeSend } from "../../src/transport/upstream-fetch.ts";
 import { testReads } from "../support/reads.ts";
 

@@ -6,7 +6,8 @@ import type { ChatCompletionRequest, EmbeddingRequest, FinishReason, Usage } fro
 import { GatewayError } from "../../src/core/errors.ts";
 import { configSchema } from "../../src/config/schema.ts";
 import { buildSnapshot } from "../../src/config/snapshot.ts";
-import { providerFactories } from "../../src/providers/registry.ts";
+import { loadAllProviderFactories } from "../../src/providers/registry.ts";
+const providerFactories = await loadAllProviderFactories();
 import type { Auth, CallContext, ProviderAdapter } from "../../src/providers/types.ts";
 import { makeSend } from "../../src/transport/upstream-fetch.ts";
 import { shapeStream, type StreamStats } from "../../src/engine/stream-shaper.ts";

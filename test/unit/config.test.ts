@@ -3,7 +3,8 @@ import { parseConfigText, ConfigError } from "../../src/config/load.ts";
 import { interpolate } from "../../src/config/interpolate.ts";
 import { parseAddress, parseDuration, parseSize } from "../../src/config/units.ts";
 import { buildSnapshot } from "../../src/config/snapshot.ts";
-import { providerFactories } from "../../src/providers/registry.ts";
+import { loadAllProviderFactories } from "../../src/providers/registry.ts";
+const providerFactories = await loadAllProviderFactories();
 import { parseArgs } from "../../src/cli.ts";
 
 function errorOf(yaml: string): string {

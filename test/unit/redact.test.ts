@@ -4,7 +4,8 @@ import { REDACTED, Redactor } from "../../src/core/redact.ts";
 import { attemptRedactor } from "../../src/engine/secrets.ts";
 import { configSchema } from "../../src/config/schema.ts";
 import { buildSnapshot } from "../../src/config/snapshot.ts";
-import { providerFactories } from "../../src/providers/registry.ts";
+import { loadAllProviderFactories } from "../../src/providers/registry.ts";
+const providerFactories = await loadAllProviderFactories();
 import { retryAfterValue, retryHeaders } from "../../src/providers/shared/upstream-error.ts";
 
 const key = (k: Record<string, string>) => configSchema.parse({ providers: { p: { keys: [k] } } }).providers.p!.keys[0]!;
