@@ -2,6 +2,7 @@
 // ledger's count of a finished request, and a budget check against a store (SQLite in memory).
 //
 //   bun bench/cost-micro.ts
+import * as v from "valibot";
 import { checkBudget } from "../src/cost/budgets.ts";
 import { Ledger } from "../src/cost/ledger.ts";
 import { Pricing } from "../src/cost/pricing.ts";
@@ -25,7 +26,7 @@ async function measure(name: string, run: () => unknown, iterations = 100_000): 
   console.log(`${name.padEnd(52)} ${us.toFixed(2).padStart(8)} µs/request`);
 }
 
-const pricing = new Pricing(pricingSchema.parse({}));
+const pricing = new Pricing(v.parse(pricingSchema, {}));
 const usage: Usage = {
   prompt_tokens: 1234, completion_tokens: 567, total_tokens: 1801,
   prompt_tokens_details: { cached_tokens: 200 }, completion_tokens_details: { reasoning_tokens: 100 },

@@ -1,5 +1,6 @@
-import type { z } from "zod";
+import * as v from "valibot";
 import { configSchema, type Config } from "./schema.ts";
+import { isUnknownField } from "./schema-kit.ts";
 import { interpolate } from "./interpolate.ts";
 import { findDuplicateKey } from "./duplicate-keys.ts";
 
@@ -27,21 +28,40 @@ export function parseConfigText(text: string, env: Record<string, string | undef
   }
   const duplicate = findDuplicateKey(expanded);
   if (duplicate !== undefined) throw new ConfigError(`${formatPath(duplicate.path)}: duplicate key (line ${duplicate.line}); YAML keeps only one of them`);
-  const result = configSchema.safeParse(raw ?? {});
-  if (!result.success) throw new ConfigError(formatIssues(result.error.issues));
-  return { config: result.data, warnings };
+  const result = v.safeParse(configSchema, raw ?? {});
+  if (!result.success) throw new ConfigError(formatIssues(result.issues));
+  return { config: result.output, warnings };
 }
 
 /**
  * `providers.openai.keys[0].weight: expected a positive number`. `prefix` is where the parsed value
  * sits in the file, when a schema ran on a part of it (a provider kind's own fields, a plugin's config).
+ * An object's unknown fields (one issue each, the key last in its path) make one entry at the
+ * object's path, where the first of them was: `server: unknown field(s) "adress", "port"`.
  */
-export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): string {
-  return issues
-    .map((issue) => {
-      const path = formatPath([...prefix, ...issue.path]);
-      const message = issue.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}` : issue.message;
-      return path ? `${path}: ${message}` : message;
+export function formatIssues(issues: readonly v.BaseIssue<unknown>[], prefix: readonly PropertyKey[] = []): string {
+  const entries: { path: string; message?: string; unknown?: string[] }[] = [];
+  const unknownAt = new Map<string, string[]>();
+  for (const issue of issues) {
+    const keys: PropertyKey[] = [...prefix];
+    for (const item of issue.path ?? []) keys.push(item.key as PropertyKey);
+    if (!isUnknownField(issue)) {
+      entries.push({ path: formatPath(keys), message: issue.message });
+      continue;
+    }
+    const path = formatPath(keys.slice(0, -1));
+    const field = String(keys[keys.length - 1]);
+    const fields = unknownAt.get(path);
+    if (fields) fields.push(field);
+    else {
+      unknownAt.set(path, [field]);
+      entries.push({ path, unknown: unknownAt.get(path) });
+    }
+  }
+  return entries
+    .map(({ path, message, unknown }) => {
+      const text = unknown ? `unknown field(s) ${unknown.map((k) => `"${k}"`).join(", ")}` : message!;
+      return path ? `${path}: ${text}` : text;
     })
     .join("; ");
 }

@@ -1,46 +1,65 @@
-import { z } from "zod";
+import * as v from "valibot";
 import { pricingSchema } from "../cost/pricing-config.ts";
+import { int, looseObject, number, record, strictObject } from "./schema-kit.ts";
 import { parseAddress, parseDuration, parseSize } from "./units.ts";
 
 /** A duration string with a unit (`250ms`, `2s`, `5m`, `1h`, `30d`) → milliseconds; plugins validate theirs with it too. */
-export const duration = z
-  .string({ error: "expected a duration string with a unit, e.g. \"250ms\", \"2s\", \"5m\"" })
-  .transform((text, ctx) => {
-    const ms = parseDuration(text);
+export const duration = v.pipe(
+  v.string("expected a duration string with a unit, e.g. \"250ms\", \"2s\", \"5m\""),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const ms = parseDuration(dataset.value);
     if (ms === undefined) {
-      ctx.addIssue({ code: "custom", message: `expected a duration with a unit (ms, s, m, h, d), got "${text}"` });
-      return z.NEVER;
+      addIssue({ message: `expected a duration with a unit (ms, s, m, h, d), got "${dataset.value}"` });
+      return NEVER;
     }
     return ms;
-  });
+  }),
+);
 
 /** A timeout or interval: a duration that must be above zero (`0ms` would fire at once). */
-export const positiveDuration = duration.refine((ms) => ms > 0, { error: "expected a duration above zero" });
+export const positiveDuration = v.pipe(duration, v.check((ms) => ms > 0, "expected a duration above zero"));
 
-const size = z
-  .union([z.number(), z.string()], { error: "expected a size in bytes or a string like \"64MB\"" })
-  .transform((value, ctx) => {
-    const bytes = parseSize(value);
+const size = v.pipe(
+  v.union([number(), v.string()], "expected a size in bytes or a string like \"64MB\""),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const bytes = parseSize(dataset.value);
     if (bytes === undefined) {
-      ctx.addIssue({ code: "custom", message: `expected a positive size (bytes, or with KB/MB/GB), got "${value}"` });
-      return z.NEVER;
+      addIssue({ message: `expected a positive size (bytes, or with KB/MB/GB), got "${dataset.value}"` });
+      return NEVER;
     }
     return bytes;
-  });
+  }),
+);
 
-const positive = z.number({ error: "expected a positive number" }).positive({ error: "expected a positive number" });
-const positiveInt = z.number({ error: "expected a positive integer" }).int({ error: "expected a positive integer" }).positive({ error: "expected a positive integer" });
+const positive = v.pipe(number("expected a positive number"), v.gtValue(0, "expected a positive number"));
+const positiveInt = v.pipe(number("expected a positive integer"), ...int("expected a positive integer"), v.gtValue(0, "expected a positive integer"));
 /**
  * Optional text such as a credential: absent, null and blank all become "", so an unset `${VAR}`
  * leaves a key unusable (skipped) rather than the config invalid. Provider kinds use it for their key fields.
  */
-export const optionalText = z.string({ error: "expected a string" }).nullish().transform((v) => (v ?? "").trim());
+export const optionalText = v.pipe(v.nullish(v.string("expected a string"), ""), v.transform((text) => text.trim()));
+
+/**
+ * An absolute http(s) URL: "http://" or "https://" and then whatever the URL parser takes; the value
+ * is kept as written, trimmed and without tabs or line breaks.
+ */
+const httpUrl = v.pipe(
+  v.string("expected an absolute http(s) URL"),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const trimmed = dataset.value.trim();
+    if (!/^https?:\/\//i.test(trimmed) || !URL.canParse(trimmed)) {
+      addIssue({ message: "expected an absolute http(s) URL" });
+      return NEVER;
+    }
+    return trimmed.replace(/[\t\n\r]/g, "");
+  }),
+);
 
 /** The key fields every provider kind shares. A kind's own (AWS keys, OAuth tokens...) are checked by its schema. */
-const sharedKey = z.object({
+const sharedKey = v.object({
   value: optionalText,
-  weight: positive.default(1),
-  models: z.array(z.string()).optional(),
+  weight: v.optional(positive, 1),
+  models: v.optional(v.array(v.string())),
 });
 
 /**
@@ -48,131 +67,155 @@ const sharedKey = z.object({
  * through here and are checked by the kind's own schema when the snapshot is built (snapshot.ts),
  * since only the registry, which config/ does not import, knows the kinds.
  */
-const sharedProvider = z.object({
-  type: z.string().optional(),
-  base_url: z.url({ protocol: /^https?$/, error: "expected an absolute http(s) URL" }).optional(),
-  credential_mode: z.enum(["stored", "passthrough"], { error: "expected \"stored\" or \"passthrough\"" }).default("stored"),
-  headers: z.record(z.string(), z.string()).optional(),
-  models: z.array(z.string()).optional(),
-  timeout: positiveDuration.optional(),
+const sharedProvider = v.object({
+  type: v.optional(v.string()),
+  base_url: v.optional(httpUrl),
+  credential_mode: v.optional(v.picklist(["stored", "passthrough"], "expected \"stored\" or \"passthrough\""), "stored"),
+  headers: v.optional(record(v.string(), v.string())),
+  models: v.optional(v.array(v.string())),
+  timeout: v.optional(positiveDuration),
 });
 
-const provider = sharedProvider.extend({ keys: z.array(sharedKey.loose()).default([]) }).loose();
+const provider = looseObject({ ...sharedProvider.entries, keys: v.optional(v.array(looseObject(sharedKey.entries)), []) });
 
 /** Field names the core schema owns; everything else in a block or key belongs to the kind. */
-export const SHARED_PROVIDER_FIELDS: ReadonlySet<string> = new Set([...Object.keys(sharedProvider.shape), "keys"]);
-export const SHARED_KEY_FIELDS: ReadonlySet<string> = new Set(Object.keys(sharedKey.shape));
+export const SHARED_PROVIDER_FIELDS: ReadonlySet<string> = new Set([...Object.keys(sharedProvider.entries), "keys"]);
+export const SHARED_KEY_FIELDS: ReadonlySet<string> = new Set(Object.keys(sharedKey.entries));
 
-const target = z.strictObject({
-  provider: z.string().min(1),
-  model: z.string().min(1),
-  weight: positive.default(1),
+const target = strictObject({
+  provider: v.pipe(v.string(), v.minLength(1)),
+  model: v.pipe(v.string(), v.minLength(1)),
+  weight: v.optional(positive, 1),
 });
 
-const route = z.strictObject({
-  strategy: z.enum(["priority", "round-robin"], { error: "expected \"priority\" or \"round-robin\"" }).default("priority"),
-  targets: z.array(target).min(1, { error: "a route needs at least one target" }),
+const route = strictObject({
+  strategy: v.optional(v.picklist(["priority", "round-robin"], "expected \"priority\" or \"round-robin\""), "priority"),
+  targets: v.pipe(v.array(target), v.minLength(1, "a route needs at least one target")),
 });
 
-const failover = z.strictObject({
-  retry_on: z.array(z.number().int().min(100).max(599)).default([429, 500, 502, 503, 504]),
-  max_attempts: positiveInt.default(3),
-  backoff: z
-    .strictObject({ initial: duration.default(100), max: duration.default(2000), multiplier: z.number().min(1).default(2) })
-    .prefault({}),
-  timeout: positiveDuration.default(120_000),
-  stream_idle_timeout: positiveDuration.default(60_000),
-  deadline: positiveDuration.default(600_000),
-  circuit: z.strictObject({ failures: positiveInt.default(5), cooldown: positiveDuration.default(30_000) }).prefault({}),
+// Defaults are given as they would be written (valibot parses a default like the value it stands for).
+const failover = strictObject({
+  retry_on: v.optional(v.array(v.pipe(number(), ...int(), v.minValue(100), v.maxValue(599))), [429, 500, 502, 503, 504]),
+  max_attempts: v.optional(positiveInt, 3),
+  backoff: v.optional(
+    strictObject({ initial: v.optional(duration, "100ms"), max: v.optional(duration, "2s"), multiplier: v.optional(v.pipe(number(), v.minValue(1)), 2) }),
+    {},
+  ),
+  timeout: v.optional(positiveDuration, "120s"),
+  stream_idle_timeout: v.optional(positiveDuration, "60s"),
+  deadline: v.optional(positiveDuration, "600s"),
+  circuit: v.optional(strictObject({ failures: v.optional(positiveInt, 5), cooldown: v.optional(positiveDuration, "30s") }), {}),
 });
 
-const plugin = z.strictObject({
-  name: z.string().min(1),
-  enabled: z.boolean().default(true),
-  wasm: z.string().optional(),
-  fail_closed: z.boolean().default(false),
-  timeout: positiveDuration.optional(),
-  memory_limit: size.optional(),
-  allowed_hosts: z.array(z.string()).default([]),
-  config: z.record(z.string(), z.unknown()).default({}),
+const plugin = strictObject({
+  name: v.pipe(v.string(), v.minLength(1)),
+  enabled: v.optional(v.boolean(), true),
+  wasm: v.optional(v.string()),
+  fail_closed: v.optional(v.boolean(), false),
+  timeout: v.optional(positiveDuration),
+  memory_limit: v.optional(size),
+  allowed_hosts: v.optional(v.array(v.string()), []),
+  config: v.optional(record(v.string(), v.unknown()), {}),
 });
 
-const address = z.string().transform((text, ctx) => {
-  const parsed = parseAddress(text);
-  if (!parsed) {
-    ctx.addIssue({ code: "custom", message: `expected "host:port" or ":port", got "${text}"` });
-    return z.NEVER;
-  }
-  return parsed;
-});
+const address = v.pipe(
+  v.string(),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const parsed = parseAddress(dataset.value);
+    if (!parsed) {
+      addIssue({ message: `expected "host:port" or ":port", got "${dataset.value}"` });
+      return NEVER;
+    }
+    return parsed;
+  }),
+);
 
 /** `sqlite:<path>` (relative to the working directory; `sqlite::memory:` keeps nothing across a restart) or `redis` (at `redis.url`). */
-const storeSetting = z.string({ error: "expected \"sqlite:<path>\" or \"redis\"" }).transform((text, ctx) => {
-  if (text === "redis") return { kind: "redis" as const };
-  if (text.startsWith("sqlite:") && text.length > "sqlite:".length) return { kind: "sqlite" as const, path: text.slice("sqlite:".length) };
-  ctx.addIssue({ code: "custom", message: `expected "sqlite:<path>" (e.g. "sqlite:./butter.db") or "redis", got "${text}"` });
-  return z.NEVER;
-});
+const storeSetting = v.pipe(
+  v.string("expected \"sqlite:<path>\" or \"redis\""),
+  v.rawTransform(({ dataset: { value: text }, addIssue, NEVER }) => {
+    if (text === "redis") return { kind: "redis" as const };
+    if (text.startsWith("sqlite:") && text.length > "sqlite:".length) return { kind: "sqlite" as const, path: text.slice("sqlite:".length) };
+    addIssue({ message: `expected "sqlite:<path>" (e.g. "sqlite:./butter.db") or "redis", got "${text}"` });
+    return NEVER;
+  }),
+);
 
-export const configSchema = z.strictObject({
-  server: z
-    .strictObject({
-      address: address.default({ hostname: "127.0.0.1", port: 8080 }),
-      max_body_bytes: size.default(10 * 1024 * 1024),
-      body_timeout: positiveDuration.default(30_000),
-      // Bun's idle timer takes whole seconds up to 255.
-      idle_timeout: positiveDuration.refine((ms) => ms <= 255_000, { error: "expected at most 255s" }).default(60_000),
-      max_upstream_bytes: size.default(32 * 1024 * 1024),
-      shutdown_timeout: positiveDuration.default(10_000),
-      // A Server-Timing header on proxied answers (the gateway's own processing and the upstream wait).
-      server_timing: z.boolean().default(false),
-      // Processes sharing the port (runtime/supervisor.ts); "auto": one per CPU.
-      workers: z.union([z.literal("auto"), positiveInt.max(1024, { error: "expected at most 1024" })], { error: "expected \"auto\" or a positive integer" }).default(1),
-      // Unset: fetch (or BUTTER_UPSTREAM_CLIENT); see transport/upstream-fetch.ts.
-      upstream_client: z.enum(["fetch", "http1"], { error: "expected \"fetch\" or \"http1\"" }).optional(),
-    })
-    .superRefine((s, ctx) => {
-      // Each worker would bind a port of its own, and clients could reach only the one logged.
-      if (s.workers !== 1 && s.address.port === 0) ctx.addIssue({ code: "custom", path: ["workers"], message: "several workers need a fixed port in server.address (port 0 would give each worker its own)" });
-    })
-    .prefault({}),
-  providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, { error: "provider names use letters, digits, '.', '_' and '-'" }), provider).default({}),
-  routes: z.record(z.string().min(1), route).default({}),
-  failover: failover.prefault({}),
-  redis: z.strictObject({ url: z.string().default("redis://127.0.0.1:6379") }).prefault({}),
-  plugins: z.array(plugin).default([]),
+/** The message for an empty route name or price-override key (the wording the config has always used). */
+const INVALID_KEY = "Invalid key in record";
+
+export const configSchema = strictObject({
+  server: v.optional(
+    v.pipe(
+      strictObject({
+        address: v.optional(address, "127.0.0.1:8080"),
+        max_body_bytes: v.optional(size, 10 * 1024 * 1024),
+        body_timeout: v.optional(positiveDuration, "30s"),
+        // Bun's idle timer takes whole seconds up to 255.
+        idle_timeout: v.optional(v.pipe(positiveDuration, v.check((ms) => ms <= 255_000, "expected at most 255s")), "60s"),
+        max_upstream_bytes: v.optional(size, 32 * 1024 * 1024),
+        shutdown_timeout: v.optional(positiveDuration, "10s"),
+        // A Server-Timing header on proxied answers (the gateway's own processing and the upstream wait).
+        server_timing: v.optional(v.boolean(), false),
+        // Processes sharing the port (runtime/supervisor.ts); "auto": one per CPU.
+        workers: v.optional(
+          v.union([v.literal("auto"), v.pipe(positiveInt, v.maxValue(1024, "expected at most 1024"))], "expected \"auto\" or a positive integer"),
+          1,
+        ),
+        // Unset: fetch (or BUTTER_UPSTREAM_CLIENT); see transport/upstream-fetch.ts.
+        upstream_client: v.optional(v.picklist(["fetch", "http1"], "expected \"fetch\" or \"http1\"")),
+      }),
+      v.rawCheck(({ dataset, addIssue }) => {
+        // Each worker would bind a port of its own, and clients could reach only the one logged.
+        if (!dataset.typed) return;
+        const s = dataset.value;
+        if (s.workers !== 1 && s.address.port === 0) {
+          addIssue({
+            message: "several workers need a fixed port in server.address (port 0 would give each worker its own)",
+            path: [{ type: "object", origin: "value", input: s, key: "workers", value: s.workers }],
+          });
+        }
+      }),
+    ),
+    {},
+  ),
+  providers: v.optional(record(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9._-]*$/i, "provider names use letters, digits, '.', '_' and '-'")), provider), {}),
+  routes: v.optional(record(v.pipe(v.string(), v.minLength(1, INVALID_KEY)), route), {}),
+  failover: v.optional(failover, {}),
+  redis: v.optional(strictObject({ url: v.optional(v.string(), "redis://127.0.0.1:6379") }), {}),
+  plugins: v.optional(v.array(plugin), []),
   // Accepted only once something implements them: a setting that silently does nothing is worse than an error.
   // Absent: no response cache. `backend` has no default: a section that names nothing is a mistake.
-  cache: z.strictObject({
-    backend: z.enum(["memory", "redis"], { error: "expected \"memory\" or \"redis\"" }),
-    ttl: positiveDuration.default(5 * 60_000),
-    max_entries: positiveInt.default(10_000),
-    max_bytes: size.default(64 * 1024 * 1024),
-  }).optional(),
-  app_keys: z.strictObject({
-    require_key: z.boolean().default(false),
-    flush_interval: positiveDuration.default(1000),
-  }).prefault({}),
+  cache: v.optional(strictObject({
+    backend: v.picklist(["memory", "redis"], "expected \"memory\" or \"redis\""),
+    ttl: v.optional(positiveDuration, "5m"),
+    max_entries: v.optional(positiveInt, 10_000),
+    max_bytes: v.optional(size, 64 * 1024 * 1024),
+  })),
+  app_keys: v.optional(strictObject({
+    require_key: v.optional(v.boolean(), false),
+    flush_interval: v.optional(positiveDuration, "1s"),
+  }), {}),
   // No token, no admin API (every /admin path is a 404): an unset ${BUTTER_ADMIN_TOKEN} must not open it.
-  admin: z.strictObject({
+  admin: v.optional(strictObject({
     token: optionalText,
-    request_log_size: positiveInt.default(1000),
-  }).prefault({}),
-  store: storeSetting.default({ kind: "sqlite", path: "./butter.db" }),
+    request_log_size: v.optional(positiveInt, 1000),
+  }), {}),
+  store: v.optional(storeSetting, "sqlite:./butter.db"),
   // The usage ledger (cost/ledger.ts): per-day totals by key, provider and model in the store; budgets read it.
-  ledger: z.strictObject({
-    enabled: z.boolean().default(true),
-    flush_interval: positiveDuration.default(1000),
-  }).prefault({}),
-  responses: z.strictObject({ ttl: positiveDuration.default(30 * 86_400_000) }).prefault({}),
+  ledger: v.optional(strictObject({
+    enabled: v.optional(v.boolean(), true),
+    flush_interval: v.optional(positiveDuration, "1s"),
+  }), {}),
+  responses: v.optional(strictObject({ ttl: v.optional(positiveDuration, "30d") }), {}),
   pricing: pricingSchema,
 });
 
-export type Config = z.output<typeof configSchema>;
+export type Config = v.InferOutput<typeof configSchema>;
 /** A provider block as written: the shared fields parsed, the kind's own not yet (see config/provider-block.ts). */
 export type ProviderConfig = Config["providers"][string];
 /** The shared block fields, parsed; a resolved block adds the kind's settings and keys. */
-export type SharedProviderConfig = z.output<typeof sharedProvider>;
+export type SharedProviderConfig = v.InferOutput<typeof sharedProvider>;
 /** A stored key: the shared fields, plus whatever its kind adds (typed as the kind's StoredKey). */
 export type KeyConfig = ProviderConfig["keys"][number];
 export type RouteConfig = Config["routes"][string];

@@ -1,23 +1,24 @@
 // `pricing:` in config: overrides for models the table lacks and negotiated rates, USD per 1M tokens.
-import { z } from "zod";
+import * as v from "valibot";
+import { number, record, strictObject } from "../config/schema-kit.ts";
 
-const usdPerMillion = z.union([
-  z.number({ error: "expected a price in USD per 1M tokens" }).nonnegative({ error: "expected a price of 0 or more" }).finite(),
-  z.string().regex(/^\d+(\.\d+)?$/, { error: "expected a decimal price in USD per 1M tokens" }),
-], { error: "expected a price in USD per 1M tokens" });
+const usdPerMillion = v.union([
+  v.pipe(number("expected a price in USD per 1M tokens"), v.minValue(0, "expected a price of 0 or more")),
+  v.pipe(v.string(), v.regex(/^\d+(\.\d+)?$/, "expected a decimal price in USD per 1M tokens")),
+], "expected a price in USD per 1M tokens");
 
-const modelPrice = z.strictObject({
+const modelPrice = strictObject({
   input: usdPerMillion,
   output: usdPerMillion,
-  cache_read: usdPerMillion.optional(),
-  cache_write: usdPerMillion.optional(),
-  cache_write_1h: usdPerMillion.optional(),
-  reasoning: usdPerMillion.optional(),
+  cache_read: v.optional(usdPerMillion),
+  cache_write: v.optional(usdPerMillion),
+  cache_write_1h: v.optional(usdPerMillion),
+  reasoning: v.optional(usdPerMillion),
 });
 
-export const pricingSchema = z.strictObject({
+export const pricingSchema = v.optional(strictObject({
   /** Keyed "provider/model" (provider block name or kind) or a bare model id. */
-  overrides: z.record(z.string().min(1), modelPrice).default({}),
-}).prefault({});
+  overrides: v.optional(record(v.pipe(v.string(), v.minLength(1, "Invalid key in record")), modelPrice), {}),
+}), {});
 
-export type PricingConfig = z.output<typeof pricingSchema>;
+export type PricingConfig = v.InferOutput<typeof pricingSchema>;

@@ -161,7 +161,7 @@ export type NativeMessagesResult =
   | { type: "stream"; events: AsyncIterable<StreamEvent> };
 
 /**
- * A provider kind: its config fields (`S` for the block, `K` for keys, declared as zod schemas and
+ * A provider kind: its config fields (`S` for the block, `K` for keys, declared as valibot schemas and
  * checked once when a snapshot is built) and how to make an adapter from a block they parsed.
  */
 export interface ProviderFactory<S = {}, K = {}> extends ProviderConfigSchema<S, K> {

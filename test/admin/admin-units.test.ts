@@ -1,5 +1,6 @@
 // The admin views' parts on their own: the ring's bounds, resize and tail; sessions' expiry and the
 // wrong-token window (with an injected clock); the config redaction against every place a secret can sit.
+import * as v from "valibot";
 import { describe, expect, test } from "bun:test";
 import { configSchema } from "../../src/config/schema.ts";
 import { redactedConfig, secretsOf } from "../../src/config/redacted.ts";
@@ -118,7 +119,7 @@ describe("config redaction", () => {
     session: "aws-session-token-1", vertex: "ya29.vertex-token-1", header: "header-secret-1", redis: "redis-pass-1",
     plugin: "plugin-api-key-1", base: "base-url-pass-1", ratelimitRedis: "plugin-redis-pass-1",
   };
-  const config = configSchema.parse({
+  const config = v.parse(configSchema, {
     admin: { token: secrets.admin },
     redis: { url: `redis://default:${secrets.redis}@cache.internal:6379/0` },
     providers: {
@@ -150,7 +151,7 @@ describe("config redaction", () => {
   });
 
   test("an empty admin token or key stays empty (unset, not hidden)", () => {
-    const out = redactedConfig(configSchema.parse({ providers: { openai: { keys: [{ value: "" }] } } })) as any;
+    const out = redactedConfig(v.parse(configSchema, { providers: { openai: { keys: [{ value: "" }] } } })) as any;
     expect(out.admin.token).toBe("");
     expect(out.providers.openai.keys[0].value).toBe("");
   });

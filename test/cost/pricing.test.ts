@@ -1,5 +1,6 @@
 // The arithmetic: exact decimal money, each token kind at its rate, long-context tiers, hostile
 // usage and the unpriced path. (What pricing costs per request: bench/cost-micro.ts.)
+import * as v from "valibot";
 import { expect, test } from "bun:test";
 import { calcPrice } from "@pydantic/genai-prices";
 import { formatUsd, picoPerToken, usdToPico } from "../../src/cost/money.ts";
@@ -67,7 +68,7 @@ test("hostile usage: negative, fractional, huge or non-numeric counts never make
 });
 
 test("overrides: provider/model beats kind/model beats the bare model, and beat the table; a reported negative cost is ignored", () => {
-  const pricing = new Pricing(pricingSchema.parse({
+  const pricing = new Pricing(v.parse(pricingSchema, {
     overrides: { "gpt-4o-mini": { input: 1, output: 1 }, "openai/gpt-4o-mini": { input: 2, output: 2 }, "main/gpt-4o-mini": { input: 3, output: 3 } },
   }));
   const usage: Usage = { prompt_tokens: 1_000_000, completion_tokens: 0, total_tokens: 1_000_000 };
@@ -76,9 +77,9 @@ test("overrides: provider/model beats kind/model beats the bare model, and beat 
   expect(formatUsd(pricing.price("other", "groq", "gpt-4o-mini", usage).pico)).toBe("1");
   expect(formatUsd(pricing.price("other", "groq", "gpt-4o-mini", { ...usage, cost: -1 }).pico)).toBe("1");
   expect(pricing.price("x", "no-such-kind", "m", usage)).toEqual({ pico: 0n, priced: false });
-  expect(() => pricingSchema.parse({ overrides: { m: { input: -1, output: 1 } } })).toThrow();
-  expect(() => pricingSchema.parse({ overrides: { m: { input: 1 } } })).toThrow();
-  expect(() => pricingSchema.parse({ overrides: { m: { input: 1, output: 1, typo: 2 } } })).toThrow();
+  expect(() => v.parse(pricingSchema, { overrides: { m: { input: -1, output: 1 } } })).toThrow();
+  expect(() => v.parse(pricingSchema, { overrides: { m: { input: 1 } } })).toThrow();
+  expect(() => v.parse(pricingSchema, { overrides: { m: { input: 1, output: 1, typo: 2 } } })).toThrow();
 });
 
 test("Anthropic stream usage keeps the 1-hour share of cache writes from message_start to the final usage", async () => {

@@ -1,5 +1,6 @@
 // Engine unit-test kit: fake adapters driven by a script, a fake clock and a seeded random source,
 // so retries, backoff, cool-downs and distributions are tested without sockets or real waiting.
+import * as v from "valibot";
 import { errors, type GatewayError } from "../../src/core/errors.ts";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, EmbeddingResponse } from "../../src/core/openai-types.ts";
 import type { StreamEvent } from "../../src/core/stream-event.ts";
@@ -138,7 +139,7 @@ export function harness(config: Record<string, unknown>, behaviour: Behaviour = 
   const providers = Object.fromEntries(
     Object.entries((config.providers ?? {}) as Record<string, Record<string, unknown>>).map(([k, v]) => [k, { type: "fake", ...v }]),
   );
-  const parsed = configSchema.parse({ ...config, providers });
+  const parsed = v.parse(configSchema, { ...config, providers });
   const snapshot = buildSnapshot(parsed, new Map([["fake", factory]]));
   const clock = opts.clock ?? new FakeClock();
   const engine = new Engine(snapshot, { clock, random: opts.random ?? seeded(42) });

@@ -1,4 +1,5 @@
 // Token-bucket math with an injected clock, the memory stores' bounds, client IPs, config errors.
+import * as v from "valibot";
 import { describe, expect, test } from "bun:test";
 import { ConfigError } from "../../src/config/load.ts";
 import { fullBucket, take } from "../../src/plugins/builtin/ratelimit/bucket.ts";
@@ -111,7 +112,7 @@ describe("plugin", () => {
 
   test("allowed requests carry x-ratelimit-* headers; a refusal is a 429 envelope with Retry-After", () => {
     let now = 0;
-    const p = createRatelimit(ratelimitConfig.parse({ mode: "per-ip", rate: 0.5, burst: 2 }), "", { now: () => now });
+    const p = createRatelimit(v.parse(ratelimitConfig, { mode: "per-ip", rate: 0.5, burst: 2 }), "", { now: () => now });
     const a = p.preHttp!(payload("1.1.1.1")) as HookResult<HttpRequestPayload>;
     expect(a.headers).toEqual({ "x-ratelimit-limit": "2", "x-ratelimit-remaining": "1", "x-ratelimit-reset": "2" });
     p.preHttp!(payload("1.1.1.1"));
@@ -127,10 +128,10 @@ describe("plugin", () => {
   });
 
   test("X-Forwarded-For is ignored unless trust_proxy", () => {
-    const p = createRatelimit(ratelimitConfig.parse({ mode: "per-ip", rate: 1, burst: 1 }), "", { now: () => 0 });
+    const p = createRatelimit(v.parse(ratelimitConfig, { mode: "per-ip", rate: 1, burst: 1 }), "", { now: () => 0 });
     p.preHttp!(payload("9.9.9.9", "1.1.1.1"));
     expect((p.preHttp!(payload("9.9.9.9", "2.2.2.2")) as HookResult<HttpRequestPayload>).respond?.status).toBe(429);
-    const q = createRatelimit(ratelimitConfig.parse({ mode: "per-ip", rate: 1, burst: 1, trust_proxy: true }), "", { now: () => 0 });
+    const q = createRatelimit(v.parse(ratelimitConfig, { mode: "per-ip", rate: 1, burst: 1, trust_proxy: true }), "", { now: () => 0 });
     q.preHttp!(payload("9.9.9.9", "1.1.1.1"));
     expect((q.preHttp!(payload("9.9.9.9", "2.2.2.2")) as HookResult<HttpRequestPayload>).respond).toBeUndefined();
   });

@@ -1,3 +1,4 @@
+import * as v from "valibot";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { collectSse, expectStreamShape, providerContract } from "./contract.ts";
 import {
@@ -228,7 +229,7 @@ describe("anthropic adapter beyond the shared contract", () => {
   };
   beforeAll(async () => {
     mock = await startMockUpstream();
-    const config = configSchema.parse({ providers: { a: { type: "anthropic", base_url: mock.url, keys: [{ value: "sk-ant-x" }] } } });
+    const config = v.parse(configSchema, { providers: { a: { type: "anthropic", base_url: mock.url, keys: [{ value: "sk-ant-x" }] } } });
     adapter = buildSnapshot(config, providerFactories).providers.get("a")!;
   });
   afterAll(() => mock.stop());

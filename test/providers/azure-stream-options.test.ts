@@ -1,3 +1,4 @@
+import * as v from "valibot";
 import { describe, expect, test } from "bun:test";
 import { collectSse } from "./contract.ts";
 import { sseFixtureReply, startMockUpstream } from "../support/index.ts";
@@ -22,7 +23,7 @@ describe("azure: stream_options only where the api-version takes it", () => {
   for (const [version, sent] of [["2024-06-01", false], ["2024-10-21", true]] as const) {
     test(`api_version ${version}: stream_options ${sent ? "sent" : "not sent, not even the client's"}; the stream still relays`, async () => {
       await using mock = await startMockUpstream();
-      const config = configSchema.parse({ providers: { az: { type: "azure", base_url: mock.url, api_version: version, keys: [{ value: "k" }] } } });
+      const config = v.parse(configSchema, { providers: { az: { type: "azure", base_url: mock.url, api_version: version, keys: [{ value: "k" }] } } });
       const adapter = buildSnapshot(config, providerFactories).providers.get("az")!;
       mock.when("POST", "*", sseFixtureReply("azure-openai", "stream.sse"));
       const signal = new AbortController().signal;

@@ -1,3 +1,4 @@
+import * as v from "valibot";
 import { describe, expect, test } from "bun:test";
 import { collectSse, expectStreamShape, providerContract } from "./contract.ts";
 import { errorFixtureReply, fixtureReply, loadJson, sse, sseFixtureReply, startMockUpstream, type RecordedRequest } from "../support/index.ts";
@@ -110,13 +111,13 @@ providerContract({
 
 describe("azure beyond the shared contract", () => {
   test("base_url is required: the config is rejected with a message naming the field", () => {
-    const config = configSchema.parse({ providers: { az: { type: "azure", keys: [{ value: "k" }] } } });
+    const config = v.parse(configSchema, { providers: { az: { type: "azure", keys: [{ value: "k" }] } } });
     expect(() => buildSnapshot(config, providerFactories)).toThrow(/providers\.az\.base_url: required for azure/);
   });
 
   test("finish_reason content_filter is kept; choices with only filter results (no delta) are dropped", async () => {
     await using mock = await startMockUpstream();
-    const config = configSchema.parse({ providers: { az: { type: "azure", base_url: mock.url, keys: [{ value: "k" }] } } });
+    const config = v.parse(configSchema, { providers: { az: { type: "azure", base_url: mock.url, keys: [{ value: "k" }] } } });
     const adapter = buildSnapshot(config, providerFactories).providers.get("az")!;
     const base = { id: "chatcmpl-x", object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini" };
     mock.when("POST", "*", sse([

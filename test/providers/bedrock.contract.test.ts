@@ -1,3 +1,4 @@
+import * as v from "valibot";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { collectSse, expectStreamShape, providerContract } from "./contract.ts";
 import {
@@ -188,7 +189,7 @@ describe("bedrock adapter", () => {
   let bearer: ProviderAdapter;
 
   const make = (name: string, block: Record<string, unknown>) => {
-    const config = configSchema.parse({ providers: { [name]: { type: "bedrock", region: "us-east-1", base_url: mock.url, ...block } } });
+    const config = v.parse(configSchema, { providers: { [name]: { type: "bedrock", region: "us-east-1", base_url: mock.url, ...block } } });
     return buildSnapshot(config, providerFactories).providers.get(name)!;
   };
   beforeAll(async () => {
@@ -639,7 +640,7 @@ describe("bedrock adapter", () => {
     });
 
     test("the model list comes from the control plane (derived host without base_url)", async () => {
-      const config = configSchema.parse({ providers: { b: { type: "bedrock", region: "eu-west-3", keys: [KEY] } } });
+      const config = v.parse(configSchema, { providers: { b: { type: "bedrock", region: "eu-west-3", keys: [KEY] } } });
       const seen: string[] = [];
       const a = buildSnapshot(config, providerFactories).providers.get("b")!;
       const ids = await a.listModels({
@@ -656,7 +657,7 @@ describe("bedrock adapter", () => {
 
   describe("configuration", () => {
     test("region is required and checked, with a message naming the field", () => {
-      const build = (block: Record<string, unknown>) => () => buildSnapshot(configSchema.parse({ providers: { aws: { type: "bedrock", ...block } } }), providerFactories);
+      const build = (block: Record<string, unknown>) => () => buildSnapshot(v.parse(configSchema, { providers: { aws: { type: "bedrock", ...block } } }), providerFactories);
       expect(build({ keys: [KEY] })).toThrow("providers.aws.region: required for bedrock");
       expect(build({ region: "Virginia", keys: [KEY] })).toThrow("is not an AWS region name");
       expect(build({ region: "us-gov-west-1", keys: [KEY] })).not.toThrow();
@@ -666,7 +667,7 @@ describe("bedrock adapter", () => {
       const usable = providerFactories.get("bedrock")!.keyUsable;
       // The key as the snapshot hands it to the factory: the shared and the bedrock fields parsed.
       const key = (k: Record<string, unknown>) => {
-        const block = configSchema.parse({ providers: { b: { region: "us-east-1", keys: [k] } } }).providers.b!;
+        const block = v.parse(configSchema, { providers: { b: { region: "us-east-1", keys: [k] } } }).providers.b!;
         const resolved = resolveProviderBlock("b", block, providerFactories.get("bedrock")!);
         if (!resolved.ok) throw new Error(resolved.problem);
         return resolved.block.keys[0]!;

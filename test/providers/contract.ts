@@ -1,6 +1,7 @@
 // The provider contract suite: every adapter runs it with its own fixtures. It drives the adapter
 // directly (real HTTP to a mock upstream) and pushes streams through the same shaper and SSE writer
 // the server uses, so the bytes checked here are the bytes a client receives.
+import * as v from "valibot";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { ChatCompletionRequest, EmbeddingRequest, FinishReason, Usage } from "../../src/core/openai-types.ts";
 import { GatewayError } from "../../src/core/errors.ts";
@@ -77,7 +78,7 @@ export function providerContract(c: ProviderContract): void {
     beforeAll(async () => {
       mock = await startMockUpstream();
       const block = { type: c.kind, keys: [{ value: "sk-contract" }], ...c.config, base_url: (c.baseUrl ?? ((u) => u))(mock.url) };
-      const config = configSchema.parse({ providers: { [`${c.kind}-contract`]: block } });
+      const config = v.parse(configSchema, { providers: { [`${c.kind}-contract`]: block } });
       if (!providerFactories.has(c.kind)) throw new Error(`no provider kind ${c.kind}`);
       adapter = buildSnapshot(config, providerFactories).providers.get(`${c.kind}-contract`)!;
     });

@@ -1,3 +1,4 @@
+import * as v from "valibot";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { collectSse, expectStreamShape, providerContract } from "./contract.ts";
 import {
@@ -128,7 +129,7 @@ describe("gemini adapter beyond the shared contract", () => {
 
   beforeAll(async () => {
     mock = await startMockUpstream();
-    const config = configSchema.parse({ providers: { g: { type: "gemini", base_url: mock.url, keys: [{ value: "sk-extra" }] } } });
+    const config = v.parse(configSchema, { providers: { g: { type: "gemini", base_url: mock.url, keys: [{ value: "sk-extra" }] } } });
     adapter = buildSnapshot(config, providerFactories).providers.get("g")!;
   });
   afterAll(() => mock.stop());
@@ -234,7 +235,7 @@ describe("gemini translation fidelity (issue 10)", () => {
 
   beforeAll(async () => {
     mock = await startMockUpstream();
-    const config = configSchema.parse({ providers: { g: { type: "gemini", base_url: mock.url, keys: [{ value: "sk-fidelity" }] } } });
+    const config = v.parse(configSchema, { providers: { g: { type: "gemini", base_url: mock.url, keys: [{ value: "sk-fidelity" }] } } });
     adapter = buildSnapshot(config, providerFactories).providers.get("g")!;
   });
   afterAll(() => mock.stop());

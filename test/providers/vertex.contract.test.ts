@@ -1,3 +1,4 @@
+import * as v from "valibot";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { collectSse, expectStreamShape, providerContract } from "./contract.ts";
 import { errorFixtureReply, fixtureReply, loadJson, sseFixtureReply, startMockUpstream, type MockUpstream, type RecordedRequest } from "../support/index.ts";
@@ -87,7 +88,7 @@ describe("vertex adapter beyond the shared contract", () => {
   const adapter = (block: Record<string, unknown> = {}): ProviderAdapter => {
     const key = JSON.stringify(block);
     if (!adapters.has(key)) {
-      const parsed = configSchema.parse({ providers: { v: { type: "vertex", base_url: mock.url, ...config, ...block } } });
+      const parsed = v.parse(configSchema, { providers: { v: { type: "vertex", base_url: mock.url, ...config, ...block } } });
       adapters.set(key, buildSnapshot(parsed, providerFactories).providers.get("v")!);
     }
     return adapters.get(key)!;
@@ -184,7 +185,7 @@ describe("vertex Gemini translation fidelity (issue 10)", () => {
 
   beforeAll(async () => {
     mock = await startMockUpstream();
-    const parsed = configSchema.parse({ providers: { v: { type: "vertex", base_url: mock.url, ...config } } });
+    const parsed = v.parse(configSchema, { providers: { v: { type: "vertex", base_url: mock.url, ...config } } });
     a = buildSnapshot(parsed, providerFactories).providers.get("v")!;
   });
   afterAll(() => mock.stop());

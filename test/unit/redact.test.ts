@@ -1,3 +1,4 @@
+import * as v from "valibot";
 import { describe, expect, test } from "bun:test";
 import { errors, GatewayError } from "../../src/core/errors.ts";
 import { REDACTED, Redactor } from "../../src/core/redact.ts";
@@ -8,7 +9,7 @@ import { loadAllProviderFactories } from "../../src/providers/registry.ts";
 const providerFactories = await loadAllProviderFactories();
 import { retryAfterValue, retryHeaders } from "../../src/providers/shared/upstream-error.ts";
 
-const key = (k: Record<string, string>) => configSchema.parse({ providers: { p: { keys: [k] } } }).providers.p!.keys[0]!;
+const key = (k: Record<string, string>) => v.parse(configSchema, { providers: { p: { keys: [k] } } }).providers.p!.keys[0]!;
 
 describe("Redactor", () => {
   test("every string field and header value of an error is cleaned; the status, kind and retryability stay", () => {
@@ -42,7 +43,7 @@ describe("Redactor", () => {
   });
 
   test("keys as the snapshot hands them out: every field a provider kind adds is a secret without being listed", () => {
-    const snap = buildSnapshot(configSchema.parse({ providers: {
+    const snap = buildSnapshot(v.parse(configSchema, { providers: {
       bedrock: { region: "us-east-1", keys: [{ access_key_id: "AKIA1111TEST", secret_access_key: "secret/zzz+yyy", session_token: "session-token-abc" }] },
       vertex: { project: "p", region: "us-central1", keys: [{ access_token: "ya29.stored-access-token" }] },
     } }), providerFactories);

@@ -1,3 +1,4 @@
+import * as v from "valibot";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { generateKeyPairSync, verify } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -121,7 +122,7 @@ describe("Vertex OAuth tokens from a service-account file", () => {
 });
 
 describe("vertex provider block", () => {
-  const snapshot = (block: Record<string, unknown>) => buildSnapshot(configSchema.parse({ providers: { vertex: block } }), providerFactories);
+  const snapshot = (block: Record<string, unknown>) => buildSnapshot(v.parse(configSchema, { providers: { vertex: block } }), providerFactories);
 
   test("project and region are required, with messages naming the path", () => {
     expect(() => snapshot({ region: "us-central1", keys: [{ access_token: "t" }] })).toThrow(/providers\.vertex\.project: required/);

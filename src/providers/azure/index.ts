@@ -1,4 +1,5 @@
-import { z } from "zod";
+import * as v from "valibot";
+import { strictObject } from "../../config/schema-kit.ts";
 import { OPERATION_PATH, openAICompatible, type Endpoint, type Operation, type StreamUsage } from "../shared/openai-compatible.ts";
 import { urlUnder } from "../shared/upstream-url.ts";
 
@@ -6,10 +7,10 @@ import { urlUnder } from "../shared/upstream-url.ts";
 export const DEFAULT_API_VERSION = "2024-10-21";
 
 /** An azure block's own fields. */
-const azureSettings = z.strictObject({
-  api_version: z.string({ error: `expected a string such as "${DEFAULT_API_VERSION}" or "v1"` }).default(DEFAULT_API_VERSION),
+const azureSettings = strictObject({
+  api_version: v.optional(v.string(`expected a string such as "${DEFAULT_API_VERSION}" or "v1"`), DEFAULT_API_VERSION),
 });
-type AzureSettings = z.output<typeof azureSettings>;
+type AzureSettings = v.InferOutput<typeof azureSettings>;
 
 /**
  * `api_version: v1` selects the newer `/openai/v1/...` API (model = deployment name in the body, no

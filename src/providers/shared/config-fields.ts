@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as v from "valibot";
 import { optionalText } from "../../config/schema.ts";
 
 // Building blocks for a provider kind's own config schema (ProviderFactory.settings / keyFields).
@@ -11,10 +11,8 @@ export const credential = optionalText;
  * `${VAR}`) all get the `required` message; the value goes into URLs or signatures, hence the pattern.
  */
 export function requiredMatching(pattern: RegExp, required: string, mismatch: (value: string) => string) {
-  return z
-    .string({ error: (issue) => (issue.input == null ? required : "expected a string") })
-    .superRefine((value, ctx) => {
-      if (value === "") ctx.addIssue({ code: "custom", message: required });
-      else if (!pattern.test(value)) ctx.addIssue({ code: "custom", message: mismatch(value) });
-    });
+  return v.pipe(
+    v.string((issue) => (issue.input == null ? required : "expected a string")),
+    v.check((value) => value !== "" && pattern.test(value), (issue) => (issue.input === "" ? required : mismatch(issue.input))),
+  );
 }

@@ -3,7 +3,7 @@ import type {
   ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse, FinishReason, Usage,
 } from "../../core/openai-types.ts";
 import type { StreamEvent } from "../../core/stream-event.ts";
-import type { z } from "zod";
+import type * as v from "valibot";
 import type {
   Auth, CallContext, ChatResult, NativeResponsesCall, NativeResponsesResult, ProviderAdapter, ProviderBlock, ProviderFactory, UpstreamReads,
 } from "../types.ts";
@@ -19,8 +19,8 @@ import { isResponseObject, nativeResponsesStream, responsesSummary } from "./ope
 /** A provider that speaks OpenAI's wire format, described by its differences. `S`: its own block fields. */
 export interface OpenAICompatibleSpec<S = {}> {
   kind: string;
-  /** The kind's own block fields beside the shared ones, as a z.strictObject (e.g. Azure's api_version). */
-  settings?: z.ZodType<S>;
+  /** The kind's own block fields beside the shared ones, as a strictObject (config/schema-kit.ts; e.g. Azure's api_version). */
+  settings?: v.GenericSchema<unknown, S>;
   /** "" when there is none: the block must then set base_url, and `baseUrlRequired` says what to put there. */
   defaultBaseUrl: string;
   baseUrlRequired?: string;

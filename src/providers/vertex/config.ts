@@ -1,4 +1,5 @@
-import { z } from "zod";
+import type * as v from "valibot";
+import { strictObject } from "../../config/schema-kit.ts";
 import { credential, requiredMatching } from "../shared/config-fields.ts";
 
 /** Project ids, domain-scoped ones (`example.com:my-project`) included. */
@@ -7,7 +8,7 @@ const PROJECT = /^[A-Za-z0-9][A-Za-z0-9.:_-]*$/;
 const REGION = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 /** A vertex block's own fields: both go into every URL (and the region into the default host). */
-export const vertexSettings = z.strictObject({
+export const vertexSettings = strictObject({
   project: requiredMatching(
     PROJECT,
     "required for Vertex AI (the Google Cloud project id, e.g. my-project)",
@@ -21,10 +22,10 @@ export const vertexSettings = z.strictObject({
 });
 
 /** A vertex key: a service-account key file (exchanged for tokens) or a ready OAuth access token. */
-export const vertexKeyFields = z.strictObject({
+export const vertexKeyFields = strictObject({
   credentials_file: credential,
   access_token: credential,
 });
 
-export type VertexSettings = z.output<typeof vertexSettings>;
-export type VertexKeyFields = z.output<typeof vertexKeyFields>;
+export type VertexSettings = v.InferOutput<typeof vertexSettings>;
+export type VertexKeyFields = v.InferOutput<typeof vertexKeyFields>;

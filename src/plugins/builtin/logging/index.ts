@@ -1,14 +1,15 @@
 // Built-in `logging`: one JSON access-log line per /v1/* request, written when the request ends
 // (stream end for streams). Never a key, a header, a prompt or a completion unless `log_bodies`.
-import { z } from "zod";
+import * as v from "valibot";
+import { strictObject } from "../../../config/schema-kit.ts";
 import { formatUsd } from "../../../cost/money.ts";
 import type { RequestRecord } from "../../../observability/events.ts";
 import { parsePluginConfig } from "../../config-error.ts";
 import type { Plugin, PluginEnv, PluginFactory } from "../../types.ts";
 
-export const loggingConfig = z.strictObject({
-  log_bodies: z.boolean({ error: "expected true or false" }).default(false),
-  client_ip: z.boolean({ error: "expected true or false" }).default(false),
+export const loggingConfig = strictObject({
+  log_bodies: v.optional(v.boolean("expected true or false"), false),
+  client_ip: v.optional(v.boolean("expected true or false"), false),
 });
 
 export type LineSink = (line: string) => void;
@@ -83,7 +84,7 @@ export function accessLine(r: RequestRecord, bodies: boolean, clientIp = false):
   return line + "}";
 }
 
-export function createLogging(config: z.output<typeof loggingConfig>, env: Pick<PluginEnv, "telemetry">, sink = bufferedStdout()): Plugin {
+export function createLogging(config: v.InferOutput<typeof loggingConfig>, env: Pick<PluginEnv, "telemetry">, sink = bufferedStdout()): Plugin {
   const bodies = config.log_bodies;
   if (bodies) env.telemetry.captureBodies = true;
   const unsubscribe = env.telemetry.requestEnd.subscribe((r) => sink.write(accessLine(r, bodies, config.client_ip)));

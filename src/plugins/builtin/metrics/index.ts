@@ -6,16 +6,17 @@
 import type { HrTime } from "@opentelemetry/api";
 import { MeterProvider, MetricReader, type CollectionResult, type MetricProducer } from "@opentelemetry/sdk-metrics";
 import { PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
-import { z } from "zod";
+import * as v from "valibot";
+import { int, number, strictObject } from "../../../config/schema-kit.ts";
 import type { Telemetry } from "../../../observability/events.ts";
 import { parsePluginConfig } from "../../config-error.ts";
 import type { Plugin, PluginFactory } from "../../types.ts";
 import { createInstruments, type Instruments } from "./instruments.ts";
 import { MetricsRecorder } from "./recorder.ts";
 
-export const metricsConfig = z.strictObject({
+export const metricsConfig = strictObject({
   /** Distinct provider/model pairs kept as labels; more read as model="other". */
-  max_models: z.number({ error: "expected a positive integer" }).int().positive({ error: "expected a positive integer" }).default(500),
+  max_models: v.optional(v.pipe(number("expected a positive integer"), ...int("expected a positive integer"), v.gtValue(0, "expected a positive integer")), 500),
 });
 
 /** A MetricReader that only collects when asked (the /metrics handler asks). */
@@ -49,7 +50,7 @@ function producer({ ins, start }: Cells): MetricProducer {
   };
 }
 
-export function createMetrics(config: z.output<typeof metricsConfig>, telemetry: Telemetry, inherited?: unknown): Plugin {
+export function createMetrics(config: v.InferOutput<typeof metricsConfig>, telemetry: Telemetry, inherited?: unknown): Plugin {
   const cells: Cells = isCells(inherited) ? inherited : { ins: createInstruments(), start: hrTime() };
   const ins = cells.ins;
   const reader = new PullReader({ metricProducers: [producer(cells)] });

@@ -1,5 +1,6 @@
 // Built-in `ratelimit`: a token bucket per client IP or one for everybody, in memory or in Redis.
-import { z } from "zod";
+import * as v from "valibot";
+import { int, number, strictObject } from "../../../config/schema-kit.ts";
 import { parsePluginConfig } from "../../config-error.ts";
 import type { HookResult, HttpRequestPayload, Plugin, PluginEnv, PluginFactory } from "../../types.ts";
 import type { Verdict } from "./bucket.ts";
@@ -8,21 +9,22 @@ import { GlobalStore, MemoryStore, type BucketStore } from "./memory-store.ts";
 import { RedisStore } from "./redis-store.ts";
 import { errorFields, logger } from "../../../observability/logger.ts";
 
-const positive = z.number({ error: "expected a positive number" }).positive({ error: "expected a positive number" });
+const positive = v.pipe(number("expected a positive number"), v.gtValue(0, "expected a positive number"));
 
-export const ratelimitConfig = z
-  .strictObject({
-    mode: z.enum(["global", "per-ip"], { error: "expected \"global\" or \"per-ip\"" }).default("global"),
+export const ratelimitConfig = v.pipe(
+  strictObject({
+    mode: v.optional(v.picklist(["global", "per-ip"], "expected \"global\" or \"per-ip\""), "global"),
     rate: positive,
-    burst: z.number({ error: "expected a number ≥ 1" }).min(1, { error: "expected a number ≥ 1" }).optional(),
-    backend: z.enum(["memory", "redis"], { error: "expected \"memory\" or \"redis\"" }).default("memory"),
-    trust_proxy: z.union([z.boolean(), z.number().int().positive()], { error: "expected true, false or a number of proxy hops" }).default(false),
-    max_keys: z.number({ error: "expected a positive integer" }).int().positive({ error: "expected a positive integer" }).default(100_000),
-    key_prefix: z.string().default("butter:ratelimit:"),
-  })
-  .transform((c) => ({ ...c, burst: c.burst ?? Math.max(1, Math.ceil(c.rate)) }));
+    burst: v.optional(v.pipe(number("expected a number ≥ 1"), v.minValue(1, "expected a number ≥ 1"))),
+    backend: v.optional(v.picklist(["memory", "redis"], "expected \"memory\" or \"redis\""), "memory"),
+    trust_proxy: v.optional(v.union([v.boolean(), v.pipe(number(), ...int(), v.gtValue(0))], "expected true, false or a number of proxy hops"), false),
+    max_keys: v.optional(v.pipe(number("expected a positive integer"), ...int("expected a positive integer"), v.gtValue(0, "expected a positive integer")), 100_000),
+    key_prefix: v.optional(v.string(), "butter:ratelimit:"),
+  }),
+  v.transform((c) => ({ ...c, burst: c.burst ?? Math.max(1, Math.ceil(c.rate)) })),
+);
 
-export type RatelimitConfig = z.output<typeof ratelimitConfig>;
+export type RatelimitConfig = v.InferOutput<typeof ratelimitConfig>;
 
 export interface RatelimitOptions {
   /** Milliseconds clock for the memory store (tests); Redis uses its own TIME. */
