@@ -5,6 +5,7 @@
 // clients send, gets exactly the prices the package's calcPrice gives, at several moments (dated
 // prices and time-of-day windows included).
 import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
 import { calcPrice, findProvider } from "@pydantic/genai-prices";
 import { priceData, PRICE_DATA_PATH } from "../../scripts/price-data.ts";
 import { TABLE_PROVIDER } from "../../src/cost/price-providers.ts";
@@ -35,6 +36,24 @@ describe("the price table (JSON) against @pydantic/genai-prices", () => {
     expect(JSON.parse(await new Response(proc.stdout).text())).toEqual({ before: false, priced: true, after: true });
     expect(await proc.exited).toBe(0);
   }, 20_000);
+
+  test("hostile model ids (random text, Unicode, near-miss spellings, huge) are priced as calcPrice prices them, quickly", () => {
+    const providers = [...new Set(Object.values(TABLE_PROVIDER))];
+    const nearMiss = fc.tuple(fc.constantFrom("gpt-4o", "claude-3-5-sonnet", "gemini-2.5-pro", "llama-3.1-8b", "mistral-large", "o3"), fc.string({ maxLength: 12 }))
+      .map(([a, b]) => a + b);
+    fc.assert(
+      fc.property(fc.constantFrom(...providers), fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: "grapheme", maxLength: 20 }), nearMiss), (providerId, id) => {
+        const at = new Date("2025-06-01T12:00:00Z");
+        const expected = calcPrice({}, id, { providerId, timestamp: at })?.model_price;
+        const actual = tablePrice(providerId, id, at);
+        if (JSON.stringify(actual) !== JSON.stringify(expected)) expect({ providerId, id, price: actual }).toEqual({ providerId, id, price: expected });
+      }),
+      { numRuns: 2000 },
+    );
+    const started = performance.now();
+    expect(tableRates("openrouter", "x".repeat(100_000))).toBeUndefined();
+    expect(performance.now() - started).toBeLessThan(1000);
+  }, 30_000);
 
   test("kinds map to table providers; unknown kinds and models have no price", () => {
     expect(tableRates("vertex", "claude-3-5-sonnet")).toBeDefined();

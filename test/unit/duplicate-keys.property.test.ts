@@ -2,7 +2,8 @@
 // package's syntax tree (a dev dependency only), on random YAML that Bun.YAML accepts. Block and
 // flow collections, compact and indented sequences, quoted and numeric keys that collide by the
 // property name they become, block scalars and quoted strings whose text looks like keys, comments,
-// anchors and merge keys. Both must name the same first repeat, by path and line, or both none.
+// anchors and merge keys. Both must name the same first repeat, by path and line, or both none. And
+// hostile text: random YAML punctuation never makes the scanner throw, deep or long files stay fast.
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { isAlias, isMap, isScalar, isSeq, parseDocument, type Node } from "yaml";
@@ -188,6 +189,26 @@ describe("duplicate-key scanner agrees with the yaml package's syntax tree", () 
       expect(acceptedByBun(text)).toBe(true);
       expect({ text, found: findDuplicateKey(text) }).toEqual({ text, found: oracle(text) });
     }
+  });
+
+  test("hostile text: never throws, whatever Bun.YAML says of it, and stays fast on deep or long documents", () => {
+    const piece = fc.constantFrom("a", "b", ":", ": ", "- ", "-", "\n", "\n  ", "  ", "\t", "{", "}", "[", "]", ",", "#", " #", "'", '"', "\\", "|", ">", "&x ", "*x", "!t ", "? ", "---", "<<: ", "\r\n", "\u00e9", "\ud800");
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 60 }), (parts) => {
+        const text = parts.join("");
+        const found = findDuplicateKey(text);
+        if (found !== undefined) {
+          expect(found.line).toBeGreaterThanOrEqual(1);
+          expect(found.path.length).toBeGreaterThan(0);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+    const started = performance.now();
+    findDuplicateKey(Array.from({ length: 1500 }, (_, i) => " ".repeat(i) + "k:").join("\n") + " 1\n");
+    findDuplicateKey("a: " + "[".repeat(3000) + "]".repeat(3000) + "\n");
+    expect(findDuplicateKey(Array.from({ length: 50_000 }, (_, i) => `k${i}: ${i}`).join("\n") + "\nk7: x\n")).toEqual({ path: ["k7"], line: 50_001 });
+    expect(performance.now() - started).toBeLessThan(3000);
   });
 
   test("what it does not follow it leaves alone rather than guess", () => {
