@@ -116,6 +116,12 @@ class Scanner {
     else this.mapEntry(top, col, s);
   }
 
+  private open(kind: Block["kind"], indent: number, path: PropertyKey[]): Block {
+    const block: Block = { indent, kind, path, keys: new Set(), index: -1 };
+    this.stack.push(block);
+    return block;
+  }
+
   private top(): Block | undefined {
     return this.stack[this.stack.length - 1];
   }
@@ -123,16 +129,12 @@ class Scanner {
   /** A value starting at `col` (after its key or dash, or on a line of its own), owned by column `owner`. */
   private value(col: number, s: string, path: PropertyKey[], owner: number, fromMap: boolean): void {
     if (isSeqItem(s)) {
-      const block: Block = { indent: col, kind: "seq", path, keys: new Set(), index: -1 };
-      this.stack.push(block);
-      this.seqItem(block, col, s);
+      this.seqItem(this.open("seq", col, path), col, s);
       return;
     }
     if (keyAt(s) !== undefined) {
       // A mapping starts here, its anchor or tag (if any) on its first key.
-      const block: Block = { indent: col, kind: "map", path, keys: new Set(), index: -1 };
-      this.stack.push(block);
-      this.mapEntry(block, col, s);
+      this.mapEntry(this.open("map", col, path), col, s);
       return;
     }
     const props = nodeProperties(s);
@@ -178,17 +180,26 @@ class Scanner {
 
   /** A scalar value on this line: a quoted one may go on over the next lines, a plain one over deeper ones. */
   private scalar(s: string, owner: number): void {
-    const c = s[0];
-    if (c === '"' || c === "'") {
-      let end = closingQuote(s, 0);
-      while (end === -1) {
-        this.line++;
-        if (this.line >= this.lines.length) throw new NotFollowed();
-        s = this.lines[this.line]!;
-        end = closingQuote(c + s, 0);
-      }
-    }
+    if (s[0] === '"' || s[0] === "'") this.closeQuote(s, 0);
     this.scalarOwner = Math.max(owner, 0);
+  }
+
+  /**
+   * From the quote at `start` of line `s` (the current line) to the quote closing it, on this line or
+   * a later one (the scanner moves there): that line's text and the closing quote's index in it.
+   */
+  private closeQuote(s: string, start: number): { text: string; end: number } {
+    const quote = s[start]!;
+    let end = closingQuote(s, start);
+    while (end === -1) {
+      this.line++;
+      if (this.line >= this.lines.length) throw new NotFollowed();
+      s = this.lines[this.line]!;
+      // A continuation line is searched as if the quote opened it, so the index found is one past.
+      const at = closingQuote(quote + s, 0);
+      if (at !== -1) end = at - 1;
+    }
+    return { text: s, end };
   }
 
   /** A flow collection starting at `col` of the current line, possibly over several lines. */
@@ -279,25 +290,11 @@ class Scanner {
       const startLine = this.line;
       let name: string;
       if (c === '"' || c === "'") {
-        let end = closingQuote(s, i);
-        let text = s.slice(i);
-        while (end === -1) {
-          this.line++;
-          if (this.line >= this.lines.length) throw new NotFollowed();
-          s = this.lines[this.line]!;
-          text += "\n" + s;
-          end = closingQuote(c + s, 0);
-          if (end !== -1) {
-            i = end; // index into s (the prefixed quote shifts it by one, the closing quote by one back)
-            break;
-          }
-        }
-        if (this.line === startLine) {
-          name = unquote(s.slice(i, end + 1));
-          i = end + 1;
-        } else {
-          name = "";
-        }
+        const closed = this.closeQuote(s, i);
+        // A key is on one line; a string over several is a value.
+        name = this.line === startLine ? unquote(s.slice(i, closed.end + 1)) : "";
+        s = closed.text;
+        i = closed.end + 1;
       } else {
         let j = i;
         while (j < s.length) {
