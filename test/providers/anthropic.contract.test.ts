@@ -8,10 +8,11 @@ import type { ChatCompletionRequest } from "../../src/core/openai-types.ts";
 import { configSchema } from "../../src/config/schema.ts";
 import { buildSnapshot } from "../../src/config/snapshot.ts";
 import { loadAllProviderFactories } from "../../src/providers/registry.ts";
-const providerFactories = await loadAllProviderFactories();
 import type { ProviderAdapter } from "../../src/providers/types.ts";
 import { makeSend } from "../../src/transport/upstream-fetch.ts";
 import { testReads } from "../support/reads.ts";
+
+const providerFactories = await loadAllProviderFactories();
 
 const MODEL = "claude-sonnet-4-5-20250929";
 const upstream = (file: string) => loadJson("anthropic", file).body;

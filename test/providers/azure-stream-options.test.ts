@@ -5,10 +5,11 @@ import { sseFixtureReply, startMockUpstream } from "../support/index.ts";
 import { configSchema } from "../../src/config/schema.ts";
 import { buildSnapshot } from "../../src/config/snapshot.ts";
 import { loadAllProviderFactories } from "../../src/providers/registry.ts";
-const providerFactories = await loadAllProviderFactories();
 import { makeSend } from "../../src/transport/upstream-fetch.ts";
 import { azureStreamUsage } from "../../src/providers/azure/index.ts";
 import { testReads } from "../support/reads.ts";
+
+const providerFactories = await loadAllProviderFactories();
 
 describe("azure: stream_options only where the api-version takes it", () => {
   test("dated versions from 2024-10-21 (previews included) and v1 ask for usage; earlier ones do not", () => {

@@ -6,9 +6,10 @@ import type { ChatCompletionRequest, EmbeddingRequest } from "../../src/core/ope
 import { configSchema } from "../../src/config/schema.ts";
 import { buildSnapshot } from "../../src/config/snapshot.ts";
 import { loadAllProviderFactories } from "../../src/providers/registry.ts";
-const providerFactories = await loadAllProviderFactories();
 import { makeSend } from "../../src/transport/upstream-fetch.ts";
 import { testReads } from "../support/reads.ts";
+
+const providerFactories = await loadAllProviderFactories();
 
 const DEPLOYMENT = "my-gpt-4o-mini";
 const CHAT = `/openai/deployments/${DEPLOYMENT}/chat/completions`;

@@ -12,11 +12,12 @@ import { configSchema } from "../../src/config/schema.ts";
 import { buildSnapshot } from "../../src/config/snapshot.ts";
 import { resolveProviderBlock } from "../../src/config/provider-block.ts";
 import { loadAllProviderFactories } from "../../src/providers/registry.ts";
-const providerFactories = await loadAllProviderFactories();
 import type { ProviderAdapter } from "../../src/providers/types.ts";
 import { makeSend } from "../../src/transport/upstream-fetch.ts";
 import { signRequest } from "../../src/providers/bedrock/sigv4.ts";
 import { testReads } from "../support/reads.ts";
+
+const providerFactories = await loadAllProviderFactories();
 
 const MODEL = "anthropic.claude-3-5-sonnet-20240620-v1:0";
 const PATH = "/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0";

@@ -8,13 +8,14 @@ import { GatewayError } from "../../src/core/errors.ts";
 import { configSchema } from "../../src/config/schema.ts";
 import { buildSnapshot } from "../../src/config/snapshot.ts";
 import { loadAllProviderFactories } from "../../src/providers/registry.ts";
-const providerFactories = await loadAllProviderFactories();
 import type { Auth, CallContext, ProviderAdapter } from "../../src/providers/types.ts";
 import { makeSend } from "../../src/transport/upstream-fetch.ts";
 import { shapeStream, type StreamStats } from "../../src/engine/stream-shaper.ts";
 import { sseBody } from "../../src/server/sse.ts";
 import { startMockUpstream, type MockUpstream, type RecordedRequest, type Reply } from "../support/index.ts";
 import { testReads } from "../support/reads.ts";
+
+const providerFactories = await loadAllProviderFactories();
 
 export interface UpstreamExpectation {
   method?: "GET" | "POST";

@@ -8,10 +8,11 @@ import type { ChatCompletionRequest } from "../../src/core/openai-types.ts";
 import { configSchema } from "../../src/config/schema.ts";
 import { buildSnapshot } from "../../src/config/snapshot.ts";
 import { loadAllProviderFactories } from "../../src/providers/registry.ts";
-const providerFactories = await loadAllProviderFactories();
 import type { CallContext, ProviderAdapter } from "../../src/providers/types.ts";
 import { makeSend } from "../../src/transport/upstream-fetch.ts";
 import { testReads } from "../support/reads.ts";
+
+const providerFactories = await loadAllProviderFactories();
 
 const gemini = (file: string) => loadJson("gemini", file).body;
 const openai = (file: string) => loadJson<ChatCompletionRequest>("openai", file).body;

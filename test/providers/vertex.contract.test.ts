@@ -5,11 +5,12 @@ import { errorFixtureReply, fixtureReply, loadJson, sseFixtureReply, startMockUp
 import { configSchema } from "../../src/config/schema.ts";
 import { buildSnapshot } from "../../src/config/snapshot.ts";
 import { loadAllProviderFactories } from "../../src/providers/registry.ts";
-const providerFactories = await loadAllProviderFactories();
 import type { CallContext, ProviderAdapter } from "../../src/providers/types.ts";
 import { makeSend } from "../../src/transport/upstream-fetch.ts";
 import { vertexHost } from "../../src/providers/vertex/index.ts";
 import { testReads } from "../support/reads.ts";
+
+const providerFactories = await loadAllProviderFactories();
 
 const vertexFixture = (file: string) => loadJson("vertex", file).body;
 const bearer = (req: RecordedRequest) => expect(req.headers.authorization).toBe("Bearer ya29.contract-token");

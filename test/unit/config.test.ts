@@ -4,8 +4,9 @@ import { interpolate } from "../../src/config/interpolate.ts";
 import { parseAddress, parseDuration, parseSize } from "../../src/config/units.ts";
 import { buildSnapshot } from "../../src/config/snapshot.ts";
 import { loadAllProviderFactories } from "../../src/providers/registry.ts";
-const providerFactories = await loadAllProviderFactories();
 import { parseArgs } from "../../src/cli.ts";
+
+const providerFactories = await loadAllProviderFactories();
 
 function errorOf(yaml: string): string {
   try {

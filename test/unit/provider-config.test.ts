@@ -4,6 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { ConfigError, parseConfigText } from "../../src/config/load.ts";
 import { buildSnapshot } from "../../src/config/snapshot.ts";
 import { loadAllProviderFactories } from "../../src/providers/registry.ts";
+
 const providerFactories = await loadAllProviderFactories();
 
 const snapshotOf = (yaml: string) => buildSnapshot(parseConfigText(yaml, {}).config, providerFactories);

@@ -6,8 +6,9 @@ import { attemptRedactor } from "../../src/engine/secrets.ts";
 import { configSchema } from "../../src/config/schema.ts";
 import { buildSnapshot } from "../../src/config/snapshot.ts";
 import { loadAllProviderFactories } from "../../src/providers/registry.ts";
-const providerFactories = await loadAllProviderFactories();
 import { retryAfterValue, retryHeaders } from "../../src/providers/shared/upstream-error.ts";
+
+const providerFactories = await loadAllProviderFactories();
 
 const key = (k: Record<string, string>) => v.parse(configSchema, { providers: { p: { keys: [k] } } }).providers.p!.keys[0]!;
 

@@ -10,10 +10,11 @@ import { configSchema } from "../../src/config/schema.ts";
 import type { VertexKeyFields } from "../../src/providers/vertex/config.ts";
 import { buildSnapshot } from "../../src/config/snapshot.ts";
 import { loadAllProviderFactories } from "../../src/providers/registry.ts";
-const providerFactories = await loadAllProviderFactories();
 import { makeSend } from "../../src/transport/upstream-fetch.ts";
 import { fixtureReply, json, startMockUpstream, type MockUpstream, type RecordedRequest } from "../support/index.ts";
 import { testReads } from "../support/reads.ts";
+
+const providerFactories = await loadAllProviderFactories();
 
 // A throwaway service account: the mock token endpoint checks the JWT against its public key.
 const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
