@@ -20,8 +20,8 @@ const models = v.nullable(
 );
 const rateLimit = v.nullable(
   strictObject({
-    rate: v.pipe(number("expected a number"), v.gtValue(0, "expected a positive number"), v.maxValue(1e6, "expected a number")),
-    burst: v.pipe(number("expected a number"), ...int("expected an integer"), v.minValue(1, "expected at least 1"), v.maxValue(1e6, "expected a number")),
+    rate: v.pipe(number("expected a number"), v.gtValue(0, "expected a positive number"), v.maxValue(1e6, "at most 1000000")),
+    burst: v.pipe(number("expected a number"), ...int("expected an integer"), v.minValue(1, "expected at least 1"), v.maxValue(1e6, "at most 1000000")),
   }, "expected {\"rate\": n, \"burst\": n}"),
 );
 const expiresAt = v.nullable(

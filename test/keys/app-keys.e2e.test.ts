@@ -162,6 +162,8 @@ describe("admin API", () => {
       [{ name: "ok", rate_limit: { rate: -1, burst: 2 } }, "rate_limit.rate"],
       [{ name: "ok", rate_limit: { rate: 1, burst: 0.5 } }, "rate_limit.burst"],
       [{ name: "ok", rate_limit: { rate: 1, burst: 2, extra: 1 } }, "rate_limit.extra"],
+      [{ name: "ok", rate_limit: { rate: 2e6, burst: 2 } }, "rate_limit.rate"],
+      [{ name: "ok", rate_limit: { rate: 1, burst: 1e7 } }, "rate_limit.burst"],
       [{ name: "ok", rate_limit: 5 }, "rate_limit"],
       [{ name: "ok", expires_at: "tomorrow" }, "expires_at"],
       [{ name: "ok", expires_at: "2026-13-45T99:99:99Z" }, "expires_at"],
@@ -170,6 +172,8 @@ describe("admin API", () => {
       [{ name: "ok", budget: { limit_usd: -5, period: "day" } }, "budget.limit_usd"],
       [{ name: "ok", __proto__: { admin: true } }, null],
     ];
+    const tooFast = await admin("POST", "/admin/keys", { name: "ok", rate_limit: { rate: 2e6, burst: 2 } });
+    expect(tooFast.body.error.message).toBe("rate_limit.rate: at most 1000000");
     const before = (await admin("GET", "/admin/keys")).body.data.length;
     for (const [body, field] of cases) {
       const r = await admin("POST", "/admin/keys", body);
