@@ -9,9 +9,7 @@ import type { LlmEngine } from "../plugins/pipeline.ts";
 import type { LlmResult } from "../providers/types.ts";
 import type { RequestRecorder } from "../observability/recorder.ts";
 import { cacheKey } from "./cache-key.ts";
-import { MemoryCache } from "./memory-cache.ts";
 import { directives } from "./policy.ts";
-import { RedisCache } from "./redis-cache.ts";
 import type { CacheBackend, CachedAnswer, CacheStep, Now } from "./types.ts";
 
 interface Holding {
@@ -53,13 +51,13 @@ export class ResponseCache {
   }
 
   /** Undefined without a `cache:` section; shares `previous`'s backend when the settings are the same. */
-  static forConfig(config: Config, previous?: ResponseCache, options: CacheOptions = {}): ResponseCache | undefined {
+  static async forConfig(config: Config, previous?: ResponseCache, options: CacheOptions = {}): Promise<ResponseCache | undefined> {
     const settings = config.cache;
     if (settings === undefined) return undefined;
     const identity = JSON.stringify({ ...settings, url: settings.backend === "redis" ? config.redis.url : undefined });
     const holding = previous !== undefined && previous.holding.identity === identity && previous.holding.holders > 0
       ? previous.holding
-      : { backend: openBackend(config, settings, options), identity, holders: 0 };
+      : { backend: await openBackend(config, settings, options), identity, holders: 0 };
     return new ResponseCache(holding, config);
   }
 
@@ -142,8 +140,13 @@ export class ResponseCache {
   }
 }
 
-function openBackend(config: Config, settings: NonNullable<Config["cache"]>, options: CacheOptions): CacheBackend {
-  if (settings.backend === "redis") return new RedisCache(config.redis.url, { ttlMs: settings.ttl, keyPrefix: options.redisPrefix, now: options.now });
+/** Only the configured backend's module is loaded (lru-cache alone is several MB of resident memory). */
+async function openBackend(config: Config, settings: NonNullable<Config["cache"]>, options: CacheOptions): Promise<CacheBackend> {
+  if (settings.backend === "redis") {
+    const { RedisCache } = await import("./redis-cache.ts");
+    return new RedisCache(config.redis.url, { ttlMs: settings.ttl, keyPrefix: options.redisPrefix, now: options.now });
+  }
+  const { MemoryCache } = await import("./memory-cache.ts");
   return new MemoryCache({ ttlMs: settings.ttl, maxEntries: settings.max_entries, maxBytes: settings.max_bytes, now: options.now });
 }
 

@@ -1,5 +1,7 @@
 // Structured JSON logs, one line each, on stdout. Nothing secret is ever passed in here: callers log
 // provider names, key indexes and ids, never key values or bodies.
+import { writeLines } from "./stdout.ts";
+
 export type Level = "debug" | "info" | "warn" | "error";
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -12,7 +14,7 @@ export function setLogLevel(level: Level): void {
 export function log(level: Level, msg: string, fields?: Record<string, unknown>): void {
   if (ORDER[level] < threshold) return;
   const line = JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields });
-  process.stdout.write(line + "\n");
+  writeLines(line);
 }
 
 export const logger = {

@@ -149,7 +149,7 @@ export async function buildGeneration(config: Config, options: GenerationOptions
     await plugins?.close();
     throw err;
   }
-  const cache = ResponseCache.forConfig(config, previous?.cache, options.cache ?? previous?.cacheOptions);
+  const cache = await ResponseCache.forConfig(config, previous?.cache, options.cache ?? previous?.cacheOptions);
   const clock = options.clock ?? previous?.clock ?? Date.now;
   // Subscribed before the generation is made: whether anybody observes requests is fixed then.
   const ledger = config.ledger.enabled ? ledgerFor(store, config.ledger.flush_interval, clock) : undefined;

@@ -5,6 +5,7 @@ import OpenAI from "openai";
 import { startInProcess, type InProcess } from "../plugins/harness.ts";
 import type { GatewayConfig } from "../support/index.ts";
 import { setLogLevel } from "../../src/observability/logger.ts";
+import { redirectLines } from "../../src/observability/stdout.ts";
 
 export interface Captured {
   /** Every line written to stdout since capture began (the logger and the access log both write there). */
@@ -16,22 +17,11 @@ export interface Captured {
 export function captureStdout(): Captured {
   setLogLevel("info");
   const lines: string[] = [];
-  const original = process.stdout.write;
-  let pending = "";
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    pending += typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk);
-    const parts = pending.split("\n");
-    pending = parts.pop() ?? "";
-    lines.push(...parts);
-    if (process.env.BUTTER_FAULT_LOGS === "1") return (original as (...a: unknown[]) => boolean).call(process.stdout, chunk, ...rest);
-    return true;
-  }) as typeof process.stdout.write;
-  return {
-    lines,
-    restore: () => {
-      process.stdout.write = original;
-    },
-  };
+  redirectLines((text) => {
+    lines.push(...text.split("\n"));
+    if (process.env.BUTTER_FAULT_LOGS === "1") console.log(text);
+  });
+  return { lines, restore: () => redirectLines(undefined) };
 }
 
 export interface FaultGateway extends InProcess {

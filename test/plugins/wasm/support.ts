@@ -5,6 +5,7 @@ import { join } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { setLogLevel } from "../../../src/observability/logger.ts";
+import { redirectLines } from "../../../src/observability/stdout.ts";
 import { answerEveryProvider } from "../../support/all-providers.ts";
 import { startMockUpstream, type MockUpstream } from "../../support/index.ts";
 import { startInProcess, type InProcess } from "../harness.ts";
@@ -32,13 +33,8 @@ export interface CapturedLogs { lines: Record<string, unknown>[]; stop(): void }
 export function captureLogs(): CapturedLogs {
   setLogLevel("info");
   const lines: Record<string, unknown>[] = [];
-  const original = process.stdout.write;
-  let pending = "";
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    pending += typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk);
-    const parts = pending.split("\n");
-    pending = parts.pop() ?? "";
-    for (const line of parts) {
+  redirectLines((text) => {
+    for (const line of text.split("\n")) {
       if (!line.startsWith("{")) continue;
       try {
         lines.push(JSON.parse(line) as Record<string, unknown>);
@@ -46,10 +42,9 @@ export function captureLogs(): CapturedLogs {
         // not a log line
       }
     }
-    if (process.env.BUTTER_WASM_LOGS === "1") return (original as (...a: unknown[]) => boolean).call(process.stdout, chunk, ...rest);
-    return true;
-  }) as typeof process.stdout.write;
-  return { lines, stop: () => void (process.stdout.write = original) };
+    if (process.env.BUTTER_WASM_LOGS === "1") console.log(text);
+  });
+  return { lines, stop: () => redirectLines(undefined) };
 }
 
 /** One mock upstream for the file; per test: fresh answers, captured logs, and the gateway `start` made. */

@@ -4,6 +4,7 @@ import * as v from "valibot";
 import { strictObject } from "../../../config/schema-kit.ts";
 import { formatUsd } from "../../../cost/money.ts";
 import type { RequestRecord } from "../../../observability/events.ts";
+import { writeLines } from "../../../observability/stdout.ts";
 import { parsePluginConfig } from "../../config-error.ts";
 import type { Plugin, PluginEnv, PluginFactory } from "../../types.ts";
 
@@ -30,9 +31,10 @@ export function bufferedStdout(): { write: LineSink; flush(): void } {
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
     if (pending === "") return;
-    const out = pending;
+    // Every line ended with "\n"; writeLines adds the last one.
+    const out = pending.slice(0, -1);
     pending = "";
-    process.stdout.write(out);
+    writeLines(out);
   };
   return {
     write(line) {
