@@ -1,5 +1,5 @@
-// The rows of the benchmark table. "direct" (the mock itself) and "bun floor" are fixed; every gateway row is an
-// entry of GATEWAY_ROWS: a name, the model to ask for, a function that writes the config YAML, and optionally
+// The rows of the benchmark table. "direct" (the mock itself), "bun floor" and "bun floor + gateway guarantees" are
+// fixed; every gateway row is an entry of GATEWAY_ROWS: a name, the model to ask for, a function that writes the config YAML, and optionally
 // the files it needs. To benchmark a new setup, add an entry. A row whose `requires` are missing, or whose
 // gateway does not start within 10 s (or answers its first request wrongly), is printed as "n/a" with the reason.
 import { existsSync } from "node:fs";
@@ -162,6 +162,15 @@ export const FLOOR_ROW: RowSpec = {
   env: (ctx) => ({ PORT: "0", UPSTREAM: ctx.mockUrl }),
 };
 
+/** The floor plus the native work Butter's guarantees cost (bench/floor-guarantees.ts): between the two, what Butter's own code costs. */
+export const FLOOR_GUARANTEES_ROW: RowSpec = {
+  name: "bun floor + gateway guarantees",
+  model: "openai/gpt-4o-mini",
+  requires: [],
+  argv: () => [BUN, join(ROOT, "bench/floor-guarantees.ts")],
+  env: (ctx) => ({ PORT: "0", UPSTREAM: ctx.mockUrl }),
+};
+
 export function gatewaySpec(row: GatewayRow): RowSpec {
   return {
     name: row.name,
@@ -176,7 +185,7 @@ export function gatewaySpec(row: GatewayRow): RowSpec {
   };
 }
 
-export const ROW_SPECS: RowSpec[] = [FLOOR_ROW, ...GATEWAY_ROWS.map(gatewaySpec)];
+export const ROW_SPECS: RowSpec[] = [FLOOR_ROW, FLOOR_GUARANTEES_ROW, ...GATEWAY_ROWS.map(gatewaySpec)];
 
 export function missing(spec: RowSpec): string | undefined {
   const gone = spec.requires.filter((p) => !existsSync(join(ROOT, p)));
