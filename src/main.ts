@@ -9,7 +9,7 @@ import { GenerationHolder, Reloader } from "./runtime/reloader.ts";
 import { listen, ListenError, type Listening } from "./server/server.ts";
 import { supervise } from "./runtime/supervisor.ts";
 import { reportReady, workerCount, workerIdentity, type WorkerIdentity } from "./runtime/worker-identity.ts";
-import { errorFields, logger } from "./observability/logger.ts";
+import { errorFields, logger, setLogContext } from "./observability/logger.ts";
 
 function fail(reason: string): never {
   process.stderr.write(`butter: ${reason}\n`);
@@ -48,6 +48,7 @@ async function main(): Promise<void> {
   } catch (err) {
     fail((err as Error).message);
   }
+  if (worker !== undefined) setLogContext({ worker: worker.index });
   let first: Generation;
   try {
     const { config, warnings } = await loadConfigFile(configPath);

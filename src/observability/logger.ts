@@ -11,9 +11,16 @@ export function setLogLevel(level: Level): void {
   threshold = ORDER[level];
 }
 
+/** Fields every line carries (a worker's number, so the lines of several workers can be told apart). */
+let context: Record<string, unknown> | undefined;
+
+export function setLogContext(fields: Record<string, unknown> | undefined): void {
+  context = fields;
+}
+
 export function log(level: Level, msg: string, fields?: Record<string, unknown>): void {
   if (ORDER[level] < threshold) return;
-  const line = JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields });
+  const line = JSON.stringify(context === undefined ? { time: new Date().toISOString(), level, msg, ...fields } : { time: new Date().toISOString(), level, msg, ...context, ...fields });
   writeLines(line);
 }
 

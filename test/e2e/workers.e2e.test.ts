@@ -108,6 +108,8 @@ describe("server.workers: 2", () => {
       const reloaded = () => logsWith(gw, "config reloaded").length;
       gw.writeConfig({ ...config, server: { ...config.server, workers: 3 }, plugins: [], routes: { fresh: { targets: [{ provider: "openai", model: "gpt-4o-mini" }] } } });
       await until("both workers to reload", () => reloaded() === 2);
+      // Each worker's lines say which worker wrote them.
+      expect(logsWith(gw, "config reloaded").map((l) => l.worker as number).sort()).toEqual([1, 2]);
       // The number of workers is fixed at start: still two.
       expect(logsWith(gw, "server.workers changed; it takes effect after a restart").length).toBe(2);
       expect(logsWith(gw, "worker started").length).toBe(3);
