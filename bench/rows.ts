@@ -1,7 +1,8 @@
 // The rows of the benchmark table. "direct" (the mock itself), "bun floor" and "bun floor + gateway guarantees" are
-// fixed; every gateway row is an entry of GATEWAY_ROWS: a name, the model to ask for, a function that writes the config YAML, and optionally
-// the files it needs. To benchmark a new setup, add an entry. A row whose `requires` are missing, or whose
-// gateway does not start within 10 s (or answers its first request wrongly), is printed as "n/a" with the reason.
+// fixed; every gateway row is an entry of GATEWAY_ROWS: a name, the model to ask for, a function that writes the
+// config YAML, and optionally the files it needs. To benchmark a new setup, add an entry. A row whose `requires`
+// are missing, or whose gateway does not start within 10 s (or answers its first request wrongly), is printed as
+// "n/a" with the reason.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { hashKey } from "../src/keys/key-format.ts";
@@ -154,22 +155,20 @@ app_keys:
   },
 ];
 
-export const FLOOR_ROW: RowSpec = {
-  name: "bun floor",
-  model: "openai/gpt-4o-mini",
-  requires: [],
-  argv: () => [BUN, join(ROOT, "bench/floor-bun.ts")],
-  env: (ctx) => ({ PORT: "0", UPSTREAM: ctx.mockUrl }),
-};
+/** A fixed row run by one of bench/'s own servers (they take PORT and UPSTREAM and log their address). */
+function floorRow(name: string, file: string): RowSpec {
+  return {
+    name,
+    model: "openai/gpt-4o-mini",
+    requires: [],
+    argv: () => [BUN, join(ROOT, "bench", file)],
+    env: (ctx) => ({ PORT: "0", UPSTREAM: ctx.mockUrl }),
+  };
+}
 
-/** The floor plus the native work Butter's guarantees cost (bench/floor-guarantees.ts): between the two, what Butter's own code costs. */
-export const FLOOR_GUARANTEES_ROW: RowSpec = {
-  name: "bun floor + gateway guarantees",
-  model: "openai/gpt-4o-mini",
-  requires: [],
-  argv: () => [BUN, join(ROOT, "bench/floor-guarantees.ts")],
-  env: (ctx) => ({ PORT: "0", UPSTREAM: ctx.mockUrl }),
-};
+export const FLOOR_ROW = floorRow("bun floor", "floor-bun.ts");
+/** The floor plus the native work Butter's guarantees cost: between the two, what Butter's own code costs. */
+export const FLOOR_GUARANTEES_ROW = floorRow("bun floor + gateway guarantees", "floor-guarantees.ts");
 
 export function gatewaySpec(row: GatewayRow): RowSpec {
   return {

@@ -114,8 +114,9 @@ async function streams(url: string, chunks = CHUNKS): Promise<{ delays: Float64A
         buffered = buffered.slice(i + 2);
         const m = /"t":([\d.]+)/.exec(event);
         if (m !== null) {
-          delays[at++] = now - Number(m[1]);
-          if (got === 0) first[firsts++] = now - Number(m[1]);
+          const delay = now - Number(m[1]);
+          delays[at++] = delay;
+          if (got === 0) first[firsts++] = delay;
           got++;
         }
       }

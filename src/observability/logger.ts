@@ -20,7 +20,7 @@ export function setLogContext(fields: Record<string, unknown> | undefined): void
 
 export function log(level: Level, msg: string, fields?: Record<string, unknown>): void {
   if (ORDER[level] < threshold) return;
-  const line = JSON.stringify(context === undefined ? { time: new Date().toISOString(), level, msg, ...fields } : { time: new Date().toISOString(), level, msg, ...context, ...fields });
+  const line = JSON.stringify({ time: new Date().toISOString(), level, msg, ...context, ...fields });
   writeLines(line);
 }
 
