@@ -10,6 +10,7 @@ import { listen, ListenError, type Listening } from "./server/server.ts";
 import { supervise } from "./runtime/supervisor.ts";
 import { reportReady, workerCount, workerIdentity, type WorkerIdentity } from "./runtime/worker-identity.ts";
 import { errorFields, logger, setLogContext } from "./observability/logger.ts";
+import { drainLines } from "./observability/stdout.ts";
 
 function fail(reason: string): never {
   process.stderr.write(`butter: ${reason}\n`);
@@ -112,6 +113,8 @@ async function main(): Promise<void> {
     // Flushes access-log lines and exports the last spans.
     await Promise.race([holder.current.close(), Bun.sleep(2000)]);
     logger.info("stopped");
+    // Log lines still waiting for a slow stdout reader get a little longer.
+    await drainLines(2000);
     process.exit(0);
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));

@@ -7,6 +7,7 @@ import type { Subprocess } from "bun";
 import type { Config } from "../config/schema.ts";
 import { watchConfig, type ConfigWatcher } from "../config/watch.ts";
 import { logger } from "../observability/logger.ts";
+import { drainLines } from "../observability/stdout.ts";
 import { ListenError, listenFailure } from "../server/server.ts";
 import { perWorkerState } from "./per-worker-state.ts";
 import { encodeWorker, WORKER_ENV, workerCount, type ReadyMessage } from "./worker-identity.ts";
@@ -158,6 +159,7 @@ export function supervise(options: SuperviseOptions): void {
     await Promise.all(procs.map((p) => p.exited));
     clearTimeout(forced);
     logger.info("stopped");
+    await drainLines(2000);
     process.exit(0);
   };
 

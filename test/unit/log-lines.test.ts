@@ -1,16 +1,19 @@
-// Log lines go to stdout through console.log (src/observability/stdout.ts): whatever a field holds
-// comes out as written, one JSON line each, in order, also when the process exits right after.
+// Log lines go to stdout through Bun's stdout writer (src/observability/stdout.ts): whatever a field
+// holds comes out as written, one JSON line each, in order, also when the process exits right after
+// draining them (as the gateway does when it stops).
 import { expect, test } from "bun:test";
 
 const CHILD = `
 import { logger } from "./src/observability/logger.ts";
 import { bufferedStdout } from "./src/plugins/builtin/logging/index.ts";
+import { drainLines } from "./src/observability/stdout.ts";
 logger.info("format %s %d %o %% %c kept", { field: "%s%%\\n%j", n: 1 });
 const access = bufferedStdout();
 access.write(JSON.stringify({ line: 1 }));
 access.write(JSON.stringify({ line: "%s 2" }));
 access.flush();
 for (let i = 0; i < 1000; i++) logger.warn("burst", { i });
+await drainLines(5000);
 process.exit(0);
 `;
 
