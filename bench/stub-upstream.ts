@@ -11,8 +11,25 @@ export const PROVIDERS_YAML = 'providers:\n  openai: { base_url: "http://127.0.0
 const chat = await Bun.file(new URL("./fixtures/openai/chat.response.json", import.meta.url)).text();
 const compact = JSON.stringify(JSON.parse(chat));
 
+const events = (await Bun.file(new URL("./fixtures/openai/stream.sse", import.meta.url)).text()).split(/(?<=\n\n)/).map((e) => new TextEncoder().encode(e));
+
+/** A streaming upstream body: one SSE event per read, as they arrive from a real upstream. */
+function streamBody(): ReadableStream<Uint8Array> {
+  let i = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (i < events.length) controller.enqueue(events[i++]!);
+      else controller.close();
+    },
+  });
+}
+
+export const STREAM_BODY = JSON.stringify({ ...JSON.parse(CHAT_BODY), stream: true });
+
 export function stubUpstreamFetch(): void {
     // As a real upstream (and the socket bench's mock) sends it: with its length.
   const length = String(Buffer.byteLength(compact));
-  globalThis.fetch = (async () => new Response(compact, { headers: { "content-type": "application/json", "content-length": length } })) as unknown as typeof fetch;
+  globalThis.fetch = (async (_url: string, init: RequestInit) => typeof init.body === "string" && init.body.includes('"stream":true')
+    ? new Response(streamBody(), { headers: { "content-type": "text/event-stream" } })
+    : new Response(compact, { headers: { "content-type": "application/json", "content-length": length } })) as unknown as typeof fetch;
 }

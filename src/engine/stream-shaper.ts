@@ -37,6 +37,7 @@ export async function* shapeStream(events: AsyncIterable<StreamEvent>, includeUs
     }
     last = chunk;
     let changed = false;
+    let raw = event.raw;
     if (!roleSent) {
       for (const choice of chunk.choices) {
         if (choice.delta && choice.delta.role === undefined) {
@@ -49,14 +50,33 @@ export async function* shapeStream(events: AsyncIterable<StreamEvent>, includeUs
     for (const choice of chunk.choices) if (choice.finish_reason != null) stats.finishReason = choice.finish_reason;
     // OpenAI's shape: `usage: null` on every chunk when the client asked for usage, absent otherwise.
     if (includeUsage ? chunk.usage !== null : "usage" in chunk) {
+      // Dropping the `usage: null` every chunk carries (the gateway asks for usage) is a cut in the text.
+      if (!changed && raw !== undefined && chunk.usage === null) raw = withoutNullUsage(raw);
+      else changed = true;
       chunk.usage = includeUsage ? null : undefined;
-      changed = true;
     }
     stats.chunks++;
     // A chunk the gateway changed is serialised again; an untouched one keeps the upstream's text.
-    yield changed && event.raw !== undefined ? { type: "chunk", chunk } : event;
+    if (event.raw === undefined || (!changed && raw === event.raw)) yield event;
+    else yield { type: "chunk", chunk, raw: changed ? undefined : raw };
   }
   if (includeUsage && stats.usage && last && !usageSent) yield usageChunk(last, stats.usage);
+}
+
+const NULL_USAGE = '"usage":null';
+
+/**
+ * The chunk's text without its top-level `"usage":null` and the comma beside it; undefined (serialise
+ * again) unless the text holds exactly one such member, which then must be the top-level one (inside
+ * a JSON string the quotes would be escaped).
+ */
+export function withoutNullUsage(raw: string): string | undefined {
+  const at = raw.indexOf(NULL_USAGE);
+  if (at === -1 || raw.indexOf(NULL_USAGE, at + NULL_USAGE.length) !== -1) return undefined;
+  const after = at + NULL_USAGE.length;
+  if (raw.charCodeAt(at - 1) === 44 /* , */) return raw.slice(0, at - 1) + raw.slice(after);
+  if (raw.charCodeAt(after) === 44) return raw.slice(0, at) + raw.slice(after + 1);
+  return undefined;
 }
 
 function usageChunk(last: ChatCompletionChunk, usage: Usage): StreamEvent {

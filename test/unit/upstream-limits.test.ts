@@ -79,6 +79,21 @@ describe("decodeSse limit (one event)", () => {
     expect(parts.length).toBeGreaterThan(980);
   });
 
+  test("a consumer that stops after the first event cancels the body; one that reads to the end does not", async () => {
+    let cancelled = false;
+    const body = streamOf(["data: one\n\n", "data: two\n\n"], () => (cancelled = true));
+    for await (const m of decodeSse(body, testReads())) {
+      expect(m.data).toBe("one");
+      break;
+    }
+    expect(cancelled).toBe(true);
+    cancelled = false;
+    expect(await collect(["data: one\n\n", "data: two\n\n"], 1000)).toEqual(["one", "two"]);
+    const whole = streamOf(["data: one\n\n"], () => (cancelled = true));
+    for await (const _ of decodeSse(whole, testReads())) { /* all */ }
+    expect(cancelled).toBe(false);
+  });
+
   test("a long event split over many reads is scanned once (linear, not quadratic)", async () => {
     const reads = Array.from({ length: 4000 }, () => "q".repeat(256));
     const started = performance.now();
