@@ -13,9 +13,16 @@ export function setLogLevel(level: Level): void {
 
 /** Fields every line carries (a worker's number, so the lines of several workers can be told apart). */
 let context: Record<string, unknown> | undefined;
+let contextJson = "";
 
 export function setLogContext(fields: Record<string, unknown> | undefined): void {
   context = fields;
+  contextJson = fields === undefined ? "" : JSON.stringify(fields).slice(1, -1);
+}
+
+/** The context's fields as JSON members (`"worker":1`), for lines built as text (the access log); "" when none. */
+export function logContextMembers(): string {
+  return contextJson;
 }
 
 export function log(level: Level, msg: string, fields?: Record<string, unknown>): void {

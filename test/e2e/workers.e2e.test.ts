@@ -30,6 +30,7 @@ function freePort(): number {
 
 const provider = () => ({ openai: { base_url: `${mock.url}/v1`, keys: [{ value: "sk-upstream" }] } });
 const oneRequestPerWorker = { name: "ratelimit", config: { rate: 0.001, burst: 1 } };
+const accessLog = { name: "logging" };
 
 /** `n` chat requests, each on a new connection (so the kernel picks a worker for each); their statuses. */
 async function statuses(gw: Gateway, n: number, model = "openai/gpt-4o-mini"): Promise<number[]> {
@@ -73,7 +74,7 @@ async function workerPid(gw: Gateway, index: number, ...seen: number[]): Promise
 describe("server.workers: 2", () => {
   test("both workers serve; a killed worker is restarted and serves; a config change and SIGHUP reach both; SIGTERM stops all", async () => {
     const port = freePort();
-    const config = { server: { address: `127.0.0.1:${port}`, workers: 2 }, store: "sqlite::memory:", providers: provider(), plugins: [oneRequestPerWorker] };
+    const config = { server: { address: `127.0.0.1:${port}`, workers: 2 }, store: "sqlite::memory:", providers: provider(), plugins: [oneRequestPerWorker, accessLog] };
     const gw = await startGateway(config);
     try {
       expect(gw.port).toBe(port);
@@ -89,6 +90,11 @@ describe("server.workers: 2", () => {
       const before = await statuses(gw, 40);
       expect(count(before, 200)).toBe(2);
       expect(count(before, 429)).toBe(38);
+      // Each access line says which worker served the request; the one admitted by each worker is a 200 of its own.
+      await until("40 access lines", () => logsWith(gw, "access").length === 40);
+      const access = logsWith(gw, "access");
+      expect(new Set(access.map((l) => l.worker))).toEqual(new Set([1, 2]));
+      expect(access.filter((l) => l.status === 200).map((l) => l.worker as number).sort()).toEqual([1, 2]);
 
       // A second gateway on the same port is refused, workers or not: the supervisor checks the port first.
       const intruder = spawnGateway(config);

@@ -4,6 +4,7 @@ import * as v from "valibot";
 import { strictObject } from "../../../config/schema-kit.ts";
 import { formatUsd } from "../../../cost/money.ts";
 import type { RequestRecord } from "../../../observability/events.ts";
+import { logContextMembers } from "../../../observability/logger.ts";
 import { writeLines } from "../../../observability/stdout.ts";
 import { parsePluginConfig } from "../../config-error.ts";
 import type { Plugin, PluginEnv, PluginFactory } from "../../types.ts";
@@ -60,6 +61,12 @@ export function isoNow(now = Date.now()): string {
   return isoPrefix + (ms < 10 ? "00" : ms < 100 ? "0" : "") + ms + "Z";
 }
 
+/** The logger's context members (a worker's number) followed by a comma, or nothing. */
+function context(): string {
+  const members = logContextMembers();
+  return members === "" ? "" : `${members},`;
+}
+
 const str = (v: string | undefined): string => (v === undefined ? "null" : JSON.stringify(v));
 const num = (v: number | undefined): string => (typeof v === "number" && Number.isFinite(v) ? String(v) : JSON.stringify(v ?? null));
 const ms3 = (v: number): string => num(Math.round(v * 1000) / 1000);
@@ -70,7 +77,7 @@ const ms3 = (v: number): string => num(Math.round(v * 1000) / 1000);
  */
 export function accessLine(r: RequestRecord, bodies: boolean, clientIp = false): string {
   let line =
-    `{"time":"${isoNow()}","level":"info","msg":"access","request_id":${str(r.requestId)},"method":${str(r.method)},"path":${str(r.path)}` +
+    `{"time":"${isoNow()}","level":"info","msg":"access",${context()}"request_id":${str(r.requestId)},"method":${str(r.method)},"path":${str(r.path)}` +
     `,"route":${str(r.route)},"provider":${str(r.provider)},"model":${str(r.model ?? r.requestedModel)},"requested_model":${str(r.requestedModel)}` +
     `,"status":${num(r.status)},"latency_ms":${ms3(r.endedAt - r.startedAt)}` +
     `,"upstream_ms":${r.llmStartedAt !== undefined && r.llmEndedAt !== undefined ? ms3(r.llmEndedAt - r.llmStartedAt) : "null"}` +
