@@ -19,7 +19,12 @@ function stalledStdout(command: string[], dir: string, firstLine: boolean, env: 
   const quoted = command.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
   const reader = `${firstLine ? 'IFS= read -r line; printf "%s\\n" "$line"; ' : ""}while [ ! -e '${go}' ]; do sleep 0.05; done; exec cat`;
   const proc = Bun.spawn(["bash", "-c", `${quoted} | { ${reader}; }`], { cwd: root, stdout: "pipe", stderr: "pipe", env });
-  return { proc, resume: () => writeFileSync(go, "") };
+  return {
+    proc,
+    resume: () => writeFileSync(go, ""),
+    // Killing bash alone would leave the pipeline's processes behind when a test fails; each names `dir`.
+    kill: () => Bun.spawnSync(["pkill", "-KILL", "-f", dir]),
+  };
 }
 
 /** Reads until the text holds a whole line; returns all of it (the reader stays open for more). */
@@ -58,7 +63,7 @@ process.exit(0);
 
 test("a stalled reader never blocks the writer; the overflow is dropped and counted, the rest arrives in order", async () => {
   const dir = mkdtempSync(join(tmpdir(), "butter-stdout-"));
-  const { proc, resume } = stalledStdout([process.execPath, "-e", WRITER], dir, false);
+  const { proc, resume, kill } = stalledStdout([process.execPath, "-e", WRITER, dir], dir, false);
   try {
     // The writer reports how its loop fared before the reader reads anything.
     const report = JSON.parse(await untilLine(proc.stderr.getReader())) as { written: number; maxGap: number };
@@ -77,7 +82,7 @@ test("a stalled reader never blocks the writer; the overflow is dropped and coun
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i));
     expect(notice.dropped).toBe(report.written - seqs.length);
   } finally {
-    proc.kill("SIGKILL");
+    kill();
     rmSync(dir, { recursive: true, force: true });
   }
 }, 60_000);
@@ -87,7 +92,7 @@ test("the gateway keeps answering while its log reader stalls, and no line is lo
   const config = join(dir, "config.yaml");
   // Nothing listens on port 1: every request fails upstream, and each failure is logged.
   writeFileSync(config, 'server:\n  address: "127.0.0.1:0"\nproviders:\n  openai:\n    base_url: http://127.0.0.1:1/v1\n    keys: [{ value: sk-test }]\nstore: "sqlite::memory:"\n');
-  const { proc, resume } = stalledStdout([process.execPath, join(root, "src/main.ts"), "--config", config, "--no-watch"], dir, true, { ...process.env, BUTTER_LOG_LEVEL: "debug" });
+  const { proc, resume, kill } = stalledStdout([process.execPath, join(root, "src/main.ts"), "--config", config, "--no-watch"], dir, true, { ...process.env, BUTTER_LOG_LEVEL: "debug" });
   try {
     const reader = proc.stdout.getReader();
     const text = await untilLine(reader);
@@ -134,7 +139,7 @@ test("the gateway keeps answering while its log reader stalls, and no line is lo
     expect(rest).toContain('"msg":"stopped"');
     expect(rest).not.toContain("log lines dropped");
   } finally {
-    proc.kill("SIGKILL");
+    kill();
     await proc.exited;
     rmSync(dir, { recursive: true, force: true });
   }
