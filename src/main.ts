@@ -7,6 +7,8 @@ import type { Config } from "./config/schema.ts";
 import { buildGeneration, type Generation } from "./runtime/generation.ts";
 import { GenerationHolder, Reloader } from "./runtime/reloader.ts";
 import { listen, ListenError, type Listening } from "./server/server.ts";
+import { gatherMetricsWith } from "./server/handlers/metrics.ts";
+import { isMetricsMessage, joinClusterMetrics } from "./runtime/cluster-metrics.ts";
 import { supervise } from "./runtime/supervisor.ts";
 import { reportReady, workerCount, workerIdentity, type WorkerIdentity } from "./runtime/worker-identity.ts";
 import { errorFields, logger, setLogContext } from "./observability/logger.ts";
@@ -124,6 +126,9 @@ async function main(): Promise<void> {
   if (worker !== undefined) {
     // The IPC channel closes when the supervisor is gone (killed, crashed): nobody would restart or stop this worker.
     process.on("disconnect", () => void shutdown("supervisor gone"));
+    const cluster = joinClusterMetrics(worker.index, () => holder.current.plugins?.scrape());
+    process.on("message", (message) => void (isMetricsMessage(message) && cluster.receive(message)));
+    gatherMetricsWith(cluster.scrape);
     reportReady(address);
   }
 }

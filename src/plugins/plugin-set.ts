@@ -19,6 +19,11 @@ export class PluginSet implements PipelineOwner {
     this.scraper = chain.plugins.find((p) => p.scrape !== undefined);
   }
 
+  /** The metrics plugin is on: /metrics has something to serve. */
+  get scrapes(): boolean {
+    return this.scraper !== undefined;
+  }
+
   /** Prometheus text when the metrics plugin is on, else undefined. */
   scrape(): Promise<string> | undefined {
     return this.scraper?.scrape?.();

@@ -17,7 +17,6 @@ export function perWorkerState(config: Config, workers: number): string[] {
     if (p.name === "ratelimit" && p.config.backend !== "redis") {
       out.push(`plugins[${i}] ratelimit with backend memory: each worker has its own buckets, so the workers together admit up to ${workers} times the rate; use backend: redis`);
     }
-    if (p.name === "metrics") out.push(`plugins[${i}] metrics: each worker counts its own requests, and a scrape of /metrics reaches one of them`);
   });
   if (config.admin.token !== "") {
     out.push("admin: the request log (/admin/requests, the dashboard's live view) and dashboard sign-ins are per worker, and each call reaches one worker");

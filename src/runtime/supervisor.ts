@@ -9,6 +9,7 @@ import { watchConfig, type ConfigWatcher } from "../config/watch.ts";
 import { logger } from "../observability/logger.ts";
 import { drainLines } from "../observability/stdout.ts";
 import { ListenError, listenFailure } from "../server/server.ts";
+import { isMetricsMessage, MetricsCollector, type MetricsMessage } from "./cluster-metrics.ts";
 import { perWorkerState } from "./per-worker-state.ts";
 import { encodeWorker, WORKER_ENV, workerCount, type ReadyMessage } from "./worker-identity.ts";
 
@@ -75,6 +76,7 @@ export function supervise(options: SuperviseOptions): void {
   let phase: "starting" | "running" | "stopping" = "starting";
   let lastReload = 0;
   let watcher: ConfigWatcher | undefined;
+  const collector = new MetricsCollector();
 
   const start = (slot: Slot) => {
     slot.restart = undefined;
@@ -83,8 +85,10 @@ export function supervise(options: SuperviseOptions): void {
     const proc: Subprocess = Bun.spawn(command, {
       env: { ...process.env, [WORKER_ENV]: encodeWorker({ index: slot.index, hostname, port }) },
       stdio: ["ignore", "inherit", "inherit"],
-      ipc: (message: ReadyMessage) => {
-        if (message?.type === "ready" && slot.proc === proc) ready(slot, proc, message);
+      ipc: (message: ReadyMessage | MetricsMessage) => {
+        if (slot.proc !== proc) return;
+        if (message?.type === "ready") ready(slot, proc, message);
+        else if (isMetricsMessage(message)) metrics(slot, message);
       },
     });
     slot.proc = proc;
@@ -100,6 +104,15 @@ export function supervise(options: SuperviseOptions): void {
       phase = "running";
       logger.info("butter listening", { address: message.address, workers: count, pid: process.pid });
     }
+  };
+
+  // A scrape of /metrics on one worker gathers every ready worker's exposition.
+  const metrics = (slot: Slot, message: MetricsMessage) => {
+    if (message.type === "metrics-text") return collector.received(slot.index, message);
+    if (message.type !== "metrics-request") return;
+    const asked = slot.proc;
+    const workers = new Map(slots.filter((s) => s.ready && s.proc !== undefined).map((s) => [s.index, (m: MetricsMessage) => void s.proc?.send(m)] as const));
+    collector.request(message.id, workers, (answer) => void (slot.proc === asked ? asked?.send(answer) : undefined));
   };
 
   const exited = (slot: Slot, proc: Subprocess) => {

@@ -4,6 +4,7 @@
 // admitted as there are workers with a full bucket.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { json, spawnGateway, startGateway, startMockUpstream, type Gateway, type MockUpstream } from "../support/index.ts";
+import { parsePrometheusText } from "../support/prometheus-text.ts";
 
 type Log = Record<string, unknown>;
 
@@ -31,6 +32,7 @@ function freePort(): number {
 const provider = () => ({ openai: { base_url: `${mock.url}/v1`, keys: [{ value: "sk-upstream" }] } });
 const oneRequestPerWorker = { name: "ratelimit", config: { rate: 0.001, burst: 1 } };
 const accessLog = { name: "logging" };
+const metrics = { name: "metrics" };
 
 /** `n` chat requests, each on a new connection (so the kernel picks a worker for each); their statuses. */
 async function statuses(gw: Gateway, n: number, model = "openai/gpt-4o-mini"): Promise<number[]> {
@@ -74,7 +76,7 @@ async function workerPid(gw: Gateway, index: number, ...seen: number[]): Promise
 describe("server.workers: 2", () => {
   test("both workers serve; a killed worker is restarted and serves; a config change and SIGHUP reach both; SIGTERM stops all", async () => {
     const port = freePort();
-    const config = { server: { address: `127.0.0.1:${port}`, workers: 2 }, store: "sqlite::memory:", providers: provider(), plugins: [oneRequestPerWorker, accessLog] };
+    const config = { server: { address: `127.0.0.1:${port}`, workers: 2 }, store: "sqlite::memory:", providers: provider(), plugins: [oneRequestPerWorker, accessLog, metrics] };
     const gw = await startGateway(config);
     try {
       expect(gw.port).toBe(port);
@@ -82,6 +84,8 @@ describe("server.workers: 2", () => {
       expect(warning.workers).toBe(2);
       expect((warning.per_worker as string[]).join("\n")).toMatch(/plugins\[0\] ratelimit with backend memory: .* up to 2 times the rate/);
       expect((warning.per_worker as string[]).join("\n")).toMatch(/store sqlite::memory: is a separate database in each worker/);
+      // Metrics are gathered from every worker: not per worker any more.
+      expect((warning.per_worker as string[]).join("\n")).not.toMatch(/plugins\[2\]/);
       const first = await workerPid(gw, 1);
       const second = await workerPid(gw, 2);
       expect(new Set([first, second, gw.proc.pid]).size).toBe(3);
@@ -95,6 +99,15 @@ describe("server.workers: 2", () => {
       const access = logsWith(gw, "access");
       expect(new Set(access.map((l) => l.worker))).toEqual(new Set([1, 2]));
       expect(access.filter((l) => l.status === 200).map((l) => l.worker as number).sort()).toEqual([1, 2]);
+      // Whichever worker a scrape reaches, /metrics holds both workers' counts, labelled: 40 requests, 2 admitted.
+      for (let i = 0; i < 4; i++) {
+        const res = await fetch(`${gw.baseURL}/metrics`, { keepalive: false, headers: { connection: "close" } });
+        expect(res.status).toBe(200);
+        const requests = parsePrometheusText(await res.text()).filter((s) => s.name === "butter_requests_total");
+        expect(new Set(requests.map((s) => s.labels.worker))).toEqual(new Set(["1", "2"]));
+        expect(requests.reduce((n, s) => n + s.value, 0)).toBe(40);
+        expect(requests.filter((s) => s.labels.status === "200").map((s) => [s.labels.worker, s.value]).sort()).toEqual([["1", 1], ["2", 1]]);
+      }
 
       // A second gateway on the same port is refused, workers or not: the supervisor checks the port first.
       const intruder = spawnGateway(config);
