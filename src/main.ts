@@ -90,8 +90,9 @@ async function main(): Promise<void> {
     throw err;
   }
   const { server, address } = listening;
-  // A worker's supervisor watches the file and signals every worker.
-  const reloader = new Reloader(configPath, holder, { watch: cli.watch && worker === undefined });
+  // A worker's supervisor watches the config file and signals every worker; each worker watches its
+  // WASM plugins' files itself (the supervisor does not build plugins).
+  const reloader = new Reloader(configPath, holder, { watch: cli.watch && worker === undefined, watchPlugins: cli.watch });
   process.on("SIGHUP", () => void reloader.reload("signal"));
   if (worker === undefined) logger.info("butter listening", { address, providers: [...snapshot.providers.keys()] });
   else logger.info("worker listening", { worker: worker.index, pid: process.pid, address });

@@ -1,6 +1,7 @@
 // Config hot reload: the file watcher and SIGHUP both land here. A reload reads and validates the
 // file, builds a whole new generation off the request path, swaps it in, and retires the old one.
 // A bad edit keeps the running generation and logs one line naming the failing path.
+import { resolve } from "node:path";
 import { ConfigError, loadConfigFile } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { watchConfig, type ConfigWatcher } from "../config/watch.ts";
@@ -30,16 +31,22 @@ export interface ReloaderOptions extends Omit<GenerationOptions, "previous"> {
   env?: Record<string, string | undefined>;
   /** Watch the file (default true); SIGHUP and `reload()` work either way. */
   watch?: boolean;
+  /** Watch the WASM plugins' `.wasm` files too (default: as `watch`); a rebuilt plugin reloads the config. */
+  watchPlugins?: boolean;
 }
 
 export class Reloader {
   last: ReloadStatus | undefined;
   private watcher: ConfigWatcher | undefined;
+  /** By resolved path: the `.wasm` files of the current config's enabled WASM plugins. */
+  private readonly pluginWatchers = new Map<string, ConfigWatcher>();
   private running: Promise<ReloadStatus> | undefined;
   private again = false;
+  private closed = false;
 
   constructor(private readonly path: string, private readonly holder: GenerationHolder, private readonly options: ReloaderOptions = {}) {
     if (options.watch !== false) this.watcher = watchConfig(path, () => void this.reload("file"));
+    this.watchPluginFiles(holder.current.config);
   }
 
   /** Reloads now; a reload asked for while one runs runs once more after it (never two at once). */
@@ -59,7 +66,24 @@ export class Reloader {
   }
 
   close(): void {
+    this.closed = true;
     this.watcher?.close();
+    for (const w of this.pluginWatchers.values()) w.close();
+    this.pluginWatchers.clear();
+  }
+
+  /** Watches the `.wasm` files `config` loads (relative to the working directory, as loading reads them), and no others. */
+  private watchPluginFiles(config: Config): void {
+    if ((this.options.watchPlugins ?? this.options.watch) === false || this.closed) return;
+    const files = new Set(config.plugins.flatMap((p) => (p.enabled && p.wasm !== undefined ? [resolve(p.wasm)] : [])));
+    for (const [file, watcher] of this.pluginWatchers) {
+      if (files.has(file)) continue;
+      watcher.close();
+      this.pluginWatchers.delete(file);
+    }
+    for (const file of files) {
+      if (!this.pluginWatchers.has(file)) this.pluginWatchers.set(file, watchConfig(file, () => void this.reload("file")));
+    }
   }
 
   private async run(trigger: string): Promise<ReloadStatus> {
@@ -83,6 +107,7 @@ export class Reloader {
       logger.warn("server.workers changed; it takes effect after a restart", { trigger });
     }
     this.holder.swap(next);
+    this.watchPluginFiles(next.config);
     logger.info("config reloaded", { trigger, generation: next.id, ...changes });
     return (this.last = next.lastReload = { at: new Date(), ok: true });
   }

@@ -2,7 +2,7 @@
 // process, which the gateway's blocking http_request must not share a thread with), and a reload
 // that swaps a plugin's .wasm.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { answerEveryProvider } from "../../support/all-providers.ts";
@@ -110,6 +110,36 @@ describe("reload", () => {
       res = await chat();
       expect(res.status).toBe(200);
       expect(res.headers.get("x-wasm-tag")).toBe("second");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a rebuilt .wasm is picked up by the file watcher, without a signal; a plugin left out of the config is no longer watched", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "butter-wasm-"));
+    try {
+      const path = join(dir, "plugin.wasm");
+      copyFileSync(example("header-tag"), path);
+      const config = gatewayConfig(mock.url, [wasmEntry("swap", path, { config: { name: "x-generation", value: "first", tag: "second" } })]);
+      gw = await startGateway(config);
+      expect((await chat()).headers.get("x-generation")).toBe("first");
+      const reloads = () => gw!.jsonLogs().filter((j) => j.msg === "config reloaded" && j.trigger === "file").length;
+
+      // As a build writes it: to a temporary file renamed over the old one.
+      copyFileSync(fixture("inspect"), `${path}.tmp`);
+      renameSync(`${path}.tmp`, path);
+      await gw.waitForLog(() => reloads() === 1, 5000);
+      const res = await chat();
+      expect(res.headers.get("x-generation")).toBeNull();
+      expect(res.headers.get("x-wasm-tag")).toBe("second");
+
+      // The plugin goes from the config: a later change of its file reloads nothing.
+      gw.writeConfig(gatewayConfig(mock.url, []));
+      await gw.waitForLog(() => reloads() === 2, 5000);
+      writeFileSync(path, "garbage, not a module");
+      await Bun.sleep(1200);
+      expect(reloads()).toBe(2);
+      expect(gw.jsonLogs().some((j) => j.msg === "config reload failed; keeping the running config")).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
