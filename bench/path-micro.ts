@@ -17,10 +17,8 @@ stubUpstreamFetch();
 const { config } = parseConfigText(PROVIDERS_YAML, {});
 const deps = new GenerationHolder(await buildGeneration(config));
 
-async function once(): Promise<void> {
-  const req = new Request("http://127.0.0.1:8080/v1/chat/completions", { method: "POST", body, headers: { "content-type": "application/json", "content-length": String(body.length) } });
-  const t0 = performance.now();
-  const res = await dispatch(deps, req);
+/** Reads the answer to its end; for a stream, adds the time from `t0` to its first chunk. */
+async function drain(res: Response, t0: number): Promise<void> {
   if (!streaming) {
     await res.text();
     return;
@@ -31,6 +29,12 @@ async function once(): Promise<void> {
   while (!(await reader.read()).done);
 }
 
+async function once(): Promise<void> {
+  const req = new Request("http://127.0.0.1:8080/v1/chat/completions", { method: "POST", body, headers: { "content-type": "application/json", "content-length": String(body.length) } });
+  const t0 = performance.now();
+  await drain(await dispatch(deps, req), t0);
+}
+
 async function baseline(): Promise<void> {
   const t0 = performance.now();
   // The floor's JS: parse, rewrite, serialise, "fetch", answer with the upstream body.
@@ -38,15 +42,7 @@ async function baseline(): Promise<void> {
   const obj = (await req.json()) as { model: string };
   obj.model = obj.model.replace(/^openai\//, "");
   const up = await fetch("http://x/v1/chat/completions", { method: "POST", body: JSON.stringify(obj) });
-  const res = new Response(up.body, { status: up.status });
-  if (!streaming) {
-    await res.text();
-    return;
-  }
-  const reader = res.body!.getReader();
-  await reader.read();
-  firstChunk += performance.now() - t0;
-  while (!(await reader.read()).done);
+  await drain(new Response(up.body, { status: up.status }), t0);
 }
 
 for (const [name, fn] of [["floor-equivalent", baseline], ["butter dispatch", once]] as const) {

@@ -86,27 +86,30 @@ describe("network", () => {
 });
 
 describe("reload", () => {
+  /** Starts a gateway whose one WASM plugin is a copy of the header-tag example in `dir`; returns the copy's path. */
+  async function swappable(dir: string): Promise<string> {
+    const path = join(dir, "plugin.wasm");
+    copyFileSync(example("header-tag"), path);
+    gw = await startGateway(gatewayConfig(mock.url, [wasmEntry("swap", path, { config: { name: "x-generation", value: "first", tag: "second" } })]));
+    expect((await chat()).headers.get("x-generation")).toBe("first");
+    return path;
+  }
+
   test("SIGHUP loads the plugin's .wasm anew; a broken file keeps the running generation and names plugins[0].wasm", async () => {
     const dir = mkdtempSync(join(tmpdir(), "butter-wasm-"));
     try {
-      const path = join(dir, "plugin.wasm");
-      copyFileSync(example("header-tag"), path);
-      const config = gatewayConfig(mock.url, [wasmEntry("swap", path, { config: { name: "x-generation", value: "first", tag: "second" } })]);
-      gw = await startGateway(config);
-      let res = await chat();
-      expect(res.headers.get("x-generation")).toBe("first");
-
+      const path = await swappable(dir);
       copyFileSync(fixture("inspect"), path);
       const reloads = () => gw!.jsonLogs().filter((j) => j.msg === "config reloaded").length;
-      gw.signal("SIGHUP");
-      await gw.waitForLog((_l, j) => j?.msg === "config reloaded" && reloads() >= 1);
-      res = await chat();
+      gw!.signal("SIGHUP");
+      await gw!.waitForLog((_l, j) => j?.msg === "config reloaded" && reloads() >= 1);
+      let res = await chat();
       expect(res.headers.get("x-generation")).toBeNull();
       expect(res.headers.get("x-wasm-tag")).toBe("second");
 
       writeFileSync(path, "garbage, not a module");
-      gw.signal("SIGHUP");
-      await gw.waitForLog((_l, j) => j?.msg === "config reload failed; keeping the running config" && String(j.error).includes("plugins[0].wasm"));
+      gw!.signal("SIGHUP");
+      await gw!.waitForLog((_l, j) => j?.msg === "config reload failed; keeping the running config" && String(j.error).includes("plugins[0].wasm"));
       res = await chat();
       expect(res.status).toBe(200);
       expect(res.headers.get("x-wasm-tag")).toBe("second");
@@ -118,28 +121,24 @@ describe("reload", () => {
   test("a rebuilt .wasm is picked up by the file watcher, without a signal; a plugin left out of the config is no longer watched", async () => {
     const dir = mkdtempSync(join(tmpdir(), "butter-wasm-"));
     try {
-      const path = join(dir, "plugin.wasm");
-      copyFileSync(example("header-tag"), path);
-      const config = gatewayConfig(mock.url, [wasmEntry("swap", path, { config: { name: "x-generation", value: "first", tag: "second" } })]);
-      gw = await startGateway(config);
-      expect((await chat()).headers.get("x-generation")).toBe("first");
+      const path = await swappable(dir);
       const reloads = () => gw!.jsonLogs().filter((j) => j.msg === "config reloaded" && j.trigger === "file").length;
 
       // As a build writes it: to a temporary file renamed over the old one.
       copyFileSync(fixture("inspect"), `${path}.tmp`);
       renameSync(`${path}.tmp`, path);
-      await gw.waitForLog(() => reloads() === 1, 5000);
+      await gw!.waitForLog(() => reloads() === 1, 5000);
       const res = await chat();
       expect(res.headers.get("x-generation")).toBeNull();
       expect(res.headers.get("x-wasm-tag")).toBe("second");
 
       // The plugin goes from the config: a later change of its file reloads nothing.
-      gw.writeConfig(gatewayConfig(mock.url, []));
-      await gw.waitForLog(() => reloads() === 2, 5000);
+      gw!.writeConfig(gatewayConfig(mock.url, []));
+      await gw!.waitForLog(() => reloads() === 2, 5000);
       writeFileSync(path, "garbage, not a module");
       await Bun.sleep(1200);
       expect(reloads()).toBe(2);
-      expect(gw.jsonLogs().some((j) => j.msg === "config reload failed; keeping the running config")).toBe(false);
+      expect(gw!.jsonLogs().some((j) => j.msg === "config reload failed; keeping the running config")).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
