@@ -29,7 +29,7 @@ export const COLLECT_TIMEOUT_MS = 1000;
  * metrics plugin); `scrape` is what the /metrics handler calls instead of scraping this process alone
  * (`own` is this worker's exposition, used alone when the supervisor does not answer in time).
  */
-export function joinClusterMetrics(worker: number, scrapeLocal: () => Promise<string> | undefined, send: (m: MetricsMessage) => void = (m) => void process.send?.(m)) {
+export function joinClusterMetrics(worker: number, scrapeLocal: () => Promise<string> | undefined, send: (m: MetricsMessage) => void = toSupervisor) {
   let next = 0;
   const waiting = new Map<number, (parts: WorkerExposition[]) => void>();
   const receive = (message: MetricsMessage): void => {
@@ -57,6 +57,15 @@ export function joinClusterMetrics(worker: number, scrapeLocal: () => Promise<st
     return mergeExpositions(all.sort((a, b) => a.worker - b.worker));
   };
   return { scrape, receive };
+}
+
+/** Over the IPC channel; with the supervisor gone the scrape falls back to this worker's own numbers after the wait. */
+function toSupervisor(message: MetricsMessage): void {
+  try {
+    process.send?.(message);
+  } catch {
+    // The channel has closed.
+  }
 }
 
 /** The supervisor's side: one collection per request, answered when every worker asked has sent its text or the time is up. */

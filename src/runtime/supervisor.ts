@@ -57,6 +57,15 @@ function checkPortFree(hostname: string, port: number): void {
   }
 }
 
+/** A worker that is going away cannot take the message: the collection's timeout leaves it out. */
+function sendTo(proc: Subprocess | undefined, message: MetricsMessage): void {
+  try {
+    proc?.send(message);
+  } catch {
+    // Its IPC channel has closed.
+  }
+}
+
 function fail(reason: string): never {
   process.stderr.write(`butter: ${reason}\n`);
   process.exit(1);
@@ -111,8 +120,8 @@ export function supervise(options: SuperviseOptions): void {
     if (message.type === "metrics-text") return collector.received(slot.index, message);
     if (message.type !== "metrics-request") return;
     const asked = slot.proc;
-    const workers = new Map(slots.filter((s) => s.ready && s.proc !== undefined).map((s) => [s.index, (m: MetricsMessage) => void s.proc?.send(m)] as const));
-    collector.request(message.id, workers, (answer) => void (slot.proc === asked ? asked?.send(answer) : undefined));
+    const workers = new Map(slots.filter((s) => s.ready && s.proc !== undefined).map((s) => [s.index, (m: MetricsMessage) => sendTo(s.proc, m)] as const));
+    collector.request(message.id, workers, (answer) => sendTo(slot.proc === asked ? asked : undefined, answer));
   };
 
   const exited = (slot: Slot, proc: Subprocess) => {
