@@ -73,7 +73,7 @@ export class RedisCache implements CacheBackend {
  * the client's text and the internal text back to back, so neither is escaped into a JSON string.
  */
 export function encode(a: CachedAnswer): string {
-  const head = JSON.stringify({ p: a.provider, m: a.model, i: a.promptTokens, o: a.completionTokens, c: a.client.length, n: a.internal !== undefined, $: a.costPico });
+  const head = JSON.stringify({ p: a.provider, m: a.model, i: a.promptTokens, o: a.completionTokens, c: a.client.length, n: a.internal !== undefined, $: a.costPico, h: a.headers });
   return `${head}\n${a.client}${a.internal ?? ""}`;
 }
 
@@ -81,7 +81,7 @@ export function encode(a: CachedAnswer): string {
 export function decode(text: string): CachedAnswer | undefined {
   const nl = text.indexOf("\n");
   if (nl === -1) return undefined;
-  let head: { p?: unknown; m?: unknown; i?: unknown; o?: unknown; c?: unknown; n?: unknown; $?: unknown } | null;
+  let head: { p?: unknown; m?: unknown; i?: unknown; o?: unknown; c?: unknown; n?: unknown; $?: unknown; h?: unknown } | null;
   try {
     head = JSON.parse(text.slice(0, nl));
   } catch {
@@ -100,5 +100,16 @@ export function decode(text: string): CachedAnswer | undefined {
     completionTokens: typeof head.o === "number" ? head.o : undefined,
   };
   if (typeof head.$ === "string" && /^\d{1,30}$/.test(head.$)) answer.costPico = head.$;
+  if (head.h !== undefined) {
+    // Headers go to clients as they are: anything that is not a plain header reads as a miss.
+    if (typeof head.h !== "object" || head.h === null || Array.isArray(head.h)) return undefined;
+    for (const [name, value] of Object.entries(head.h)) {
+      if (!HEADER_NAME.test(name) || typeof value !== "string" || !HEADER_VALUE.test(value)) return undefined;
+    }
+    answer.headers = head.h as Record<string, string>;
+  }
   return answer;
 }
+
+const HEADER_NAME = /^[a-z0-9-]{1,64}$/;
+const HEADER_VALUE = /^[\x20-\x7e]{0,8192}$/;

@@ -12,6 +12,8 @@ export interface CachedAnswer {
   completionTokens: number | undefined;
   /** What the answer cost when it was made, picodollars as decimal text (what each hit saves); absent when it had no usage. */
   costPico?: string;
+  /** Headers the operation put on the answer (Operation `answerHeaders`), which every hit carries too. */
+  headers?: Record<string, string>;
 }
 
 /** Where answers are kept. A backend that cannot answer throws or rejects; the facade serves uncached then. */

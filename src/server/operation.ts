@@ -45,6 +45,11 @@ export interface Operation<Req extends { model: string }, B> {
    * (cache/policy.ts has the shared rules); undefined: never cached.
    */
   cacheable?(request: Req): boolean;
+  /**
+   * Headers this operation puts on an answer as it encodes it (Responses: `x-butter-dropped-tools`):
+   * stored with a cached answer, so that a hit, which is not encoded again, carries them too.
+   */
+  answerHeaders?: readonly string[];
   /** The stream's body in this API's events, where an encoder needs the request (Responses); undefined: the ingress's encoder. */
   encodeStream?(events: AsyncIterable<StreamEvent>, request: Req, hooks: SseHooks, ex: Exchange): ReadableStream<Uint8Array>;
 }
@@ -80,13 +85,17 @@ export function operationHandler<Req extends { model: string }, B>(op: Operation
       const cached = ex.cache;
       // A hit no post-LLM hook replaced goes out as the bytes first sent: no parse, no encoding. (As
       // for a natively relayed miss, a hook that changes the body must return it, not edit it in place.)
-      if (cached?.hit !== undefined && (cached.value === result || result.body === cached.parsed())) return new Response(cached.hit.client, { headers: costHeader(proxiedHeaders(ex, outcome, "application/json"), 0n) });
+      if (cached?.hit !== undefined && (cached.value === result || result.body === cached.parsed())) {
+        const headers = proxiedHeaders(ex, outcome, "application/json");
+        for (const name in cached.hit.headers) headers[name] = cached.hit.headers[name]!;
+        return new Response(cached.hit.client, { headers: costHeader(headers, 0n) });
+      }
       // A hit costs nothing, whatever its stored answer cost when it was made.
       const cost = cached?.hit !== undefined ? undefined : answerCost(gen.snapshot, outcome, (result.body as { usage?: unknown } | null)?.usage);
       if (cost !== undefined) ex.recorder?.priced(cost);
       const encoded = op.encodeJson !== undefined ? op.encodeJson(result.body, request, ex) : result.raw ?? JSON.stringify(result.body);
       const text = typeof encoded === "string" ? encoded : await encoded;
-      if (cached !== undefined && cached.hit === undefined) keep(cached, op, outcome, result, text, cost?.pico);
+      if (cached !== undefined && cached.hit === undefined) keep(cached, op, ex, outcome, result, text, cost?.pico);
       return new Response(text, { headers: costHeader(proxiedHeaders(ex, outcome, "application/json"), cached?.hit !== undefined ? 0n : cost?.pico) });
     }
     if (op.shapeStream === undefined) throw errors.internal(new Error(`${op.engine.name} answered with a stream`));
@@ -126,10 +135,14 @@ function costHeader(headers: Record<string, string>, pico: bigint | undefined): 
 }
 
 /** Stores a miss's answer: the client's bytes, and the internal body's text where it differs (what post-LLM hooks read on a hit). */
-function keep<B>(step: Extract<CacheStep, { hit: undefined }>, op: { encodeJson?: unknown }, outcome: Outcome<unknown>, result: { body: B; raw?: string }, client: string, costPico: bigint | undefined): void {
+function keep<B>(step: Extract<CacheStep, { hit: undefined }>, op: { encodeJson?: unknown; answerHeaders?: readonly string[] }, ex: Exchange, outcome: Outcome<unknown>, result: { body: B; raw?: string }, client: string, costPico: bigint | undefined): void {
   let internal = step.internal ?? (op.encodeJson === undefined ? undefined : result.raw ?? JSON.stringify(result.body));
   if (internal === client) internal = undefined;
   const answer: CachedAnswer = { client, internal, provider: outcome.provider, model: outcome.model, ...usageOf(result.body) };
   if (costPico !== undefined) answer.costPico = costPico.toString();
+  for (const name of op.answerHeaders ?? []) {
+    const value = ex.headers[name];
+    if (value !== undefined) (answer.headers ??= {})[name] = value;
+  }
   step.store(step.key, answer);
 }

@@ -128,6 +128,12 @@ describe("redis entry format", () => {
     for (const a of [answer('{"a":"é\\n\u2028"}'), answer("ab\ncd", '{"x":1}'), answer("", ""), { ...answer("x"), promptTokens: undefined, completionTokens: undefined }]) {
       expect(decode(encode(a))).toEqual(a);
     }
+    const withHeaders = { ...answer("x"), headers: { "x-butter-dropped-tools": "web_search, mcp" } };
+    expect(decode(encode(withHeaders))).toEqual(withHeaders);
+    // Stored headers reach clients: a value with a line break, a bad name or a non-string is not a header, and reads as a miss.
+    for (const h of [{ "x-a": "line\r\nbreak" }, { "Bad Name": "v" }, { "x-a": 5 }, ["x"], "text"]) {
+      expect(decode(encode({ ...answer("x"), headers: h as never }))).toBeUndefined();
+    }
     expect(encode(answer("BODY"))).toContain("\nBODY");
     for (const junk of ["", "no newline", "{not json}\nx", '{"p":"a","m":"b","c":99}\nshort', '{"p":1,"m":"b","c":1}\nx', "null\nx"]) expect(decode(junk)).toBeUndefined();
   });

@@ -196,6 +196,18 @@ describe("hit, miss and bypass on every client API", () => {
     await neverCached(() => post(gw.url, "/v1/responses", noTemperature), "/v1/responses");
   });
 
+  test("Responses translated for another provider: a hit names the hosted tools left out, as the miss did", async () => {
+    await start();
+    const req = { ...responsesReq("search something", { model: "anthropic/claude-sonnet-4-5" }), tools: [{ type: "web_search" }] };
+    const [miss, hit] = await twice(() => post(gw.url, "/v1/responses", req), "/ant/v1/messages");
+    expect(miss.headers.get("x-butter-dropped-tools")).toBe("web_search");
+    expect(hit.headers.get("x-butter-dropped-tools")).toBe("web_search");
+    // Without a hosted tool there is nothing to name, on a miss or a hit.
+    const [plainMiss, plainHit] = await twice(() => post(gw.url, "/v1/responses", responsesReq("no tools", { model: "anthropic/claude-sonnet-4-5" })), "/ant/v1/messages");
+    expect(plainMiss.headers.get("x-butter-dropped-tools")).toBeNull();
+    expect(plainHit.headers.get("x-butter-dropped-tools")).toBeNull();
+  });
+
   test("embeddings are always cacheable (no temperature), through the SDK too", async () => {
     await start();
     const req = { model: "openai/text-embedding-3-small", input: "embed me" };

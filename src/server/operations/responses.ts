@@ -210,6 +210,7 @@ export const responses: Operation<ResponsesRequest, ChatCompletion> = {
   engine: RESPONSES,
   parse,
   cacheable,
+  answerHeaders: ["x-butter-dropped-tools"],
   shapeStream: (events, _request, stats) => shapeRelayed(events, stats),
   encodeJson,
   encodeStream,
