@@ -86,9 +86,7 @@ export function operationHandler<Req extends { model: string }, B>(op: Operation
       // A hit no post-LLM hook replaced goes out as the bytes first sent: no parse, no encoding. (As
       // for a natively relayed miss, a hook that changes the body must return it, not edit it in place.)
       if (cached?.hit !== undefined && (cached.value === result || result.body === cached.parsed())) {
-        const headers = proxiedHeaders(ex, outcome, "application/json");
-        for (const name in cached.hit.headers) headers[name] = cached.hit.headers[name]!;
-        return new Response(cached.hit.client, { headers: costHeader(headers, 0n) });
+        return new Response(cached.hit.client, { headers: costHeader(replayed(op, cached.hit, proxiedHeaders(ex, outcome, "application/json")), 0n) });
       }
       // A hit costs nothing, whatever its stored answer cost when it was made.
       const cost = cached?.hit !== undefined ? undefined : answerCost(gen.snapshot, outcome, (result.body as { usage?: unknown } | null)?.usage);
@@ -96,7 +94,9 @@ export function operationHandler<Req extends { model: string }, B>(op: Operation
       const encoded = op.encodeJson !== undefined ? op.encodeJson(result.body, request, ex) : result.raw ?? JSON.stringify(result.body);
       const text = typeof encoded === "string" ? encoded : await encoded;
       if (cached !== undefined && cached.hit === undefined) keep(cached, op, ex, outcome, result, text, cost?.pico);
-      return new Response(text, { headers: costHeader(proxiedHeaders(ex, outcome, "application/json"), cached?.hit !== undefined ? 0n : cost?.pico) });
+      const headers = proxiedHeaders(ex, outcome, "application/json");
+      if (cached?.hit !== undefined) return new Response(text, { headers: costHeader(replayed(op, cached.hit, headers), 0n) });
+      return new Response(text, { headers: costHeader(headers, cost?.pico) });
     }
     if (op.shapeStream === undefined) throw errors.internal(new Error(`${op.engine.name} answered with a stream`));
     const stats: StreamStats = { chunks: 0 };
@@ -131,6 +131,18 @@ export function operationHandler<Req extends { model: string }, B>(op: Operation
 
 function costHeader(headers: Record<string, string>, pico: bigint | undefined): Record<string, string> {
   if (pico !== undefined) headers["x-butter-cost-usd"] = formatUsd(pico);
+  return headers;
+}
+
+/**
+ * A hit's headers with the answer headers its first answer was encoded with. Only the operation's
+ * own names: an entry read back from Redis cannot set any other header.
+ */
+function replayed(op: { answerHeaders?: readonly string[] }, hit: CachedAnswer, headers: Record<string, string>): Record<string, string> {
+  for (const name of op.answerHeaders ?? []) {
+    const value = hit.headers?.[name];
+    if (value !== undefined) headers[name] = value;
+  }
   return headers;
 }
 

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawn, type Subprocess } from "bun";
 import { json, startGateway, startMockUpstream, type Gateway, type MockUpstream } from "../support/index.ts";
-import { describeRedis, REDIS_URL } from "../plugins/redis-support.ts";
+import { describeRedis, REDIS_URL, redisClient } from "../plugins/redis-support.ts";
 import { post } from "./support.ts";
 
 let mock: MockUpstream;
@@ -16,7 +16,7 @@ beforeAll(async () => {
   mock = await startMockUpstream();
   mock.when("POST", "/v1/chat/completions", () => json({
     id: `chatcmpl-${++counter}`, object: "chat.completion", created: 1, model: "gpt-4o-mini",
-    choices: [{ index: 0, message: { role: "assistant", content: `answer ${counter}` }, finish_reason: "stop" }],
+    choices: [{ index: 0, message: { role: "assistant", content: `answer ${counter} of run ${nonce}` }, finish_reason: "stop" }],
     usage: { prompt_tokens: 21, completion_tokens: 8, total_tokens: 29 },
   }));
 });
@@ -73,6 +73,33 @@ describeRedis("redis backend shared by two gateways", () => {
     // Saved, not used: the hit's tokens are not in butter.tokens on B.
     expect(metrics).not.toMatch(/butter_tokens_total\{[^}]*type="input"[^}]*\} [1-9]/);
     expect(a.logs.join("\n")).not.toContain("response cache unavailable");
+  });
+
+  test("an entry altered in Redis cannot set a hit's headers: only the operation's own answer headers are replayed", async () => {
+    const first = await post(a.url, "/v1/chat/completions", ask("altered"));
+    const text = await first.text();
+    expect(first.headers.get("x-butter-cache")).toBe("miss");
+    const redis = redisClient();
+    try {
+      let key: string | undefined;
+      for (let i = 0; i < 50 && key === undefined; i++) {
+        const keys = (await redis.send("KEYS", ["butter:cache:*"])) as string[];
+        for (const k of keys) if (((await redis.get(k)) ?? "").includes(text)) key = k;
+        if (key === undefined) await Bun.sleep(20);
+      }
+      const entry = (await redis.get(key!))!;
+      const nl = entry.indexOf("\n");
+      const head = { ...JSON.parse(entry.slice(0, nl)), h: { "x-request-id": "req_forged", "content-type": "text/html", "x-butter-dropped-tools": "forged" } };
+      await redis.send("SET", [key!, `${JSON.stringify(head)}${entry.slice(nl)}`, "PX", "60000"]);
+    } finally {
+      redis.close();
+    }
+    const hit = await post(b.url, "/v1/chat/completions", ask("altered"), { "x-request-id": "req_mine" });
+    expect(hit.headers.get("x-butter-cache")).toBe("hit");
+    expect(await hit.text()).toBe(text);
+    expect(hit.headers.get("x-request-id")).toBe("req_mine");
+    expect(hit.headers.get("content-type")).toBe("application/json");
+    expect(hit.headers.get("x-butter-dropped-tools")).toBeNull();
   });
 });
 

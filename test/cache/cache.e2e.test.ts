@@ -350,6 +350,15 @@ describe("plugins and telemetry", () => {
     expect(m2res.headers.get("x-butter-cache")).toBe("hit");
     expect(m2).toEqual(m1);
     expect(postHookCalls.length).toBe(4);
+    // Responses translated for Anthropic: the hit is encoded again (the hook changed it) and still names the tools left out.
+    const responsesTools = { ...responsesReq("marked tools", { model: "anthropic/claude-sonnet-4-5" }), tools: [{ type: "web_search" }] };
+    const r1 = await post(gw.url, "/v1/responses", responsesTools);
+    const r2 = await post(gw.url, "/v1/responses", responsesTools);
+    expect(r2.headers.get("x-butter-cache")).toBe("hit");
+    await Promise.all([r1.text(), r2.text()]);
+    expect(r1.headers.get("x-butter-dropped-tools")).toBe("web_search");
+    expect(r2.headers.get("x-butter-dropped-tools")).toBe("web_search");
+    postHookCalls.length = 4;
     await Bun.sleep(20);
     const chatRecords = gw.records.filter((r) => r.path === "/v1/chat/completions");
     expect(chatRecords.map((r) => r.cache)).toEqual(["miss", "hit"]);
