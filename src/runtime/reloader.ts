@@ -1,11 +1,11 @@
 // Config hot reload: the file watcher and SIGHUP both land here. A reload reads and validates the
 // file, builds a whole new generation off the request path, swaps it in, and retires the old one.
 // A bad edit keeps the running generation and logs one line naming the failing path.
-import { resolve } from "node:path";
 import { ConfigError, loadConfigFile } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { watchConfig, type ConfigWatcher } from "../config/watch.ts";
 import { logger } from "../observability/logger.ts";
+import { wasmFile } from "../plugins/wasm/wasm-file.ts";
 import { buildGeneration, type Generation, type GenerationOptions } from "./generation.ts";
 
 /** Holds the generation new requests use. */
@@ -72,10 +72,10 @@ export class Reloader {
     this.pluginWatchers.clear();
   }
 
-  /** Watches the `.wasm` files `config` loads (relative to the working directory, as loading reads them), and no others. */
+  /** Watches the `.wasm` files `config` loads, and no others. */
   private watchPluginFiles(config: Config): void {
     if ((this.options.watchPlugins ?? this.options.watch) === false || this.closed) return;
-    const files = new Set(config.plugins.flatMap((p) => (p.enabled && p.wasm !== undefined ? [resolve(p.wasm)] : [])));
+    const files = new Set(config.plugins.flatMap((p) => (p.enabled && p.wasm !== undefined ? [wasmFile(p)] : [])));
     for (const [file, watcher] of this.pluginWatchers) {
       if (files.has(file)) continue;
       watcher.close();

@@ -2,7 +2,6 @@
 // (the hook's payload, with `api`) and JSON out (a HookResult, plus `log`), on a pooled instance.
 // Calls are synchronous: the chain runs them without a timer or a promise, and the timeout is
 // enforced inside the guest (prepare-module.ts), not by racing a timer it could never interrupt.
-import { resolve } from "node:path";
 import { ConfigError } from "../../config/load.ts";
 import type { PluginConfig } from "../../config/schema.ts";
 import { logger } from "../../observability/logger.ts";
@@ -13,6 +12,7 @@ import { WasmInstance } from "./instance.ts";
 import { Kernel, type KernelOptions } from "./kernel.ts";
 import { InstancePool } from "./pool.ts";
 import { PAGE_BYTES, prepareModule } from "./prepare-module.ts";
+import { wasmFile } from "./wasm-file.ts";
 import { providedImports } from "./kernel.ts";
 import { decodeOutput } from "./result.ts";
 import { syncFetcher, type SyncFetcher } from "./sync-fetch.ts";
@@ -42,9 +42,9 @@ export function extismConfig(config: Record<string, unknown>): Record<string, st
   return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
 }
 
-/** Loads `entry.wasm` (relative to the working directory, like `store: sqlite:` paths); throws ConfigError naming `<path>.wasm`. */
+/** Loads `entry.wasm` (wasm-file.ts says where it is); throws ConfigError naming `<path>.wasm`. */
 export async function loadWasmPlugin(entry: PluginConfig, path: string): Promise<WasmPlugin> {
-  const file = resolve(entry.wasm!);
+  const file = wasmFile(entry);
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await Bun.file(file).arrayBuffer());
