@@ -1,6 +1,6 @@
 // Structured JSON logs, one line each, on stdout. Nothing secret is ever passed in here: callers log
 // provider names, key indexes and ids, never key values or bodies.
-import { writeLines } from "./stdout.ts";
+import { formatDroppedLine, writeLines } from "./stdout.ts";
 
 export type Level = "debug" | "info" | "warn" | "error";
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -25,11 +25,17 @@ export function logContextMembers(): string {
   return contextJson;
 }
 
+function line(level: Level, msg: string, fields?: Record<string, unknown>): string {
+  return JSON.stringify({ time: new Date().toISOString(), level, msg, ...context, ...fields });
+}
+
 export function log(level: Level, msg: string, fields?: Record<string, unknown>): void {
   if (ORDER[level] < threshold) return;
-  const line = JSON.stringify({ time: new Date().toISOString(), level, msg, ...context, ...fields });
-  writeLines(line);
+  writeLines(line(level, msg, fields));
 }
+
+// The sink's own warning (lines it had to drop) is a logger line like any other: same shape, same context.
+formatDroppedLine((msg, dropped) => line("warn", msg, { dropped }));
 
 export const logger = {
   debug: (msg: string, fields?: Record<string, unknown>) => log("debug", msg, fields),

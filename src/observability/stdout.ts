@@ -8,6 +8,15 @@
  */
 export type LineSink = (text: string) => void;
 
+const DROPPED_MSG = "log lines dropped: stdout was not read fast enough";
+
+/** The line that says how many lines were dropped: the logger's line (its shape, its context) once logger.ts is loaded. */
+let droppedLine = (dropped: number): string => JSON.stringify({ level: "warn", msg: DROPPED_MSG, dropped });
+
+export function formatDroppedLine(format: (msg: string, dropped: number) => string): void {
+  droppedLine = (dropped) => format(DROPPED_MSG, dropped);
+}
+
 /** About a minute of access log at a few thousand requests per second; far less than a stalled pipe would take. */
 const MAX_QUEUED = 8 * 1024 * 1024;
 
@@ -58,7 +67,7 @@ class StdoutLines {
     this.queue = [];
     this.queued = 0;
     if (this.dropped > 0) {
-      chunk += `${JSON.stringify({ time: new Date().toISOString(), level: "warn", msg: "log lines dropped: stdout was not read fast enough", dropped: this.dropped })}\n`;
+      chunk += `${droppedLine(this.dropped)}\n`;
       this.dropped = 0;
     }
     if (chunk !== "") this.send(chunk);

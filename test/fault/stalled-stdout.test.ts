@@ -41,6 +41,8 @@ async function untilLine(reader: { read(): Promise<{ done: boolean; value?: Uint
 // 16 MB of lines while nobody reads: twice what the queue holds.
 const WRITER = `
 import { drainLines, writeLines } from "./src/observability/stdout.ts";
+import { setLogContext } from "./src/observability/logger.ts";
+setLogContext({ worker: 3 });
 let last = performance.now();
 let maxGap = 0;
 const tick = setInterval(() => {
@@ -75,7 +77,9 @@ test("a stalled reader never blocks the writer; the overflow is dropped and coun
     expect(lines.pop()).toBe("");
     expect(await proc.exited).toBe(0);
     const notice = JSON.parse(lines.at(-1)!) as { level: string; msg: string; dropped: number };
-    expect(notice).toMatchObject({ level: "warn", msg: "log lines dropped: stdout was not read fast enough" });
+    // A logger line like any other: with its time and the process's context (a worker's number).
+    expect(notice).toMatchObject({ level: "warn", msg: "log lines dropped: stdout was not read fast enough", worker: 3 });
+    expect(typeof (notice as { time?: unknown }).time).toBe("string");
     const seqs = lines.slice(0, -1).map((l) => (JSON.parse(l) as { seq: number }).seq);
     // Everything up to the bound arrived, in order, with nothing missing in between; the rest is counted.
     expect(seqs.length).toBeGreaterThan(7_000);
