@@ -1,15 +1,30 @@
 // In-process cost of the gateway's own request path, with fetch replaced by a canned upstream answer:
 // what Butter adds per request besides the sockets (the floor's fetch and Bun.serve costs are not in it).
-// Usage: bun bench/path-micro.ts [iterations] [stream]  (stream: a streamed answer of 5 events, read to its end;
-// also prints the time until the client's first chunk)
+// Usage: bun bench/path-micro.ts [iterations] [stream] [--alloc]  (stream: a streamed answer of 5 events, read to
+// its end; also prints the time until the client's first chunk. --alloc: also the bytes each request allocates
+// on the JS heap, from JSC's GC log: each side runs in a process of its own with BUN_JSC_logGC=1)
 import { parseConfigText } from "../src/config/load.ts";
 import { buildGeneration } from "../src/runtime/generation.ts";
 import { GenerationHolder } from "../src/runtime/reloader.ts";
 import { dispatch } from "../src/server/server.ts";
 import { CHAT_BODY, PROVIDERS_YAML, STREAM_BODY, stubUpstreamFetch } from "./stub-upstream.ts";
 
-const N = Number(process.argv[2] ?? 200_000);
-const streaming = process.argv[3] === "stream";
+const args = process.argv.slice(2).filter((a) => a !== "--alloc");
+const N = Number(args[0] ?? 200_000);
+const streaming = args[1] === "stream";
+const WARMUP = 20_000;
+
+if (process.argv.includes("--alloc")) {
+  for (const side of ["floor", "butter"]) {
+    const child = Bun.spawnSync([process.execPath, import.meta.path, ...args], { env: { ...process.env, BUN_JSC_logGC: "1", PATH_MICRO_ONLY: side } });
+    const out = child.stdout.toString().trim();
+    let bytes = 0;
+    for (const m of child.stderr.toString().matchAll(/bytes allocated this cycle: (\d+)/g)) bytes += Number(m[1]);
+    // Approximate: start-up allocations are counted in, the last cycle (no collection yet) is not.
+    console.log(`${out}, ${Math.round(bytes / (N + WARMUP))} bytes allocated/request`);
+  }
+  process.exit(0);
+}
 const body = streaming ? STREAM_BODY : CHAT_BODY;
 let firstChunk = 0;
 stubUpstreamFetch();
@@ -45,8 +60,11 @@ async function baseline(): Promise<void> {
   await drain(new Response(up.body, { status: up.status }), t0);
 }
 
-for (const [name, fn] of [["floor-equivalent", baseline], ["butter dispatch", once]] as const) {
-  for (let i = 0; i < 20_000; i++) await fn();
+// PATH_MICRO_ONLY=floor|butter runs one of the two (--alloc does).
+const only = process.env.PATH_MICRO_ONLY;
+const runs = ([["floor-equivalent", baseline], ["butter dispatch", once]] as const).filter(([name]) => only === undefined || name.startsWith(only));
+for (const [name, fn] of runs) {
+  for (let i = 0; i < WARMUP; i++) await fn();
   Bun.gc(true);
   firstChunk = 0;
   const t0 = performance.now();

@@ -12,8 +12,25 @@ export function usdToPico(usd: number | string): bigint {
   return decimalToScaled(typeof usd === "number" ? numberText(usd) : usd, 12);
 }
 
+const PICO_PER_USD = 1_000_000_000_000;
+
 /** Picodollars → the exact decimal USD text, no trailing zeros ("0.000195", "0"). */
 export function formatUsd(pico: bigint): string {
+  // Up to 2^53 picodollars (9,007 USD, every single answer) the digits come from exact integer
+  // doubles, without bigint division (about half the time, once per answer on the x-butter-cost-usd header).
+  if (pico >= 0n && pico <= 9007199254740991n) {
+    const n = Number(pico);
+    const whole = Math.floor(n / PICO_PER_USD);
+    let frac = n - whole * PICO_PER_USD;
+    if (frac === 0) return String(whole);
+    let digits = 12;
+    while (frac % 10 === 0) {
+      frac /= 10;
+      digits--;
+    }
+    const f = String(frac);
+    return whole + "." + (f.length < digits ? "0".repeat(digits - f.length) + f : f);
+  }
   const negative = pico < 0n;
   const abs = negative ? -pico : pico;
   const whole = abs / 1_000_000_000_000n;

@@ -1,6 +1,6 @@
 import { errors, GatewayError, toGatewayError } from "../core/errors.ts";
 import type { Snapshot } from "../config/snapshot.ts";
-import type { Auth, LlmResult, ProviderAdapter, Send, Waited } from "../providers/types.ts";
+import type { Auth, LlmResult, ProviderAdapter, Waited } from "../providers/types.ts";
 import { coarseTimeout } from "../transport/coarse-timers.ts";
 import { makeSend, type AttemptHandle } from "../transport/upstream-fetch.ts";
 import { logger } from "../observability/logger.ts";
@@ -142,7 +142,7 @@ export class Engine implements StreamOwner {
       const byDeadline = left <= target.timeoutMs;
       const timeoutMs = Math.max(1, byDeadline ? left : target.timeoutMs);
       const observed = ctx.attempts?.start(target.provider.name, target.model, attempt);
-      const send = timedSend(makeSend({ provider: target.provider.name, client: snapshot.config.server.upstream_client, signal, headers: observed?.headers, handle: inflight }), ctx.waited);
+      const send = makeSend({ provider: target.provider.name, client: snapshot.config.server.upstream_client, signal, headers: observed?.headers, handle: inflight, waited: ctx.waited });
       const call = new Attempt(target, key, auth, signal, send, maxBytes, inflight, failover, plans.retryOn, ctx.waited);
       inflight.timedOut = undefined;
       // The attempt's timeout covers its answer until usable: a JSON body read to its end, a stream's
@@ -343,16 +343,4 @@ function isRetryable(err: GatewayError, retryOn: Uint8Array): boolean {
     default:
       return false;
   }
-}
-
-/** `send`, adding the wait until the upstream's response headers to `waited`. */
-function timedSend(send: Send, waited: Waited): Send {
-  return async (request) => {
-    const start = performance.now();
-    try {
-      return await send(request);
-    } finally {
-      waited.ms += performance.now() - start;
-    }
-  };
 }

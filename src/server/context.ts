@@ -1,6 +1,6 @@
 import type { Server } from "bun";
 import type { CacheStep } from "../cache/types.ts";
-import type { RequestContext } from "../engine/engine.ts";
+import type { AttemptObserver, RequestContext } from "../engine/engine.ts";
 import type { AnswerEncoder, RequestPipeline } from "../plugins/pipeline.ts";
 import type { RequestRecorder } from "../observability/recorder.ts";
 import type { Generation } from "../runtime/generation.ts";
@@ -82,16 +82,27 @@ function serverTiming(ex: Exchange): string {
 
 /** The engine's view of the client call; the passthrough headers are read only if a passthrough provider asks. */
 export function requestContext(ex: Exchange): RequestContext {
-  let headers: Record<string, string> | undefined;
-  const waited: Waited = (ex.waited = { ms: 0 });
-  return {
-    requestId: ex.requestId,
-    signal: ex.signal,
-    waited,
-    get passthroughHeaders() {
-      return (headers ??= passthroughHeaders(ex.req.headers));
-    },
-  };
+  return new ExchangeContext(ex);
+}
+
+// A class rather than an object literal with a getter: a literal's getter is a new function (and
+// accessor) on every request.
+class ExchangeContext implements RequestContext {
+  readonly requestId: string;
+  readonly signal: AbortSignal;
+  readonly waited: Waited;
+  attempts: AttemptObserver | undefined = undefined;
+  private headers: Record<string, string> | undefined = undefined;
+
+  constructor(private readonly ex: Exchange) {
+    this.requestId = ex.requestId;
+    this.signal = ex.signal;
+    this.waited = ex.waited = { ms: 0 };
+  }
+
+  get passthroughHeaders(): Record<string, string> {
+    return (this.headers ??= passthroughHeaders(this.ex.req.headers));
+  }
 }
 
 /**

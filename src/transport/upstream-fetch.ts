@@ -1,5 +1,5 @@
 import { errors, GatewayError } from "../core/errors.ts";
-import type { Send, UpstreamRequest } from "../providers/types.ts";
+import type { Send, UpstreamRequest, Waited } from "../providers/types.ts";
 import { coarseTimeout } from "./coarse-timers.ts";
 import { decodeContent } from "./content-decoding.ts";
 import { http1 } from "./http1-client.ts";
@@ -27,6 +27,8 @@ export interface SendOptions {
   headers?: Record<string, string>;
   /** Gets the attempt's controller, so the caller can abort the call in flight (timeouts, deadline, idle stream). */
   handle?: AttemptHandle;
+  /** Gets the time until the response headers arrived (the request's upstream wait). */
+  waited?: Waited;
 }
 
 /** The upstream call in flight, for a caller that must be able to abort it from outside. */
@@ -62,6 +64,7 @@ export function makeSend(options: SendOptions): Send {
     const headers = options.headers === undefined ? request.headers : { ...request.headers, ...options.headers };
     if (handle !== undefined) handle.sent = headers;
     let timedOut = false;
+    const start = performance.now();
     const timer = options.timeoutMs === undefined ? undefined : coarseTimeout(options.timeoutMs, () => {
       timedOut = true;
       controller.abort();
@@ -90,6 +93,7 @@ export function makeSend(options: SendOptions): Send {
       throw errors.upstreamUnreachable(options.provider, err);
     } finally {
       timer?.cancel();
+      if (options.waited !== undefined) options.waited.ms += performance.now() - start;
     }
   };
 }

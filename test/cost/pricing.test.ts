@@ -35,6 +35,17 @@ test("money: decimal text in, exact decimal text out; malformed amounts refused"
   expect(formatUsd(1n)).toBe("0.000000000001");
   expect(formatUsd(12_500_000_000_000n)).toBe("12.5");
   for (const bad of ["-1", "1e3", "abc", "", "1.2.3"]) expect(() => picoPerToken(bad)).toThrow();
+  // Below 2^53 picodollars the digits come from doubles, above from bigints: both exact, at the seam too.
+  const exact = (p: bigint) => {
+    const sign = p < 0n ? "-" : "";
+    const a = p < 0n ? -p : p;
+    const frac = (a % 10n ** 12n).toString().padStart(12, "0").replace(/0+$/, "");
+    return sign + (a / 10n ** 12n).toString() + (frac === "" ? "" : "." + frac);
+  };
+  const seam = 2n ** 53n;
+  const samples = [seam - 1n, seam, seam + 1n, seam * 1000n + 7n, -5n, -seam, 10n ** 12n, 10n ** 12n - 1n, 999_000_000_000n, 100n];
+  for (let i = 0; i < 2000; i++) samples.push(BigInt(Math.floor(Math.random() * Number.MAX_SAFE_INTEGER)), BigInt(Math.floor(Math.random() * 1e9)) * 10n ** BigInt(i % 13));
+  for (const p of samples) expect(formatUsd(p)).toBe(exact(p));
   for (const bad of [Number.NaN, -1, Infinity]) expect(() => picoPerToken(bad)).toThrow();
 });
 

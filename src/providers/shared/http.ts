@@ -46,24 +46,25 @@ const utf8 = new TextDecoder();
 export async function readBody(response: Response, reads: UpstreamReads): Promise<string> {
   const start = performance.now();
   try {
-    return await readAll(response, reads);
+    const limit = reads.maxBytes;
+    const declared = response.headers.get("content-length");
+    // An uncompressed, unchunked body of a declared length ends there: the runtime's own text() is bounded and faster.
+    if (declared !== null && response.headers.get("content-encoding") === null && response.headers.get("transfer-encoding") === null) {
+      const length = Number(declared);
+      if (length > limit) {
+        void response.body?.cancel().catch(() => {});
+        throw errors.upstreamTooLarge(reads.provider, limit);
+      }
+      if (Number.isSafeInteger(length)) return await response.text();
+    }
+    return await readChunks(response, reads);
   } finally {
     reads.waited.ms += performance.now() - start;
   }
 }
 
-async function readAll(response: Response, reads: UpstreamReads): Promise<string> {
+async function readChunks(response: Response, reads: UpstreamReads): Promise<string> {
   const limit = reads.maxBytes;
-  const declared = response.headers.get("content-length");
-  // An uncompressed, unchunked body of a declared length ends there: the runtime's own text() is bounded and faster.
-  if (declared !== null && response.headers.get("content-encoding") === null && response.headers.get("transfer-encoding") === null) {
-    const length = Number(declared);
-    if (length > limit) {
-      void response.body?.cancel().catch(() => {});
-      throw errors.upstreamTooLarge(reads.provider, limit);
-    }
-    if (Number.isSafeInteger(length)) return response.text();
-  }
   const body = response.body;
   if (body === null) return "";
   const reader = body.getReader();
