@@ -11,7 +11,11 @@ export const PROVIDERS_YAML = 'providers:\n  openai: { base_url: "http://127.0.0
 const chat = await Bun.file(new URL("./fixtures/openai/chat.response.json", import.meta.url)).text();
 const compact = JSON.stringify(JSON.parse(chat));
 
-const events = (await Bun.file(new URL("./fixtures/openai/stream.sse", import.meta.url)).text()).split(/(?<=\n\n)/).map((e) => new TextEncoder().encode(e));
+const fixtureEvents = (await Bun.file(new URL("./fixtures/openai/stream.sse", import.meta.url)).text()).split(/(?<=\n\n)/).map((e) => new TextEncoder().encode(e));
+// STUB_STREAM_EXTRA=n: n more content events (copies of the fixture's second) before the finish, to
+// tell the cost of each event from the cost of the stream.
+const extra = Number(process.env.STUB_STREAM_EXTRA ?? 0);
+const events = [...fixtureEvents.slice(0, 2), ...Array.from({ length: extra }, () => fixtureEvents[1]!), ...fixtureEvents.slice(2)];
 
 /** A streaming upstream body: one SSE event per read, as they arrive from a real upstream. */
 function streamBody(): ReadableStream<Uint8Array> {
