@@ -56,9 +56,10 @@ export async function* shapeStream(events: AsyncIterable<StreamEvent>, includeUs
       chunk.usage = includeUsage ? null : undefined;
     }
     stats.chunks++;
-    // A chunk the gateway changed is serialised again; an untouched one keeps the upstream's text.
-    if (event.raw === undefined || (!changed && raw === event.raw)) yield event;
-    else yield { type: "chunk", chunk, raw: changed ? undefined : raw };
+    // A chunk the gateway changed is serialised again; an untouched one keeps the upstream's text (the
+    // event is this stream's own: set in place, no second object per event).
+    if (event.raw !== undefined && (changed || raw !== event.raw)) event.raw = changed ? undefined : raw;
+    yield event;
   }
   if (includeUsage && stats.usage && last && !usageSent) yield usageChunk(last, stats.usage);
 }

@@ -12,6 +12,8 @@ export interface SseMessage { event: string | undefined; data: string }
  * upstream that never ends a line or an event gets a 502, and the body is cancelled, which closes
  * the connection. Every read stamps `reads.lastReadAt`.
  */
+const STREAM = { stream: true };
+
 export async function* decodeSse(body: ReadableStream<Uint8Array>, reads: UpstreamReads): AsyncGenerator<SseMessage> {
   const limit = reads.maxBytes;
   const decoder = new TextDecoder();
@@ -32,7 +34,7 @@ export async function* decodeSse(body: ReadableStream<Uint8Array>, reads: Upstre
       const read = await reader.read();
       if (read.done) break;
       reads.lastReadAt = performance.now();
-      buffer += decoder.decode(read.value, { stream: true });
+      buffer += decoder.decode(read.value, STREAM);
       let start = 0;
       // Where the next LF and CR are, once looked up (-1: none left in this buffer), so a stream that
       // uses only one of them is not scanned to its end for the other once per line.
