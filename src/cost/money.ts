@@ -16,8 +16,8 @@ const PICO_PER_USD = 1_000_000_000_000;
 
 /** Picodollars → the exact decimal USD text, no trailing zeros ("0.000195", "0"). */
 export function formatUsd(pico: bigint): string {
-  // Up to 2^53 picodollars (9,007 USD, every single answer) the digits come from exact integer
-  // doubles, without bigint division (about half the time, once per answer on the x-butter-cost-usd header).
+  // Up to 2^53 picodollars (9,007 USD: any one answer's cost) the digits come from exact integer
+  // doubles: half the time of bigint division, paid on every answer's x-butter-cost-usd header.
   if (pico >= 0n && pico <= 9007199254740991n) {
     const n = Number(pico);
     const whole = Math.floor(n / PICO_PER_USD);

@@ -3,6 +3,9 @@ import type { UpstreamReads } from "../types.ts";
 
 export interface SseMessage { event: string | undefined; data: string }
 
+// One options object for every read (a literal in the loop would be a new object per event).
+const STREAM = { stream: true };
+
 /**
  * Spec-compliant enough SSE parsing for upstream streams: LF, CRLF or CR line endings (also split
  * across reads), comment lines (`: keep-alive`) ignored, multi-line `data:` joined with "\n".
@@ -12,8 +15,6 @@ export interface SseMessage { event: string | undefined; data: string }
  * upstream that never ends a line or an event gets a 502, and the body is cancelled, which closes
  * the connection. Every read stamps `reads.lastReadAt`.
  */
-const STREAM = { stream: true };
-
 export async function* decodeSse(body: ReadableStream<Uint8Array>, reads: UpstreamReads): AsyncGenerator<SseMessage> {
   const limit = reads.maxBytes;
   const decoder = new TextDecoder();
