@@ -12,6 +12,7 @@ import { killAll, startService, type Service } from "./proc.ts";
 import { renderMarkdown, type RowResult } from "./report.ts";
 import { ROW_SPECS, missing, type BenchContext } from "./rows.ts";
 import { readMem, sampleRss } from "./rss.ts";
+import { FETCH_CONCURRENCY_ENV, withFetchConcurrency } from "../src/transport/fetch-concurrency.ts";
 import {
   BUN,
   CAN_PIN,
@@ -67,6 +68,12 @@ interface Target {
 
 // `npm run bench -- --soak`: the long-run memory and long-stream lines instead of the table (bench/soak.ts).
 if (process.argv.includes("--soak")) {
+  // Its 1,000 streams need fetch's limit on requests at once raised (read when a process starts): in
+  // the clients here and in the gateway, as `npm start` raises it (src/transport/fetch-concurrency.ts).
+  if (process.env[FETCH_CONCURRENCY_ENV] === undefined) {
+    const child = Bun.spawn([process.execPath, ...process.argv.slice(1)], { env: withFetchConcurrency(process.env), stdio: ["inherit", "inherit", "inherit"] });
+    process.exit(await child.exited);
+  }
   await import("./soak.ts");
   process.exit(0);
 }

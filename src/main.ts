@@ -13,6 +13,8 @@ import { supervise } from "./runtime/supervisor.ts";
 import { reportReady, workerCount, workerIdentity, type WorkerIdentity } from "./runtime/worker-identity.ts";
 import { errorFields, logger, setLogContext } from "./observability/logger.ts";
 import { drainLines } from "./observability/stdout.ts";
+import { fetchConcurrencyWarning } from "./transport/fetch-concurrency.ts";
+import { DEFAULT_CLIENT } from "./transport/upstream-fetch.ts";
 
 function fail(reason: string): never {
   process.stderr.write(`butter: ${reason}\n`);
@@ -96,6 +98,8 @@ async function main(): Promise<void> {
   process.on("SIGHUP", () => void reloader.reload("signal"));
   if (worker === undefined) logger.info("butter listening", { address, providers: [...snapshot.providers.keys()] });
   else logger.info("worker listening", { worker: worker.index, pid: process.pid, address });
+  const queued = fetchConcurrencyWarning(process.env, snapshot.config.server.upstream_client ?? DEFAULT_CLIENT);
+  if (queued !== undefined) logger.warn(queued.msg, queued.fields);
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;

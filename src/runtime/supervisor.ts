@@ -12,6 +12,7 @@ import { ListenError, listenFailure } from "../server/server.ts";
 import { isMetricsMessage, MetricsCollector, type MetricsMessage } from "./cluster-metrics.ts";
 import { perWorkerState } from "./per-worker-state.ts";
 import { encodeWorker, WORKER_ENV, workerCount, type ReadyMessage } from "./worker-identity.ts";
+import { withFetchConcurrency } from "../transport/fetch-concurrency.ts";
 
 export interface SuperviseOptions {
   configPath: string;
@@ -92,7 +93,7 @@ export function supervise(options: SuperviseOptions): void {
     slot.ready = false;
     slot.startedAt = performance.now();
     const proc: Subprocess = Bun.spawn(command, {
-      env: { ...process.env, [WORKER_ENV]: encodeWorker({ index: slot.index, hostname, port }) },
+      env: { ...withFetchConcurrency(process.env), [WORKER_ENV]: encodeWorker({ index: slot.index, hostname, port }) },
       stdio: ["ignore", "inherit", "inherit"],
       ipc: (message: ReadyMessage | MetricsMessage) => {
         if (slot.proc !== proc) return;

@@ -10,7 +10,7 @@ export type UpstreamClient = "fetch" | "http1";
 
 // Unset in config, the client is this one; BUTTER_UPSTREAM_CLIENT lets the test suite and the bench
 // run everything through either without editing every config they build.
-const DEFAULT_CLIENT: UpstreamClient = process.env.BUTTER_UPSTREAM_CLIENT === "http1" ? "http1" : "fetch";
+export const DEFAULT_CLIENT: UpstreamClient = process.env.BUTTER_UPSTREAM_CLIENT === "http1" ? "http1" : "fetch";
 
 export interface SendOptions {
   provider: string;

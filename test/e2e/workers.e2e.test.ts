@@ -77,7 +77,7 @@ describe("server.workers: 2", () => {
   test("both workers serve; a killed worker is restarted and serves; a config change and SIGHUP reach both; SIGTERM stops all", async () => {
     const port = freePort();
     const config = { server: { address: `127.0.0.1:${port}`, workers: 2 }, store: "sqlite::memory:", providers: provider(), plugins: [oneRequestPerWorker, accessLog, metrics] };
-    const gw = await startGateway(config);
+    const gw = await startGateway(config, { env: { BUN_CONFIG_MAX_HTTP_REQUESTS: undefined } });
     try {
       expect(gw.port).toBe(port);
       const warning = logsWith(gw, "with several workers this state is per worker; Redis shares it")[0]!;
@@ -98,6 +98,9 @@ describe("server.workers: 2", () => {
       await until("40 access lines", () => logsWith(gw, "access").length === 40);
       const access = logsWith(gw, "access");
       expect(new Set(access.map((l) => l.worker))).toEqual(new Set([1, 2]));
+      // The supervisor starts its workers with fetch's limit on requests at once raised (fetch-concurrency.ts),
+      // though it was itself started without it: no worker warns.
+      expect(gw.jsonLogs().filter((l) => String(l.msg).includes("BUN_CONFIG_MAX_HTTP_REQUESTS"))).toEqual([]);
       expect(access.filter((l) => l.status === 200).map((l) => l.worker as number).sort()).toEqual([1, 2]);
       // Whichever worker a scrape reaches, /metrics holds both workers' counts, labelled: 40 requests, 2 admitted.
       for (let i = 0; i < 4; i++) {

@@ -13,6 +13,8 @@ export interface GatewayOptions {
   env?: Record<string, string | undefined>;
   /** Entry file; default `<repo>/src/main.ts`. */
   entry?: string;
+  /** The command instead of `bun <entry>` (`--config <file>` and `args` follow it). */
+  command?: string[];
   /** Extra command-line arguments after `--config <file>`. */
   args?: string[];
   /** How long startGateway waits for the "butter listening" line; default 10 s. */
@@ -80,7 +82,7 @@ export function spawnGateway(config: GatewayConfig, opts: GatewayOptions = {}): 
   const configPath = join(dir, "config.yaml");
   writeFileSync(configPath, configText(config));
   const entry = opts.entry ?? join(repoRoot, "src/main.ts");
-  const proc = Bun.spawn([process.execPath, entry, "--config", configPath, ...(opts.args ?? [])], {
+  const proc = Bun.spawn([...(opts.command ?? [process.execPath, entry]), "--config", configPath, ...(opts.args ?? [])], {
     cwd: repoRoot,
     env: { ...process.env, ...opts.env },
     stdin: "ignore",
