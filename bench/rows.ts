@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { hashKey } from "../src/keys/key-format.ts";
 import { SqliteStore } from "../src/store/sqlite-store.ts";
+import { FETCH_CONCURRENCY, FETCH_CONCURRENCY_ENV } from "../src/transport/fetch-concurrency.ts";
 import type { ClientApi } from "./latency.ts";
 import { BUN, ROOT } from "./util.ts";
 
@@ -179,7 +180,8 @@ export function gatewaySpec(row: GatewayRow): RowSpec {
     temperature: row.temperature,
     requires: ["src/main.ts", ...(row.requires ?? [])],
     argv: (_ctx, configPath) => [BUN, join(ROOT, "src/main.ts"), "--config", configPath],
-    env: () => ({}),
+    // As `npm start` runs it: fetch's limit on requests at once raised (the rows stay far below it).
+    env: () => ({ [FETCH_CONCURRENCY_ENV]: FETCH_CONCURRENCY }),
     config: row.config,
   };
 }
