@@ -19,9 +19,10 @@ export function withFetchConcurrency<E extends Record<string, string | undefined
 /** Why this process's upstream calls may queue inside Bun (its fetch held to a low limit); undefined when they do not. */
 export function fetchConcurrencyWarning(env: Record<string, string | undefined>, client: UpstreamClient): { msg: string; fields: Record<string, unknown> } | undefined {
   if (client !== "fetch") return undefined;
-  const set = env[FETCH_CONCURRENCY_ENV];
-  const limit = set === undefined ? BUN_DEFAULT : Number(set);
-  if (Number.isFinite(limit) && limit > BUN_DEFAULT) return undefined;
+  // Bun takes a whole number from 1 to 65535 and falls back to its default for anything else (measured).
+  const set = Number(env[FETCH_CONCURRENCY_ENV]);
+  const limit = Number.isInteger(set) && set >= 1 && set <= 65535 ? set : BUN_DEFAULT;
+  if (limit > BUN_DEFAULT) return undefined;
   return {
     msg: `Bun's fetch sends at most ${limit} upstream requests at once; more wait inside Bun. Start with ${FETCH_CONCURRENCY_ENV}=${FETCH_CONCURRENCY} (npm start does) or set server.upstream_client: http1`,
     fields: { max_upstream_requests: limit },

@@ -10,6 +10,8 @@ test("the start-up warning: only for fetch held to 256 or less", () => {
   expect(fetchConcurrencyWarning({}, "fetch")?.fields).toEqual({ max_upstream_requests: 256 });
   expect(fetchConcurrencyWarning({ BUN_CONFIG_MAX_HTTP_REQUESTS: "64" }, "fetch")?.fields).toEqual({ max_upstream_requests: 64 });
   expect(fetchConcurrencyWarning({ BUN_CONFIG_MAX_HTTP_REQUESTS: "65535" }, "fetch")).toBeUndefined();
+  // Values Bun refuses leave its default of 256 in force.
+  for (const bad of ["abc", "0", "100000", "1.5", ""]) expect(fetchConcurrencyWarning({ BUN_CONFIG_MAX_HTTP_REQUESTS: bad }, "fetch")?.fields).toEqual({ max_upstream_requests: 256 });
   expect(fetchConcurrencyWarning({}, "http1")).toBeUndefined();
   expect(fetchConcurrencyWarning({}, "fetch")?.msg).toContain("npm start");
 });
