@@ -14,6 +14,7 @@ import { reportReady, workerCount, workerIdentity, type WorkerIdentity } from ".
 import { errorFields, logger, setLogContext } from "./observability/logger.ts";
 import { drainLines } from "./observability/stdout.ts";
 import { fetchConcurrencyWarning } from "./transport/fetch-concurrency.ts";
+import { http1 } from "./transport/http1-client.ts";
 import { DEFAULT_CLIENT } from "./transport/upstream-fetch.ts";
 
 function fail(reason: string): never {
@@ -98,8 +99,10 @@ async function main(): Promise<void> {
   process.on("SIGHUP", () => void reloader.reload("signal"));
   if (worker === undefined) logger.info("butter listening", { address, providers: [...snapshot.providers.keys()] });
   else logger.info("worker listening", { worker: worker.index, pid: process.pid, address });
-  const queued = fetchConcurrencyWarning(process.env, snapshot.config.server.upstream_client ?? DEFAULT_CLIENT);
+  const client = snapshot.config.server.upstream_client ?? DEFAULT_CLIENT;
+  const queued = fetchConcurrencyWarning(process.env, client);
   if (queued !== undefined) logger.warn(queued.msg, queued.fields);
+  if (client === "http1") for (const problem of http1.proxies.problems) logger.warn("upstream proxy unusable: the requests it would carry fail", { reason: problem });
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;

@@ -1,11 +1,14 @@
 // A fetch-shaped HTTP/1.1 client on Bun.connect: keep-alive pools per origin, Content-Length,
 // chunked and close-delimited bodies streamed as they arrive, TLS with the certificate verified,
 // abort through the signal. No redirects are followed and nothing is decompressed (the caller's
-// `redirect: "manual"` and `decompress: false` are what it always does). No proxies, no HTTP/2.
+// `redirect: "manual"` and `decompress: false` are what it always does). HTTP_PROXY, HTTPS_PROXY and
+// NO_PROXY are honoured as Bun's fetch honours them (proxy-env.ts); a request through an https://
+// proxy is handed to Bun's fetch. No HTTP/2.
 import { Http1ConnectionError } from "./http1-errors.ts";
 import type { Connection } from "./http1-connection.ts";
 import { OriginPool, type PoolOptions } from "./http1-pool.ts";
 import { chunkFrame, LAST_CHUNK, planBody, requestHead, type BodyPlan } from "./http1-request-writer.ts";
+import { bareHost, ProxyRules, type Proxy } from "./proxy-env.ts";
 
 export interface Http1ClientOptions {
   /** Idle connections kept per origin (default 256). */
@@ -16,6 +19,8 @@ export interface Http1ClientOptions {
   maxHeaderBytes?: number;
   /** CA certificates (PEM) trusted instead of the system's; only tests need it. */
   ca?: string | string[];
+  /** Where HTTP_PROXY, HTTPS_PROXY and NO_PROXY are read (default the process environment). */
+  env?: Record<string, string | undefined>;
 }
 
 export type Http1Fetch = (input: string | URL, init?: RequestInit) => Promise<Response>;
@@ -23,8 +28,10 @@ export type Http1Fetch = (input: string | URL, init?: RequestInit) => Promise<Re
 export class Http1Client {
   private readonly pools = new Map<string, OriginPool>();
   private readonly options: PoolOptions;
+  readonly proxies: ProxyRules;
 
   constructor(options: Http1ClientOptions = {}) {
+    this.proxies = new ProxyRules(options.env);
     this.options = {
       maxIdle: options.maxIdlePerOrigin ?? 256,
       idleTimeoutMs: options.idleTimeoutMs ?? 4000,
@@ -41,8 +48,12 @@ export class Http1Client {
     signal?.throwIfAborted();
     const method = init.method === undefined ? "GET" : init.method.toUpperCase();
     const body = planBody(init.body);
-    const head = requestHead(method, url, init.headers, body);
-    const pool = this.pool(url, tls);
+    const proxy = this.proxies.any ? this.proxies.for(url) : undefined;
+    // TLS to the proxy and TLS to the target inside it would need a TLS socket upgraded again, which
+    // Bun's sockets do not do; Bun's fetch speaks to https:// proxies, so such a request goes through it.
+    if (proxy?.tls === true) return fetch(url, init);
+    const head = requestHead(method, url, init.headers, body, tls ? undefined : proxy);
+    const pool = this.pool(url, tls, proxy);
     const idle = pool.take();
     try {
       return await exchange(idle ?? (await connect(pool, signal)), method, head, body, signal);
@@ -63,14 +74,12 @@ export class Http1Client {
     return this.pools.get(origin)?.idleCount ?? 0;
   }
 
-  private pool(url: URL, tls: boolean): OriginPool {
-    const key = url.origin;
+  private pool(url: URL, tls: boolean, proxy: Proxy | undefined): OriginPool {
+    const key = proxy === undefined ? url.origin : `${url.origin} via ${proxy.key}`;
     let pool = this.pools.get(key);
     if (pool === undefined) {
       const port = url.port === "" ? (tls ? 443 : 80) : Number(url.port);
-      // URL keeps IPv6 literals in brackets; the socket wants the bare address.
-      const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
-      pool = new OriginPool({ hostname, port, tls }, this.options);
+      pool = new OriginPool({ hostname: bareHost(url.hostname), port, tls, proxy }, this.options);
       this.pools.set(key, pool);
     }
     return pool;
@@ -93,7 +102,7 @@ function mayResend(err: unknown, method: string, body: BodyPlan): boolean {
 
 /** A new connection; an abort while it opens rejects at once and closes the socket when it arrives. */
 function connect(pool: OriginPool, signal: AbortSignal | undefined): Promise<Connection> {
-  const opening = pool.open();
+  const opening = pool.open(signal);
   if (signal === undefined) return opening;
   return new Promise((resolve, reject) => {
     const onAbort = () => {

@@ -3,11 +3,15 @@
 import type { Socket, SocketHandler } from "bun";
 import { Http1ConnectionError } from "./http1-errors.ts";
 import { Exchange, type ExchangeOwner } from "./http1-exchange.ts";
+import { openTunnel } from "./http1-tunnel.ts";
+import type { Proxy } from "./proxy-env.ts";
 
 export interface Origin {
   hostname: string;
   port: number;
   tls: boolean;
+  /** Reached through this forward proxy: a CONNECT tunnel for TLS, the proxy itself for plain HTTP. */
+  proxy?: Proxy;
 }
 
 export interface ConnectionOwner {
@@ -39,20 +43,28 @@ export class Connection implements ExchangeOwner {
 
   constructor(private readonly owner: ConnectionOwner, readonly maxHeaderBytes: number) {}
 
-  static async open(owner: ConnectionOwner, origin: Origin, options: ConnectOptions): Promise<Connection> {
+  static async open(owner: ConnectionOwner, origin: Origin, options: ConnectOptions, signal?: AbortSignal): Promise<Connection> {
     const connection = new Connection(owner, options.maxHeaderBytes);
     // A TLS socket is usable after its handshake (bytes written before it are lost): wait for it.
     const ready = origin.tls ? new Promise<Error | undefined>((resolve) => (connection.onOpen = resolve)) : undefined;
-    try {
-      connection.socket = await Bun.connect<Connection>({
-        hostname: origin.hostname,
-        port: origin.port,
-        data: connection,
-        socket: HANDLERS,
-        tls: origin.tls ? { serverName: origin.hostname, rejectUnauthorized: true, ca: options.ca } : undefined,
-      });
-    } catch (err) {
-      throw new Http1ConnectionError((err as Error)?.message ?? String(err), false, { cause: err });
+    const tls = origin.tls ? { serverName: origin.hostname, rejectUnauthorized: true, ca: options.ca } : undefined;
+    const proxy = origin.proxy;
+    if (proxy !== undefined && tls !== undefined) {
+      const raw = await openTunnel(proxy, origin.hostname, origin.port, signal);
+      connection.socket = raw.upgradeTLS<Connection>({ data: connection, socket: HANDLERS, tls })[1];
+    } else {
+      try {
+        connection.socket = await Bun.connect<Connection>({
+          hostname: proxy?.hostname ?? origin.hostname,
+          port: proxy?.port ?? origin.port,
+          data: connection,
+          socket: HANDLERS,
+          tls,
+        });
+      } catch (err) {
+        const message = (err as Error)?.message ?? String(err);
+        throw new Http1ConnectionError(proxy === undefined ? message : `the proxy ${proxy.key} could not be reached: ${message}`, false, { cause: err });
+      }
     }
     // Requests are written whole; Nagle would only hold the next one back waiting for an ACK.
     connection.socket.setNoDelay(true);

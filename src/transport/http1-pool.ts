@@ -31,8 +31,8 @@ export class OriginPool implements ConnectionOwner {
     return undefined;
   }
 
-  open(): Promise<Connection> {
-    return Connection.open(this, this.origin, this.options);
+  open(signal?: AbortSignal): Promise<Connection> {
+    return Connection.open(this, this.origin, this.options, signal);
   }
 
   release(connection: Connection): void {

@@ -1,6 +1,7 @@
 // The request head as bytes on the wire. The framing headers are ours (Host unless given,
 // Content-Length or Transfer-Encoding: chunked); the caller's are checked so that no name or value
 // can end a line early and smuggle a header or a second request.
+import type { Proxy } from "./proxy-env.ts";
 
 /** A body of a known length, one streamed chunk by chunk, or none. */
 export type BodyPlan =
@@ -13,7 +14,7 @@ export type BodyPlan =
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BAD_VALUE = /[\x00\r\n]/;
 // Framing and connection management belong to the client (RFC 9110 §7.6.1).
-const OWNED = new Set(["content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te", "trailer"]);
+const OWNED = new Set(["content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te", "trailer", "proxy-authorization"]);
 const encoder = new TextEncoder();
 
 export function planBody(body: unknown): BodyPlan {
@@ -25,10 +26,14 @@ export function planBody(body: unknown): BodyPlan {
   throw new TypeError("http1: a request body must be a string, bytes or a ReadableStream");
 }
 
-/** The head of a request to `url` with `body`; throws TypeError for a header that is not valid HTTP. */
-export function requestHead(method: string, url: URL, headers: RequestInit["headers"], body: BodyPlan): string {
+/**
+ * The head of a request to `url` with `body`; throws TypeError for a header that is not valid HTTP.
+ * Sent to a forward proxy (`via`), the target is the absolute URL and the proxy's credentials go along.
+ */
+export function requestHead(method: string, url: URL, headers: RequestInit["headers"], body: BodyPlan, via?: Proxy): string {
   if (!TOKEN.test(method)) throw new TypeError("http1: the method is not a token");
-  let head = `${method} ${url.pathname}${url.search} HTTP/1.1\r\n`;
+  let head = via === undefined ? `${method} ${url.pathname}${url.search} HTTP/1.1\r\n` : `${method} ${url.origin}${url.pathname}${url.search} HTTP/1.1\r\n`;
+  if (via?.authorization !== undefined) head += `Proxy-Authorization: ${via.authorization}\r\n`;
   let host = false;
   let accept = false;
   let agent = false;

@@ -41,7 +41,8 @@ function run(cmd: string[], cwd: string): void {
   if (result.exitCode !== 0) throw new Error(`${cmd[0]} failed: ${result.stderr.toString()}`);
 }
 
-function makeCertificates(dir: string): void {
+/** A CA (ca.pem) and a certificate for localhost that it signed (server.pem, server.key), in `dir`. */
+export function makeCertificates(dir: string): void {
   const ssl = ["openssl"];
   run([...ssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Butter Test CA"], dir);
   run([...ssl, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"], dir);
