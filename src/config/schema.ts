@@ -162,7 +162,7 @@ export const configSchema = strictObject({
           v.union([v.literal("auto"), v.pipe(positiveInt, v.maxValue(1024, "expected at most 1024"))], "expected \"auto\" or a positive integer"),
           1,
         ),
-        // Unset: fetch (or BUTTER_UPSTREAM_CLIENT); see transport/upstream-fetch.ts.
+        // Unset: http1 (or BUTTER_UPSTREAM_CLIENT); see transport/upstream-fetch.ts.
         upstream_client: v.optional(v.picklist(["fetch", "http1"], "expected \"fetch\" or \"http1\"")),
       }),
       v.rawCheck(({ dataset, addIssue }) => {

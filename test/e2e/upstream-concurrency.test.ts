@@ -73,7 +73,7 @@ describe("upstream requests at once", () => {
   }, 20_000);
 
   test("started without the limit raised, it warns at start, and Bun holds its upstream requests to 256 at once", async () => {
-    // fetch named: the suite also runs with BUTTER_UPSTREAM_CLIENT=http1 as the default.
+    // fetch named: the default client is http1, which has no such limit.
     const gw = await startGateway({ ...config(), server: { address: "127.0.0.1:0", upstream_client: "fetch" } }, { env: { BUN_CONFIG_MAX_HTTP_REQUESTS: undefined } });
     try {
       await gw.waitForLog((_, j) => j?.level === "warn" && String(j.msg).includes("BUN_CONFIG_MAX_HTTP_REQUESTS") && j.max_upstream_requests === 256);

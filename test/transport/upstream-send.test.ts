@@ -1,5 +1,5 @@
 // makeSend over either client: the same failures become the same catalog errors, so failover sees
-// no difference; and a gateway configured with `server.upstream_client: http1` serves JSON and
+// no difference; and a gateway configured with either `server.upstream_client` serves JSON and
 // streams through the SDK and fails over from a dead target.
 import { afterEach, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
@@ -108,7 +108,7 @@ describe("makeSend with client http1: what fetch cannot tell apart", () => {
   });
 });
 
-describe("a gateway with server.upstream_client: http1", () => {
+describe.each(["http1", "fetch"] as const)("a gateway with server.upstream_client: %s", (upstreamClient) => {
   test("JSON and streams through the SDK, and failover from a dead target", async () => {
     const mock = await startMockUpstream();
     const completion = { id: "c", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }] };
@@ -116,7 +116,7 @@ describe("a gateway with server.upstream_client: http1", () => {
     mock.when("POST", "/v1/chat/completions", (req) =>
       (req.json as { stream?: boolean }).stream ? sse([chunk("a"), chunk("b"), chunk("", "stop"), "data: [DONE]\n\n"]) : json(completion));
     const gw = await startGateway({
-      server: { upstream_client: "http1" },
+      server: { upstream_client: upstreamClient },
       providers: {
         dead: { type: "openai", base_url: "http://127.0.0.1:1/v1", keys: [{ value: "sk-dead" }] },
         live: { type: "openai", base_url: `${mock.url}/v1`, keys: [{ value: "sk-live" }] },
