@@ -256,6 +256,9 @@ describe("dashboard in Chromium", () => {
 
   test("keyboard: the pages are reachable by Tab and Enter from the navigation", async () => {
     await open("overview", "Overview");
+    // A page change moves focus to <main> in the next animation frame: let that happen first, or it
+    // can take the focus away from the link between focus() and Enter.
+    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
     await page.getByRole("link", { name: "Providers" }).focus();
     await page.keyboard.press("Enter");
     await page.getByRole("heading", { level: 1, name: "Providers" }).waitFor();
