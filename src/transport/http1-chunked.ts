@@ -1,6 +1,7 @@
 // The `Transfer-Encoding: chunked` body decoder (RFC 9112 §7.1): sizes in hex, extensions ignored,
 // trailers read and dropped. Input arrives in any split (one byte at a time included); data is
 // handed on as views of the input, never copied.
+import { view } from "./byte-view.ts";
 import { Http1ProtocolError } from "./http1-errors.ts";
 
 const enum State { Size, Data, DataEnd, Trailer }
@@ -58,7 +59,7 @@ export class ChunkedDecoder {
         }
         case State.Data: {
           const take = Math.min(this.remaining, n - i);
-          onData(input.subarray(i, i + take));
+          onData(view(input, i, i + take));
           i += take;
           this.remaining -= take;
           if (this.remaining === 0) this.state = State.DataEnd;

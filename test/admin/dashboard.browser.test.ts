@@ -258,7 +258,7 @@ describe("dashboard in Chromium", () => {
     await open("overview", "Overview");
     // A page change moves focus to <main> in the next animation frame: let that happen first, or it
     // can take the focus away from the link between focus() and Enter.
-    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+    await page.evaluate(() => new Promise((done) => (globalThis as any).requestAnimationFrame(() => (globalThis as any).requestAnimationFrame(done))));
     await page.getByRole("link", { name: "Providers" }).focus();
     await page.keyboard.press("Enter");
     await page.getByRole("heading", { level: 1, name: "Providers" }).waitFor();

@@ -460,6 +460,49 @@ describe("http1 client: streaming and abort", () => {
   });
 });
 
+describe("backpressure", () => {
+  test("a reader that stops reading stops the socket: the server gets only kernel buffers and 64 KiB ahead, then everything arrives", async () => {
+    const total = 64 * 1024 * 1024;
+    const slice = new Uint8Array(1024 * 1024).map((_, i) => i % 253);
+    let accepted = 0;
+    let pending: Uint8Array | undefined;
+    const pump = (socket: import("bun").Socket<undefined>) => {
+      for (;;) {
+        const bytes = pending ?? (accepted < total ? slice : undefined);
+        if (bytes === undefined) return;
+        const written = Math.max(0, socket.write(bytes));
+        accepted += written;
+        pending = written < bytes.byteLength ? bytes.subarray(written) : undefined;
+        if (pending !== undefined) return;
+      }
+    };
+    const listener = Bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        data(socket) {
+          socket.write(`HTTP/1.1 200 OK\r\ncontent-length: ${total}\r\n\r\n`);
+          pump(socket);
+        },
+        drain: (socket) => pump(socket),
+      },
+    });
+    const client = new Http1Client();
+    clients.push(client);
+    try {
+      const r = await client.fetch(`http://127.0.0.1:${listener.port}/`);
+      await Bun.sleep(300);
+      // Loopback's send and receive buffers take a few MB; without the pause the client would take all 64.
+      expect(accepted).toBeLessThan(24 * 1024 * 1024);
+      let read = 0;
+      for await (const piece of r.body!) read += piece.byteLength;
+      expect(read).toBe(total);
+    } finally {
+      listener.stop(true);
+    }
+  });
+});
+
 async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
   const until = performance.now() + timeoutMs;
   while (!check()) {
