@@ -9,11 +9,13 @@
 //      sampled during and after (target: bounded, and back down afterwards). The same 1,000 streams run
 //      once before, SOAK_WARM_CHUNKS (20) chunks each, while the streaming code is still cold: that run
 //      has a row of its own, the measured one is the second.
+// SOAK_PROXY=floor runs it all through the Bun floor instead (result to stdout and bench/soak-result.md too).
 // Numbers go to stdout and bench/soak-result.md.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startService } from "./proc.ts";
+import { cpuWindow } from "./cpu.ts";
 import { readMem } from "./rss.ts";
 import { BUN, PROXY_CPU, ROOT, fmtInt, log, percentile, pinSelf, pinned, CLIENT_CPU } from "./util.ts";
 
@@ -24,6 +26,8 @@ const CHUNK_MS = Number(process.env.SOAK_CHUNK_MS ?? 25);
 /** Chunks per stream of the first, cold run of the same 1,000 streams (reported apart), before the measured one. */
 const WARM_CHUNKS = Number(process.env.SOAK_WARM_CHUNKS ?? 20);
 const CONCURRENCY = 64;
+/** SOAK_PROXY=floor: the same soak through the Bun floor, to tell the gateway's share from Bun's and the machine's. */
+const FLOOR = process.env.SOAK_PROXY === "floor";
 
 const wallMs = () => performance.timeOrigin + performance.now();
 const encoder = new TextEncoder();
@@ -134,8 +138,11 @@ async function main(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), "butter-soak-"));
   const config = join(tmp, "soak.yaml");
   await Bun.write(config, `server:\n  address: "127.0.0.1:0"\nproviders:\n  openai:\n    base_url: http://127.0.0.1:${upstream.port}/v1\n    keys:\n      - value: sk-soak\nledger:\n  enabled: true\nstore: "sqlite:${join(tmp, "soak.db")}"\n`);
-  const gw = await startService({ name: "butter-soak", argv: pinned(PROXY_CPU, [BUN, join(ROOT, "src/main.ts"), "--config", config, "--no-watch"]), tmpDir: tmp, timeoutMs: 10_000 });
-  const lines: string[] = [`## Butter soak — ${new Date().toISOString().slice(0, 19)}Z`, "", `bun ${Bun.version}; gateway with no plugins (ledger on, SQLite), pinned to core ${PROXY_CPU}; upstream and clients in one process on core ${CLIENT_CPU}.`, ""];
+  const gw = FLOOR
+    ? await startService({ name: "floor-soak", argv: pinned(PROXY_CPU, [BUN, join(ROOT, "bench/floor-bun.ts")]), env: { PORT: "0", UPSTREAM: `http://127.0.0.1:${upstream.port}` }, tmpDir: tmp, timeoutMs: 10_000 })
+    : await startService({ name: "butter-soak", argv: pinned(PROXY_CPU, [BUN, join(ROOT, "src/main.ts"), "--config", config, "--no-watch"]), tmpDir: tmp, timeoutMs: 10_000 });
+  const what = FLOOR ? "the Bun floor (bench/floor-bun.ts) instead of the gateway" : "gateway with no plugins (ledger on, SQLite)";
+  const lines: string[] = [`## Butter soak — ${new Date().toISOString().slice(0, 19)}Z`, "", `bun ${Bun.version}; ${what}, pinned to core ${PROXY_CPU}; upstream and clients in one process on core ${CLIENT_CPU}.`, ""];
   try {
     const url = `${gw.baseUrl}/v1/chat/completions`;
     const idle = readMem(gw.pid)?.rssKB;
@@ -163,7 +170,9 @@ async function main(): Promise<void> {
     // The streaming code has not run yet (the long run above was JSON only): a first, short run of the
     // same 1,000 streams, reported on its own row, lets the JIT compile it, as any gateway in service has.
     const cold = await streams(url, WARM_CHUNKS);
+    const window = cpuWindow(gw.pid);
     const through = await streams(url);
+    const cpu = window.stop();
     clearInterval(sampler);
     await Bun.sleep(3000);
     const after = readMem(gw.pid)?.rssKB;
@@ -174,7 +183,11 @@ async function main(): Promise<void> {
     lines.push(`| through the gateway, first (cold) run, ${WARM_CHUNKS} chunks per stream | ${p(cold.delays, 50)} | ${p(cold.delays, 99)} | ${p(cold.delays, 99.9)} | ${max(cold.delays)} | ${max(cold.first)} | ${cold.incomplete} |`);
     lines.push(`| through the gateway | ${p(through.delays, 50)} | ${p(through.delays, 99)} | ${p(through.delays, 99.9)} | ${max(through.delays)} | ${max(through.first)} | ${through.incomplete} |`);
     lines.push(`| direct (same load, no gateway) | ${p(direct.delays, 50)} | ${p(direct.delays, 99)} | ${p(direct.delays, 99.9)} | ${max(direct.delays)} | ${max(direct.first)} | ${direct.incomplete} |`);
-    lines.push("", `Gateway RSS during the streams: peak ${mb(peak)} MB; 3 s after they ended ${mb(after)} MB.`, "");
+    lines.push("", `Gateway RSS during the streams: peak ${mb(peak)} MB; 3 s after they ended ${mb(after)} MB.`);
+    // Whether the gateway's core kept up: CPU per chunk relayed, and how busy each core was.
+    const perChunk = cpu.procSeconds === undefined ? "n/a" : ((cpu.procSeconds * 1e6) / (STREAMS * CHUNKS)).toFixed(1);
+    const busy = (core: number) => `${Math.round((cpu.coreBusy[`cpu${core}`] ?? 0) * 100)}%`;
+    lines.push(`Gateway CPU during the measured streams: ${perChunk} µs per chunk; core ${PROXY_CPU} (gateway) ${busy(PROXY_CPU)} busy, core ${CLIENT_CPU} (upstream and clients) ${busy(CLIENT_CPU)}.`, "");
   } finally {
     await gw.stop();
     upstream.stop(true);
