@@ -1,6 +1,6 @@
 // The `Transfer-Encoding: chunked` body decoder (RFC 9112 §7.1): sizes in hex, extensions ignored,
 // trailers read and dropped. Input arrives in any split (one byte at a time included); data is
-// handed on as views of the input, never copied.
+// handed on as pieces of the input (byte-view.ts: small ones copied, large ones shared).
 import { view } from "./byte-view.ts";
 import { Http1ProtocolError } from "./http1-errors.ts";
 
