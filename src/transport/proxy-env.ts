@@ -85,8 +85,14 @@ export function parseProxy(value: string | undefined): Proxy | undefined {
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new TypeError(`a proxy URL in HTTP_PROXY/HTTPS_PROXY must be http:// or https:// (it says ${url.protocol})`);
   const tls = url.protocol === "https:";
-  const user = decodeURIComponent(url.username);
-  const password = decodeURIComponent(url.password);
+  let user: string;
+  let password: string;
+  try {
+    user = decodeURIComponent(url.username);
+    password = decodeURIComponent(url.password);
+  } catch {
+    throw new TypeError("the user or password in the proxy URL is not valid percent-encoding");
+  }
   const authorization = user === "" && password === "" ? undefined : `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
   const hostname = bareHost(url.hostname);
   const port = url.port === "" ? (tls ? 443 : 80) : Number(url.port);

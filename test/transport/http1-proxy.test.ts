@@ -70,6 +70,33 @@ describe("proxy rules", () => {
     expect(new ProxyRules({ HTTPS_PROXY: "socks5://p:1", NO_PROXY: "a.test" }).for(new URL("https://a.test/"))).toBeUndefined();
     expect(new ProxyRules({ HTTPS_PROXY: "https://p" }).for(new URL("https://a.test/"))).toMatchObject({ tls: true, port: 443 });
     expect(new ProxyRules({ HTTP_PROXY: "http://[bad" }).problems.join()).toMatch(/not a URL/);
+    expect(new ProxyRules({ HTTP_PROXY: "http://us%zzer:pw@p:1" }).problems.join()).toMatch(/percent-encoding/);
+  });
+});
+
+describe("proxy rules under hostile environments", () => {
+  const pieces = ["http://", "https://", "socks5://", "user:pw@", "%zz", "[", "]", "::1", ":", "*", ".", ",", " ", "a.test", "127.0.0.1", "8080", "\u0000", "ü", "/path", "?q", "#f", "@"];
+  const random = (n: number) => Array.from({ length: n }, () => pieces[Math.floor(Math.random() * pieces.length)]).join("");
+
+  test("any HTTP_PROXY / HTTPS_PROXY / NO_PROXY text: building the rules never throws; a request gets a proxy, none, or a TypeError naming no credentials", () => {
+    const urls = ["http://a.test/", "https://a.test:8443/x", "http://[::1]:8080/", "http://127.0.0.1/"].map((u) => new URL(u));
+    for (let round = 0; round < 3000; round++) {
+      const env = { HTTP_PROXY: random(1 + (round % 6)), HTTPS_PROXY: `https://secret-user:secret-pw@${random(2)}`, NO_PROXY: random(round % 5) };
+      const rules = new ProxyRules(env);
+      for (const problem of rules.problems) expect(problem).not.toContain("secret");
+      for (const url of urls) {
+        try {
+          const proxy = rules.for(url);
+          if (proxy !== undefined) {
+            expect(proxy.port).toBeGreaterThan(0);
+            expect(proxy.key).not.toContain("secret");
+          }
+        } catch (err) {
+          expect(err).toBeInstanceOf(TypeError);
+          expect(String((err as Error).message)).not.toContain("secret");
+        }
+      }
+    }
   });
 });
 
