@@ -1,5 +1,6 @@
 import { Redactor } from "../core/redact.ts";
 import type { Auth } from "../providers/types.ts";
+import { processProxyRules } from "../transport/proxy-env.ts";
 
 // Header names that carry credentials: authorization, x-api-key, api-key, x-goog-api-key,
 // x-amz-security-token, and custom ones a provider block adds (`x-portkey-api-key`, ...).
@@ -9,7 +10,7 @@ const SCHEME_AND_TOKEN = /^\S+\s+(\S+)$/;
 /**
  * Everything secret one upstream call used: every string field of a stored key (the shared `value`
  * and whatever credential fields its kind adds: AWS keys, OAuth tokens...), the client's own headers
- * in passthrough, and the credential headers actually sent (tokens derived from a key, such as
+ * in passthrough, the forward proxy's credentials, and the credential headers actually sent (tokens derived from a key, such as
  * Vertex's service-account bearer token, are only known there). Every string field rather than a
  * list of names, so a credential field a provider kind adds cannot be forgotten here.
  */
@@ -25,6 +26,8 @@ export function attemptRedactor(auth: Auth, sent: Readonly<Record<string, string
     for (const name in auth.headers) addCredential(values, auth.headers[name]!);
   }
   if (sent !== undefined) for (const name in sent) if (CREDENTIAL_HEADER.test(name)) addCredential(values, sent[name]!);
+  // The forward proxy's credentials went out too, in Proxy-Authorization, with whichever client.
+  values.push(...processProxyRules().secrets);
   return new Redactor(values);
 }
 

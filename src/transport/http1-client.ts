@@ -8,7 +8,7 @@ import { Http1ConnectionError } from "./http1-errors.ts";
 import type { Connection } from "./http1-connection.ts";
 import { OriginPool, type PoolOptions } from "./http1-pool.ts";
 import { chunkFrame, LAST_CHUNK, planBody, requestHead, type BodyPlan } from "./http1-request-writer.ts";
-import { bareHost, ProxyRules, type Proxy } from "./proxy-env.ts";
+import { bareHost, processProxyRules, ProxyRules, type Proxy } from "./proxy-env.ts";
 
 export interface Http1ClientOptions {
   /** Idle connections kept per origin (default 256). */
@@ -31,7 +31,7 @@ export class Http1Client {
   readonly proxies: ProxyRules;
 
   constructor(options: Http1ClientOptions = {}) {
-    this.proxies = new ProxyRules(options.env);
+    this.proxies = options.env === undefined ? processProxyRules() : new ProxyRules(options.env);
     this.options = {
       maxIdle: options.maxIdlePerOrigin ?? 256,
       idleTimeoutMs: options.idleTimeoutMs ?? 4000,
@@ -48,7 +48,7 @@ export class Http1Client {
     signal?.throwIfAborted();
     const method = init.method === undefined ? "GET" : init.method.toUpperCase();
     const body = planBody(init.body);
-    const proxy = this.proxies.any ? this.proxies.for(url) : undefined;
+    const proxy = this.proxies.for(url);
     // TLS to the proxy and TLS to the target inside it would need a TLS socket upgraded again, which
     // Bun's sockets do not do; Bun's fetch speaks to https:// proxies, so such a request goes through it.
     if (proxy?.tls === true) return fetch(url, init);

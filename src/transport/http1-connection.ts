@@ -51,7 +51,12 @@ export class Connection implements ExchangeOwner {
     const proxy = origin.proxy;
     if (proxy !== undefined && tls !== undefined) {
       const raw = await openTunnel(proxy, origin.hostname, origin.port, signal);
-      connection.socket = raw.upgradeTLS<Connection>({ data: connection, socket: HANDLERS, tls })[1];
+      try {
+        connection.socket = raw.upgradeTLS<Connection>({ data: connection, socket: HANDLERS, tls })[1];
+      } catch (err) {
+        raw.terminate();
+        throw new Http1ConnectionError(`TLS through the proxy's tunnel could not start: ${(err as Error)?.message ?? err}`, false, { cause: err });
+      }
     } else {
       try {
         connection.socket = await Bun.connect<Connection>({

@@ -12,6 +12,8 @@ export interface Proxy {
   tls: boolean;
   /** `Basic …` from the proxy URL's user and password, sent as Proxy-Authorization. */
   authorization?: string;
+  /** What of the URL's credentials must never reach a client or a log: the password as written and decoded, the Basic token. */
+  secrets: string[];
   /** Tells pools apart: connections through different proxies are different connections. */
   key: string;
 }
@@ -50,9 +52,9 @@ export class ProxyRules {
     return proxy;
   }
 
-  /** Whether any request could go through a proxy (nothing to check per request otherwise). */
-  get any(): boolean {
-    return (this.http !== undefined || this.https !== undefined) && this.exempt !== "all";
+  /** The proxies' credentials, for redaction (either client sends them; a proxy may echo them in an answer). */
+  get secrets(): string[] {
+    return [this.http, this.https].flatMap((p) => (p === undefined || p instanceof Error ? [] : p.secrets));
   }
 
   /** Why a configured proxy cannot be used, for a warning at start. */
@@ -97,7 +99,8 @@ export function parseProxy(value: string | undefined): Proxy | undefined {
   const hostname = bareHost(url.hostname);
   const port = url.port === "" ? (tls ? 443 : 80) : Number(url.port);
   // The key carries no credentials: it may be logged as a pool name one day.
-  return { hostname, port, tls, authorization, key: `${url.protocol}//${hostname}:${port}${authorization === undefined ? "" : "+auth"}` };
+  const secrets = authorization === undefined ? [] : [url.password, password, authorization, authorization.slice("Basic ".length)].filter((v) => v !== "");
+  return { hostname, port, tls, authorization, secrets, key: `${url.protocol}//${hostname}:${port}${authorization === undefined ? "" : "+auth"}` };
 }
 
 function parseNoProxy(value: string): Exemption[] | "all" {
@@ -119,4 +122,11 @@ function parseNoProxy(value: string): Exemption[] | "all" {
 // URL keeps IPv6 literals in brackets; sockets and comparisons want the bare address.
 export function bareHost(hostname: string): string {
   return hostname.startsWith("[") ? hostname.slice(1, -1) : hostname;
+}
+
+let fromProcess: ProxyRules | undefined;
+
+/** The rules of this process's environment (read once: Bun's fetch reads it at start too). */
+export function processProxyRules(): ProxyRules {
+  return (fromProcess ??= new ProxyRules(process.env));
 }

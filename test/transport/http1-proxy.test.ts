@@ -362,6 +362,44 @@ describe("the gateway behind a forward proxy", () => {
     });
   }
 
+  for (const client of ["fetch", "http1"] as const) {
+    test(`upstream_client ${client}: a proxy that echoes its credentials in an error answer leaks them to no client and no log`, async () => {
+      const password = "proxy-pass-9f3k";
+      const token = Buffer.from(`squid-user:${password}`).toString("base64");
+      // Answers every request with a 407 whose JSON error quotes the Proxy-Authorization it got and the password.
+      const echo = Bun.listen<{ head: string }>({
+        hostname: "127.0.0.1",
+        port: 0,
+        socket: {
+          open(socket) {
+            socket.data = { head: "" };
+          },
+          data(socket, data) {
+            socket.data.head += data.toString("latin1");
+            if (!socket.data.head.includes("\r\n\r\n")) return;
+            const got = /proxy-authorization: ([^\r]*)/i.exec(socket.data.head)?.[1] ?? "none";
+            const body = JSON.stringify({ error: { message: `denied ${got}; password ${password}`, type: `proxy ${token}`, code: token, param: password } });
+            socket.end(`HTTP/1.1 407 Proxy Authentication Required\r\ncontent-type: application/json\r\nx-echo: ${got}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+          },
+        },
+      });
+      try {
+        await using gw = await startGateway(
+          { server: { upstream_client: client }, providers: { openai: { base_url: `http://upstream.test:${upstream.port}/v1`, keys: [{ value: "sk-proxy-test" }] } }, failover: { max_attempts: 1 } },
+          { env: { HTTP_PROXY: `http://squid-user:${password}@127.0.0.1:${echo.port}`, NO_PROXY: "127.0.0.1" } },
+        );
+        const res = await fetch(`${gw.baseURL}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "hi" }] }) });
+        const text = await res.text();
+        expect(res.status).toBeGreaterThanOrEqual(400);
+        expect(JSON.parse(text).error.message).toContain("denied");
+        const seen = [text, ...res.headers.values(), gw.logs.join("\n")].join("\n");
+        for (const secret of [password, token]) expect(seen).not.toContain(secret);
+      } finally {
+        echo.stop(true);
+      }
+    });
+  }
+
   test("upstream_client http1 with a proxy it cannot speak to: a warning at start, then a 502 that leaks nothing, never a direct connection", async () => {
     await using gw = await startGateway(
       { server: { upstream_client: "http1" }, providers: { openai: { base_url: `https://127.0.0.1:${upstream.port}/v1`, keys: [{ value: "sk-proxy-test" }] } } },
