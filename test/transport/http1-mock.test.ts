@@ -324,6 +324,20 @@ describe("http1 client: the pool and resends", () => {
     await waitFor(() => server.closedConnections === 7);
   });
 
+  test("a burst of 300 requests at once leaves its 300 connections for the next burst (the default cap)", async () => {
+    const { server, client } = setup(async (_, s) => {
+      await Bun.sleep(20);
+      s.write(okResponse("x"));
+    });
+    const burst = () => Promise.all(Array.from({ length: 300 }, () => client.fetch(server.url).then((r) => r.text())));
+    await burst();
+    expect(server.connections).toBe(300);
+    expect(client.idleCount(server.url)).toBe(300);
+    await burst();
+    expect(server.connections).toBe(300);
+    expect(server.closedConnections).toBe(0);
+  });
+
   test("idle connections past the idle timeout are not used", async () => {
     const { server, client } = setup((_, s) => s.write(okResponse("x")), { idleTimeoutMs: 50 });
     await (await client.fetch(server.url)).text();
