@@ -6,13 +6,12 @@ import type { Usage } from "../core/openai-types.ts";
 const BYTES_PER_TOKEN = 4;
 
 /**
- * Input: the request's messages (or the whole request when it has none) at ~4 bytes a token, read
- * cheaply without a tokenizer; output: one token per streamed chunk, which is how providers stream text.
+ * Input: the request body's size at ~4 bytes a token (messages, system prompt and tools are all
+ * input), read without a tokenizer and without keeping the request for the stream's life; output:
+ * one token per streamed chunk, which is how providers stream text.
  */
-export function estimateUsage(request: object, chunks: number): Usage {
-  const messages = (request as { messages?: unknown }).messages;
-  const text = JSON.stringify(messages ?? request) ?? "";
-  const prompt = Math.ceil(Buffer.byteLength(text) / BYTES_PER_TOKEN);
+export function estimateUsage(bodyBytes: number, chunks: number): Usage {
+  const prompt = Math.ceil(Math.max(0, bodyBytes) / BYTES_PER_TOKEN);
   const completion = Math.max(0, Math.floor(chunks));
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }

@@ -37,6 +37,8 @@ export interface Exchange {
   routed: boolean;
   /** The body has been read to its end (or there was none); an answer sent before that closes the connection. */
   bodyRead: boolean;
+  /** The body's size in bytes once read: what a cancelled stream's input is estimated from. */
+  bodyBytes?: number;
   /** The app key's scope (its id) when one authenticated the request: cached answers are never shared across scopes. */
   appKeyScope?: string;
   /** The response cache's word on this request (a hit to answer, or a key to store the answer under); only with a cache configured. */

@@ -98,35 +98,46 @@ export function operationHandler<Req extends { model: string }, B>(op: Operation
       if (cached?.hit !== undefined) return new Response(text, { headers: costHeader(replayed(op, cached.hit, headers), 0n) });
       return new Response(text, { headers: costHeader(headers, cost?.pico) });
     }
-    if (op.shapeStream === undefined) throw errors.internal(new Error(`${op.engine.name} answered with a stream`));
-    const stats: StreamStats = { chunks: 0 };
-    const hooks: SseHooks = {
-      onEnd: (end) => {
-        if (end === "error" && stats.error) {
-          logger.warn("stream ended with an error", { request_id: ex.requestId, provider: outcome.provider, error_kind: stats.error.kind, error: stats.error.message });
-        }
-        // Priced from the usage the provider reported (a cancelled stream's too, when it came);
-        // a stream cancelled before any usage, from an estimate.
-        if (ex.recorder !== undefined) {
-          if (stats.usage !== undefined) {
-            const cost = answerCost(gen.snapshot, outcome, stats.usage);
-            if (cost !== undefined) ex.recorder.priced(cost);
-          } else if (end === "cancelled") {
-            const cost = answerCost(gen.snapshot, outcome, estimateUsage(request, stats.chunks));
-            if (cost !== undefined) ex.recorder.priced(cost, true);
-          }
-        }
-        ex.recorder?.streamEnded(stats, end);
-        endExchange(ex);
-      },
-    };
-    const events = op.shapeStream(result.events, request, stats);
-    const body = op.encodeStream !== undefined ? op.encodeStream(events, request, hooks, ex) : op.ingress.encodeStream(events, hooks, { model: request.model, requestId: ex.requestId });
-    ex.streaming = true;
-    const headers = proxiedHeaders(ex, outcome, op.ingress.streamHeaders["content-type"]!);
-    for (const name in op.ingress.streamHeaders) headers[name] = op.ingress.streamHeaders[name]!;
-    return new Response(body, { headers });
+    return streamAnswer(op, gen, ex, request, outcome as Outcome<Extract<LlmResult<B>, { type: "stream" }>>);
   };
+}
+
+/**
+ * A stream's answer. Its own function, not part of the async handler: the closures that live as long
+ * as the stream (the end hook) would hold every variable of the handler, the parsed request included
+ * (a 100 KB prompt held by each of 1,000 streams is 100 MB; measured with a heap snapshot), for the
+ * stream's whole life; here they hold only what they use.
+ */
+function streamAnswer<Req extends { model: string }, B>(op: Operation<Req, B>, gen: Generation, ex: Exchange, request: Req, outcome: Outcome<Extract<LlmResult<B>, { type: "stream" }>>): Response {
+  if (op.shapeStream === undefined) throw errors.internal(new Error(`${op.engine.name} answered with a stream`));
+  const stats: StreamStats = { chunks: 0 };
+  const recorder = ex.recorder;
+  const hooks: SseHooks = {
+    onEnd: (end) => {
+      if (end === "error" && stats.error) {
+        logger.warn("stream ended with an error", { request_id: ex.requestId, provider: outcome.provider, error_kind: stats.error.kind, error: stats.error.message });
+      }
+      // Priced from the usage the provider reported (a cancelled stream's too, when it came);
+      // a stream cancelled before any usage, from an estimate.
+      if (recorder !== undefined) {
+        if (stats.usage !== undefined) {
+          const cost = answerCost(gen.snapshot, outcome, stats.usage);
+          if (cost !== undefined) recorder.priced(cost);
+        } else if (end === "cancelled") {
+          const cost = answerCost(gen.snapshot, outcome, estimateUsage(ex.bodyBytes ?? 0, stats.chunks));
+          if (cost !== undefined) recorder.priced(cost, true);
+        }
+      }
+      recorder?.streamEnded(stats, end);
+      endExchange(ex);
+    },
+  };
+  const events = op.shapeStream(outcome.value.events, request, stats);
+  const body = op.encodeStream !== undefined ? op.encodeStream(events, request, hooks, ex) : op.ingress.encodeStream(events, hooks, { model: request.model, requestId: ex.requestId });
+  ex.streaming = true;
+  const headers = proxiedHeaders(ex, outcome, op.ingress.streamHeaders["content-type"]!);
+  for (const name in op.ingress.streamHeaders) headers[name] = op.ingress.streamHeaders[name]!;
+  return new Response(body, { headers });
 }
 
 function costHeader(headers: Record<string, string>, pico: bigint | undefined): Record<string, string> {

@@ -38,7 +38,7 @@ async function receive(ex: Exchange, limits: BodyLimits): Promise<string> {
   if (length > limit) throw errors.bodyTooLarge(limit);
   let text = "";
   if (length !== 0) {
-    const deadline = new BodyDeadline(length > 0 ? req.text() : readChunked(req, limit), limits.body_timeout);
+    const deadline = new BodyDeadline(length > 0 ? req.text() : readChunked(req, limit, ex), limits.body_timeout);
     try {
       text = await deadline.race();
     } catch (err) {
@@ -51,12 +51,14 @@ async function receive(ex: Exchange, limits: BodyLimits): Promise<string> {
     }
   }
   ex.bodyRead = true;
+  if (length >= 0) ex.bodyBytes = length;
   return text;
 }
 
 const decoder = new TextDecoder();
 
-async function readChunked(req: Request, limit: number): Promise<string> {
+async function readChunked(req: Request, limit: number, ex: Exchange): Promise<string> {
+  ex.bodyBytes = 0;
   if (!req.body) return "";
   const parts: Uint8Array[] = [];
   let total = 0;
@@ -65,6 +67,7 @@ async function readChunked(req: Request, limit: number): Promise<string> {
     if (total > limit) throw errors.bodyTooLarge(limit);
     parts.push(part);
   }
+  ex.bodyBytes = total;
   return decoder.decode(parts.length === 1 ? parts[0] : Buffer.concat(parts));
 }
 

@@ -59,9 +59,8 @@ export function makeSend(options: SendOptions): Send {
     }
     const controller = new AbortController();
     if (handle !== undefined) handle.controller = controller;
-    const onAbort = () => controller.abort(options.signal.reason);
     if (options.signal.aborted) throw abortError(options.signal);
-    options.signal.addEventListener("abort", onAbort, { once: true });
+    followAbort(options.signal, controller);
     const headers = options.headers === undefined ? request.headers : { ...request.headers, ...options.headers };
     if (handle !== undefined) handle.sent = headers;
     let timedOut = false;
@@ -97,6 +96,15 @@ export function makeSend(options: SendOptions): Send {
       if (options.waited !== undefined) options.waited.ms += performance.now() - start;
     }
   };
+}
+
+/**
+ * The call is aborted with the client's request. Made outside the async function on purpose: a
+ * closure made inside it holds the function's variables (the request and its body text) for as
+ * long as the listener lives, which is the whole of a stream.
+ */
+function followAbort(signal: AbortSignal, controller: AbortController): void {
+  signal.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
 }
 
 /** Why the request was aborted: the engine's reason (client gone, deadline) or, by default, the client. */

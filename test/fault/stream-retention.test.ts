@@ -1,0 +1,135 @@
+// What an open stream keeps alive. A stream can last minutes while its request (an agent's prompt is
+// often hundreds of KB) has long been sent upstream: neither the parsed request nor the upstream body
+// text may stay reachable from the stream's callbacks, or 1,000 such streams hold hundreds of MB.
+// Measured here as the JS heap's external memory (where long strings live) after a full GC, with
+// streams held open after their first event, less what the same streams hold when the client talks
+// to the upstream directly (Bun's fetch keeps an in-flight request's body: about as much again).
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { captureStdout, settleLogs, startFaultGateway, type Captured, type FaultGateway } from "./harness.ts";
+import { DEFAULT_CLIENT } from "../../src/transport/upstream-fetch.ts";
+
+const STREAMS = 30;
+// ~300 KB of prompt per request, in 150 messages like an agent's history.
+const HISTORY = Array.from({ length: 150 }, (_, i) => ({ role: i % 2 === 0 ? "user" : "assistant", content: `${"lorem ipsum dolor sit amet ".repeat(74)}${i}` }));
+const PROMPT_BYTES = JSON.stringify(HISTORY).length;
+
+let logs: Captured;
+let gw: FaultGateway;
+let upstream: ReturnType<typeof Bun.serve>;
+/** Resolved by the test: every stream held so far then sends its last event and ends. */
+let release: () => void = () => {};
+let released = new Promise<void>((resolve) => (release = resolve));
+function releaseHeld(): void {
+  release();
+  released = new Promise<void>((resolve) => (release = resolve));
+}
+const encoder = new TextEncoder();
+const event = (content: string, finish: string | null) =>
+  encoder.encode(`data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: { content }, finish_reason: finish }] })}\n\n`);
+
+/** Reads a request's body away; its own function so that nothing the answer keeps can reach the text. */
+async function discardBody(req: Request): Promise<void> {
+  await req.arrayBuffer();
+}
+
+function heldStream(): Response {
+  const gate = released;
+  return new Response(new ReadableStream<Uint8Array>({
+    async start(controller) {
+      controller.enqueue(event("first", null));
+      await gate;
+      controller.enqueue(event(" last", "stop"));
+      controller.enqueue(encoder.encode("data: [DONE]\n\n"));
+      controller.close();
+    },
+  }), { headers: { "content-type": "text/event-stream" } });
+}
+
+beforeAll(async () => {
+  logs = captureStdout();
+  upstream = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch(req) {
+      await discardBody(req);
+      return heldStream();
+    },
+  });
+  gw = await startFaultGateway({ providers: { openai: { base_url: `http://127.0.0.1:${upstream.port}/v1`, keys: [{ value: "sk-retention" }] } } });
+});
+
+afterAll(async () => {
+  release();
+  await settleLogs();
+  logs.restore();
+  await gw?.stop();
+  upstream?.stop(true);
+});
+
+function externalMb(): number {
+  Bun.gc(true);
+  return process.memoryUsage().external / (1024 * 1024);
+}
+
+type Reader = { read(): Promise<{ done: boolean; value?: Uint8Array }> };
+
+/** Opens STREAMS held streams at `url` (plus one before the baseline); how much external memory they hold, and their readers. */
+async function holdStreams(url: string, body: string): Promise<{ grownMb: number; readers: Reader[] }> {
+  const readers: Reader[] = [];
+  const open = async () => {
+    const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
+    expect(res.status).toBe(200);
+    const reader: Reader = res.body!.getReader();
+    // Until the upstream's first event has come through (a translated stream opens with events of its own).
+    let seen = "";
+    while (!seen.includes('"first"')) {
+      const { done, value } = await reader.read();
+      if (done) throw new Error(`the stream ended before its first event: ${seen}`);
+      seen += new TextDecoder().decode(value);
+    }
+    readers.push(reader);
+  };
+  // One stream first, so what every stream shares (compiled code, pools, the generation's caches) is in the baseline.
+  await open();
+  const before = externalMb();
+  await Promise.all(Array.from({ length: STREAMS }, open));
+  return { grownMb: externalMb() - before, readers };
+}
+
+async function readToEnd(reader: Reader): Promise<string> {
+  let text = "";
+  const decoder = new TextDecoder();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text;
+    text += decoder.decode(value, { stream: true });
+  }
+}
+
+const cases = [
+  { api: "Chat Completions", path: "/v1/chat/completions", body: { model: "openai/m", stream: true, messages: [...HISTORY, { role: "user", content: "go on" }] }, end: "data: [DONE]" },
+  { api: "Messages (translated)", path: "/v1/messages", body: { model: "openai/m", stream: true, max_tokens: 100, messages: [...HISTORY, { role: "user", content: "go on" }] }, end: "event: message_stop" },
+];
+
+for (const { api, path, body: request, end } of cases) {
+  test(`${api}: ${STREAMS} open streams with ~${Math.round(PROMPT_BYTES / 1024)} KB prompts keep neither the parsed requests nor the upstream bodies`, async () => {
+    const body = JSON.stringify(request);
+    const direct = await holdStreams(`http://127.0.0.1:${upstream.port}${path}`, body);
+    releaseHeld();
+    await Promise.all(direct.readers.map(readToEnd));
+
+    const through = await holdStreams(gw.url + path, body);
+    // Kept per stream, either copy would be STREAMS × ~300 KB (9 MB each); a stream's own buffers are a few KB.
+    // Bun's fetch as the upstream client (BUTTER_UPSTREAM_CLIENT=fetch) keeps the body it sent until the
+    // answer ends, which no code of ours can release: that one copy is allowed there, never the parsed request.
+    const promptsMb = (STREAMS * PROMPT_BYTES) / (1024 * 1024);
+    const budget = promptsMb / 4 + (DEFAULT_CLIENT === "fetch" ? promptsMb : 0);
+    expect(through.grownMb - direct.grownMb).toBeLessThan(budget);
+
+    releaseHeld();
+    for (const text of await Promise.all(through.readers.map(readToEnd))) {
+      expect(text).toContain(" last");
+      expect(text).toContain(end);
+    }
+  }, 30_000);
+}
