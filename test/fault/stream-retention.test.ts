@@ -32,14 +32,38 @@ async function discardBody(req: Request): Promise<void> {
   await req.arrayBuffer();
 }
 
-function heldStream(): Response {
+const anthropicEvent = (type: string, data: Record<string, unknown>) => encoder.encode(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+const textDelta = (text: string) => anthropicEvent("content_block_delta", { index: 0, delta: { type: "text_delta", text } });
+
+/** The stream's opening events (up to the text "first"), and its end after the gate opens: OpenAI's chunks or Anthropic's events. */
+const SHAPES = {
+  openai: {
+    head: [event("first", null)],
+    tail: [event(" last", "stop"), encoder.encode("data: [DONE]\n\n")],
+  },
+  anthropic: {
+    head: [
+      anthropicEvent("message_start", { message: { id: "msg_1", type: "message", role: "assistant", content: [], model: "m", stop_reason: null, stop_sequence: null, usage: { input_tokens: 11, output_tokens: 1 } } }),
+      anthropicEvent("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
+      textDelta("first"),
+    ],
+    tail: [
+      textDelta(" last"),
+      anthropicEvent("content_block_stop", { index: 0 }),
+      anthropicEvent("message_delta", { delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: 2 } }),
+      anthropicEvent("message_stop", {}),
+    ],
+  },
+};
+
+function heldStream(shape: keyof typeof SHAPES): Response {
   const gate = released;
+  const { head, tail } = SHAPES[shape];
   return new Response(new ReadableStream<Uint8Array>({
     async start(controller) {
-      controller.enqueue(event("first", null));
+      for (const bytes of head) controller.enqueue(bytes);
       await gate;
-      controller.enqueue(event(" last", "stop"));
-      controller.enqueue(encoder.encode("data: [DONE]\n\n"));
+      for (const bytes of tail) controller.enqueue(bytes);
       controller.close();
     },
   }), { headers: { "content-type": "text/event-stream" } });
@@ -52,10 +76,15 @@ beforeAll(async () => {
     port: 0,
     async fetch(req) {
       await discardBody(req);
-      return heldStream();
+      return heldStream(new URL(req.url).pathname.startsWith("/anthropic/") ? "anthropic" : "openai");
     },
   });
-  gw = await startFaultGateway({ providers: { openai: { base_url: `http://127.0.0.1:${upstream.port}/v1`, keys: [{ value: "sk-retention" }] } } });
+  gw = await startFaultGateway({
+    providers: {
+      openai: { base_url: `http://127.0.0.1:${upstream.port}/v1`, keys: [{ value: "sk-retention" }] },
+      anthropic: { base_url: `http://127.0.0.1:${upstream.port}/anthropic`, keys: [{ value: "sk-ant-retention" }] },
+    },
+  });
 });
 
 afterAll(async () => {
@@ -74,11 +103,12 @@ function externalMb(): number {
 type Reader = { read(): Promise<{ done: boolean; value?: Uint8Array }> };
 
 /** Opens STREAMS held streams at `url` (plus one before the baseline); how much external memory they hold, and their readers. */
-async function holdStreams(url: string, body: string): Promise<{ grownMb: number; readers: Reader[] }> {
+async function holdStreams(url: string, body: string, provider?: string): Promise<{ grownMb: number; readers: Reader[] }> {
   const readers: Reader[] = [];
   const open = async () => {
     const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
     expect(res.status).toBe(200);
+    if (provider !== undefined) expect(res.headers.get("x-butter-provider")).toBe(provider);
     const reader: Reader = res.body!.getReader();
     // Until the upstream's first event has come through (a translated stream opens with events of its own).
     let seen = "";
@@ -106,19 +136,22 @@ async function readToEnd(reader: Reader): Promise<string> {
   }
 }
 
+const messages = [...HISTORY, { role: "user", content: "go on" }];
 const cases = [
-  { api: "Chat Completions", path: "/v1/chat/completions", body: { model: "openai/m", stream: true, messages: [...HISTORY, { role: "user", content: "go on" }] }, end: "data: [DONE]" },
-  { api: "Messages (translated)", path: "/v1/messages", body: { model: "openai/m", stream: true, max_tokens: 100, messages: [...HISTORY, { role: "user", content: "go on" }] }, end: "event: message_stop" },
+  { api: "Chat Completions", path: "/v1/chat/completions", body: { model: "openai/m", stream: true, messages }, end: "data: [DONE]" },
+  { api: "Chat Completions → Anthropic (translated)", path: "/v1/chat/completions", body: { model: "anthropic/m", stream: true, messages }, end: "data: [DONE]" },
+  { api: "Messages → OpenAI (translated)", path: "/v1/messages", body: { model: "openai/m", stream: true, max_tokens: 100, messages }, end: "event: message_stop" },
+  { api: "Messages → Anthropic (relayed as it came)", path: "/v1/messages", body: { model: "anthropic/m", stream: true, max_tokens: 100, messages }, end: "event: message_stop" },
 ];
 
 for (const { api, path, body: request, end } of cases) {
   test(`${api}: ${STREAMS} open streams with ~${Math.round(PROMPT_BYTES / 1024)} KB prompts keep neither the parsed requests nor the upstream bodies`, async () => {
     const body = JSON.stringify(request);
-    const direct = await holdStreams(`http://127.0.0.1:${upstream.port}${path}`, body);
+    const direct = await holdStreams(`http://127.0.0.1:${upstream.port}${(request.model.startsWith("anthropic/") ? "/anthropic" : "") + path}`, body);
     releaseHeld();
     await Promise.all(direct.readers.map(readToEnd));
 
-    const through = await holdStreams(gw.url + path, body);
+    const through = await holdStreams(gw.url + path, body, request.model.split("/")[0]);
     // Kept per stream, either copy would be STREAMS × ~300 KB (9 MB each); a stream's own buffers are a few KB.
     // Bun's fetch as the upstream client (BUTTER_UPSTREAM_CLIENT=fetch) keeps the body it sent until the
     // answer ends, which no code of ours can release: that one copy is allowed there, never the parsed request.
