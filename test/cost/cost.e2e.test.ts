@@ -299,9 +299,33 @@ test("a stream cancelled before any usage is priced from an estimate, marked cos
   expect(line.error_kind).toBe("client_closed");
   expect(line.cost_estimated).toBe(true);
   expect(line.prompt_tokens).toBeNull();
-  // About 1000 input tokens (4000 bytes) plus a few chunks, at $1000/M each: a bit over $1, well under $1.03.
-  expect(line.cost_usd as number).toBeGreaterThan(1);
-  expect(line.cost_usd as number).toBeLessThan(1.03);
+  // The body's 4,086 bytes at ~4 bytes a token (1,022 tokens) plus a few chunks, at $1000/M each.
+  expect(line.cost_usd as number).toBeGreaterThan(1.022);
+  expect(line.cost_usd as number).toBeLessThan(1.04);
+});
+
+test("a chunked request body (no Content-Length) is counted as it arrives for the cancelled-stream estimate", async () => {
+  const text = JSON.stringify({ model: "openai/slow-no-usage", stream: true, messages: [{ role: "user", content: "y".repeat(4000) }] });
+  const bytes = new TextEncoder().encode(text);
+  const thirds = [bytes.subarray(0, 1000), bytes.subarray(1000, 3000), bytes.subarray(3000)];
+  const ac = new AbortController();
+  const res = await fetch(`${gw.baseURL}/v1/chat/completions`, {
+    method: "POST", headers: { "content-type": "application/json" }, signal: ac.signal,
+    body: new ReadableStream({ start(c) { for (const t of thirds) c.enqueue(t); c.close(); } }),
+    duplex: "half",
+  } as RequestInit);
+  expect(res.status).toBe(200);
+  const id = res.headers.get("x-request-id");
+  const reader = res.body!.getReader();
+  await reader.read();
+  await Bun.sleep(200);
+  ac.abort();
+  await gw.waitForLog((_l, j) => j?.msg === "access" && j.request_id === id);
+  const line = gw.jsonLogs().find((j) => j.msg === "access" && j.request_id === id)!;
+  expect(line.cost_estimated).toBe(true);
+  // The whole body at ~4 bytes a token (1,022 tokens) plus a few chunks, at $1000/M each.
+  expect(line.cost_usd as number).toBeGreaterThan(Math.ceil(bytes.length / 4) / 1000);
+  expect(line.cost_usd as number).toBeLessThan(1.04);
 });
 
 test("a stream that ends normally is never marked estimated", async () => {
