@@ -265,38 +265,31 @@ test("Messages (/v1/messages) is priced like chat: same header from the OpenAI-s
   expect(res.headers.get("x-butter-cost-usd")).toBe(chatCost);
 });
 
-test("a stream the client cancels is priced from the usage the provider had already reported", async () => {
+/** Starts a stream with `body`, reads its first chunk, leaves after `ms`; the request's access-log line. */
+async function cancelledAfter(body: RequestInit["body"], ms: number): Promise<Record<string, unknown>> {
   const ac = new AbortController();
   const res = await fetch(`${gw.baseURL}/v1/chat/completions`, {
-    method: "POST", headers: { "content-type": "application/json" }, signal: ac.signal,
-    body: JSON.stringify({ model: "openai/usage-then-slow", stream: true, messages: [{ role: "user", content: "Hello" }] }),
-  });
+    method: "POST", headers: { "content-type": "application/json" }, signal: ac.signal, body, duplex: "half",
+  } as RequestInit);
+  expect(res.status).toBe(200);
   const id = res.headers.get("x-request-id");
-  const reader = res.body!.getReader();
-  await reader.read();
-  await Bun.sleep(400);
+  await res.body!.getReader().read();
+  await Bun.sleep(ms);
   ac.abort();
   await gw.waitForLog((_l, j) => j?.msg === "access" && j.request_id === id);
   const line = gw.jsonLogs().find((j) => j.msg === "access" && j.request_id === id)!;
   expect(line.error_kind).toBe("client_closed");
+  return line;
+}
+
+test("a stream the client cancels is priced from the usage the provider had already reported", async () => {
+  const line = await cancelledAfter(JSON.stringify({ model: "openai/usage-then-slow", stream: true, messages: [{ role: "user", content: "Hello" }] }), 400);
   // 600 + 400 cached at $1/M (no cache_read rate), 300 output at $2/M.
   expect(line.cost_usd).toBe(0.0016);
 });
 
 test("a stream cancelled before any usage is priced from an estimate, marked cost_estimated", async () => {
-  const ac = new AbortController();
-  const res = await fetch(`${gw.baseURL}/v1/chat/completions`, {
-    method: "POST", headers: { "content-type": "application/json" }, signal: ac.signal,
-    body: JSON.stringify({ model: "openai/slow-no-usage", stream: true, messages: [{ role: "user", content: "x".repeat(4000) }] }),
-  });
-  const id = res.headers.get("x-request-id");
-  const reader = res.body!.getReader();
-  await reader.read();
-  await Bun.sleep(200);
-  ac.abort();
-  await gw.waitForLog((_l, j) => j?.msg === "access" && j.request_id === id);
-  const line = gw.jsonLogs().find((j) => j.msg === "access" && j.request_id === id)!;
-  expect(line.error_kind).toBe("client_closed");
+  const line = await cancelledAfter(JSON.stringify({ model: "openai/slow-no-usage", stream: true, messages: [{ role: "user", content: "x".repeat(4000) }] }), 200);
   expect(line.cost_estimated).toBe(true);
   expect(line.prompt_tokens).toBeNull();
   // The body's 4,086 bytes at ~4 bytes a token (1,022 tokens) plus a few chunks, at $1000/M each.
@@ -305,23 +298,9 @@ test("a stream cancelled before any usage is priced from an estimate, marked cos
 });
 
 test("a chunked request body (no Content-Length) is counted as it arrives for the cancelled-stream estimate", async () => {
-  const text = JSON.stringify({ model: "openai/slow-no-usage", stream: true, messages: [{ role: "user", content: "y".repeat(4000) }] });
-  const bytes = new TextEncoder().encode(text);
+  const bytes = new TextEncoder().encode(JSON.stringify({ model: "openai/slow-no-usage", stream: true, messages: [{ role: "user", content: "y".repeat(4000) }] }));
   const thirds = [bytes.subarray(0, 1000), bytes.subarray(1000, 3000), bytes.subarray(3000)];
-  const ac = new AbortController();
-  const res = await fetch(`${gw.baseURL}/v1/chat/completions`, {
-    method: "POST", headers: { "content-type": "application/json" }, signal: ac.signal,
-    body: new ReadableStream({ start(c) { for (const t of thirds) c.enqueue(t); c.close(); } }),
-    duplex: "half",
-  } as RequestInit);
-  expect(res.status).toBe(200);
-  const id = res.headers.get("x-request-id");
-  const reader = res.body!.getReader();
-  await reader.read();
-  await Bun.sleep(200);
-  ac.abort();
-  await gw.waitForLog((_l, j) => j?.msg === "access" && j.request_id === id);
-  const line = gw.jsonLogs().find((j) => j.msg === "access" && j.request_id === id)!;
+  const line = await cancelledAfter(new ReadableStream({ start(c) { for (const t of thirds) c.enqueue(t); c.close(); } }), 200);
   expect(line.cost_estimated).toBe(true);
   // The whole body at ~4 bytes a token (1,022 tokens) plus a few chunks, at $1000/M each.
   expect(line.cost_usd as number).toBeGreaterThan(Math.ceil(bytes.length / 4) / 1000);
