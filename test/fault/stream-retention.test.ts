@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { captureStdout, settleLogs, startFaultGateway, type Captured, type FaultGateway } from "./harness.ts";
 import { DEFAULT_CLIENT } from "../../src/transport/upstream-fetch.ts";
+import { GUARD_WASM } from "../guard/guard-plugin.ts";
 
 const STREAMS = 30;
 // ~300 KB of prompt per request, in 150 messages like an agent's history.
@@ -14,7 +15,7 @@ const HISTORY = Array.from({ length: 150 }, (_, i) => ({ role: i % 2 === 0 ? "us
 const PROMPT_BYTES = JSON.stringify(HISTORY).length;
 
 let logs: Captured;
-let gw: FaultGateway;
+const gateways: Record<string, FaultGateway> = {};
 let upstream: ReturnType<typeof Bun.serve>;
 /** Resolved by the test: every stream held so far then sends its last event and ends. */
 let release: () => void = () => {};
@@ -79,11 +80,20 @@ beforeAll(async () => {
       return heldStream(new URL(req.url).pathname.startsWith("/anthropic/") ? "anthropic" : "openai");
     },
   });
-  gw = await startFaultGateway({
-    providers: {
-      openai: { base_url: `http://127.0.0.1:${upstream.port}/v1`, keys: [{ value: "sk-retention" }] },
-      anthropic: { base_url: `http://127.0.0.1:${upstream.port}/anthropic`, keys: [{ value: "sk-ant-retention" }] },
-    },
+  const providers = {
+    openai: { base_url: `http://127.0.0.1:${upstream.port}/v1`, keys: [{ value: "sk-retention" }] },
+    anthropic: { base_url: `http://127.0.0.1:${upstream.port}/anthropic`, keys: [{ value: "sk-ant-retention" }] },
+  };
+  gateways.plain = await startFaultGateway({ providers });
+  // The plugin chain keeps each request's record and hook state until its stream ends.
+  gateways["ratelimit, logging, metrics, prompt-guard"] = await startFaultGateway({
+    providers,
+    plugins: [
+      { name: "ratelimit", config: { mode: "global", rate: 1e8, burst: 1e8, backend: "memory" } },
+      { name: "logging" },
+      { name: "metrics" },
+      { name: "prompt-guard", wasm: GUARD_WASM },
+    ],
   });
 });
 
@@ -91,7 +101,7 @@ afterAll(async () => {
   release();
   await settleLogs();
   logs.restore();
-  await gw?.stop();
+  for (const gw of Object.values(gateways)) await gw.stop();
   upstream?.stop(true);
 });
 
@@ -144,14 +154,19 @@ const cases = [
   { api: "Messages → Anthropic (relayed as it came)", path: "/v1/messages", body: { model: "anthropic/m", stream: true, max_tokens: 100, messages }, end: "event: message_stop" },
 ];
 
-for (const { api, path, body: request, end } of cases) {
-  test(`${api}: ${STREAMS} open streams with ~${Math.round(PROMPT_BYTES / 1024)} KB prompts keep neither the parsed requests nor the upstream bodies`, async () => {
+for (const chain of ["plain", "ratelimit, logging, metrics, prompt-guard"]) for (const { api, path, body: request, end } of cases) {
+  test(`${api} (${chain}): ${STREAMS} open streams with ~${Math.round(PROMPT_BYTES / 1024)} KB prompts keep neither the parsed requests nor the upstream bodies`, async () => {
     const body = JSON.stringify(request);
     const direct = await holdStreams(`http://127.0.0.1:${upstream.port}${(request.model.startsWith("anthropic/") ? "/anthropic" : "") + path}`, body);
     releaseHeld();
     await Promise.all(direct.readers.map(readToEnd));
 
-    const through = await holdStreams(gw.url + path, body, request.model.split("/")[0]);
+    // A first round through the gateway grows what serves many streams at once and stays (prompt-guard's
+    // instance pool: ~200 KB of WASM memory per instance) before the measured one.
+    const warm = await holdStreams(gateways[chain]!.url + path, body);
+    releaseHeld();
+    await Promise.all(warm.readers.map(readToEnd));
+    const through = await holdStreams(gateways[chain]!.url + path, body, request.model.split("/")[0]);
     // Kept per stream, either copy would be STREAMS × ~300 KB (9 MB each); a stream's own buffers are a few KB.
     // Bun's fetch as the upstream client (BUTTER_UPSTREAM_CLIENT=fetch) keeps the body it sent until the
     // answer ends, which no code of ours can release: that one copy is allowed there, never the parsed request.
