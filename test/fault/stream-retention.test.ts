@@ -57,9 +57,24 @@ const SHAPES = {
   },
 };
 
-function heldStream(shape: keyof typeof SHAPES): Response {
+const responsesEvent = (type: string, data: Record<string, unknown>) => encoder.encode(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+const RESPONSE = { id: "resp_1", object: "response", created_at: 1, model: "m", status: "in_progress", output: [] };
+Object.assign(SHAPES, {
+  responses: {
+    head: [
+      responsesEvent("response.created", { sequence_number: 0, response: RESPONSE }),
+      responsesEvent("response.output_text.delta", { sequence_number: 1, item_id: "msg_1", output_index: 0, content_index: 0, delta: "first" }),
+    ],
+    tail: [
+      responsesEvent("response.output_text.delta", { sequence_number: 2, item_id: "msg_1", output_index: 0, content_index: 0, delta: " last" }),
+      responsesEvent("response.completed", { sequence_number: 3, response: { ...RESPONSE, status: "completed", usage: { input_tokens: 10, output_tokens: 2, total_tokens: 12 } } }),
+    ],
+  },
+});
+
+function heldStream(shape: keyof typeof SHAPES | "responses"): Response {
   const gate = released;
-  const { head, tail } = SHAPES[shape];
+  const { head, tail } = (SHAPES as Record<string, { head: Uint8Array[]; tail: Uint8Array[] }>)[shape]!;
   return new Response(new ReadableStream<Uint8Array>({
     async start(controller) {
       for (const bytes of head) controller.enqueue(bytes);
@@ -77,7 +92,8 @@ beforeAll(async () => {
     port: 0,
     async fetch(req) {
       await discardBody(req);
-      return heldStream(new URL(req.url).pathname.startsWith("/anthropic/") ? "anthropic" : "openai");
+      const path = new URL(req.url).pathname;
+      return heldStream(path.startsWith("/anthropic/") ? "anthropic" : path.endsWith("/responses") ? "responses" : "openai");
     },
   });
   const providers = {
@@ -152,6 +168,8 @@ const cases = [
   { api: "Chat Completions → Anthropic (translated)", path: "/v1/chat/completions", body: { model: "anthropic/m", stream: true, messages }, end: "data: [DONE]" },
   { api: "Messages → OpenAI (translated)", path: "/v1/messages", body: { model: "openai/m", stream: true, max_tokens: 100, messages }, end: "event: message_stop" },
   { api: "Messages → Anthropic (relayed as it came)", path: "/v1/messages", body: { model: "anthropic/m", stream: true, max_tokens: 100, messages }, end: "event: message_stop" },
+  // A stored turn keeps its input until it is stored with the answer; one not stored keeps nothing.
+  { api: "Responses, store: false → OpenAI (relayed as it came)", path: "/v1/responses", body: { model: "openai/m", stream: true, store: false, input: messages }, end: "event: response.completed" },
 ];
 
 for (const chain of ["plain", "ratelimit, logging, metrics, prompt-guard"]) for (const { api, path, body: request, end } of cases) {

@@ -64,13 +64,15 @@ async function parse(body: Record<string, unknown>, _headers: Headers, ex: Excha
   }
   request[RESPONSES_SIDE] = untranslatable === undefined ? { native: { body: native } } : { native: { body: native }, untranslatable };
   const echo = parsed?.echo ?? ({} as ParsedResponses["echo"]);
+  const store = parsed?.store ?? body.store !== false;
   turns.set(ex, {
-    input,
+    // Kept until the answer ends only to be stored with it: a turn not stored keeps none of it.
+    input: store ? input : [],
     earlier: earlier.map((t) => t.id),
     dropped: parsed?.dropped ?? [],
     ctx: {
       id: responseId(), createdAt: Math.floor(Date.now() / 1000), model: request.model, echo, previousResponseId,
-      store: parsed?.store ?? body.store !== false, instructions: parsed?.instructions ?? (typeof body.instructions === "string" ? body.instructions : undefined),
+      store, instructions: parsed?.instructions ?? (typeof body.instructions === "string" ? body.instructions : undefined),
     },
   });
   return request;
