@@ -20,6 +20,8 @@ export interface Http1ClientOptions {
   maxIdlePerOrigin?: number;
   /** How long an idle connection is kept (default 4 s, below the 5 s that many servers allow). */
   idleTimeoutMs?: number;
+  /** Expired idle connections closed per event-loop turn (default 64); the rest in the turns after. */
+  sweepSlice?: number;
   /** The response head's limit, status line and header fields together (default 64 KiB); chunked trailers get the same. */
   maxHeaderBytes?: number;
   /** CA certificates (PEM) trusted instead of the system's; only tests need it. */
@@ -40,6 +42,7 @@ export class Http1Client {
     this.options = {
       maxIdle: options.maxIdlePerOrigin ?? 4096,
       idleTimeoutMs: options.idleTimeoutMs ?? 4000,
+      sweepSlice: options.sweepSlice ?? 64,
       maxHeaderBytes: options.maxHeaderBytes ?? 64 * 1024,
       ca: options.ca,
     };

@@ -338,6 +338,20 @@ describe("http1 client: the pool and resends", () => {
     expect(server.closedConnections).toBe(0);
   });
 
+  test("expired idle connections are all closed by the sweep, a slice per turn, while requests go on", async () => {
+    const { server, client } = setup(async (_, s) => {
+      await Bun.sleep(5);
+      s.write(okResponse("x"));
+    }, { idleTimeoutMs: 50, sweepSlice: 3 });
+    await Promise.all(Array.from({ length: 40 }, () => client.fetch(server.url).then((r) => r.text())));
+    expect(client.idleCount(server.url)).toBe(40);
+    // The sweep runs once a second at most: the 40 expire meanwhile and close in 14 slices.
+    await waitFor(() => server.closedConnections > 0, 3000);
+    expect(await (await client.fetch(server.url)).text()).toBe("x");
+    await waitFor(() => server.closedConnections === 40, 3000);
+    expect(server.connections).toBe(41);
+  });
+
   test("idle connections past the idle timeout are not used", async () => {
     const { server, client } = setup((_, s) => s.write(okResponse("x")), { idleTimeoutMs: 50 });
     await (await client.fetch(server.url)).text();
