@@ -3,6 +3,7 @@
 // through it). It records each connection's first request head and can demand credentials or
 // refuse tunnels; with `tls` it is an https:// proxy. Bytes are relayed unchanged in both directions, with backpressure.
 import type { Socket, TCPSocketListener } from "bun";
+import { writeQueued } from "./raw-server.ts";
 
 export interface SeenRequest {
   method: string;
@@ -38,23 +39,12 @@ interface Side {
 }
 
 function send(socket: Socket<Side>, bytes: Uint8Array): void {
-  const side = socket.data;
-  if (side.queue.length > 0) return void side.queue.push(bytes);
-  const written = socket.write(bytes);
-  if (written < bytes.byteLength) side.queue.push(bytes.subarray(Math.max(0, written)));
+  socket.data.queue.push(bytes);
+  flush(socket);
 }
 
 function flush(socket: Socket<Side>): void {
-  const queue = socket.data.queue;
-  while (queue.length > 0) {
-    const bytes = queue[0]!;
-    const written = socket.write(bytes);
-    if (written < bytes.byteLength) {
-      queue[0] = bytes.subarray(Math.max(0, written));
-      return;
-    }
-    queue.shift();
-  }
+  writeQueued(socket, socket.data.queue);
 }
 
 const RELAY = {

@@ -122,20 +122,24 @@ function rawSocket(socket: Socket<State>, closed: Promise<void>): RawSocket {
 }
 
 function flush(socket: Socket<State>): void {
-  const queue = socket.data.queue;
+  if (writeQueued(socket, socket.data.queue) && socket.data.ending) socket.end();
+}
+
+/** A complete response with a Content-Length body. */
+/** Writes the queued bytes until the socket takes no more (the rest waits for its drain); true when all went. */
+export function writeQueued(socket: { write(bytes: Uint8Array): number }, queue: Uint8Array[]): boolean {
   while (queue.length > 0) {
     const bytes = queue[0]!;
     const written = socket.write(bytes);
     if (written < bytes.byteLength) {
       if (written > 0) queue[0] = bytes.subarray(written);
-      return;
+      return false;
     }
     queue.shift();
   }
-  if (socket.data.ending) socket.end();
+  return true;
 }
 
-/** A complete response with a Content-Length body. */
 export function okResponse(body: string, headers: Record<string, string> = {}, status = "200 OK"): string {
   let head = `HTTP/1.1 ${status}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n`;
   for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
