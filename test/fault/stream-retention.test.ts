@@ -33,48 +33,43 @@ async function discardBody(req: Request): Promise<void> {
   await req.arrayBuffer();
 }
 
-const anthropicEvent = (type: string, data: Record<string, unknown>) => encoder.encode(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
-const textDelta = (text: string) => anthropicEvent("content_block_delta", { index: 0, delta: { type: "text_delta", text } });
+/** An event in the `event:` + `data:` shape Anthropic's and the Responses API's streams share. */
+const typedEvent = (type: string, data: Record<string, unknown>) => encoder.encode(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+const textDelta = (text: string) => typedEvent("content_block_delta", { index: 0, delta: { type: "text_delta", text } });
+const outputDelta = (sequence_number: number, delta: string) => typedEvent("response.output_text.delta", { sequence_number, item_id: "msg_1", output_index: 0, content_index: 0, delta });
+const RESPONSE = { id: "resp_1", object: "response", created_at: 1, model: "m", status: "in_progress", output: [] };
 
-/** The stream's opening events (up to the text "first"), and its end after the gate opens: OpenAI's chunks or Anthropic's events. */
-const SHAPES = {
+/** Each upstream format's opening events (up to the text "first"), and its end once the gate opens. */
+const SHAPES: Record<"openai" | "anthropic" | "responses", { head: Uint8Array[]; tail: Uint8Array[] }> = {
   openai: {
     head: [event("first", null)],
     tail: [event(" last", "stop"), encoder.encode("data: [DONE]\n\n")],
   },
   anthropic: {
     head: [
-      anthropicEvent("message_start", { message: { id: "msg_1", type: "message", role: "assistant", content: [], model: "m", stop_reason: null, stop_sequence: null, usage: { input_tokens: 11, output_tokens: 1 } } }),
-      anthropicEvent("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
+      typedEvent("message_start", { message: { id: "msg_1", type: "message", role: "assistant", content: [], model: "m", stop_reason: null, stop_sequence: null, usage: { input_tokens: 11, output_tokens: 1 } } }),
+      typedEvent("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
       textDelta("first"),
     ],
     tail: [
       textDelta(" last"),
-      anthropicEvent("content_block_stop", { index: 0 }),
-      anthropicEvent("message_delta", { delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: 2 } }),
-      anthropicEvent("message_stop", {}),
+      typedEvent("content_block_stop", { index: 0 }),
+      typedEvent("message_delta", { delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: 2 } }),
+      typedEvent("message_stop", {}),
+    ],
+  },
+  responses: {
+    head: [typedEvent("response.created", { sequence_number: 0, response: RESPONSE }), outputDelta(1, "first")],
+    tail: [
+      outputDelta(2, " last"),
+      typedEvent("response.completed", { sequence_number: 3, response: { ...RESPONSE, status: "completed", usage: { input_tokens: 10, output_tokens: 2, total_tokens: 12 } } }),
     ],
   },
 };
 
-const responsesEvent = (type: string, data: Record<string, unknown>) => encoder.encode(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
-const RESPONSE = { id: "resp_1", object: "response", created_at: 1, model: "m", status: "in_progress", output: [] };
-Object.assign(SHAPES, {
-  responses: {
-    head: [
-      responsesEvent("response.created", { sequence_number: 0, response: RESPONSE }),
-      responsesEvent("response.output_text.delta", { sequence_number: 1, item_id: "msg_1", output_index: 0, content_index: 0, delta: "first" }),
-    ],
-    tail: [
-      responsesEvent("response.output_text.delta", { sequence_number: 2, item_id: "msg_1", output_index: 0, content_index: 0, delta: " last" }),
-      responsesEvent("response.completed", { sequence_number: 3, response: { ...RESPONSE, status: "completed", usage: { input_tokens: 10, output_tokens: 2, total_tokens: 12 } } }),
-    ],
-  },
-});
-
-function heldStream(shape: keyof typeof SHAPES | "responses"): Response {
+function heldStream(shape: keyof typeof SHAPES): Response {
   const gate = released;
-  const { head, tail } = (SHAPES as Record<string, { head: Uint8Array[]; tail: Uint8Array[] }>)[shape]!;
+  const { head, tail } = SHAPES[shape];
   return new Response(new ReadableStream<Uint8Array>({
     async start(controller) {
       for (const bytes of head) controller.enqueue(bytes);
