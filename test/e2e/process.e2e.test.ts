@@ -1,6 +1,22 @@
 // The process contract: start-up line, config failures, graceful shutdown.
 import { describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
+import { getPriority } from "node:os";
+import { COMPILER_NICE } from "../../src/runtime/compiler-priority.ts";
 import { json, spawnGateway, startGateway, startMockUpstream } from "../support/index.ts";
+
+/** The process's threads: name and nice value. */
+function threads(pid: number): Array<{ tid: number; name: string; nice: number }> {
+  const out: Array<{ tid: number; name: string; nice: number }> = [];
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      out.push({ tid: Number(tid), name: readFileSync(`/proc/${pid}/task/${tid}/comm`, "latin1").trimEnd(), nice: getPriority(Number(tid)) });
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return out;
+}
 
 describe("process", () => {
   test("logs one JSON 'butter listening' line with the address", async () => {
@@ -68,6 +84,34 @@ describe("process", () => {
       expect(((await res.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content).toBe("late");
       expect(await gw.exited).toBe(0);
       await expect(fetch(`${gw.baseURL}/healthz`)).rejects.toThrow();
+    } finally {
+      await gw.stop();
+      await mock.stop();
+    }
+  });
+
+  test.if(process.platform === "linux")("the JIT compiler threads run at a low priority, the serving thread at the normal one", async () => {
+    const mock = await startMockUpstream();
+    mock.when("POST", "/v1/chat/completions", json({ id: "x", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }] }));
+    const gw = await startGateway({ providers: { openai: { base_url: `${mock.url}/v1`, keys: [{ value: "k" }] } } });
+    try {
+      const pid = gw.proc.pid;
+      // Enough requests for JavaScriptCore to compile the request path on its compiler threads.
+      for (let i = 0; i < 300; i++) {
+        const res = await fetch(`${gw.baseURL}/v1/chat/completions`, { method: "POST", body: JSON.stringify({ model: "openai/m", messages: [{ role: "user", content: "x" }] }) });
+        expect(res.status).toBe(200);
+        await res.arrayBuffer();
+      }
+      // Threads started since the last look are found within a second.
+      let compilers: ReturnType<typeof threads> = [];
+      for (let waited = 0; waited < 3000; waited += 100) {
+        compilers = threads(pid).filter((t) => t.name === "JITWorker");
+        if (compilers.length > 0 && compilers.every((t) => t.nice === COMPILER_NICE)) break;
+        await Bun.sleep(100);
+      }
+      expect(compilers.length).toBeGreaterThan(0);
+      expect(compilers.map((t) => t.nice)).toEqual(compilers.map(() => COMPILER_NICE));
+      expect(threads(pid).find((t) => t.tid === pid)!.nice).toBe(0);
     } finally {
       await gw.stop();
       await mock.stop();
