@@ -10,7 +10,7 @@ import { listen, ListenError, type Listening } from "./server/server.ts";
 import { gatherMetricsWith } from "./server/handlers/metrics.ts";
 import { isMetricsMessage, joinClusterMetrics } from "./runtime/cluster-metrics.ts";
 import { supervise } from "./runtime/supervisor.ts";
-import { lowerCompilerPriority } from "./runtime/compiler-priority.ts";
+import { lowerBackgroundPriority } from "./runtime/background-priority.ts";
 import { reportReady, workerCount, workerIdentity, type WorkerIdentity } from "./runtime/worker-identity.ts";
 import { errorFields, logger, setLogContext } from "./observability/logger.ts";
 import { drainLines } from "./observability/stdout.ts";
@@ -100,7 +100,7 @@ async function main(): Promise<void> {
   process.on("SIGHUP", () => void reloader.reload("signal"));
   if (worker === undefined) logger.info("butter listening", { address, providers: [...snapshot.providers.keys()] });
   else logger.info("worker listening", { worker: worker.index, pid: process.pid, address });
-  lowerCompilerPriority();
+  lowerBackgroundPriority();
   const client = snapshot.config.server.upstream_client ?? DEFAULT_CLIENT;
   const queued = fetchConcurrencyWarning(process.env, client);
   if (queued !== undefined) logger.warn(queued.msg, queued.fields);
