@@ -354,4 +354,18 @@ describe("Responses: bad input and the store", () => {
     ]);
     expect((await client.responses.retrieve(first.id)).id).toBe(first.id);
   });
+
+  test("a stored turn survives the gateway being killed (SIGKILL) right after it answered", async () => {
+    // Commits are not synced to disk one by one (sqlite-store.ts): they must still be in the file
+    // for the next process once the answer is out, whatever happens to this one.
+    mock.when("POST", "/groq/chat/completions", (_req, nth) => chatAnswer(nth === 0 ? "Noted: the code is 7." : "The code is 7.", 10 + nth, 5));
+    const first = await client.responses.create({ model: "groq/llama-3.3-70b", input: "The code is 7." });
+    gw.signal("SIGKILL");
+    await gw.exited;
+    gw = await startGateway(config());
+    client = new OpenAI({ baseURL: `${gw.baseURL}/v1`, apiKey: "btr_client", maxRetries: 0 });
+    expect((await client.responses.retrieve(first.id)).output_text).toBe("Noted: the code is 7.");
+    const second = await client.responses.create({ model: "groq/llama-3.3-70b", input: "What is the code?", previous_response_id: first.id });
+    expect(second.output_text).toBe("The code is 7.");
+  });
 });

@@ -232,7 +232,7 @@ describe("sqlite store", () => {
     expect(() => new SqliteStore(missing, { ttlMs: 1000 })).toThrow(`the directory of "${missing}" (${join(dir, "no-such-dir")}) does not exist`);
   });
 
-  test("the file is in WAL mode with schema version 4, and expired rows are purged on a later put", async () => {
+  test("the file is in WAL mode with schema version 5, commits are synced at checkpoints only, and expired rows are purged on a later put", async () => {
     const path = freshPath();
     let now = 5_000_000;
     const store = new SqliteStore(path, { ttlMs: 1000, now: () => now });
@@ -241,8 +241,82 @@ describe("sqlite store", () => {
     await store.responses.put(record("resp_new"));
     const peek = new Database(path, { readonly: true });
     expect(peek.query("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
-    expect(peek.query("PRAGMA user_version").get()).toEqual({ user_version: 4 });
+    expect(peek.query("PRAGMA user_version").get()).toEqual({ user_version: 5 });
+    // A per-connection setting: read on the store's own connection. 1 = NORMAL (SQLite's default is 2, FULL).
+    expect(store.database(false)!.query("PRAGMA synchronous").get()).toEqual({ synchronous: 1 });
     expect(peek.query("SELECT id FROM responses").all()).toEqual([{ id: "resp_new" }]);
+    peek.close();
+    await store.close();
+  });
+
+  test("writes queued in one turn of the event loop go in one transaction, and each resolves once it is committed", async () => {
+    const path = freshPath();
+    const store = new SqliteStore(path, { ttlMs: 60_000 });
+    await store.responses.put(record("resp_first"));
+    const peek = new Database(path, { readonly: true });
+    // Bumped by every commit another connection makes.
+    const commits = () => (peek.query("PRAGMA data_version").get() as { data_version: number }).data_version;
+    const before = commits();
+    const ids = Array.from({ length: 50 }, (_, i) => `resp_batch${i}`);
+    const writes = [...ids.map((id) => store.responses.put(record(id))), store.responses.touch(["resp_first"])];
+    expect(peek.query("SELECT count(*) AS n FROM responses").get()).toEqual({ n: 1 });
+    await Promise.all(writes);
+    expect(commits() - before).toBe(1);
+    expect(peek.query("SELECT count(*) AS n FROM responses").get()).toEqual({ n: 51 });
+    peek.close();
+    await store.close();
+  });
+
+  test("writes still queued when the store closes are committed first", async () => {
+    const path = freshPath();
+    const store = new SqliteStore(path, { ttlMs: 60_000 });
+    const pending = store.responses.put(record("resp_late"));
+    await store.close();
+    await pending;
+    const reopened = new SqliteStore(path, { ttlMs: 60_000 });
+    expect(await reopened.responses.get("resp_late")).toEqual(record("resp_late"));
+    await reopened.close();
+  });
+
+  test("a batch that cannot be written fails every write in it", async () => {
+    const path = freshPath();
+    const store = new SqliteStore(path, { ttlMs: 60_000 });
+    await store.responses.put(record("resp_ok"));
+    // Another connection holds the write lock past the store's busy timeout.
+    const holder = new Database(path);
+    holder.run("PRAGMA busy_timeout = 0");
+    holder.run("BEGIN IMMEDIATE");
+    store.database(false)!.run("PRAGMA busy_timeout = 50");
+    const results = await Promise.allSettled([store.responses.put(record("resp_a")), store.responses.put(record("resp_b"))]);
+    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+    holder.run("ROLLBACK");
+    holder.close();
+    await store.responses.put(record("resp_c"));
+    expect(await store.responses.get("resp_a")).toBeUndefined();
+    expect(await store.responses.get("resp_c")).toEqual(record("resp_c"));
+    await store.close();
+  });
+
+  test("a version 4 file (responses WITHOUT ROWID) is migrated: every stored turn kept, the table now a rowid table", async () => {
+    const path = freshPath();
+    const old = new Database(path);
+    old.run("PRAGMA journal_mode = WAL");
+    old.run("CREATE TABLE responses (id TEXT PRIMARY KEY, data TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID");
+    old.run("CREATE INDEX responses_expires_at ON responses (expires_at)");
+    const far = Date.now() + 3_600_000;
+    for (let i = 0; i < 20; i++) old.run("INSERT INTO responses VALUES (?, ?, ?)", [`resp_v4_${i}`, JSON.stringify(record(`resp_v4_${i}`)), far]);
+    old.run("PRAGMA user_version = 4");
+    old.close();
+    const store = new SqliteStore(path, { ttlMs: 60_000 });
+    for (let i = 0; i < 20; i++) expect(await store.responses.get(`resp_v4_${i}`)).toEqual(record(`resp_v4_${i}`));
+    await store.responses.put(record("resp_v4_0", { previousResponseId: "resp_x" }));
+    expect(await store.responses.get("resp_v4_0")).toEqual(record("resp_v4_0", { previousResponseId: "resp_x" }));
+    const peek = new Database(path, { readonly: true });
+    expect(peek.query("PRAGMA user_version").get()).toEqual({ user_version: 5 });
+    const table = peek.query("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'responses'").get() as { sql: string };
+    expect(table.sql).not.toContain("WITHOUT ROWID");
+    expect(peek.query("SELECT count(*) AS n FROM responses").get()).toEqual({ n: 20 });
+    expect(peek.query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'responses' AND name = 'responses_expires_at'").get()).toEqual({ name: "responses_expires_at" });
     peek.close();
     await store.close();
   });
@@ -253,7 +327,7 @@ describe("sqlite store", () => {
     db.run("PRAGMA user_version = 99");
     db.close();
     const store = new SqliteStore(path, { ttlMs: 1000 });
-    await expect(store.responses.get("resp_1")).rejects.toThrow("schema is version 99, newer than this Butter knows (4)");
+    await expect(store.responses.get("resp_1")).rejects.toThrow("schema is version 99, newer than this Butter knows (5)");
     await store.close();
   });
 
