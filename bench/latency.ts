@@ -7,8 +7,8 @@ const headersFor = (auth: string) => ({ "content-type": "application/json", auth
 
 export class BadResponse extends Error {}
 
-/** The client API a row is measured through: OpenAI Chat Completions or Anthropic Messages. */
-export type ClientApi = "chat" | "messages";
+/** The client API a row is measured through: OpenAI Chat Completions, Anthropic Messages or OpenAI Responses. */
+export type ClientApi = "chat" | "messages" | "responses";
 
 async function check(res: Response): Promise<void> {
   if (res.status !== 200) {
@@ -24,7 +24,9 @@ export async function probe(url: string, body: string, stream: boolean, api: Cli
   const text = await res.text();
   const ok = api === "messages"
     ? (stream ? text.includes("event: message_stop") : text.includes('"type":"message"'))
-    : (stream ? text.includes("data:") && text.includes("[DONE]") : text.includes('"choices"'));
+    : api === "responses"
+      ? (stream ? text.includes("event: response.completed") : text.includes('"object":"response"'))
+      : (stream ? text.includes("data:") && text.includes("[DONE]") : text.includes('"choices"'));
   if (!ok) throw new BadResponse(`unexpected body: ${text.slice(0, 300)}`);
 }
 

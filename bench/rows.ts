@@ -142,6 +142,21 @@ app_keys:
     config: (ctx) => server + anthropicProvider(ctx),
   },
   {
+    // Translated to Chat Completions (the openai kind would ask the mock for /v1/responses) and stored, the
+    // API's default: every answer is a write to the SQLite store before the client gets it.
+    name: "butter: Responses API → chat mock (translated, stored)",
+    model: "groq/llama-3.3-70b",
+    api: "responses",
+    requires: ["src/server/ingress/responses"],
+    config: (ctx) => server + `providers:
+  groq:
+    base_url: ${ctx.mockUrl}/v1
+    keys:
+      - value: sk-bench
+store: sqlite:${join(ctx.tmpDir, "responses.db")}
+`,
+  },
+  {
     name: "butter + wasm plugin (prompt-guard, log mode)",
     model: "openai/gpt-4o-mini",
     requires: ["src/plugins/wasm", "plugins/prompt-guard.wasm"],

@@ -99,6 +99,16 @@ function messagesBody(req: Record<string, unknown>, model: string): string {
   return JSON.stringify(body);
 }
 
+/** The same conversation as a Responses body: the messages as input items, stored (the API's default). */
+function responsesBody(req: Record<string, unknown>, model: string): string {
+  return JSON.stringify({ model, input: req.messages, stream: req.stream === true });
+}
+
+const bodyFor = (api: ClientApi, req: Record<string, unknown>, model: string) =>
+  api === "messages" ? messagesBody(req, model) : api === "responses" ? responsesBody(req, model) : JSON.stringify({ ...req, model });
+
+const PATHS: Record<ClientApi, string> = { chat: "/v1/chat/completions", messages: "/v1/messages", responses: "/v1/responses" };
+
 function target(name: string, url: string, model: string, svc?: Service, direct = false, api: ClientApi = "chat", auth = DEFAULT_AUTH, temperature?: number): Target {
   const chat = temperature === undefined ? chatReq : { ...chatReq, temperature };
   return {
@@ -106,8 +116,8 @@ function target(name: string, url: string, model: string, svc?: Service, direct 
     url,
     api,
     auth,
-    chatBody: api === "messages" ? messagesBody(chat, model) : JSON.stringify({ ...chat, model }),
-    streamBody: api === "messages" ? messagesBody(streamReq, model) : JSON.stringify({ ...streamReq, model }),
+    chatBody: bodyFor(api, chat, model),
+    streamBody: bodyFor(api, streamReq, model),
     svc,
     p50: [],
     p99: [],
@@ -169,8 +179,7 @@ async function main(): Promise<void> {
         tmpDir,
         timeoutMs: 10_000,
       });
-      const path = spec.api === "messages" ? "/v1/messages" : "/v1/chat/completions";
-      const t = target(spec.name, `${svc.baseUrl}${path}`, spec.model, svc, false, spec.api, spec.auth, spec.temperature);
+      const t = target(spec.name, `${svc.baseUrl}${PATHS[spec.api ?? "chat"]}`, spec.model, svc, false, spec.api, spec.auth, spec.temperature);
       targets.push(t);
       rows.push(t.row);
       log(`${spec.name} listening on ${svc.port} (pid ${svc.pid})`);
