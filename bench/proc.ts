@@ -21,6 +21,8 @@ export interface SpawnOptions {
   env?: Record<string, string>;
   tmpDir: string;
   timeoutMs?: number;
+  /** Working directory (default: the repository). */
+  cwd?: string;
 }
 
 const live = new Set<{ kill(sig?: number | NodeJS.Signals): void }>();
@@ -62,7 +64,7 @@ export async function startService(o: SpawnOptions): Promise<Service> {
   const errPath = join(o.tmpDir, `${slug}.stderr`);
   const out = openSync(outPath, "w");
   const err = openSync(errPath, "w");
-  const proc = Bun.spawn(o.argv, { cwd: ROOT, env: { ...process.env, ...o.env }, stdin: "ignore", stdout: out, stderr: err });
+  const proc = Bun.spawn(o.argv, { cwd: o.cwd ?? ROOT, env: { ...process.env, ...o.env }, stdin: "ignore", stdout: out, stderr: err });
   closeSync(out);
   closeSync(err);
   live.add(proc);

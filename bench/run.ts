@@ -2,7 +2,7 @@
 // bench/last-result.md. BENCH_QUICK=1 for a shorter smoke run. BENCH_LOADGEN=bun forces the Bun load generator.
 // BENCH_ROWS=<text>[,<text>...] measures only the rows whose name contains one of them (besides "direct"), and
 // leaves bench/last-result.md alone.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_AUTH, probe, timeRequests, timeStreams, type ClientApi } from "./latency.ts";
@@ -169,14 +169,20 @@ async function main(): Promise<void> {
       rows.push({ name: spec.name, na: gone });
       continue;
     }
-    const configPath = join(tmpDir, `${spec.name.replace(/[^a-z0-9]+/gi, "-")}.yaml`);
+    const slug = spec.name.replace(/[^a-z0-9]+/gi, "-");
+    const configPath = join(tmpDir, `${slug}.yaml`);
     if (spec.config) await Bun.write(configPath, spec.config(ctx));
+    // A directory of its own: a row's relative files (the default store, ./butter.db, where its
+    // ledger goes) are neither shared with the other rows nor left in the checkout.
+    const cwd = join(tmpDir, slug);
+    mkdirSync(cwd);
     try {
       const svc = await startService({
         name: spec.name,
         argv: pinned(PROXY_CPU, spec.argv(ctx, configPath)),
         env: spec.env(ctx),
         tmpDir,
+        cwd,
         timeoutMs: 10_000,
       });
       const t = target(spec.name, `${svc.baseUrl}${PATHS[spec.api ?? "chat"]}`, spec.model, svc, false, spec.api, spec.auth, spec.temperature);
