@@ -25,6 +25,14 @@ const TASKS = "/proc/self/task";
  */
 export function lowerBackgroundPriority(): () => void {
   if (process.platform !== "linux") return () => {};
+  const self = String(process.pid);
+  // A new thread carries its creator's name until it names itself: one still called that is looked at again.
+  let unnamed: string;
+  try {
+    unnamed = readFileSync(`${TASKS}/${self}/comm`, "latin1").trimEnd();
+  } catch {
+    return () => {};
+  }
   let seen = new Set<string>();
   const scan = () => {
     let tasks: string[];
@@ -33,16 +41,23 @@ export function lowerBackgroundPriority(): () => void {
     } catch {
       return;
     }
+    // Only the threads alive now: an id that ends is reused by a later thread.
+    const next = new Set<string>();
     for (const tid of tasks) {
-      if (seen.has(tid)) continue;
+      if (seen.has(tid)) {
+        next.add(tid);
+        continue;
+      }
       try {
-        if (BACKGROUND_THREADS.has(readFileSync(`${TASKS}/${tid}/comm`, "latin1").trimEnd())) setPriority(Number(tid), BACKGROUND_NICE);
+        const name = readFileSync(`${TASKS}/${tid}/comm`, "latin1").trimEnd();
+        if (name === unnamed && tid !== self) continue;
+        next.add(tid);
+        if (BACKGROUND_THREADS.has(name)) setPriority(Number(tid), BACKGROUND_NICE);
       } catch {
         // The thread ended between the listing and now.
       }
     }
-    // Only the threads alive now: an id that ends is reused by a later thread.
-    seen = new Set(tasks);
+    seen = next;
   };
   scan();
   const timer = setInterval(scan, RESCAN_MS);
