@@ -28,6 +28,8 @@ export interface GatewayRow {
   auth?: string;
   /** The non-streamed requests' temperature (default: the fixture's 0.7); 0 makes them cacheable. */
   temperature?: number;
+  /** Environment of the gateway's process, beside what `npm start` sets. */
+  env?: Record<string, string>;
   config(ctx: BenchContext): string;
 }
 
@@ -82,6 +84,14 @@ export const GATEWAY_ROWS: GatewayRow[] = [
   {
     name: "butter (no plugins)",
     model: "openai/gpt-4o-mini",
+    config: (ctx) => server + openaiProvider(ctx),
+  },
+  {
+    // The allocator's knob (README "Memory and the allocator"): freed pages are never handed back to
+    // the system, so none is faulted in again; what it costs is the memory columns.
+    name: "butter: allocator never purges (MIMALLOC_PURGE_DELAY=-1)",
+    model: "openai/gpt-4o-mini",
+    env: { MIMALLOC_PURGE_DELAY: "-1" },
     config: (ctx) => server + openaiProvider(ctx),
   },
   {
@@ -196,7 +206,7 @@ export function gatewaySpec(row: GatewayRow): RowSpec {
     requires: ["src/main.ts", ...(row.requires ?? [])],
     argv: (_ctx, configPath) => [BUN, join(ROOT, "src/main.ts"), "--config", configPath],
     // As `npm start` runs it: fetch's limit on requests at once raised (the rows stay far below it).
-    env: () => ({ [FETCH_CONCURRENCY_ENV]: FETCH_CONCURRENCY }),
+    env: () => ({ [FETCH_CONCURRENCY_ENV]: FETCH_CONCURRENCY, ...row.env }),
     config: row.config,
   };
 }

@@ -9,7 +9,8 @@
 //      sampled during and after (target: bounded, and back down afterwards). The same 1,000 streams run
 //      once before, SOAK_WARM_CHUNKS (20) chunks each, while the streaming code is still cold: that run
 //      has a row of its own, the measured one is the second.
-// SOAK_PROXY=floor runs it all through the Bun floor instead (result to stdout and bench/soak-result.md too).
+// SOAK_PROXY=floor runs it all through the Bun floor instead (result to stdout and bench/soak-result.md too);
+// SOAK_BUN_ARGS adds arguments to the gateway's bun (a profiler's, say).
 // Numbers go to stdout and bench/soak-result.md.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -140,7 +141,7 @@ async function main(): Promise<void> {
   await Bun.write(config, `server:\n  address: "127.0.0.1:0"\nproviders:\n  openai:\n    base_url: http://127.0.0.1:${upstream.port}/v1\n    keys:\n      - value: sk-soak\nledger:\n  enabled: true\nstore: "sqlite:${join(tmp, "soak.db")}"\n`);
   const gw = FLOOR
     ? await startService({ name: "floor-soak", argv: pinned(PROXY_CPU, [BUN, join(ROOT, "bench/floor-bun.ts")]), env: { PORT: "0", UPSTREAM: `http://127.0.0.1:${upstream.port}` }, tmpDir: tmp, timeoutMs: 10_000 })
-    : await startService({ name: "butter-soak", argv: pinned(PROXY_CPU, [BUN, join(ROOT, "src/main.ts"), "--config", config, "--no-watch"]), tmpDir: tmp, timeoutMs: 10_000 });
+    : await startService({ name: "butter-soak", argv: pinned(PROXY_CPU, [BUN, ...(process.env.SOAK_BUN_ARGS?.split(" ") ?? []), join(ROOT, "src/main.ts"), "--config", config, "--no-watch"]), tmpDir: tmp, timeoutMs: 10_000 });
   const what = FLOOR ? "the Bun floor (bench/floor-bun.ts) instead of the gateway" : "gateway with no plugins (ledger on, SQLite)";
   const lines: string[] = [`## Butter soak — ${new Date().toISOString().slice(0, 19)}Z`, "", `bun ${Bun.version}; ${what}, pinned to core ${PROXY_CPU}; upstream and clients in one process on core ${CLIENT_CPU}.`, ""];
   try {
