@@ -10,7 +10,8 @@
 //      once before, SOAK_WARM_CHUNKS (20) chunks each, while the streaming code is still cold: that run
 //      has a row of its own, the measured one is the second.
 // SOAK_PROXY=floor runs it all through the Bun floor instead (result to stdout and bench/soak-result.md too);
-// SOAK_BUN_ARGS adds arguments to the gateway's bun (a profiler's, say).
+// SOAK_BUN_ARGS adds arguments to the gateway's bun (a profiler's, say), SOAK_GATEWAY_ENV variables to its
+// environment ("NAME=value NAME=value": MIMALLOC_PURGE_DELAY=-1, say).
 // Numbers go to stdout and bench/soak-result.md.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -29,6 +30,15 @@ const WARM_CHUNKS = Number(process.env.SOAK_WARM_CHUNKS ?? 20);
 const CONCURRENCY = 64;
 /** SOAK_PROXY=floor: the same soak through the Bun floor, to tell the gateway's share from Bun's and the machine's. */
 const FLOOR = process.env.SOAK_PROXY === "floor";
+
+function gatewayEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of (process.env.SOAK_GATEWAY_ENV ?? "").split(" ")) {
+    const at = pair.indexOf("=");
+    if (at > 0) env[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return env;
+}
 
 const wallMs = () => performance.timeOrigin + performance.now();
 const encoder = new TextEncoder();
@@ -141,9 +151,10 @@ async function main(): Promise<void> {
   await Bun.write(config, `server:\n  address: "127.0.0.1:0"\nproviders:\n  openai:\n    base_url: http://127.0.0.1:${upstream.port}/v1\n    keys:\n      - value: sk-soak\nledger:\n  enabled: true\nstore: "sqlite:${join(tmp, "soak.db")}"\n`);
   const gw = FLOOR
     ? await startService({ name: "floor-soak", argv: pinned(PROXY_CPU, [BUN, join(ROOT, "bench/floor-bun.ts")]), env: { PORT: "0", UPSTREAM: `http://127.0.0.1:${upstream.port}` }, tmpDir: tmp, timeoutMs: 10_000 })
-    : await startService({ name: "butter-soak", argv: pinned(PROXY_CPU, [BUN, ...(process.env.SOAK_BUN_ARGS?.split(" ") ?? []), join(ROOT, "src/main.ts"), "--config", config, "--no-watch"]), tmpDir: tmp, timeoutMs: 10_000 });
+    : await startService({ name: "butter-soak", argv: pinned(PROXY_CPU, [BUN, ...(process.env.SOAK_BUN_ARGS?.split(" ") ?? []), join(ROOT, "src/main.ts"), "--config", config, "--no-watch"]), env: gatewayEnv(), tmpDir: tmp, timeoutMs: 10_000 });
   const what = FLOOR ? "the Bun floor (bench/floor-bun.ts) instead of the gateway" : "gateway with no plugins (ledger on, SQLite)";
-  const lines: string[] = [`## Butter soak — ${new Date().toISOString().slice(0, 19)}Z`, "", `bun ${Bun.version}; ${what}, pinned to core ${PROXY_CPU}; upstream and clients in one process on core ${CLIENT_CPU}.`, ""];
+  const extraEnv = process.env.SOAK_GATEWAY_ENV ? ` (with ${process.env.SOAK_GATEWAY_ENV})` : "";
+  const lines: string[] = [`## Butter soak — ${new Date().toISOString().slice(0, 19)}Z`, "", `bun ${Bun.version}; ${what}${FLOOR ? "" : extraEnv}, pinned to core ${PROXY_CPU}; upstream and clients in one process on core ${CLIENT_CPU}.`, ""];
   try {
     const url = `${gw.baseUrl}/v1/chat/completions`;
     const idle = readMem(gw.pid)?.rssKB;
