@@ -38,16 +38,29 @@ export function processCpuSeconds(pid: number): number | undefined {
   }
 }
 
+/** Minor page faults of a process so far (all threads): memory handed back to the system and touched again shows here. */
+export function minorFaults(pid: number): number | undefined {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(s.slice(s.lastIndexOf(")") + 2).split(" ")[7]); // #10 minflt
+  } catch {
+    return undefined;
+  }
+}
+
 export interface CpuWindow {
   /** busy share 0..1 of each core over the window */
   coreBusy: Record<string, number>;
   /** CPU seconds the process used over the window */
   procSeconds?: number;
+  /** minor page faults of the process over the window */
+  procFaults?: number;
 }
 
 export function cpuWindow(pid?: number): { stop(): CpuWindow } {
   const c0 = coreTimes();
   const p0 = pid === undefined ? undefined : processCpuSeconds(pid);
+  const f0 = pid === undefined ? undefined : minorFaults(pid);
   return {
     stop() {
       const c1 = coreTimes();
@@ -59,7 +72,12 @@ export function cpuWindow(pid?: number): { stop(): CpuWindow } {
         }
       }
       const p1 = pid === undefined ? undefined : processCpuSeconds(pid);
-      return { coreBusy, procSeconds: p0 !== undefined && p1 !== undefined ? p1 - p0 : undefined };
+      const f1 = pid === undefined ? undefined : minorFaults(pid);
+      return {
+        coreBusy,
+        procSeconds: p0 !== undefined && p1 !== undefined ? p1 - p0 : undefined,
+        procFaults: f0 !== undefined && f1 !== undefined ? f1 - f0 : undefined,
+      };
     },
   };
 }

@@ -204,7 +204,8 @@ async function main(): Promise<void> {
     // Whether the gateway's core kept up: CPU per chunk relayed, and how busy each core was.
     const perChunk = cpu.procSeconds === undefined ? "n/a" : ((cpu.procSeconds * 1e6) / (STREAMS * CHUNKS)).toFixed(1);
     const busy = (core: number) => `${Math.round((cpu.coreBusy[`cpu${core}`] ?? 0) * 100)}%`;
-    lines.push(`Gateway CPU during the measured streams: ${perChunk} µs per chunk; core ${PROXY_CPU} (gateway) ${busy(PROXY_CPU)} busy, core ${CLIENT_CPU} (upstream and clients) ${busy(CLIENT_CPU)}.`, "");
+    const faults = cpu.procFaults === undefined ? "n/a" : (cpu.procFaults / (STREAMS * CHUNKS)).toFixed(2);
+    lines.push(`Gateway CPU during the measured streams: ${perChunk} µs per chunk, ${faults} minor page faults per chunk; core ${PROXY_CPU} (gateway) ${busy(PROXY_CPU)} busy, core ${CLIENT_CPU} (upstream and clients) ${busy(CLIENT_CPU)}.`, "");
   } finally {
     await gw.stop();
     upstream.stop(true);
