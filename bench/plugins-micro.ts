@@ -30,8 +30,9 @@ async function depsFor(yaml: string) {
 
 const plain = await depsFor(providers);
 const withPlugins = await depsFor(providers + plugins);
-// What Bun.serve passes: requestIP is asked for by the dispatcher when plugins are on.
-const server = { requestIP: () => ({ address: "127.0.0.1", family: "IPv4", port: 40000 }) } as unknown as Parameters<typeof dispatch>[2];
+// What Bun.serve passes: requestIP is asked for by the dispatcher when plugins are on; timeout by the
+// connection's idle handling (keep-alive.ts), a no-op without a socket.
+const server = { requestIP: () => ({ address: "127.0.0.1", family: "IPv4", port: 40000 }), timeout: () => {} } as unknown as Parameters<typeof dispatch>[2];
 
 function request(): Request {
   return new Request("http://127.0.0.1:8080/v1/chat/completions", {

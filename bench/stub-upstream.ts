@@ -6,7 +6,8 @@ export const CHAT_BODY = JSON.stringify({
   temperature: 0.7, max_completion_tokens: 256,
 });
 
-export const PROVIDERS_YAML = 'providers:\n  openai: { base_url: "http://127.0.0.1:9/v1", keys: [{ value: sk-bench }] }\n';
+// The stub replaces fetch, so the upstream client must be fetch (the default, http1, would really connect).
+export const PROVIDERS_YAML = 'server:\n  upstream_client: fetch\nproviders:\n  openai: { base_url: "http://127.0.0.1:9/v1", keys: [{ value: sk-bench }] }\n';
 
 const chat = await Bun.file(new URL("./fixtures/openai/chat.response.json", import.meta.url)).text();
 const compact = JSON.stringify(JSON.parse(chat));
