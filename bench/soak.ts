@@ -31,9 +31,12 @@ const CONCURRENCY = 64;
 /** SOAK_PROXY=floor: the same soak through the Bun floor, to tell the gateway's share from Bun's and the machine's. */
 const FLOOR = process.env.SOAK_PROXY === "floor";
 
+/** Space-separated words, none empty (an empty SOAK_BUN_ARGS would otherwise hand bun an empty argument). */
+const words = (text: string | undefined): string[] => (text ?? "").split(" ").filter((w) => w !== "");
+
 function gatewayEnv(): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const pair of (process.env.SOAK_GATEWAY_ENV ?? "").split(" ")) {
+  for (const pair of words(process.env.SOAK_GATEWAY_ENV)) {
     const at = pair.indexOf("=");
     if (at > 0) env[pair.slice(0, at)] = pair.slice(at + 1);
   }
@@ -151,7 +154,7 @@ async function main(): Promise<void> {
   await Bun.write(config, `server:\n  address: "127.0.0.1:0"\nproviders:\n  openai:\n    base_url: http://127.0.0.1:${upstream.port}/v1\n    keys:\n      - value: sk-soak\nledger:\n  enabled: true\nstore: "sqlite:${join(tmp, "soak.db")}"\n`);
   const gw = FLOOR
     ? await startService({ name: "floor-soak", argv: pinned(PROXY_CPU, [BUN, join(ROOT, "bench/floor-bun.ts")]), env: { PORT: "0", UPSTREAM: `http://127.0.0.1:${upstream.port}` }, tmpDir: tmp, timeoutMs: 10_000 })
-    : await startService({ name: "butter-soak", argv: pinned(PROXY_CPU, [BUN, ...(process.env.SOAK_BUN_ARGS?.split(" ") ?? []), join(ROOT, "src/main.ts"), "--config", config, "--no-watch"]), env: gatewayEnv(), tmpDir: tmp, timeoutMs: 10_000 });
+    : await startService({ name: "butter-soak", argv: pinned(PROXY_CPU, [BUN, ...words(process.env.SOAK_BUN_ARGS), join(ROOT, "src/main.ts"), "--config", config, "--no-watch"]), env: gatewayEnv(), tmpDir: tmp, timeoutMs: 10_000 });
   const what = FLOOR ? "the Bun floor (bench/floor-bun.ts) instead of the gateway" : "gateway with no plugins (ledger on, SQLite)";
   const extraEnv = process.env.SOAK_GATEWAY_ENV ? ` (with ${process.env.SOAK_GATEWAY_ENV})` : "";
   const lines: string[] = [`## Butter soak — ${new Date().toISOString().slice(0, 19)}Z`, "", `bun ${Bun.version}; ${what}${FLOOR ? "" : extraEnv}, pinned to core ${PROXY_CPU}; upstream and clients in one process on core ${CLIENT_CPU}.`, ""];
