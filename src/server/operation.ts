@@ -18,7 +18,7 @@ import type { Exchange, Generation } from "./context.ts";
 import { endExchange, proxiedHeaders, requestContext } from "./context.ts";
 import type { Ingress } from "./ingress.ts";
 import { readJsonObject } from "./request-body.ts";
-import type { SseHooks } from "./sse.ts";
+import { firstEventRead, type SseHooks } from "./sse.ts";
 import type { Handler } from "./routes.ts";
 
 export interface Operation<Req extends { model: string }, B> {
@@ -108,7 +108,7 @@ export function operationHandler<Req extends { model: string }, B>(op: Operation
  * (a 100 KB prompt held by each of 1,000 streams is 100 MB; measured with a heap snapshot), for the
  * stream's whole life; here they hold only what they use.
  */
-function streamAnswer<Req extends { model: string }, B>(op: Operation<Req, B>, gen: Generation, ex: Exchange, request: Req, outcome: Outcome<Extract<LlmResult<B>, { type: "stream" }>>): Response {
+function streamAnswer<Req extends { model: string }, B>(op: Operation<Req, B>, gen: Generation, ex: Exchange, request: Req, outcome: Outcome<Extract<LlmResult<B>, { type: "stream" }>>): Response | Promise<Response> {
   if (op.shapeStream === undefined) throw errors.internal(new Error(`${op.engine.name} answered with a stream`));
   const stats: StreamStats = { chunks: 0 };
   const recorder = ex.recorder;
@@ -137,7 +137,9 @@ function streamAnswer<Req extends { model: string }, B>(op: Operation<Req, B>, g
   ex.streaming = true;
   const headers = proxiedHeaders(ex, outcome, op.ingress.streamHeaders["content-type"]!);
   for (const name in op.ingress.streamHeaders) headers[name] = op.ingress.streamHeaders[name]!;
-  return new Response(body, { headers });
+  const response = new Response(body, { headers });
+  const ready = firstEventRead(body);
+  return ready === undefined ? response : ready.then(() => response);
 }
 
 function costHeader(headers: Record<string, string>, pico: bigint | undefined): Record<string, string> {

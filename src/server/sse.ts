@@ -16,7 +16,7 @@ export interface SseHooks {
   onEnd(outcome: "done" | "error" | "cancelled"): void;
 }
 
-interface DirectController {
+export interface DirectController {
   write(data: string | Uint8Array): number | Promise<number>;
   flush(): number | Promise<number>;
   close(): void;
@@ -52,21 +52,40 @@ export function sseBody(events: AsyncIterable<StreamEvent>, hooks: SseHooks): Re
  * stream with the API's error event, and the encoder writes the stream's end.
  */
 export function sseStream(events: AsyncIterable<StreamEvent>, hooks: SseHooks, encoder: SseEncoder): ReadableStream<Uint8Array> {
+  const source = sseSource(events, hooks, encoder);
+  const stream = new ReadableStream(source as never) as ReadableStream<Uint8Array>;
+  firstReads.set(stream, source.firstRead);
+  return stream;
+}
+
+/** What Bun pulls a stream's bytes from (sseStream's direct source). */
+export interface SseSource {
+  readonly type: "direct";
+  /** Settles once the first event has been read; a pull after it writes that event before its first await. */
+  readonly firstRead: Promise<void>;
+  pull(controller: DirectController): Promise<void>;
+  cancel(): void;
+}
+
+export function sseSource(events: AsyncIterable<StreamEvent>, hooks: SseHooks, encoder: SseEncoder): SseSource {
   const iterator = events[Symbol.asyncIterator]();
+  // The first event is asked for now, not when Bun first pulls. The engine has peeked it, so it comes
+  // within a few microtasks; the handler hands the response over only then (firstEventRead), and
+  // Bun's first pull writes it in the same turn as the response head: both leave in one send.
+  const first = new FirstEvent(iterator);
   let ended = false;
   const end = (outcome: "done" | "error" | "cancelled") => {
     if (ended) return;
     ended = true;
     hooks.onEnd(outcome);
   };
-  return new ReadableStream({
+  return {
     type: "direct",
+    firstRead: first.read,
     async pull(controller: DirectController) {
       let outcome: "done" | "error" = "done";
       try {
-        for (;;) {
-          const next = await iterator.next();
-          if (next.done) break;
+        for (let next = first.ready ? first.take() : await first.wait(); !next.done; next = await iterator.next()) {
           if (ended) return;
           if (next.value.type === "chunk") {
             const text = encoder.chunk(next.value);
@@ -100,5 +119,48 @@ export function sseStream(events: AsyncIterable<StreamEvent>, hooks: SseHooks, e
       end("cancelled");
       void iterator.return?.().catch(() => {});
     },
-  } as never) as ReadableStream<Uint8Array>;
+  };
+}
+
+const firstReads = new WeakMap<ReadableStream<Uint8Array>, Promise<void>>();
+
+/**
+ * Settles once the stream's first event has been read (undefined for a body sseStream did not make).
+ * A response handed to Bun after it goes out with that event in the same send as its head; handed
+ * over before, Bun sends the head alone and the event in a second send.
+ */
+export function firstEventRead(body: ReadableStream<Uint8Array>): Promise<void> | undefined {
+  return firstReads.get(body);
+}
+
+/** A stream's first event, read ahead; `take()` gives it (or throws its failure) once it is `ready`. */
+class FirstEvent {
+  ready = false;
+  private result: IteratorResult<StreamEvent> | undefined;
+  private failure: unknown;
+  readonly read: Promise<void>;
+
+  constructor(iterator: AsyncIterator<StreamEvent>) {
+    this.read = iterator.next().then(this.settled, this.failed);
+  }
+
+  take(): IteratorResult<StreamEvent> {
+    if (this.result === undefined) throw this.failure;
+    return this.result;
+  }
+
+  async wait(): Promise<IteratorResult<StreamEvent>> {
+    await this.read;
+    return this.take();
+  }
+
+  private readonly settled = (result: IteratorResult<StreamEvent>): void => {
+    this.result = result;
+    this.ready = true;
+  };
+
+  private readonly failed = (err: unknown): void => {
+    this.failure = err;
+    this.ready = true;
+  };
 }
