@@ -9,7 +9,6 @@ import { RequestRecorder } from "../observability/recorder.ts";
 import { fullBucket, take } from "../plugins/builtin/ratelimit/bucket.ts";
 import type { Exchange } from "../server/context.ts";
 import type { Operation } from "../server/operation.ts";
-import { pathOf } from "../server/path.ts";
 import type { Handler } from "../server/routes.ts";
 import { appKeysOf, type AppKeys, type KeyEntry } from "./app-keys.ts";
 import { hashKey, isKeyShaped, KEY_PREFIX } from "./key-format.ts";
@@ -103,7 +102,7 @@ function found(ex: Exchange, keys: AppKeys, presented: string, count: boolean): 
   if (count) {
     // Counting needs the complete record (usage arrives with the answer or the stream's end): made
     // here when nobody else observes requests, which is the only cost keyless requests never pay.
-    const recorder = (ex.recorder ??= new RequestRecorder(ex.gen.telemetry, ex.requestId, ex.incoming, pathOf(ex.incoming.url), undefined));
+    const recorder = (ex.recorder ??= new RequestRecorder(ex.gen.telemetry, ex.requestId, ex.incoming, ex.path, undefined));
     recorder.record.appKeyId = record.id;
     // Other instances check this key's budget against the shared store: its spend goes there now, not at the next flush.
     const ledger = record.budget !== null && ex.gen.ledger?.shared === true ? ex.gen.ledger : undefined;

@@ -31,6 +31,8 @@ export interface Exchange {
   /** The listener and the request as Bun delivered it (hooks may replace `req`); no server in the in-process benches. */
   server: Server<undefined> | undefined;
   incoming: Request;
+  /** The path the client asked for (query aside), as routed. */
+  path: string;
   /** The answer is a stream: the connection is released when it ends (keep-alive.ts), not when it starts. */
   streaming: boolean;
   /** Bun matched the raw request target to a route (see server.ts `dispatch`). */

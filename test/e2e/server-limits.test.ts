@@ -264,6 +264,19 @@ describe("request targets and framing", () => {
     expect(mock.requests).toHaveLength(0);
   });
 
+  test("the chat route as Bun matches it: a query string and the absolute form are served, a trailing slash is not", async () => {
+    mock.when("POST", "/v1/chat/completions", json(completion));
+    const head = { "content-length": String(chatBody.length) };
+    for (const target of ["/v1/chat/completions?trace=1", `http://127.0.0.1:${gw.port}/v1/chat/completions`]) {
+      const res = await rawRequest(gw.port, post(target, head, chatBody));
+      expect({ target, status: res.status }).toEqual({ target, status: 200 });
+    }
+    const slash = await rawRequest(gw.port, post("/v1/chat/completions/", head, chatBody));
+    expect(slash.status).toBe(404);
+    expect(envelope(slash.body).message).toContain("/v1/chat/completions/");
+    expect(mock.requests).toHaveLength(2);
+  });
+
   test("what Bun refuses before the gateway sees the request: a head over 16 KB → 431, contradictory framing → 400, connection closed", async () => {
     // Documented in the README's limits table; these answers are Bun's own (no envelope, no x-request-id).
     const bigHeader = await rawRequest(gw.port, `GET /healthz HTTP/1.1\r\nhost: x\r\nx-pad: ${"a".repeat(16 * 1024)}\r\n\r\n`);
