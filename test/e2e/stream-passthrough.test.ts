@@ -70,5 +70,4 @@ describe("stream pass-through", () => {
     expect(lines[1]).toBe(last);
     expect(lines[2]).toBe("[DONE]");
   });
-
 });
