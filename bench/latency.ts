@@ -90,3 +90,46 @@ export async function timeStreams(url: string, body: string, n: number, auth = D
   }
   return { ttfbUs, gapUs, chunks };
 }
+
+/**
+ * `n` sequential streaming requests on one raw keep-alive socket: µs from writing the request to the first bytes
+ * holding a `data:` event. No HTTP client between (fetch adds its own, and not the same for every server).
+ */
+export async function timeRawStreams(port: number, body: string, n: number, path = "/v1/chat/completions", auth = DEFAULT_AUTH): Promise<Float64Array> {
+  const request = `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAuthorization: Bearer ${auth}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  const out = new Float64Array(n);
+  let text = "";
+  let firstData = 0;
+  let ended: (() => void) | undefined;
+  const socket = await Bun.connect({
+    hostname: "127.0.0.1",
+    port,
+    socket: {
+      data(_s, bytes) {
+        text += bytes.toString();
+        if (firstData === 0 && text.includes("data:")) firstData = nowUs();
+        // The chunked body's last chunk ends the answer.
+        if (text.endsWith("0\r\n\r\n")) ended?.();
+      },
+      close() {
+        ended?.();
+      },
+    },
+  });
+  socket.setNoDelay(true);
+  try {
+    for (let i = 0; i < n; i++) {
+      text = "";
+      firstData = 0;
+      const done = new Promise<void>((resolve) => (ended = resolve));
+      const t0 = nowUs();
+      socket.write(request);
+      await done;
+      if (!text.startsWith("HTTP/1.1 200")) throw new BadResponse(`unexpected answer: ${text.slice(0, 300)}`);
+      out[i] = firstData - t0;
+    }
+  } finally {
+    socket.end();
+  }
+  return out;
+}

@@ -19,7 +19,7 @@ import { join } from "node:path";
 import { startService } from "./proc.ts";
 import { cpuWindow } from "./cpu.ts";
 import { readMem } from "./rss.ts";
-import { BUN, PROXY_CPU, ROOT, fmtInt, log, percentile, pinSelf, pinned, CLIENT_CPU } from "./util.ts";
+import { BUN, PROXY_CPU, ROOT, envPairs, fmtInt, log, percentile, pinSelf, pinned, words, CLIENT_CPU } from "./util.ts";
 
 const REQUESTS = Number(process.env.SOAK_REQUESTS ?? 1_000_000);
 const STREAMS = Number(process.env.SOAK_STREAMS ?? 1_000);
@@ -31,17 +31,7 @@ const CONCURRENCY = 64;
 /** SOAK_PROXY=floor: the same soak through the Bun floor, to tell the gateway's share from Bun's and the machine's. */
 const FLOOR = process.env.SOAK_PROXY === "floor";
 
-/** Space-separated words, none empty (an empty SOAK_BUN_ARGS would otherwise hand bun an empty argument). */
-const words = (text: string | undefined): string[] => (text ?? "").split(" ").filter((w) => w !== "");
-
-function gatewayEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const pair of words(process.env.SOAK_GATEWAY_ENV)) {
-    const at = pair.indexOf("=");
-    if (at > 0) env[pair.slice(0, at)] = pair.slice(at + 1);
-  }
-  return env;
-}
+const gatewayEnv = () => envPairs(process.env.SOAK_GATEWAY_ENV);
 
 const wallMs = () => performance.timeOrigin + performance.now();
 const encoder = new TextEncoder();

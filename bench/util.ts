@@ -34,6 +34,19 @@ export const CAN_PIN: boolean = (() => {
 export const PROXY_CPU = 0;
 export const CLIENT_CPU = 1;
 
+/** Space-separated words, none empty (an empty variable must not hand a program an empty argument). */
+export const words = (text: string | undefined): string[] => (text ?? "").split(" ").filter((w) => w !== "");
+
+/** `"NAME=value NAME2=value"` as an environment. */
+export function envPairs(text: string | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of words(text)) {
+    const at = pair.indexOf("=");
+    if (at > 0) env[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return env;
+}
+
 export function pinned(cpu: number, argv: string[]): string[] {
   return CAN_PIN ? ["taskset", "-c", String(cpu), ...argv] : argv;
 }
