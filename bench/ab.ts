@@ -8,6 +8,8 @@
 //   AB_B_CONFIG="ledger:\n  enabled: false\n"  YAML appended to B's config (`\n` for newlines)
 //   AB_ROUNDS (16), AB_N (1,500 requests per round and target; streams a quarter of that)
 //   AB_WHAT (json,stream,raw): JSON round trips (fetch), stream TTFB (fetch), stream TTFB on a raw socket
+//   AB_IDLE_MS (0): every target idles this long before each of its turns, as a row of `npm run bench` does
+//   while the other rows are measured
 import { join } from "node:path";
 import { killAll, startService, type Service } from "./proc.ts";
 import { timeRawStreams, timeRequests, timeStreams } from "./latency.ts";
@@ -16,6 +18,7 @@ import { BUN, CLIENT_CPU, PROXY_CPU, ROOT, envPairs, median, percentile, pinSelf
 const ROUNDS = Number(process.env.AB_ROUNDS ?? 16);
 const N = Number(process.env.AB_N ?? 1_500);
 const WHAT = (process.env.AB_WHAT ?? "json,stream,raw").split(",");
+const IDLE_MS = Number(process.env.AB_IDLE_MS ?? 0);
 const B_DIR = process.env.AB_B;
 if (B_DIR === undefined && !process.env.AB_B_ENV && !process.env.AB_B_CONFIG) {
   console.error("bench/ab.ts: set AB_B (another checkout), AB_B_ENV or AB_B_CONFIG: B must differ from A");
@@ -54,11 +57,16 @@ async function main(): Promise<void> {
   for (let round = 0; round < ROUNDS; round++) {
     // A before B in even rounds, B before A in odd ones: whichever runs second may find the core warmer.
     const order = round % 2 === 0 ? targets : [targets[0]!, targets[2]!, targets[1]!];
-    for (const w of what) for (const t of order) (samples[`${w}:${t.name}`] ??= []).push(await measures[w]!(t));
+    for (const w of what) {
+      for (const t of order) {
+        if (IDLE_MS > 0) await Bun.sleep(IDLE_MS);
+        (samples[`${w}:${t.name}`] ??= []).push(await measures[w]!(t));
+      }
+    }
     process.stderr.write(`round ${round + 1}/${ROUNDS}\r`);
   }
   console.log(`\nA = ${ROOT}${process.env.AB_A_ENV ? ` (${process.env.AB_A_ENV})` : ""}; B = ${B_DIR ?? ROOT}${process.env.AB_B_ENV ? ` (${process.env.AB_B_ENV})` : ""}${process.env.AB_B_CONFIG ? ` + config ${JSON.stringify(process.env.AB_B_CONFIG)}` : ""}`);
-  console.log(`${ROUNDS} alternating rounds; medians of the rounds' medians (µs), the rounds' spread in brackets\n`);
+  console.log(`${ROUNDS} alternating rounds${IDLE_MS > 0 ? `, ${IDLE_MS} ms idle before each turn` : ""}; medians of the rounds' medians (µs), the rounds' spread in brackets\n`);
   console.log("| measure | floor | A | B | A − floor | B − floor | B − A per round: median (quartiles) |\n|---|---:|---:|---:|---:|---:|---:|");
   const label: Record<string, string> = { json: "JSON round trip (fetch)", stream: "stream TTFB (fetch)", raw: "stream TTFB (raw socket)" };
   for (const w of what) {
