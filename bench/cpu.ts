@@ -27,25 +27,26 @@ function coreTimes(): Map<string, CoreTimes> | undefined {
   }
 }
 
-/** user + system CPU seconds consumed so far by a process (all threads). */
-export function processCpuSeconds(pid: number): number | undefined {
+/** A process's /proc/<pid>/stat fields from #3 (state) on: field #n is at index n − 3. */
+function statFields(pid: number): string[] | undefined {
   try {
     const s = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = s.slice(s.lastIndexOf(")") + 2).split(" "); // fields from #3 (state) on
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK; // #14 utime, #15 stime
+    return s.slice(s.lastIndexOf(")") + 2).split(" ");
   } catch {
     return undefined;
   }
 }
 
+/** user + system CPU seconds consumed so far by a process (all threads). */
+export function processCpuSeconds(pid: number): number | undefined {
+  const f = statFields(pid);
+  return f === undefined ? undefined : (Number(f[11]) + Number(f[12])) / CLK_TCK; // #14 utime, #15 stime
+}
+
 /** Minor page faults of a process so far (all threads): memory handed back to the system and touched again shows here. */
 export function minorFaults(pid: number): number | undefined {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return Number(s.slice(s.lastIndexOf(")") + 2).split(" ")[7]); // #10 minflt
-  } catch {
-    return undefined;
-  }
+  const f = statFields(pid);
+  return f === undefined ? undefined : Number(f[7]); // #10 minflt
 }
 
 export interface CpuWindow {

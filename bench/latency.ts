@@ -108,8 +108,9 @@ export async function timeRawStreams(port: number, body: string, n: number, path
       data(_s, bytes) {
         text += bytes.toString();
         if (firstData === 0 && text.includes("data:")) firstData = nowUs();
-        // The chunked body's last chunk ends the answer.
-        if (text.endsWith("0\r\n\r\n")) ended?.();
+        // The chunked body's last chunk ends the answer; anything but a 200 ends it once its head is in
+        // (an error body has a length, not chunks: waiting for a last chunk would hang).
+        if (text.endsWith("0\r\n\r\n") || (!text.startsWith("HTTP/1.1 200") && text.includes("\r\n\r\n"))) ended?.();
       },
       close() {
         ended?.();
